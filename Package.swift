@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "sweep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sweep", targets: ["sweep"]),
+        .library(name: "Training", targets: ["Training"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Thin C modules: each only exposes a system library to Swift.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
+        .target(name: "Training", dependencies: ["CBLAS", "CZlib"]),
+
+        // The command line: parses arguments and calls the libraries.
+        .executableTarget(
+            name: "sweep",
+            dependencies: [
+                "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["Training"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

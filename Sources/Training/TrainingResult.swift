@@ -1,0 +1,26 @@
+/// How a run ended and what every epoch measured.
+public struct TrainingResult: Sendable {
+    /// How a run ended.
+    public enum Status: String, Codable, Sendable {
+        /// All epochs ran with finite losses.
+        case completed
+        /// A loss became NaN or infinite; the run stopped there. A result, not a crash.
+        case diverged
+    }
+
+    /// The configuration trained.
+    public var config: TrainingConfig
+    /// One record per epoch run (the last one is where a diverged run stopped).
+    public var epochs: [EpochMetrics]
+    /// How it ended.
+    public var status: Status
+
+    /// The last epoch's record.
+    public var final: EpochMetrics? { epochs.last }
+    /// The epoch with the lowest finite test loss.
+    public var best: EpochMetrics? {
+        epochs.filter(\.testLoss.isFinite).min { $0.testLoss < $1.testLoss }
+    }
+    /// Total training time.
+    public var seconds: Double { epochs.reduce(0) { $0 + $1.seconds } }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `sweep`: hyperparameter sweeps of a FashionMNIST MLP across cores and machines.
+@main
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run hyperparameter sweeps of a FashionMNIST MLP across cores and machines, and rank them.",
+        discussion: """
+            `sweep train` trains one configuration and prints one line per epoch.
+            Data: FashionMNIST IDX files from --data, $FASHION_MNIST_DIR, or \(FashionMNIST.defaultDirectory) \
+            (Debian's dataset-fashion-mnist; Scripts/setup installs it).
+            """,
+        version: "0.1.0",
+        subcommands: [Train.self])
+
+    /// Parses, runs, and turns every error into one line on standard error and a sysexits code.
+    static func main() {
+        BLASEnvironment.configureProcess()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as DataError {
+            fail(error.description, code: error.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            // Help, version and clean exits print as the parser would.
+            if code == .success { exit(withError: error) }
+            fail(message(for: error), code: code.rawValue)
+        }
+    }
+
+    /// Prints `sweep: error: message` and exits with `code`.
+    static func fail(_ message: String, code: Int32) -> Never {
+        let line = message.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: " ")
+        FileHandle.standardError.write(Data("sweep: error: \(line)\n".utf8))
+        Foundation.exit(code)
+    }
+}
+
+extension DataError {
+    /// sysexits: 66 (EX_NOINPUT) when files are missing, 65 (EX_DATAERR) when they are bad.
+    var exitCode: Int32 {
+        switch self {
+        case .directoryMissing, .fileMissing: return 66
+        default: return 65
+        }
+    }
+}
