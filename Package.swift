@@ -29,7 +29,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib"]),
         .testTarget(name: "SweepCLITests", dependencies: ["Training"]),
     ],
     swiftLanguageModes: [.v6]

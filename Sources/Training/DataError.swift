@@ -8,7 +8,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// The file's first four bytes are not the IDX magic number expected for it.
     case badMagic(path: String, found: UInt32, expected: UInt32)
-    /// The file ends before the bytes its header promises.
+    /// The file ends before its header, or before the data its header promises, is complete.
     case truncated(path: String, expectedBytes: Int, foundBytes: Int)
     /// The header's dimensions are not usable (zero, or not the image size the model expects).
     case badDimensions(path: String, detail: String)
@@ -30,7 +30,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badMagic(let path, let found, let expected):
             return "\(path) is not an IDX file of the expected kind: magic number 0x\(hex(found)), expected 0x\(hex(expected))"
         case .truncated(let path, let expected, let found):
-            return "\(path) is truncated: its header promises \(expected) bytes of data but only \(found) are there"
+            return "\(path) is truncated: expected \(expected) bytes, found only \(found)"
         case .badDimensions(let path, let detail):
             return "\(path) has unusable dimensions: \(detail)"
         case .countMismatch(let images, let imageCount, let labels, let labelCount):

@@ -20,16 +20,22 @@ public struct IDXFile: Sendable {
         defer { gzclose(file) }
         gzbuffer(file, 1 << 17)
 
-        let header = try IDXFile.read(file, count: 4 + 4 * rank, path: path)
-        let magic = header.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        // Magic first, so a file of the wrong kind is called that rather than "truncated".
+        let magicBytes = try IDXFile.read(file, count: 4, path: path)
+        guard magicBytes.count == 4 else {
+            throw DataError.truncated(path: path, expectedBytes: 4, foundBytes: magicBytes.count)
+        }
+        let magic = magicBytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         guard magic == IDXFile.magic(rank: rank) else {
             throw DataError.badMagic(path: path, found: magic, expected: IDXFile.magic(rank: rank))
         }
-        var dimensions: [Int] = []
-        for d in 0..<rank {
-            let field = header[(4 + 4 * d)..<(8 + 4 * d)]
-            dimensions.append(Int(field.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+        let header = try IDXFile.read(file, count: 4 * rank, path: path)
+        guard header.count == 4 * rank else {
+            throw DataError.truncated(path: path, expectedBytes: 4 + 4 * rank, foundBytes: 4 + header.count)
         }
+        let dimensions = (0..<rank).map { d in
+            header[(4 * d)..<(4 * d + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        }.map(Int.init)
         // Guard the product before reading: a corrupt header must not ask for terabytes.
         var total = 1
         for size in dimensions {

@@ -74,11 +74,8 @@ public final class SGD {
     /// The textbook update with every option, for Nesterov and L1.
     private func generalUpdate(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
                                count: Int) {
-        let lr = learningRate, wd = weightDecay, l1 = l1, mu = momentum
-        for i in 0..<count {
-            let sign: Float = w[i] > 0 ? 1 : (w[i] < 0 ? -1 : 0)
-            g[i] += wd * w[i] + l1 * sign
-        }
+        let lr = learningRate, mu = momentum
+        addPenaltyGradient(to: g, weights: w, count: count)
         guard let v = velocity?.baseAddress else {
             for i in 0..<count { w[i] -= lr * g[i] }
             return
@@ -93,6 +90,35 @@ public final class SGD {
         } else {
             for i in 0..<count { w[i] -= lr * v[i] }
         }
+    }
+
+    /// `g += weight_decay·w + l1·sign(w)`: the gradient of `penalty`.
+    private func addPenaltyGradient(to g: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
+                                    count: Int) {
+        let wd = weightDecay, l1 = l1
+        for i in 0..<count {
+            let sign: Float = w[i] > 0 ? 1 : (w[i] < 0 ? -1 : 0)
+            g[i] += wd * w[i] + l1 * sign
+        }
+    }
+
+    /// The regularisation this optimiser adds to the objective: `weight_decay/2·Σw² + l1·Σ|w|`
+    /// over every parameter (biases too, as `torch.optim.SGD(model.parameters())` decays them).
+    public func penalty(_ model: MLP) -> Double {
+        model.parameters.reduce(0.0) { total, w in
+            total + Double(weightDecay) / 2 * Double(w) * Double(w) + Double(l1) * Double(abs(w))
+        }
+    }
+
+    /// The gradient of mean loss plus `penalty` for `model`'s last training forward pass, without
+    /// updating anything: what a step descends along (before momentum).
+    public func objectiveGradient(_ model: MLP, rows: Int) -> [Float] {
+        var g = [Float](repeating: 0, count: model.parameterCount)
+        g.withUnsafeMutableBufferPointer { g in
+            model.backward(rows: rows, into: g.baseAddress!, alpha: 1, beta: 0)
+            addPenaltyGradient(to: g.baseAddress!, weights: model.parameters.baseAddress!, count: model.parameterCount)
+        }
+        return g
     }
 
     /// Rescales each hidden unit's incoming weight vector to an L2 norm of at most `maxNorm`.

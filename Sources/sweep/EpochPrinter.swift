@@ -72,5 +72,6 @@ func encode(_ fields: [String: JSONValue]) -> String {
 
 /// `value` with `digits` decimals.
 func fixed(_ value: Double, _ digits: Int) -> String {
-    String(format: "%.\(digits)f", value)
+    value.isFinite ? String(format: "%.\(digits)f", value) : "\(value)"  // "nan", not printf's "-nan"
+
 }
