@@ -18,8 +18,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // A prefetch hint, which Swift cannot spell.
+        .target(name: "CPrefetch"),
+
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
-        .target(name: "Training", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CPrefetch"]),
 
         // The command line: parses arguments and calls the libraries.
         .executableTarget(

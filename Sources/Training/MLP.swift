@@ -202,8 +202,17 @@ public final class MLP {
     private func maskReLU(_ gradient: UnsafeMutablePointer<Float>, activation: UnsafeMutablePointer<Float>,
                           count: Int) {
         let scale = dropoutScale
-        for i in 0..<count {
+        var i = 0
+        while i + 8 <= count {
+            let g = UnsafeMutableRawPointer(gradient + i)
+            let a = UnsafeRawPointer(activation + i).loadUnaligned(as: SIMD8<Float>.self)
+            let masked = (g.loadUnaligned(as: SIMD8<Float>.self) * scale).replacing(with: 0, where: .!(a .> 0))
+            g.storeBytes(of: masked, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
             gradient[i] = activation[i] > 0 ? gradient[i] * scale : 0
+            i += 1
         }
     }
 

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Trains one configuration on FashionMNIST and measures every epoch.
 public final class Trainer {
     /// The configuration being trained.
@@ -74,6 +76,13 @@ public final class Trainer {
                 while start < train.count {
                     let rows = min(batchSize, train.count - start)
                     let input = model.input
+                    // The next batch's images are scattered over 47 MB: ask for them now, so they
+                    // arrive while this batch trains instead of stalling the copy later.
+                    let next = start + rows
+                    for r in next..<min(next + batchSize, train.count) {
+                        let image = images.baseAddress! + Int(order[r]) * pixels
+                        for offset in stride(from: 0, to: pixels, by: 64) { sweep_prefetch(image + offset) }
+                    }
                     for r in 0..<rows {
                         let index = Int(order[start + r])
                         batchLabels[r] = labels[index]

@@ -37,7 +37,7 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
         }
         try check(learningRate.isFinite && learningRate > 0, .learningRate, learningRate, "must be greater than 0")
         try check(momentum.isFinite && momentum >= 0 && momentum < 1, .momentum, momentum, "must be in [0, 1)")
-        try check(!nesterov || momentum > 0, .nesterov, nesterov, "needs a momentum greater than 0")
+        try check(!nesterov || momentum > 0, .nesterov, "momentum \(momentum)", "needs a momentum greater than 0")
         try check(weightDecay.isFinite && weightDecay >= 0, .weightDecay, weightDecay, "must be 0 or more")
         try check(l1.isFinite && l1 >= 0, .l1, l1, "must be 0 or more")
         try check(maxNorm.isFinite && maxNorm >= 0, .maxNorm, maxNorm, "must be 0 (off) or more")

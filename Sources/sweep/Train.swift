@@ -20,10 +20,10 @@ struct Train: ParsableCommand {
                                valueName: "dir"))
     var data: String?
 
-    @Option(name: .customLong("train-limit"), help: "Use only the first N training images.")
+    @Option(name: .customLong("train-limit"), parsing: .unconditional, help: "Use only the first N training images.")
     var trainLimit: Int?
 
-    @Option(name: .customLong("test-limit"), help: "Evaluate on only the first N test images.")
+    @Option(name: .customLong("test-limit"), parsing: .unconditional, help: "Evaluate on only the first N test images.")
     var testLimit: Int?
 
     @Flag(help: "Print one JSON object per epoch and a final summary object instead of text.")

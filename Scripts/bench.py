@@ -1,0 +1,93 @@
+"""Drives Scripts/bench: runs the release binary, reads its JSON lines, measures peak RSS."""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TORCH_PYTHON = os.environ.get("TORCH_PYTHON", "python3")
+
+
+def run_sweep(binary, args):
+    """Runs `sweep train --json ARGS`; returns (epoch records, summary, peak RSS in MB)."""
+    proc = subprocess.Popen([binary, "train", "--json", *args], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        sys.exit(f"bench: sweep train {' '.join(args)} failed with status {status}")
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return records[:-1], records[-1], usage.ru_maxrss / 1024
+
+
+def torch_available():
+    try:
+        return subprocess.run([TORCH_PYTHON, "-c", "import torch, torchvision"], capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+def run_torch(args):
+    cmd = [TORCH_PYTHON, os.path.join(ROOT, "Scripts", "pytorch_reference.py"), *args]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return records[:-1], records[-1]
+
+
+def train(opts):
+    cases = [("default model, no augmentation", []),
+             ("rotate_flip_vflip + dropout 0.4", ["--augment", "rotate_flip_vflip", "--dropout", "0.4"])]
+    print(f"sweep train, full data (60,000 train + 10,000 test), {opts.epochs} epochs, one thread; "
+          "per-epoch seconds include the test pass")
+    have_torch = torch_available() and not opts.no_torch
+    for name, extra in cases:
+        epochs, summary, rss = run_sweep(opts.sweep, ["--epochs", str(opts.epochs), *extra])
+        seconds = [e["seconds"] for e in epochs]
+        line = (f"  {name:34s} median {statistics.median(seconds):.3f} s/epoch  "
+                f"(min {min(seconds):.3f}, max {max(seconds):.3f})  peak RSS {rss:.0f} MB  "
+                f"final test_loss {summary['final_test_loss']:.4f}")
+        print(line, flush=True)
+        if have_torch:
+            torch_epochs, _ = run_torch(["--epochs", str(opts.epochs), *extra])
+            torch_seconds = statistics.median(e["seconds"] for e in torch_epochs)
+            print(f"  {'':34s} PyTorch (1 thread, pre-batched tensors) median {torch_seconds:.3f} s/epoch: "
+                  f"sweep is {torch_seconds / statistics.median(seconds):.2f}x as fast", flush=True)
+    if not have_torch:
+        print("  (PyTorch comparison skipped: set TORCH_PYTHON to a python with torch and torchvision)")
+
+
+def parity(opts):
+    print("final test_loss after 5 epochs, lr 0.01, default model, full data")
+    ours = []
+    for seed in (0, 1, 2):
+        _, summary, _ = run_sweep(opts.sweep, ["--lr", "0.01", "--epochs", "5", "--seed", str(seed)])
+        ours.append(summary["final_test_loss"])
+        print(f"  sweep   seed {seed}: test_loss {summary['final_test_loss']:.4f} "
+              f"accuracy {summary['final_test_accuracy']:.4f}", flush=True)
+    print(f"  sweep   mean {statistics.mean(ours):.4f} sd {statistics.stdev(ours):.4f}")
+    if torch_available() and not opts.no_torch:
+        theirs = []
+        for seed in (0, 1, 2):
+            _, summary = run_torch(["--lr", "0.01", "--epochs", "5", "--seed", str(seed)])
+            theirs.append(summary["final_test_loss"])
+            print(f"  PyTorch seed {seed}: test_loss {summary['final_test_loss']:.4f} "
+                  f"accuracy {summary['final_test_accuracy']:.4f}", flush=True)
+        print(f"  PyTorch mean {statistics.mean(theirs):.4f} sd {statistics.stdev(theirs):.4f}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", choices=["train", "parity"])
+    parser.add_argument("--sweep", required=True)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--no-torch", action="store_true")
+    opts = parser.parse_args()
+    started = time.time()
+    {"train": train, "parity": parity}[opts.what](opts)
+    print(f"bench {opts.what}: {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

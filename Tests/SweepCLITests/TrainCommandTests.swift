@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// `sweep train` through the real binary: output formats and every validation error.
+@Suite("sweep train")
+struct TrainCommandTests {
+    static let small = ["--train-limit", "256", "--test-limit", "128", "--hidden", "16"]
+
+    struct BadInput: CustomTestStringConvertible, Sendable {
+        var arguments: [String]
+        var mentions: String
+        var testDescription: String { arguments.joined(separator: " ") }
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(arguments: ["--learning-rate", "-1"], mentions: "--learning-rate must be greater than 0"),
+        BadInput(arguments: ["--lr", "0"], mentions: "--learning-rate must be greater than 0"),
+        BadInput(arguments: ["--lr", "fast"], mentions: "'fast' is invalid for '--lr"),
+        BadInput(arguments: ["--momentum", "1"], mentions: "--momentum must be in [0, 1)"),
+        BadInput(arguments: ["--nesterov"], mentions: "--nesterov needs a momentum greater than 0"),
+        BadInput(arguments: ["--weight-decay", "-0.1"], mentions: "--weight-decay must be 0 or more"),
+        BadInput(arguments: ["--l1", "-1"], mentions: "--l1 must be 0 or more"),
+        BadInput(arguments: ["--max-norm", "-2"], mentions: "--max-norm must be 0 (off) or more"),
+        BadInput(arguments: ["--dropout", "1"], mentions: "--dropout must be in [0, 1)"),
+        BadInput(arguments: ["--dropout", "-0.2"], mentions: "--dropout must be in [0, 1)"),
+        BadInput(arguments: ["--augment", "sideways"], mentions: "'sideways' is invalid for '--augment"),
+        BadInput(arguments: ["--hidden", "abc"], mentions: "'abc' is invalid for '--hidden"),
+        BadInput(arguments: ["--hidden", "128,0"], mentions: "'128,0' is invalid for '--hidden"),
+        BadInput(arguments: ["--epochs", "0"], mentions: "--epochs must be from 1 to 100000"),
+        BadInput(arguments: ["--batch-size", "0"], mentions: "--batch-size must be from 1 to 65536"),
+        BadInput(arguments: ["--seed", "-3"], mentions: "'-3' is invalid for '--seed"),
+        BadInput(arguments: ["--train-limit", "0"], mentions: "--train-limit must be greater than 0"),
+        BadInput(arguments: ["--test-limit", "-5"], mentions: "--test-limit must be greater than 0"),
+        BadInput(arguments: ["--bogus"], mentions: "Unknown option '--bogus'"),
+    ]
+
+    @Test(arguments: badInputs)
+    func invalidFlagsGetOneLineNamingTheFlagAndExit64(_ input: BadInput) throws {
+        // The data directory does not exist either: validation must come first.
+        let outcome = try SweepBinary.run(["train"] + input.arguments + ["--data", "/nonexistent"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderrLines.count == 1, "stderr: \(outcome.stderr)")
+        #expect(outcome.stderr.hasPrefix("sweep: error: "))
+        #expect(outcome.stderr.contains(input.mentions), "stderr: \(outcome.stderr)")
+        #expect(outcome.stdout.isEmpty)
+    }
+
+    @Test func missingDataSaysWhereAndHowToGetIt() throws {
+        let outcome = try SweepBinary.run(["train", "--data", "/nonexistent/fmnist"])
+        #expect(outcome.status == 66)
+        #expect(outcome.stderrLines.count == 1)
+        #expect(outcome.stderr.contains("/nonexistent/fmnist"))
+        #expect(outcome.stderr.contains("Scripts/setup"))
+    }
+
+    @Test func environmentVariablePointsAtTheData() throws {
+        let outcome = try SweepBinary.run(["train"] + Self.small, environment: ["FASHION_MNIST_DIR": "/nonexistent/env"])
+        #expect(outcome.status == 66)
+        #expect(outcome.stderr.contains("/nonexistent/env"))
+    }
+
+    @Test func textOutputHasOneLinePerEpochAndASummary() throws {
+        let outcome = try SweepBinary.run(["train", "--epochs", "3"] + Self.small)
+        #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("epoch ") }.count == 3)
+        #expect(lines.contains { $0.hasPrefix("epoch 3/3  train_loss ") && $0.contains("test_accuracy") })
+        #expect(lines.last?.hasPrefix("completed: final test_loss ") == true)
+    }
+
+    @Test func jsonOutputIsOneObjectPerEpochAndASummary() throws {
+        let outcome = try SweepBinary.run(["train", "--json", "--epochs", "2", "--seed", "5", "--dropout", "0.4",
+                                           "--augment", "rotate_flip_vflip"] + Self.small)
+        #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
+        let objects = try outcome.stdout.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 3)
+        #expect(objects[0]["epoch"] as? Int == 1 && objects[1]["epoch"] as? Int == 2)
+        for key in ["train_loss", "test_loss", "test_accuracy", "seconds"] {
+            #expect(objects[1][key] is Double, "\(key) missing")
+        }
+        let summary = objects[2]
+        #expect(summary["status"] as? String == "completed")
+        #expect(summary["final_test_loss"] as? Double == objects[1]["test_loss"] as? Double)
+        #expect(summary["best_epoch"] as? Int != nil)
+
+        // Same seed through another process: the same numbers to the last bit.
+        let again = try SweepBinary.run(["train", "--json", "--epochs", "2", "--seed", "5", "--dropout", "0.4",
+                                         "--augment", "rotate_flip_vflip"] + Self.small)
+        func losses(_ text: String) -> [Substring] {
+            text.split(separator: "\n").map { $0.split(separator: ",").filter { !$0.contains("seconds") }.joined(separator: ",")[...] }
+        }
+        #expect(losses(again.stdout) == losses(outcome.stdout))
+    }
+
+    @Test func helpExplainsTheFlags() throws {
+        let outcome = try SweepBinary.run(["train", "--help"])
+        #expect(outcome.status == 0)
+        for flag in ["--learning-rate", "--lr", "--momentum", "--nesterov", "--weight-decay", "--l1", "--max-norm",
+                     "--dropout", "--augment", "--hidden", "--epochs", "--batch-size", "--seed", "--data",
+                     "--train-limit", "--json", "rotate_flip_vflip"] {
+            #expect(outcome.stdout.contains(flag), "help lacks \(flag)")
+        }
+    }
+}
