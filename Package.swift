@@ -17,12 +17,17 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
+                       providers: [.apt(["libzmq3-dev"])]),
 
         // A prefetch hint, which Swift cannot spell.
         .target(name: "CPrefetch"),
 
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
         .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CPrefetch"]),
+
+        // libzmq sockets as owned Swift values, and the wire protocol's messages.
+        .target(name: "Messaging", dependencies: ["CZeroMQ", "Training"]),
 
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
@@ -34,6 +39,7 @@ let package = Package(
 
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib"]),
         .testTarget(name: "SweepCLITests", dependencies: ["Training"]),
+        .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
     ],
     swiftLanguageModes: [.v6]
 )

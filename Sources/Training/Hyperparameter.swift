@@ -13,6 +13,8 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     case epochs
     case batchSize = "batch_size"
     case seed
+    case trainLimit = "train_limit"
+    case testLimit = "test_limit"
 
     /// The command-line flag, e.g. `--learning-rate`.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }

@@ -20,11 +20,12 @@ public final class Trainer {
         try config.validate()
         BLAS.useOneThread()
         self.config = config
-        self.data = data
+        self.data = FashionMNIST(train: config.trainLimit.map { data.train.prefix($0) } ?? data.train,
+                                 test: config.testLimit.map { data.test.prefix($0) } ?? data.test)
         let sizes = [data.train.pixelsPerImage] + config.hidden + [10]
         model = MLP(layerSizes: sizes, seed: config.seed, capacity: max(config.batchSize, Trainer.evaluationBatch))
         optimizer = SGD(for: model, config: config)
-        order = .allocate(capacity: data.train.count)
+        order = .allocate(capacity: self.data.train.count)
         batchLabels = .allocate(capacity: config.batchSize)
     }
 

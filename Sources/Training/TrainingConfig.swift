@@ -25,6 +25,11 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
     public var batchSize: Int = 64
     /// Fixes initialisation, shuffling, dropout masks and augmentation.
     public var seed: UInt64 = 0
+    /// Train on only the first this many training images (nil: all). Part of the config because it
+    /// changes the numbers: small sweeps for tests and smoke runs are different trials.
+    public var trainLimit: Int? = nil
+    /// Evaluate on only the first this many test images (nil: all).
+    public var testLimit: Int? = nil
 
     /// The default config: the assignment's model, plain SGD at 0.01.
     public init() {}
@@ -47,5 +52,7 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
                   "must be a comma-separated list of widths from 1 to 65536")
         try check(epochs > 0 && epochs <= 100_000, .epochs, epochs, "must be from 1 to 100000")
         try check(batchSize > 0 && batchSize <= 65_536, .batchSize, batchSize, "must be from 1 to 65536")
+        if let trainLimit { try check(trainLimit > 0, .trainLimit, trainLimit, "must be greater than 0") }
+        if let testLimit { try check(testLimit > 0, .testLimit, testLimit, "must be greater than 0") }
     }
 }

@@ -1,5 +1,5 @@
 /// How a run ended and what every epoch measured.
-public struct TrainingResult: Sendable {
+public struct TrainingResult: Codable, Equatable, Sendable {
     /// How a run ended.
     public enum Status: String, Codable, Sendable {
         /// All epochs ran with finite losses.
@@ -21,6 +21,13 @@ public struct TrainingResult: Sendable {
     public var best: EpochMetrics? {
         epochs.filter(\.testLoss.isFinite).min { $0.testLoss < $1.testLoss }
     }
+    /// Creates a result.
+    public init(config: TrainingConfig, epochs: [EpochMetrics], status: Status) {
+        self.config = config
+        self.epochs = epochs
+        self.status = status
+    }
+
     /// Total training time.
     public var seconds: Double { epochs.reduce(0) { $0 + $1.seconds } }
 }

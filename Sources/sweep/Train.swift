@@ -35,13 +35,16 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        let config = options.config
-        let dataset = try FashionMNIST.load(directory: data, trainLimit: trainLimit, testLimit: testLimit)
+        var config = options.config
+        config.trainLimit = trainLimit
+        config.testLimit = testLimit
+        let dataset = try FashionMNIST.load(directory: data)
         let trainer = try Trainer(config: config, data: dataset)
         let output = EpochPrinter(json: json, epochs: config.epochs)
         if !json {
             output.line("training \(config.hidden.map(String.init).joined(separator: "-")) MLP on "
-                        + "\(dataset.train.count) images, testing on \(dataset.test.count); \(config.summary)")
+                        + "\(trainLimit.map { min($0, dataset.train.count) } ?? dataset.train.count) images, testing on "
+                        + "\(testLimit.map { min($0, dataset.test.count) } ?? dataset.test.count); \(config.summary)")
         }
         let result = trainer.run(onEpoch: output.epoch)
         output.summary(result)

@@ -1,0 +1,148 @@
+import Foundation
+import Training
+
+/// One message of the coordinator–worker protocol: a JSON object in one frame, with `"v"` and `"type"`.
+public enum Message: Equatable, Sendable {
+    // Worker → coordinator.
+    /// First words of a (re)connecting worker; `running` names a trial it is still training.
+    case hello(Hello)
+    /// The worker can take a trial.
+    case ready
+    /// An epoch of `trial` finished.
+    case progress(trial: String, metrics: EpochMetrics)
+    /// `trial` finished; the worker re-sends this until it is acknowledged.
+    case result(trial: String, outcome: TrainingResult)
+    /// Still alive.
+    case heartbeat
+
+    // Coordinator → worker.
+    /// The coordinator accepted `hello`; beat every `heartbeatMilliseconds`, dead after `liveness` missed.
+    case welcome(heartbeatMilliseconds: Int, liveness: Int)
+    /// Train `config` and report as `trial`.
+    case trial(id: String, config: TrainingConfig)
+    /// The result of `trial` is on disk; forget it.
+    case ack(trial: String)
+    /// Abandon `trial` (it was recorded or reassigned).
+    case stop(trial: String)
+    /// The sweep is over: exit.
+    case bye
+    /// The coordinator refused this peer; the reason says why.
+    case error(reason: String)
+
+    /// What a worker says about itself.
+    public struct Hello: Codable, Equatable, Sendable {
+        /// A name unique among workers, e.g. "host:pid".
+        public var worker: String
+        /// The machine's host name.
+        public var host: String
+        /// The worker's process id.
+        public var pid: Int32
+        /// The trial the worker is still training after a reconnect, if any.
+        public var running: String?
+
+        /// Creates a hello.
+        public init(worker: String, host: String, pid: Int32, running: String? = nil) {
+            self.worker = worker
+            self.host = host
+            self.pid = pid
+            self.running = running
+        }
+    }
+
+    /// The protocol version this build speaks.
+    public static let protocolVersion = 1
+    /// The largest frame either side accepts (the coordinator's socket enforces it too).
+    public static let maximumSize = 1 << 20
+
+    /// The wire form: every field optional, so one decoder serves every type.
+    private struct Envelope: Codable {
+        var v: Int?
+        var type: String?
+        var hello: Hello?
+        var trial: String?
+        var metrics: EpochMetrics?
+        var outcome: TrainingResult?
+        var config: TrainingConfig?
+        var heartbeatMs: Int?
+        var liveness: Int?
+        var reason: String?
+    }
+
+    private static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    /// The JSON bytes of this message.
+    public func encoded() -> [UInt8] {
+        var envelope = Envelope(v: Message.protocolVersion)
+        switch self {
+        case .hello(let hello): envelope.type = "hello"; envelope.hello = hello
+        case .ready: envelope.type = "ready"
+        case .progress(let trial, let metrics): envelope.type = "progress"; envelope.trial = trial; envelope.metrics = metrics
+        case .result(let trial, let outcome): envelope.type = "result"; envelope.trial = trial; envelope.outcome = outcome
+        case .heartbeat: envelope.type = "heartbeat"
+        case .welcome(let interval, let liveness):
+            envelope.type = "welcome"; envelope.heartbeatMs = interval; envelope.liveness = liveness
+        case .trial(let id, let config): envelope.type = "trial"; envelope.trial = id; envelope.config = config
+        case .ack(let trial): envelope.type = "ack"; envelope.trial = trial
+        case .stop(let trial): envelope.type = "stop"; envelope.trial = trial
+        case .bye: envelope.type = "bye"
+        case .error(let reason): envelope.type = "error"; envelope.reason = reason
+        }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys  // the same message is the same bytes
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: Message.nonFinite.positiveInfinity, negativeInfinity: Message.nonFinite.negativeInfinity,
+            nan: Message.nonFinite.nan)
+        // Encoding plain values cannot fail: every float is representable with the strategy above.
+        return Array(try! encoder.encode(envelope))
+    }
+
+    /// Parses a frame; throws for anything that is not a well-formed message of this version.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Message {
+        guard bytes.count <= maximumSize else { throw .oversized(bytes: bytes.count) }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+        let envelope: Envelope
+        do {
+            envelope = try decoder.decode(Envelope.self, from: Data(bytes))
+        } catch {
+            throw .malformed(Message.describe(error))
+        }
+        guard let version = envelope.v else { throw .malformed("no \"v\" field") }
+        guard version == protocolVersion else { throw .unsupportedVersion(version) }
+        guard let type = envelope.type else { throw .malformed("no \"type\" field") }
+        func need<T>(_ value: T?, _ field: String) throws(WireError) -> T {
+            guard let value else { throw .malformed("\(type) without \"\(field)\"") }
+            return value
+        }
+        switch type {
+        case "hello": return .hello(try need(envelope.hello, "hello"))
+        case "ready": return .ready
+        case "progress": return .progress(trial: try need(envelope.trial, "trial"), metrics: try need(envelope.metrics, "metrics"))
+        case "result": return .result(trial: try need(envelope.trial, "trial"), outcome: try need(envelope.outcome, "outcome"))
+        case "heartbeat": return .heartbeat
+        case "welcome":
+            return .welcome(heartbeatMilliseconds: try need(envelope.heartbeatMs, "heartbeat_ms"),
+                            liveness: try need(envelope.liveness, "liveness"))
+        case "trial": return .trial(id: try need(envelope.trial, "trial"), config: try need(envelope.config, "config"))
+        case "ack": return .ack(trial: try need(envelope.trial, "trial"))
+        case "stop": return .stop(trial: try need(envelope.trial, "trial"))
+        case "bye": return .bye
+        case "error": return .error(reason: try need(envelope.reason, "reason"))
+        default: throw .unknownType(type)
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context): return context.debugDescription
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing \(([key] + []).map(\.stringValue).joined()) in \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import CZeroMQ
+
+/// An integer socket option.
+public struct SocketOption: Sendable {
+    let rawValue: Int32
+
+    /// Milliseconds unsent messages are kept after close (0: drop them, so closing never blocks).
+    public static let linger = SocketOption(rawValue: ZMQ_LINGER)
+    /// Largest inbound message in bytes; a peer sending more is disconnected by libzmq.
+    public static let maxMessageSize = SocketOption(rawValue: ZMQ_MAXMSGSIZE)
+    /// Inbound queue limit, in messages.
+    public static let receiveHighWaterMark = SocketOption(rawValue: ZMQ_RCVHWM)
+    /// Outbound queue limit, in messages.
+    public static let sendHighWaterMark = SocketOption(rawValue: ZMQ_SNDHWM)
+    /// ROUTER: fail instead of silently dropping a message to an unknown peer.
+    public static let routerMandatory = SocketOption(rawValue: ZMQ_ROUTER_MANDATORY)
+    /// ROUTER: a new connection with a known routing id takes it over.
+    public static let routerHandover = SocketOption(rawValue: ZMQ_ROUTER_HANDOVER)
+    /// Initial reconnect interval, ms.
+    public static let reconnectInterval = SocketOption(rawValue: ZMQ_RECONNECT_IVL)
+    /// Largest reconnect interval, ms (exponential backoff up to it).
+    public static let reconnectIntervalMax = SocketOption(rawValue: ZMQ_RECONNECT_IVL_MAX)
+    /// Queue messages only to completed connections.
+    public static let immediate = SocketOption(rawValue: ZMQ_IMMEDIATE)
+    /// Handshake deadline, ms.
+    public static let handshakeInterval = SocketOption(rawValue: ZMQ_HANDSHAKE_IVL)
+    /// This side is a CURVE server (1).
+    public static let curveServer = SocketOption(rawValue: ZMQ_CURVE_SERVER)
+}
+
+/// A byte-string socket option.
+public struct SocketBytesOption: Sendable {
+    let rawValue: Int32
+
+    /// The identity a ROUTER sees for this peer.
+    public static let routingID = SocketBytesOption(rawValue: ZMQ_ROUTING_ID)
+    /// This side's CURVE secret key (32 bytes).
+    public static let curveSecretKey = SocketBytesOption(rawValue: ZMQ_CURVE_SECRETKEY)
+    /// This side's CURVE public key (32 bytes).
+    public static let curvePublicKey = SocketBytesOption(rawValue: ZMQ_CURVE_PUBLICKEY)
+    /// The server's CURVE public key, on a client (32 bytes).
+    public static let curveServerKey = SocketBytesOption(rawValue: ZMQ_CURVE_SERVERKEY)
+    /// The ZAP domain, which turns authentication on for this socket.
+    public static let zapDomain = SocketBytesOption(rawValue: ZMQ_ZAP_DOMAIN)
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Messaging
+import Testing
+import Training
+
+/// The wire codec: every message survives a round trip; bad bytes get a named error.
+@Suite("Wire messages")
+struct MessageTests {
+    static var config: TrainingConfig {
+        var config = TrainingConfig()
+        config.learningRate = 0.1
+        config.hidden = [1024, 512]
+        config.augment = .rotateFlipVFlip
+        config.trainLimit = 512
+        return config
+    }
+
+    static let metrics = EpochMetrics(epoch: 3, trainLoss: 0.1 + 0.2, testLoss: .nan, testAccuracy: 0.5, seconds: 1e-3)
+
+    static let messages: [Message] = [
+        .hello(.init(worker: "a:1", host: "a", pid: 1)),
+        .hello(.init(worker: "b:2", host: "b", pid: 2, running: "0123456789abcdef")),
+        .ready, .heartbeat, .bye,
+        .progress(trial: "t1", metrics: metrics),
+        .result(trial: "t1", outcome: TrainingResult(config: config, epochs: [metrics], status: .diverged)),
+        .welcome(heartbeatMilliseconds: 1000, liveness: 3),
+        .trial(id: "t2", config: config),
+        .ack(trial: "t3"), .stop(trial: "t4"),
+        .error(reason: "protocol version 2 is not supported"),
+    ]
+
+    @Test(arguments: messages)
+    func roundTrips(_ message: Message) throws {
+        let bytes = message.encoded()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("\"v\":1"))
+        let decoded = try Message.decode(bytes)
+        // NaN never equals itself, so compare the encodings of the decoded value too.
+        #expect(String(decoding: decoded.encoded(), as: UTF8.self) == text)
+        if case .progress = message {} else if case .result = message {} else { #expect(decoded == message) }
+    }
+
+    @Test func floatsKeepEveryBit() throws {
+        guard case .progress(_, let metrics) = try Message.decode(Message.progress(trial: "t", metrics: Self.metrics).encoded())
+        else { Issue.record("wrong type"); return }
+        #expect(metrics.trainLoss == 0.1 + 0.2)
+        #expect(metrics.testLoss.isNaN)
+    }
+
+    @Test(arguments: [
+        ("not json", WireError.malformed("")),
+        ("[1,2]", WireError.malformed("")),
+        ("{\"type\":\"ready\"}", WireError.malformed("no \"v\" field")),
+        ("{\"v\":2,\"type\":\"ready\"}", WireError.unsupportedVersion(2)),
+        ("{\"v\":1}", WireError.malformed("no \"type\" field")),
+        ("{\"v\":1,\"type\":\"launch\"}", WireError.unknownType("launch")),
+        ("{\"v\":1,\"type\":\"trial\",\"trial\":\"x\"}", WireError.malformed("trial without \"config\"")),
+        ("{\"v\":\"one\",\"type\":\"ready\"}", WireError.malformed("")),
+    ])
+    func badFramesAreNamed(text: String, expected: WireError) {
+        do {
+            _ = try Message.decode(Array(text.utf8))
+            Issue.record("decoded \(text)")
+        } catch {
+            switch (error, expected) {
+            case (.malformed(let reason), .malformed(let wanted)):
+                #expect(wanted.isEmpty || reason == wanted, "\(reason)")
+                #expect(!error.description.isEmpty)
+            default:
+                #expect(error == expected)
+            }
+        }
+    }
+
+    @Test func oversizedFramesAreRefusedBeforeParsing() {
+        let big = [UInt8](repeating: UInt8(ascii: " "), count: Message.maximumSize + 1)
+        #expect(throws: WireError.oversized(bytes: Message.maximumSize + 1)) { try Message.decode(big) }
+    }
+}
