@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Thin C modules: each only exposes a system library to Swift.
@@ -26,6 +27,9 @@ let package = Package(
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
         .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CPrefetch"]),
 
+        // Sweep files, trial expansion and ids, the CSV results store, ranking. No sockets.
+        .target(name: "Sweeping", dependencies: ["Training", .product(name: "Yams", package: "Yams")]),
+
         // libzmq sockets as owned Swift values, and the wire protocol's messages.
         .target(name: "Messaging", dependencies: ["CZeroMQ", "Training"]),
 
@@ -40,6 +44,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib"]),
         .testTarget(name: "SweepCLITests", dependencies: ["Training"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
+        .testTarget(name: "SweepingTests", dependencies: ["Sweeping"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,47 @@
+import Yams
+
+/// Typed reads of YAML nodes whose errors carry the file, line and key.
+struct NodeReader {
+    let file: String
+
+    func error(_ node: Node, key: String?, _ message: String) -> SpecError {
+        SpecError(file: file, line: node.mark?.line, key: key, message)
+    }
+
+    func mapping(_ node: Node, key: String?) throws(SpecError) -> Node.Mapping {
+        guard let mapping = node.mapping else {
+            throw error(node, key: key, "must be a mapping of keys to values, got \(describe(node))")
+        }
+        return mapping
+    }
+
+    func string(_ node: Node, key: String) throws(SpecError) -> String {
+        guard let scalar = node.scalar else { throw error(node, key: key, "must be a single value, got \(describe(node))") }
+        return scalar.string
+    }
+
+    func number(_ node: Node, key: String) throws(SpecError) -> Double {
+        guard let scalar = node.scalar, let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")),
+              value.isFinite else {
+            throw error(node, key: key, "must be a number, got \(describe(node))")
+        }
+        return value
+    }
+
+    func integer(_ node: Node, key: String, range: ClosedRange<Int>) throws(SpecError) -> Int {
+        let value = try number(node, key: key)
+        guard value.rounded() == value, value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
+            throw error(node, key: key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(describe(node))")
+        }
+        return Int(value)
+    }
+
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return scalar.string.isEmpty ? "nothing" : "'\(scalar.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Training
+
+/// Configurations ranked by a metric: repeats of a configuration with different seeds form one row
+/// (mean ± sd over its completed trials); configurations with no completed trial come last.
+public struct Ranking: Sendable {
+    /// One configuration.
+    public struct Row: Sendable {
+        /// 1-based rank; tied means share one (1, 2, 2, 4). Nil for rows without a completed trial.
+        public var rank: Int?
+        /// A representative config (the seed is its first trial's).
+        public var config: TrainingConfig
+        /// The trials behind the row, in file order.
+        public var trials: [String]
+        /// Completed trials, whose metric the mean and sd are of.
+        public var completed: Int
+        /// Mean and sample standard deviation of the metric (sd nil for fewer than two).
+        public var mean: Double?, sd: Double?
+        /// `completed` if any trial completed, else `diverged` if any diverged, else `failed`.
+        public var status: TrialStatus
+        /// The row's values of the parameter columns.
+        public var parameters: [String: String]
+    }
+
+    /// The metric column ranked by.
+    public let metric: String
+    /// Whether smaller is better.
+    public let minimize: Bool
+    /// Best first; rows without a completed trial last (diverged before failed).
+    public let rows: [Row]
+    /// Parameter columns whose values differ between rows (the seed is grouped, not shown).
+    public let varyingParameters: [String]
+
+    /// Ranks `records` by `metric` (`test_loss`, `best_test_loss`, `test_accuracy`).
+    public init(records: [TrialRecord], metric: String, minimize: Bool) {
+        self.metric = metric
+        self.minimize = minimize
+        var groups: [String: [TrialRecord]] = [:]
+        var order: [String] = []
+        for record in records {
+            let key = record.config.canonicalKey(includingSeed: false)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(record)
+        }
+        let parameterIndex = Dictionary(uniqueKeysWithValues: TrialRecord.columns.enumerated().map { ($1, $0) })
+        var rows: [(key: String, row: Row)] = order.map { key in
+            let members = groups[key]!
+            let values = members.filter { $0.status == .completed }.compactMap { $0.metric(metric) }.filter(\.isFinite)
+            let mean = values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+            var sd: Double?
+            if let mean, values.count > 1 {
+                sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
+            }
+            let status: TrialStatus = mean != nil ? .completed
+                : members.contains { $0.status == .diverged } ? .diverged : .failed
+            let fields = members[0].fields
+            var parameters: [String: String] = [:]
+            for column in TrialRecord.parameterColumns { parameters[column] = fields[parameterIndex[column]!] }
+            return (key, Row(rank: nil, config: members[0].config, trials: members.map(\.id), completed: values.count,
+                             mean: mean, sd: sd, status: status, parameters: parameters))
+        }
+        let statusOrder: [TrialStatus: Int] = [.completed: 0, .diverged: 1, .failed: 2]
+        rows.sort { a, b in
+            if a.row.status != b.row.status { return statusOrder[a.row.status]! < statusOrder[b.row.status]! }
+            if let x = a.row.mean, let y = b.row.mean, x != y { return minimize ? x < y : x > y }
+            return a.key < b.key  // ties and unranked rows: a fixed order
+        }
+        for index in rows.indices where rows[index].row.mean != nil {
+            let tiedWithPrevious = index > 0 && rows[index - 1].row.mean == rows[index].row.mean
+            rows[index].row.rank = tiedWithPrevious ? rows[index - 1].row.rank : index + 1
+        }
+        let ranked = rows.map(\.row)
+        self.rows = ranked
+        varyingParameters = TrialRecord.parameterColumns.filter { column in
+            column != "seed" && Set(ranked.map { $0.parameters[column]! }).count > 1
+        }
+    }
+
+    /// Whether any configuration was repeated with several seeds.
+    public var hasRepeats: Bool { rows.contains { $0.trials.count > 1 } }
+
+    /// An aligned text table of the best `top` rows (all when nil).
+    public func table(top: Int? = nil) -> String {
+        let shown = top.map { Array(rows.prefix($0)) } ?? rows
+        var header = ["#"] + varyingParameters + [metric]
+        if hasRepeats { header.append("n") }
+        header += ["status", hasRepeats ? "trials" : "trial"]
+        var lines: [[String]] = [header]
+        for row in shown {
+            var cells = [row.rank.map(String.init) ?? "-"]
+            cells += varyingParameters.map { row.parameters[$0]! }
+            var value = row.mean.map { String(format: "%.4f", $0) } ?? "-"
+            if let sd = row.sd { value += " ± " + String(format: "%.4f", sd) }
+            cells.append(value)
+            if hasRepeats { cells.append("\(row.completed)") }
+            cells.append(row.status.rawValue)
+            cells.append(row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials")
+            lines.append(cells)
+        }
+        let widths = header.indices.map { column in lines.map { $0[column].count }.max()! }
+        var text = lines.map { cells in
+            cells.enumerated().map { column, cell in
+                cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
+        if shown.count < rows.count { text += "(\(rows.count - shown.count) more; --top to show more)\n" }
+        return text
+    }
+
+    /// The best `top` rows as a JSON array.
+    public func json(top: Int? = nil) -> String {
+        let shown = top.map { Array(rows.prefix($0)) } ?? rows
+        let objects: [[String: Any]] = shown.map { row in
+            var object: [String: Any] = [
+                "parameters": row.parameters, "trials": row.trials, "completed": row.completed,
+                "status": row.status.rawValue, "metric": metric,
+            ]
+            object["rank"] = row.rank ?? NSNull()
+            object["mean"] = row.mean ?? NSNull()
+            object["sd"] = row.sd ?? NSNull()
+            return object
+        }
+        let data = try! JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,163 @@
+import Training
+
+/// One row of `trials.csv`: a finished trial's configuration and outcome.
+public struct TrialRecord: Equatable, Sendable {
+    /// The trial id.
+    public var id: String
+    /// What was trained.
+    public var config: TrainingConfig
+    /// How it ended.
+    public var status: TrialStatus
+    /// The last epoch's figures (nil when no epoch ran).
+    public var finalTrainLoss: Double?, finalTestLoss: Double?, finalTestAccuracy: Double?
+    /// The lowest test loss of any epoch, and that epoch.
+    public var bestTestLoss: Double?, bestEpoch: Int?
+    /// Epochs that ran.
+    public var epochsRun: Int
+    /// Training wall time.
+    public var seconds: Double
+    /// Times the trial was handed out before it finished (1 without faults).
+    public var attempts: Int
+    /// The worker and host that delivered it.
+    public var worker: String, host: String
+    /// Why it failed, if it did.
+    public var reason: String
+
+    /// The columns, in file order. Parameter columns carry the sweep keys' names.
+    public static let columns = ["trial", "status"] + parameterColumns + [
+        "final_train_loss", "final_test_loss", "final_test_accuracy", "best_test_loss", "best_epoch", "epochs_run",
+        "seconds", "attempts", "worker", "host", "reason",
+    ]
+
+    /// The configuration's columns.
+    public static let parameterColumns = [
+        "learning_rate", "momentum", "nesterov", "weight_decay", "l1", "max_norm", "dropout", "augment", "hidden",
+        "epochs", "batch_size", "seed", "train_limit", "test_limit",
+    ]
+
+    /// A record from a training result.
+    public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String) {
+        id = trial.id
+        config = trial.config
+        status = result.status == .completed ? .completed : .diverged
+        finalTrainLoss = result.final?.trainLoss
+        finalTestLoss = result.final?.testLoss
+        finalTestAccuracy = result.final?.testAccuracy
+        bestTestLoss = result.best?.testLoss
+        bestEpoch = result.best?.epoch
+        epochsRun = result.epochs.count
+        seconds = result.seconds
+        self.attempts = attempts
+        self.worker = worker
+        self.host = host
+        reason = ""
+    }
+
+    /// A record of a trial that could not be trained.
+    public init(failed trial: Trial, reason: String, attempts: Int, worker: String, host: String) {
+        id = trial.id
+        config = trial.config
+        status = .failed
+        epochsRun = 0
+        seconds = 0
+        self.attempts = attempts
+        self.worker = worker
+        self.host = host
+        self.reason = reason
+    }
+
+    /// The record's fields, in `columns` order; doubles at full (round-trip) precision.
+    public var fields: [String] {
+        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        return [
+            id, status.rawValue, "\(config.learningRate)", "\(config.momentum)", "\(config.nesterov)",
+            "\(config.weightDecay)", "\(config.l1)", "\(config.maxNorm)", "\(config.dropout)", config.augment.rawValue,
+            config.hidden.map(String.init).joined(separator: ","), "\(config.epochs)", "\(config.batchSize)",
+            "\(config.seed)", config.trainLimit.map(String.init) ?? "", config.testLimit.map(String.init) ?? "",
+            number(finalTrainLoss), number(finalTestLoss), number(finalTestAccuracy), number(bestTestLoss),
+            bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
+        ]
+    }
+
+    /// Reads a row given the file's header; throws a reason when a field is missing or malformed.
+    public init(fields: [String], header: [String: Int]) throws(RecordError) {
+        func field(_ name: String) throws(RecordError) -> String {
+            guard let index = header[name] else { throw RecordError("no '\(name)' column") }
+            guard index < fields.count else { throw RecordError("has \(fields.count) fields, the header \(header.count)") }
+            return fields[index]
+        }
+        func double(_ name: String) throws(RecordError) -> Double {
+            let text = try field(name)
+            guard let value = Double(text) else { throw RecordError("\(name) '\(text)' is not a number") }
+            return value
+        }
+        func optionalDouble(_ name: String) throws(RecordError) -> Double? {
+            try field(name).isEmpty ? nil : try double(name)
+        }
+        func integer(_ name: String) throws(RecordError) -> Int {
+            let text = try field(name)
+            guard let value = Int(text) else { throw RecordError("\(name) '\(text)' is not a whole number") }
+            return value
+        }
+        func optionalInteger(_ name: String) throws(RecordError) -> Int? {
+            try field(name).isEmpty ? nil : try integer(name)
+        }
+        guard fields.count == header.count else {
+            throw RecordError("has \(fields.count) fields where the header has \(header.count)")
+        }
+        id = try field("trial")
+        guard let status = TrialStatus(rawValue: try field("status")) else {
+            throw RecordError("status '\(try field("status"))' is not completed, diverged or failed")
+        }
+        self.status = status
+        var config = TrainingConfig()
+        config.learningRate = try double("learning_rate")
+        config.momentum = try double("momentum")
+        config.nesterov = try field("nesterov") == "true"
+        config.weightDecay = try double("weight_decay")
+        config.l1 = try double("l1")
+        config.maxNorm = try double("max_norm")
+        config.dropout = try double("dropout")
+        guard let augment = Augmentation(rawValue: try field("augment")) else {
+            throw RecordError("augment '\(try field("augment"))' is unknown")
+        }
+        config.augment = augment
+        config.hidden = try field("hidden").split(separator: ",").compactMap { Int($0) }
+        config.epochs = try integer("epochs")
+        config.batchSize = try integer("batch_size")
+        let seedText = try field("seed")
+        guard let seed = UInt64(seedText) else { throw RecordError("seed '\(seedText)' is not a whole number") }
+        config.seed = seed
+        config.trainLimit = try optionalInteger("train_limit")
+        config.testLimit = try optionalInteger("test_limit")
+        self.config = config
+        finalTrainLoss = try optionalDouble("final_train_loss")
+        finalTestLoss = try optionalDouble("final_test_loss")
+        finalTestAccuracy = try optionalDouble("final_test_accuracy")
+        bestTestLoss = try optionalDouble("best_test_loss")
+        bestEpoch = try optionalInteger("best_epoch")
+        epochsRun = try integer("epochs_run")
+        seconds = try double("seconds")
+        attempts = try integer("attempts")
+        worker = try field("worker")
+        host = try field("host")
+        reason = try field("reason")
+    }
+
+    /// The value of a `trials.csv` metric column, by name (nil if absent or unknown).
+    public func metric(_ name: String) -> Double? {
+        switch name {
+        case "test_loss", "final_test_loss": return finalTestLoss
+        case "best_test_loss": return bestTestLoss
+        case "test_accuracy", "final_test_accuracy": return finalTestAccuracy
+        case "train_loss", "final_train_loss": return finalTrainLoss
+        default: return nil
+        }
+    }
+}
+
+/// Why a CSV row could not be read.
+public struct RecordError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
