@@ -21,11 +21,11 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
                        providers: [.apt(["libzmq3-dev"])]),
 
-        // A prefetch hint, which Swift cannot spell.
-        .target(name: "CPrefetch"),
+        // A prefetch hint and prctl(), which Swift cannot spell.
+        .target(name: "CSupport"),
 
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
-        .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CPrefetch"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CSupport"]),
 
         // Sweep files, trial expansion and ids, the CSV results store, ranking. No sockets.
         .target(name: "Sweeping", dependencies: ["Training", .product(name: "Yams", package: "Yams")]),
@@ -33,11 +33,15 @@ let package = Package(
         // libzmq sockets as owned Swift values, and the wire protocol's messages.
         .target(name: "Messaging", dependencies: ["CZeroMQ", "Training"]),
 
+        // The two roles: hand out trials and record results / connect, train, report.
+        .target(name: "Coordinator", dependencies: ["Messaging", "Sweeping", "Training"]),
+        .target(name: "Worker", dependencies: ["Messaging", "Training", "CSupport"]),
+
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "Training",
+                "Training", "Sweeping", "Messaging", "Coordinator", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

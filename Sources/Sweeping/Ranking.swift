@@ -76,6 +76,13 @@ public struct Ranking: Sendable {
         }
     }
 
+    /// The completed record with the best value of `metric`, if any.
+    public static func bestRecord(_ records: [TrialRecord], metric: SweepSpec.Metric) -> TrialRecord? {
+        records.filter { $0.status == .completed && ($0.metric(metric.name)?.isFinite ?? false) }.min { a, b in
+            metric.minimize ? a.metric(metric.name)! < b.metric(metric.name)! : a.metric(metric.name)! > b.metric(metric.name)!
+        }
+    }
+
     /// Whether any configuration was repeated with several seeds.
     public var hasRepeats: Bool { rows.contains { $0.trials.count > 1 } }
 

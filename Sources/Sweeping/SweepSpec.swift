@@ -13,6 +13,12 @@ public struct SweepSpec: Sendable {
         public var name: String
         /// Whether smaller is better.
         public var minimize: Bool
+
+        /// Creates a metric.
+        public init(name: String, minimize: Bool) {
+            self.name = name
+            self.minimize = minimize
+        }
     }
 
     /// The sweep's name: its results go to `Results/<name>/`.

@@ -27,6 +27,23 @@ public struct FashionMNIST: Sendable {
         return defaultDirectory
     }
 
+    /// The four file names, image and label files of the training and test splits.
+    public static let fileNames = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                   "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+    /// Checks that the directory and the four files exist, without reading them: a quick early error.
+    public static func checkFiles(directory: String? = nil) throws(DataError) {
+        let root = resolveDirectory(directory)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError.directoryMissing(path: root)
+        }
+        for name in fileNames {
+            let path = (root as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else { throw DataError.fileMissing(path: path) }
+        }
+    }
+
     /// Loads the four `*-idx?-ubyte.gz` files from `directory`, keeping the first `trainLimit`
     /// training and `testLimit` test images when given.
     public static func load(directory: String? = nil, trainLimit: Int? = nil,

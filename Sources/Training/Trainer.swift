@@ -1,4 +1,4 @@
-import CPrefetch
+import CSupport
 
 /// Trains one configuration on FashionMNIST and measures every epoch.
 public final class Trainer {
@@ -34,18 +34,22 @@ public final class Trainer {
         batchLabels.deallocate()
     }
 
+    /// How many minibatches pass between calls of `run`'s `tick`.
+    public static let batchesPerTick = 16
+
     /// Runs every epoch, calling `onEpoch` after each, and stops early when a loss is not finite.
     ///
-    /// `shouldContinue` is asked before each epoch; returning false ends the run where it is.
-    public func run(onEpoch: (EpochMetrics) -> Void = { _ in },
-                    shouldContinue: () -> Bool = { true }) -> TrainingResult {
+    /// `tick` is called every `batchesPerTick` minibatches and between epochs, so a caller can keep a
+    /// connection alive during long epochs; returning false abandons the run where it is (the result
+    /// then holds only the epochs that finished).
+    public func run(onEpoch: (EpochMetrics) -> Void = { _ in }, tick: () -> Bool = { true }) -> TrainingResult {
         var epochs: [EpochMetrics] = []
         var status = TrainingResult.Status.completed
         let clock = ContinuousClock()
         for epoch in 1...config.epochs {
-            guard shouldContinue() else { break }
+            guard tick() else { break }
             let start = clock.now
-            let trainLoss = trainEpoch(epoch)
+            guard let trainLoss = trainEpoch(epoch, tick: tick) else { break }
             let (testLoss, accuracy) = evaluate()
             let elapsed = start.duration(to: clock.now)
             let metrics = EpochMetrics(epoch: epoch, trainLoss: trainLoss, testLoss: testLoss, testAccuracy: accuracy,
@@ -61,8 +65,9 @@ public final class Trainer {
         return TrainingResult(config: config, epochs: epochs, status: status)
     }
 
-    /// One pass over the shuffled training set; returns the mean minibatch loss (NaN or ∞ when it diverged).
-    public func trainEpoch(_ epoch: Int) -> Double {
+    /// One pass over the shuffled training set; returns the mean minibatch loss (NaN or ∞ when it
+    /// diverged), or nil when `tick` asked to stop.
+    public func trainEpoch(_ epoch: Int, tick: () -> Bool = { true }) -> Double? {
         let train = data.train, pixels = train.pixelsPerImage, batchSize = config.batchSize
         for i in 0..<train.count { order[i] = Int32(i) }
         var shuffler = SplitMix64(seed: config.seed, stream: RandomStream.shuffle.rawValue, index: UInt64(epoch))
@@ -70,7 +75,7 @@ public final class Trainer {
         var augmentRandom = SplitMix64(seed: config.seed, stream: RandomStream.augmentation.rawValue,
                                        index: UInt64(epoch))
         let scale: Float = 1 / 255
-        var lossTotal = 0.0, batches = 0
+        var lossTotal = 0.0, batches = 0, stopped = false
         train.images.withUnsafeBufferPointer { images in
             train.labels.withUnsafeBufferPointer { labels in
                 var start = 0
@@ -105,10 +110,14 @@ public final class Trainer {
                     guard loss.isFinite else { return }
                     optimizer.step(model, rows: rows)
                     start += rows
+                    if batches % Trainer.batchesPerTick == 0 && !tick() {
+                        stopped = true
+                        return
+                    }
                 }
             }
         }
-        return lossTotal / Double(batches)
+        return stopped ? nil : lossTotal / Double(batches)
     }
 
     /// Mean test loss and accuracy over the whole test set.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Messaging
+import Sweeping
 import Training
 
 /// `sweep`: hyperparameter sweeps of a FashionMNIST MLP across cores and machines.
@@ -9,12 +11,14 @@ struct Sweep: ParsableCommand {
         commandName: "sweep",
         abstract: "Run hyperparameter sweeps of a FashionMNIST MLP across cores and machines, and rank them.",
         discussion: """
-            `sweep train` trains one configuration and prints one line per epoch.
+            `sweep run` runs a sweep file (default: the built-in quickstart sweep) on all cores and ranks the \
+            results; run it again after an interruption to resume. `sweep train` trains one configuration. \
+            `sweep coordinator` and `sweep worker` run the two roles separately, across machines.
             Data: FashionMNIST IDX files from --data, $FASHION_MNIST_DIR, or \(FashionMNIST.defaultDirectory) \
             (Debian's dataset-fashion-mnist; Scripts/setup installs it).
             """,
         version: "0.1.0",
-        subcommands: [Train.self])
+        subcommands: [Run.self, Train.self, Rank.self, CoordinatorCommand.self, WorkerCommand.self])
 
     /// Parses, runs, and turns every error into one line on standard error and a sysexits code.
     static func main() {
@@ -24,6 +28,14 @@ struct Sweep: ParsableCommand {
             try command.run()
         } catch let error as DataError {
             fail(error.description, code: error.exitCode)
+        } catch let error as SpecError {
+            fail(error.description, code: 65)  // EX_DATAERR
+        } catch let error as StoreError {
+            fail(error.description, code: 74)  // EX_IOERR
+        } catch let error as ZMQError {
+            fail(error.description, code: 69)  // EX_UNAVAILABLE
+        } catch let error as RunFailure {
+            fail(error.description, code: error.code)
         } catch {
             let code = exitCode(for: error)
             // Help, version and clean exits print as the parser would.

@@ -1,2 +1,2 @@
 // Header-only module: SwiftPM needs one source file in a C target.
-#include "CPrefetch.h"
+#include "CSupport.h"

@@ -1,0 +1,266 @@
+import Foundation
+import Messaging
+import Sweeping
+import Training
+
+/// Hands trials to workers over a ZeroMQ ROUTER socket and records their results.
+///
+/// Single-threaded: one loop polls the socket, so all state is owned by that loop. A result is
+/// written and fsync'ed by the `ResultStore` before it is acknowledged; a result for a trial that is
+/// already recorded is acknowledged and dropped, so every trial is recorded exactly once.
+public final class Coordinator {
+    /// The bound endpoint, with an ephemeral port resolved.
+    public let endpoint: String
+    private let socket: Socket
+    private let store: ResultStore
+    private let options: CoordinatorOptions
+    private let trials: [String: Trial]
+    private let order: [String]
+    private var queue: [String]
+    private var attempts: [String: Int] = [:]
+    private var running: [String: [UInt8]] = [:]  // trial → worker identity
+    private var workers: [[UInt8]: WorkerState] = [:]
+    private var lastBeat = ContinuousClock.now
+
+    /// Counts of what was dropped, for tests and benchmarks.
+    public private(set) var rejectedFrames = 0
+
+    struct WorkerState {
+        var name: String
+        var host: String
+        var lastSeen: ContinuousClock.Instant
+        var trial: String?
+        var idle = false
+    }
+
+    /// How a run ended.
+    public enum Outcome: Equatable, Sendable {
+        /// Every trial is recorded.
+        case finished
+        /// `shouldStop` said so; unrecorded trials remain for a rerun.
+        case stopped
+    }
+
+    /// Binds `bind` and prepares to run `trials`, skipping those `store` already holds.
+    public init(trials: [Trial], store: ResultStore, bind: String, context: Context,
+                options: CoordinatorOptions = CoordinatorOptions()) throws(ZMQError) {
+        let socket = try Socket(context, type: .router)
+        try socket.set(.routerMandatory, 1)
+        try socket.set(.routerHandover, 1)
+        try socket.set(.maxMessageSize, Message.maximumSize)
+        try socket.set(.receiveHighWaterMark, 100_000)
+        try socket.set(.sendHighWaterMark, 100_000)
+        try socket.bind(bind)
+        endpoint = try socket.lastEndpoint
+        self.socket = socket
+        self.store = store
+        self.options = options
+        self.trials = Dictionary(trials.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        order = trials.map(\.id)
+        queue = order.filter { !store.recordedIDs.contains($0) }
+    }
+
+    /// Trials of this sweep already recorded.
+    public var recordedCount: Int { order.filter { store.recordedIDs.contains($0) }.count }
+    /// Trials in this sweep.
+    public var totalCount: Int { order.count }
+    /// Trials being trained now.
+    public var runningCount: Int { running.count }
+    /// Workers connected now.
+    public var workerCount: Int { workers.count }
+
+    private var isDone: Bool { order.allSatisfy { store.recordedIDs.contains($0) } }
+
+    /// Runs until every trial is recorded or `shouldStop` returns true (it is asked at least every
+    /// 100 ms). Says `bye` to every worker on the way out.
+    public func run(shouldStop: () -> Bool = { false },
+                    onEvent: (CoordinatorEvent) -> Void = { _ in }) throws -> Outcome {
+        defer { sayGoodbye() }
+        while !isDone {
+            if shouldStop() { return .stopped }
+            let waitMilliseconds = min(100, options.heartbeatMilliseconds)
+            do {
+                if try socket.waitForMessage(milliseconds: waitMilliseconds) {
+                    // Drain everything waiting, then look at the clock.
+                    while let frames = try socket.receive(dontWait: true) {
+                        try handle(frames, onEvent: onEvent)
+                        if isDone { break }
+                    }
+                }
+            } catch let error as ZMQError where error.isInterrupted {
+                continue  // a signal: loop round to ask shouldStop
+            }
+            beatAndReap(onEvent: onEvent)
+        }
+        return .finished
+    }
+
+    // MARK: - Messages
+
+    private func handle(_ frames: [[UInt8]], onEvent: (CoordinatorEvent) -> Void) throws {
+        guard frames.count == 2 else {
+            reject(frames.first ?? [], "expected 2 frames (identity, message), got \(frames.count)", onEvent)
+            return
+        }
+        let identity = frames[0]
+        let message: Message
+        do {
+            message = try Message.decode(frames[1])
+        } catch {
+            if case .unsupportedVersion = error { send(.error(reason: error.description), to: identity) }
+            reject(identity, error.description, onEvent)
+            return
+        }
+        let now = ContinuousClock.now
+        if case .hello(let hello) = message {
+            workers[identity] = WorkerState(name: hello.worker, host: hello.host, lastSeen: now,
+                                            trial: workers[identity]?.trial)
+            send(.welcome(heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness), to: identity)
+            onEvent(.workerJoined(worker: hello.worker, host: hello.host))
+            if let trial = hello.running { adoptRunning(trial, identity: identity) }
+            return
+        }
+        guard workers[identity] != nil else {
+            // Not introduced (or declared dead): it must say hello first. A result is still accepted.
+            if case .result(let trial, let outcome) = message {
+                try record(trial, outcome: outcome, identity: identity, worker: printable(identity), host: "", onEvent: onEvent)
+            } else {
+                reject(identity, "\(message) before hello", onEvent)
+            }
+            return
+        }
+        workers[identity]!.lastSeen = now
+        switch message {
+        case .ready:
+            workers[identity]!.idle = true
+            assign(identity, onEvent: onEvent)
+        case .heartbeat:
+            break
+        case .progress(let trial, let metrics):
+            onEvent(.epoch(trial: trial, worker: workers[identity]!.name, metrics: metrics))
+        case .result(let trial, let outcome):
+            let state = workers[identity]!
+            try record(trial, outcome: outcome, identity: identity, worker: state.name, host: state.host, onEvent: onEvent)
+        default:
+            reject(identity, "unexpected \(message) from a worker", onEvent)
+        }
+    }
+
+    /// A reconnecting worker still training `trial`: let it finish instead of giving the trial away.
+    private func adoptRunning(_ trial: String, identity: [UInt8]) {
+        guard trials[trial] != nil, !store.recordedIDs.contains(trial) else {
+            send(.stop(trial: trial), to: identity)
+            return
+        }
+        if let holder = running[trial], holder != identity, workers[holder] != nil {
+            send(.stop(trial: trial), to: identity)  // someone else has it now
+            return
+        }
+        queue.removeAll { $0 == trial }
+        running[trial] = identity
+        workers[identity]!.trial = trial
+        workers[identity]!.idle = false
+        if attempts[trial, default: 0] == 0 { attempts[trial] = 1 }
+    }
+
+    private func record(_ trialID: String, outcome: TrainingResult, identity: [UInt8], worker: String, host: String,
+                        onEvent: (CoordinatorEvent) -> Void) throws {
+        defer {
+            if running[trialID] == identity { running[trialID] = nil }
+            if workers[identity]?.trial == trialID { workers[identity]!.trial = nil }
+        }
+        guard let trial = trials[trialID], outcome.config == trial.config else {
+            reject(identity, "result for trial \(trialID), which is not in this sweep", onEvent)
+            send(.ack(trial: trialID), to: identity)  // nothing to retry: it will never be accepted
+            return
+        }
+        if store.recordedIDs.contains(trialID) {
+            onEvent(.duplicateResult(trial: trialID, worker: worker))
+        } else {
+            let record = TrialRecord(trial: trial, result: outcome, attempts: max(1, attempts[trialID, default: 1]),
+                                     worker: worker, host: host)
+            try store.append(record, epochs: outcome.epochs)  // durable before the ack below
+            queue.removeAll { $0 == trialID }
+            onEvent(.trialRecorded(record))
+        }
+        send(.ack(trial: trialID), to: identity)
+    }
+
+    private func assign(_ identity: [UInt8], onEvent: (CoordinatorEvent) -> Void) {
+        guard var state = workers[identity], state.idle, state.trial == nil else { return }
+        while let next = queue.first {
+            queue.removeFirst()
+            guard !store.recordedIDs.contains(next), running[next] == nil, let trial = trials[next] else { continue }
+            attempts[next, default: 0] += 1
+            running[next] = identity
+            state.trial = next
+            state.idle = false
+            workers[identity] = state
+            send(.trial(id: next, config: trial.config), to: identity)
+            onEvent(.trialStarted(trial: next, worker: state.name, attempt: attempts[next]!))
+            return
+        }
+    }
+
+    // MARK: - Liveness
+
+    private func beatAndReap(onEvent: (CoordinatorEvent) -> Void) {
+        let now = ContinuousClock.now
+        let interval = Duration.milliseconds(options.heartbeatMilliseconds)
+        if now - lastBeat >= interval {
+            lastBeat = now
+            for identity in workers.keys { send(.heartbeat, to: identity) }
+        }
+        let deadline = interval * options.liveness
+        for (identity, state) in workers where now - state.lastSeen > deadline {
+            workers[identity] = nil
+            if let trial = state.trial, running[trial] == identity {
+                running[trial] = nil
+                requeue(trial, worker: state.name, host: state.host, onEvent: onEvent)
+            }
+            onEvent(.workerLost(worker: state.name, trial: state.trial))
+        }
+        // Idle workers may have been waiting for requeued trials.
+        for (identity, state) in workers where state.idle { assign(identity, onEvent: onEvent) }
+    }
+
+    private func requeue(_ trialID: String, worker: String, host: String, onEvent: (CoordinatorEvent) -> Void) {
+        guard let trial = trials[trialID], !store.recordedIDs.contains(trialID) else { return }
+        let tries = attempts[trialID, default: 1]
+        if tries >= options.maxAttempts {
+            let record = TrialRecord(failed: trial, reason: "took down \(tries) workers in a row (last: \(worker))",
+                                     attempts: tries, worker: worker, host: host)
+            do {
+                try store.append(record, epochs: [])
+                onEvent(.trialRecorded(record))
+            } catch {
+                onEvent(.rejected(peer: worker, reason: "could not record failed trial \(trialID): \(error)"))
+            }
+        } else {
+            queue.insert(trialID, at: 0)
+        }
+    }
+
+    // MARK: - Sending
+
+    private func send(_ message: Message, to identity: [UInt8]) {
+        // Best effort: a vanished peer is noticed by its missed heartbeats, not here.
+        _ = try? socket.send([identity, message.encoded()], dontWait: true)
+    }
+
+    private func sayGoodbye() {
+        for identity in workers.keys { send(.bye, to: identity) }
+    }
+
+    private func reject(_ identity: [UInt8], _ reason: String, _ onEvent: (CoordinatorEvent) -> Void) {
+        rejectedFrames += 1
+        onEvent(.rejected(peer: workers[identity]?.name ?? printable(identity), reason: reason))
+    }
+
+    private func printable(_ identity: [UInt8]) -> String {
+        if let text = String(bytes: identity, encoding: .utf8), text.allSatisfy({ $0.isASCII && !$0.isNewline }) {
+            return text
+        }
+        return identity.map { String(format: "%02x", $0) }.joined()
+    }
+}

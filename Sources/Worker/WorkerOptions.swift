@@ -1,0 +1,24 @@
+/// How a worker finds its coordinator and its data.
+public struct WorkerOptions: Sendable {
+    /// The coordinator's endpoint, e.g. `tcp://127.0.0.1:5555`.
+    public var endpoint: String
+    /// Unique among the sweep's workers; also the socket's routing id, so reconnects keep it.
+    public var name: String
+    /// This machine's name, reported in results.
+    public var host: String
+    /// The FashionMNIST directory (nil: `$FASHION_MNIST_DIR` or Debian's).
+    public var dataDirectory: String?
+    /// Exit when this process stops being our parent (workers started by `sweep run`).
+    public var parentPID: Int32?
+    /// Largest wait between reconnect attempts.
+    public var maxBackoffMilliseconds = 30_000
+
+    /// Creates options.
+    public init(endpoint: String, name: String, host: String, dataDirectory: String? = nil, parentPID: Int32? = nil) {
+        self.endpoint = endpoint
+        self.name = name
+        self.host = host
+        self.dataDirectory = dataDirectory
+        self.parentPID = parentPID
+    }
+}

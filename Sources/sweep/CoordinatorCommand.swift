@@ -1,0 +1,61 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+import Messaging
+import Sweeping
+
+/// `sweep coordinator`: the coordinator alone, for workers started elsewhere.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Serve a sweep's trials to workers that connect (sweep worker --connect ...), and record results.",
+        discussion: """
+            Like `sweep run` without starting workers. Resumable the same way: results already in \
+            trials.csv are not run again.
+            """)
+
+    @Argument(help: ArgumentHelp("The sweep file.", valueName: "sweep.yaml"))
+    var spec: String
+
+    @Option(help: ArgumentHelp("Where to listen, e.g. tcp://127.0.0.1:5555.", valueName: "endpoint"))
+    var bind: String
+
+    @Option(help: ArgumentHelp("Results directory (default: Results/<name>).", valueName: "dir"))
+    var results: String?
+
+    @Flag(help: "Start over: move existing results aside (never deleted).")
+    var fresh = false
+
+    @Option(help: "Rows of the ranking printed at the end.")
+    var top = 10
+
+    func run() throws {
+        let spec = try SweepSpec(contentsOf: spec)
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, warn: warn)
+        if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
+        guard !setup.remaining.isEmpty else {
+            say("all \(setup.trials.count) trials are already recorded in \(setup.store.directory)")
+            printRanking(setup, top: top)
+            return
+        }
+        Interrupts.install()
+        let context = try Context()
+        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context)
+        say("sweep \(spec.name): \(setup.remaining.count) of \(setup.trials.count) trials to run; listening on "
+            + "\(coordinator.endpoint)")
+        let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: 0,
+                                        metric: spec.metric.name,
+                                        best: Ranking.bestRecord(setup.store.records, metric: spec.metric))
+        let outcome = try coordinator.run(shouldStop: {
+            progress.draw()
+            return Interrupts.caught != nil
+        }, onEvent: progress.handle)
+        progress.finish()
+        guard outcome == .finished else {
+            say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded; run the same command to resume")
+            throw ExitCode(130)
+        }
+        say("all \(setup.trials.count) trials recorded in \(setup.store.directory)")
+        printRanking(setup, top: top)
+    }
+}

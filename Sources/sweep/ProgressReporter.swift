@@ -1,0 +1,105 @@
+import Coordinator
+import Foundation
+import Sweeping
+
+/// Shows a running sweep: on a terminal one live status line; otherwise a plain log line per event.
+final class ProgressReporter {
+    private let total: Int
+    private var done: Int
+    private let startDone: Int
+    private var failed = 0
+    private var diverged = 0
+    private var running: [String: (worker: String, epoch: Int)] = [:]
+    private var best: (loss: Double, trial: String)?
+    private let started = ContinuousClock.now
+    private var lastDraw = ContinuousClock.now - .seconds(10)
+    private let live: Bool
+    private let workers: Int
+    private let metric: String
+
+    init(total: Int, alreadyDone: Int, workers: Int, metric: String, best: TrialRecord?) {
+        self.total = total
+        self.done = alreadyDone
+        self.startDone = alreadyDone
+        self.workers = workers
+        self.metric = metric
+        self.live = isatty(STDERR_FILENO) == 1
+        if let best, let value = best.metric(metric) { self.best = (value, best.id) }
+    }
+
+    func handle(_ event: CoordinatorEvent) {
+        switch event {
+        case .workerJoined(let worker, let host):
+            if !live { log("worker \(worker) joined from \(host)") }
+        case .workerLost(let worker, let trial):
+            log("worker \(worker) lost\(trial.map { "; trial \($0) goes back to the queue" } ?? "")")
+        case .trialStarted(let trial, let worker, let attempt):
+            running[trial] = (worker, 0)
+            if !live { log("trial \(trial) started on \(worker)\(attempt > 1 ? " (attempt \(attempt))" : "")") }
+        case .epoch(let trial, let worker, let metrics):
+            running[trial] = (worker, metrics.epoch)
+        case .trialRecorded(let record):
+            running[record.id] = nil
+            done += 1
+            switch record.status {
+            case .completed:
+                if let value = record.metric(metric), best.map({ value < $0.loss }) ?? true { best = (value, record.id) }
+            case .diverged: diverged += 1
+            case .failed: failed += 1
+            }
+            if !live {
+                let value = record.metric(metric).map { String(format: "%.4f", $0) } ?? "-"
+                log("trial \(record.id) \(record.status.rawValue) \(metric) \(value) [\(done)/\(total)]"
+                    + (record.reason.isEmpty ? "" : ": \(record.reason)"))
+            }
+        case .duplicateResult(let trial, let worker):
+            if !live { log("dropped a duplicate result of trial \(trial) from \(worker)") }
+        case .rejected(let peer, let reason):
+            log("dropped a message from \(peer): \(reason)")
+        }
+        draw(force: true)
+    }
+
+    /// Redraws the live line (at most ten times a second unless forced).
+    func draw(force: Bool = false) {
+        guard live else { return }
+        let now = ContinuousClock.now
+        guard force || now - lastDraw >= .milliseconds(100) else { return }
+        lastDraw = now
+        let elapsed = seconds(now - started)
+        var eta = "-"
+        let finishedHere = done - startDone
+        if finishedHere > 0 && done < total {
+            eta = clock(elapsed / Double(finishedHere) * Double(total - done))
+        }
+        var line = "[\(done)/\(total)] running \(running.count)"
+        if failed > 0 { line += ", failed \(failed)" }
+        if diverged > 0 { line += ", diverged \(diverged)" }
+        line += ", \(clock(elapsed)) elapsed, ETA \(eta)"
+        if let best { line += ", best \(metric) \(String(format: "%.4f", best.loss)) (\(best.trial))" }
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+    }
+
+    /// Ends the live line.
+    func finish() {
+        if live {
+            draw(force: true)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+    }
+
+    private func log(_ text: String) {
+        if live { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        FileHandle.standardError.write(Data("sweep: \(text)\n".utf8))
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    private func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return total >= 3600 ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
+            : String(format: "%d:%02d", total / 60, total % 60)
+    }
+}

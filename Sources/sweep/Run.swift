@@ -1,0 +1,125 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+import Messaging
+import Sweeping
+import Training
+
+/// `sweep run`: the main job on one machine.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a sweep on this machine: a coordinator and one worker process per core.",
+        discussion: """
+            Results go to Results/<name>/ (trials.csv, epochs.csv, sweep.yaml), each trial written and \
+            fsync'ed as it finishes. Interrupted (Ctrl-C, a crash, power loss)? Run the same command again: \
+            only the trials missing from trials.csv run. --fresh starts over, moving the old results aside. \
+            At the end the configurations are ranked by the sweep's metric.
+            """)
+
+    @Argument(help: ArgumentHelp("The sweep file (default: the built-in quickstart sweep, as in Sweeps/quickstart.yaml).",
+                                 valueName: "sweep.yaml"))
+    var spec: String?
+
+    @Option(help: "Worker processes (default: the number of cores).")
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("Results directory (default: Results/<name>).", valueName: "dir"))
+    var results: String?
+
+    @Flag(help: "Start over: move existing results aside to <dir>.<timestamp> (never deleted).")
+    var fresh = false
+
+    @Option(help: ArgumentHelp("FashionMNIST directory for the workers (default: $FASHION_MNIST_DIR or "
+                               + "\(FashionMNIST.defaultDirectory)).", valueName: "dir"))
+    var data: String?
+
+    @Option(help: "Where the coordinator listens; workers are told the resolved endpoint.")
+    var bind = "tcp://127.0.0.1:*"
+
+    @Option(help: "Rows of the ranking printed at the end.")
+    var top = 10
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+    }
+
+    func run() throws {
+        let spec = try spec.map { path throws(SpecError) in try SweepSpec(contentsOf: path) } ?? SweepSpec.quickstart()
+        try FashionMNIST.checkFiles(directory: data)
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, warn: warn)
+        if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
+        let directory = setup.store.directory
+        let remaining = setup.remaining
+        say("sweep \(spec.name): \(setup.trials.count) trials, \(setup.trials.count - remaining.count) already recorded "
+            + "in \(directory)")
+        guard !remaining.isEmpty else {
+            printRanking(setup, top: top)
+            return
+        }
+
+        Interrupts.install()
+        let context = try Context()
+        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context)
+        let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, remaining.count)
+        let parent = getpid()
+        let pool = try LocalWorkers(count: count, executable: LocalWorkers.currentExecutable) { index in
+            var arguments = ["worker", "--connect", coordinator.endpoint, "--parent-pid", "\(parent)",
+                             "--name", "\(ProcessInfo.processInfo.hostName):\(parent):\(index + 1)", "--quiet"]
+            if let data { arguments += ["--data", data] }
+            return arguments
+        }
+        say("\(count) workers (pids \(pool.pids.map(String.init).joined(separator: " "))) on \(coordinator.endpoint)")
+        let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount,
+                                        workers: count, metric: spec.metric.name,
+                                        best: Ranking.bestRecord(setup.store.records, metric: spec.metric))
+        var workersGone = false
+        let outcome = try coordinator.run(
+            shouldStop: {
+                progress.draw()
+                workersGone = pool.runningCount == 0
+                return Interrupts.caught != nil || workersGone
+            },
+            onEvent: progress.handle)
+        progress.finish()
+        pool.stop(after: .seconds(outcome == .finished ? 5 : 1))
+        switch outcome {
+        case .finished:
+            say("all \(setup.trials.count) trials recorded in \(directory)")
+            printRanking(setup, top: top)
+        case .stopped:
+            say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded in \(directory); "
+                + "run the same command to resume")
+            if workersGone && Interrupts.caught == nil {
+                throw RunFailure("every worker exited before the sweep finished (see their messages above)", code: 1)
+            }
+            throw ExitCode(130)
+        }
+    }
+}
+
+/// Prints the ranking of everything in the results directory.
+func printRanking(_ setup: SweepSetup, top: Int) {
+    let ranking = Ranking(records: setup.store.records, metric: setup.spec.metric.name, minimize: setup.spec.metric.minimize)
+    print(ranking.table(top: top), terminator: "")
+}
+
+/// A one-line note on stderr (stdout is kept for results).
+func say(_ text: String) {
+    FileHandle.standardError.write(Data("sweep: \(text)\n".utf8))
+}
+
+/// A warning on stderr.
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data("sweep: warning: \(text)\n".utf8))
+}
+
+/// A failure with its own exit code and message.
+struct RunFailure: Error, CustomStringConvertible {
+    let description: String
+    let code: Int32
+    init(_ description: String, code: Int32) {
+        self.description = description
+        self.code = code
+    }
+}

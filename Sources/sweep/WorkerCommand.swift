@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Training
+import Worker
+
+/// `sweep worker`: one worker process.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Connect to a coordinator and train the trials it hands out, until it says bye.",
+        discussion: """
+            One worker trains one trial at a time with one OpenBLAS thread; start one per core. If the \
+            coordinator goes away the worker keeps training, reconnects with backoff, and delivers its result \
+            when the coordinator is back. Example: sweep worker --connect tcp://127.0.0.1:5555
+            """)
+
+    @Option(help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint"))
+    var connect: String
+
+    @Option(help: ArgumentHelp("FashionMNIST directory (default: $FASHION_MNIST_DIR or \(FashionMNIST.defaultDirectory)).",
+                               valueName: "dir"))
+    var data: String?
+
+    @Option(help: "This worker's name, unique in the sweep (default: host:pid).")
+    var name: String?
+
+    @Option(name: .customLong("parent-pid"), help: ArgumentHelp("Exit when this process is no longer the parent.",
+                                                                visibility: .hidden))
+    var parentPID: Int32?
+
+    @Flag(help: "Log only errors.")
+    var quiet = false
+
+    func run() throws {
+        try FashionMNIST.checkFiles(directory: data)
+        let host = ProcessInfo.processInfo.hostName
+        let options = WorkerOptions(endpoint: connect, name: name ?? "\(host):\(getpid())", host: host,
+                                    dataDirectory: data, parentPID: parentPID)
+        let label = options.name
+        let worker = try Worker(options: options) { line in
+            if !quiet { FileHandle.standardError.write(Data("sweep worker \(label): \(line)\n".utf8)) }
+        }
+        Interrupts.install()
+        switch try worker.run(shouldStop: { Interrupts.caught != nil }) {
+        case .finished, .orphaned:
+            return
+        case .stopped:
+            throw ExitCode(130)
+        case .refused(let reason):
+            throw RunFailure("the coordinator refused this worker: \(reason)", code: 69)
+        }
+    }
+}
