@@ -13,6 +13,7 @@ parameters:
   dropout: {values: [0.0, 0.4]}
   augment: {values: [none, rotate_flip_vflip]}
   epochs: {value: 3}
+
 """
 
     /// The default sweep, parsed.

@@ -100,7 +100,8 @@ public struct Ranking: Sendable {
             if let sd = row.sd { value += " ± " + String(format: "%.4f", sd) }
             cells.append(value)
             if hasRepeats { cells.append("\(row.completed)") }
-            cells.append(row.status.rawValue)
+            let others = row.trials.count - row.completed
+            cells.append(row.status.rawValue + (row.status == .completed && others > 0 ? " (\(others) not)" : ""))
             cells.append(row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials")
             lines.append(cells)
         }

@@ -7,9 +7,15 @@ enum Interrupts {
 
     /// Installs the handlers (once per process).
     static func install() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { number in Interrupts.received.store(number, ordering: .relaxed) }
+            sigaddset(&unblock, signalNumber)
         }
+        // A blocked mask survives exec: a parent that blocked these (some test runners and
+        // supervisors do) would otherwise leave Ctrl-C pending forever.
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// The signal received, or nil.

@@ -34,6 +34,8 @@ struct Sweep: ParsableCommand {
             fail(error.description, code: 74)  // EX_IOERR
         } catch let error as ZMQError {
             fail(error.description, code: 69)  // EX_UNAVAILABLE
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)  // already explained on stderr
         } catch let error as RunFailure {
             fail(error.description, code: error.code)
         } catch {

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+
+/// `sweep run` end to end: real coordinator, real worker processes, real FashionMNIST (small slices).
+@Suite("sweep run")
+struct SweepRunTests {
+    final class Scratch {
+        let path = NSTemporaryDirectory() + "sweep-run-" + UUID().uuidString
+        init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+        func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+        func write(_ text: String, to name: String) { try! text.write(toFile: file(name), atomically: true, encoding: .utf8) }
+        func text(_ name: String) -> String { (try? String(contentsOfFile: file(name), encoding: .utf8)) ?? "" }
+        /// Data rows of a CSV (header excluded), split on commas outside quotes is not needed for the id column.
+        func rows(_ name: String) -> [Substring] { text(name).split(separator: "\n").dropFirst().map { $0 } }
+    }
+
+    /// The eight-point grid of the issue, tiny model on a small slice.
+    static let grid = """
+        name: grid8
+        parameters:
+          learning_rate: {values: [0.01, 0.1]}
+          momentum: {values: [0.0, 0.9]}
+          dropout: {values: [0.0, 0.4]}
+          hidden: {value: "16"}
+          epochs: {value: 2}
+          train_limit: {value: 1000}
+          test_limit: {value: 500}
+        """
+
+    @Test func anEightTrialGridWithTwoWorkersRecordsExactlyTheGrid() throws {
+        let scratch = Scratch()
+        scratch.write(Self.grid, to: "grid8.yaml")
+        let outcome = try SweepBinary.run(["run", "grid8.yaml", "--workers", "2"], directory: scratch.path)
+        #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
+        let rows = scratch.rows("Results/grid8/trials.csv")
+        #expect(rows.count == 8)
+        #expect(Set(rows.map { $0.prefix(16) }).count == 8)
+        // Columns 3, 4 and 9 are learning_rate, momentum and dropout.
+        let configs = Set(rows.map { row -> String in
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            return "\(fields[2]) \(fields[3]) \(fields[8])"
+        })
+        var expected = Set<String>()
+        for lr in ["0.01", "0.1"] { for m in ["0.0", "0.9"] { for d in ["0.0", "0.4"] { expected.insert("\(lr) \(m) \(d)") } } }
+        #expect(configs == expected)
+        #expect(rows.allSatisfy { $0.contains(",completed,") })
+        // Two workers shared the work, and each trial's epochs are in epochs.csv.
+        #expect(Set(rows.map { $0.split(separator: ",", omittingEmptySubsequences: false)[24] }).count == 2)
+        #expect(scratch.rows("Results/grid8/epochs.csv").count == 16)
+        #expect(scratch.text("Results/grid8/sweep.yaml") == Self.grid)
+        // The ranking is printed at the end.
+        #expect(outcome.stdout.hasPrefix("#  learning_rate  momentum  dropout"))
+        #expect(outcome.stdout.split(separator: "\n").count == 9)
+
+        // Running it again finds nothing to do and changes nothing.
+        let before = scratch.text("Results/grid8/trials.csv")
+        let again = try SweepBinary.run(["run", "grid8.yaml", "--workers", "2"], directory: scratch.path)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("8 trials, 8 already recorded"))
+        #expect(scratch.text("Results/grid8/trials.csv") == before)
+    }
+
+    /// Sixteen trials, slow enough (in a debug build) to be killed in the middle.
+    static let longer = """
+        name: long16
+        parameters:
+          learning_rate: {values: [0.01, 0.05, 0.1, 0.2]}
+          momentum: {values: [0.0, 0.5, 0.9, 0.95]}
+          hidden: {value: "32"}
+          epochs: {value: 3}
+          train_limit: {value: 6000}
+          test_limit: {value: 500}
+        """
+
+    @Test func killingTheCoordinatorMidSweepLosesNothingAndRedoesNothing() throws {
+        let scratch = Scratch()
+        scratch.write(Self.longer, to: "long16.yaml")
+        let trials = "Results/long16/trials.csv"
+        let process = try SweepBinary.start(["run", "long16.yaml", "--workers", "2"], directory: scratch.path)
+        let started = Processes.await(seconds: 180) { scratch.rows(trials).count >= 3 }
+        #expect(started, "no results appeared: \(scratch.text("stderr.log"))")
+        let workers = Processes.children(of: process.processIdentifier)
+        #expect(workers.count == 2)
+        kill(process.processIdentifier, SIGKILL)
+        for worker in workers { kill(worker, SIGKILL) }
+        process.waitUntilExit()
+        #expect(Processes.await(seconds: 10) { workers.allSatisfy { !Processes.isAlive($0) } })
+
+        let survivors = scratch.text(trials)
+        let recordedBefore = scratch.rows(trials).count
+        #expect(recordedBefore < 16, "the sweep finished before it could be killed")
+
+        let resumed = try SweepBinary.run(["run", "long16.yaml", "--workers", "2"], directory: scratch.path)
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        #expect(resumed.stderr.contains("16 trials, \(recordedBefore) already recorded"))
+        let final = scratch.text(trials)
+        // What was recorded before the kill is still there, byte for byte, at the start.
+        #expect(final.hasPrefix(survivors))
+        let ids = scratch.rows(trials).map { String($0.prefix(16)) }
+        #expect(ids.count == 16)
+        #expect(Set(ids).count == 16)
+        // Every epoch row belongs to a recorded trial, three per trial.
+        let epochIDs = scratch.rows("Results/long16/epochs.csv").map { String($0.prefix(16)) }
+        #expect(epochIDs.count == 48)
+        #expect(Set(epochIDs) == Set(ids))
+        // And the whole file parses: rank reads it.
+        let rank = try SweepBinary.run(["rank", "Results/long16"], directory: scratch.path)
+        #expect(rank.status == 0)
+        #expect(rank.stdout.split(separator: "\n").count == 1 + 16)
+    }
+
+    @Test func ctrlCStopsEverythingAndTheRunResumes() throws {
+        let scratch = Scratch()
+        scratch.write(Self.longer.replacingOccurrences(of: "long16", with: "int16"), to: "int16.yaml")
+        let process = try SweepBinary.start(["run", "int16.yaml", "--workers", "2"], directory: scratch.path)
+        #expect(Processes.await(seconds: 180) { scratch.rows("Results/int16/trials.csv").count >= 1 })
+        let workers = Processes.children(of: process.processIdentifier)
+        #expect(workers.count == 2)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(workers.allSatisfy { !Processes.isAlive($0) }, "a worker outlived sweep run")
+        #expect(scratch.text("stderr.log").contains("run the same command to resume"))
+    }
+
+    struct BadSweep: CustomTestStringConvertible, Sendable {
+        var name: String
+        var yaml: String
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let badSweeps: [BadSweep] = [
+        BadSweep(name: "typo in a key", yaml: "name: bad\nparamters:\n  dropout: {value: 0}\n",
+                 message: "bad.yaml:2: paramters: unknown key"),
+        BadSweep(name: "unknown parameter", yaml: "name: bad\nparameters:\n  lr: {value: 0.1}\n",
+                 message: "bad.yaml:3: parameters.lr: unknown parameter"),
+        BadSweep(name: "string for a number", yaml: "name: bad\nparameters:\n  momentum: {value: high}\n",
+                 message: "bad.yaml:3: parameters.momentum.value: must be a number, got 'high'"),
+        BadSweep(name: "empty values", yaml: "name: bad\nparameters:\n  dropout: {values: []}\n",
+                 message: "bad.yaml:3: parameters.dropout.values: is empty"),
+        BadSweep(name: "negative learning rate", yaml: "name: bad\nparameters:\n  learning_rate: {values: [0.1, -0.5]}\n",
+                 message: "bad.yaml:3: parameters.learning_rate: must be greater than 0, got -0.5"),
+        BadSweep(name: "random search without run_cap", yaml: "name: bad\nmethod: random\nparameters:\n  dropout: {value: 0}\n",
+                 message: "bad.yaml:2: run_cap: random search needs run_cap"),
+    ]
+
+    @Test(arguments: badSweeps)
+    func aMistakeGetsOneClearLineAndTouchesNoResults(_ bad: BadSweep) throws {
+        let scratch = Scratch()
+        // Earlier results of the same name must come through untouched.
+        try FileManager.default.createDirectory(atPath: scratch.file("Results/bad"), withIntermediateDirectories: true)
+        scratch.write("keep me\n", to: "Results/bad/trials.csv")
+        scratch.write(bad.yaml, to: "bad.yaml")
+        let outcome = try SweepBinary.run(["run", "bad.yaml"], directory: scratch.path)
+        #expect(outcome.status == 65)
+        #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains(bad.message), "\(outcome.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results")) == ["bad"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results/bad")) == ["trials.csv"])
+        #expect(scratch.text("Results/bad/trials.csv") == "keep me\n")
+    }
+
+    @Test func aMissingSweepFileIsNamed() throws {
+        let scratch = Scratch()
+        let outcome = try SweepBinary.run(["run", "nowhere.yaml"], directory: scratch.path)
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.contains("nowhere.yaml: cannot read the sweep file"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("Results")))
+    }
+}
