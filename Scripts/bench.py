@@ -77,15 +77,56 @@ def parity(opts):
         print(f"  PyTorch mean {statistics.mean(theirs):.4f} sd {statistics.stdev(theirs):.4f}")
 
 
+BENCH_SWEEP = """name: bench-sweep
+parameters:
+  learning_rate: {values: [0.01, 0.1]}
+  momentum: {values: [0.0, 0.9]}
+  weight_decay: {values: [0.0, 1.0e-4]}
+  dropout: {values: [0.0, 0.4]}
+  augment: {values: [none, rotate_flip_vflip]}
+  epochs: {value: 1}
+"""
+
+
+def sweep(opts):
+    import tempfile
+    print("sweep run: the 32-trial grid (lr x momentum x weight_decay x dropout x augment), 1 epoch, full data")
+    with tempfile.TemporaryDirectory() as scratch:
+        spec = os.path.join(scratch, "bench-sweep.yaml")
+        with open(spec, "w") as f:
+            f.write(BENCH_SWEEP)
+        walls = {2: [], 1: []}
+        # Alternate the two set-ups so that this machine's drifting speed hits both alike.
+        for round_ in range(opts.rounds):
+            for workers in (2, 1):
+                results = os.path.join(scratch, f"results-{workers}-{round_}")
+                start = time.perf_counter()
+                proc = subprocess.run([opts.sweep, "run", spec, "--workers", str(workers), "--results", results],
+                                      capture_output=True, text=True)
+                wall = time.perf_counter() - start
+                walls[workers].append(wall)
+                if proc.returncode != 0:
+                    sys.exit(f"bench: sweep run failed: {proc.stderr}")
+                rows = sum(1 for _ in open(os.path.join(results, "trials.csv"))) - 1
+                cpu = [l.split("coordinator used ")[-1] for l in proc.stderr.splitlines() if "coordinator used" in l]
+                print(f"  round {round_ + 1}, {workers} worker{'s' if workers > 1 else ' '}: {wall:.1f} s wall for "
+                      f"{rows} trials; the coordinator used {cpu[0] if cpu else '?'}", flush=True)
+        best = {w: min(v) for w, v in walls.items()}
+        print(f"  best of {opts.rounds}: 2 workers {best[2]:.1f} s, 1 worker {best[1]:.1f} s")
+        walls = best
+        print(f"  speed-up 2 workers vs 1: {walls[1] / walls[2]:.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["train", "parity"])
+    parser.add_argument("what", choices=["train", "parity", "sweep"])
     parser.add_argument("--sweep", required=True)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2)
     opts = parser.parse_args()
     started = time.time()
-    {"train": train, "parity": parity}[opts.what](opts)
+    {"train": train, "parity": parity, "sweep": sweep}[opts.what](opts)
     print(f"bench {opts.what}: {time.time() - started:.0f} s")
 
 

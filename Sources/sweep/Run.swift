@@ -85,7 +85,7 @@ struct Run: ParsableCommand {
         pool.stop(after: .seconds(outcome == .finished ? 5 : 1))
         switch outcome {
         case .finished:
-            say("all \(setup.trials.count) trials recorded in \(directory)")
+            say("all \(setup.trials.count) trials recorded in \(directory); coordinator used \(cpuSeconds()) s of CPU")
             printRanking(setup, top: top)
         case .stopped:
             say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded in \(directory); "
@@ -102,6 +102,15 @@ struct Run: ParsableCommand {
 func printRanking(_ setup: SweepSetup, top: Int) {
     let ranking = Ranking(records: setup.store.records, metric: setup.spec.metric.name, minimize: setup.spec.metric.minimize)
     print(ranking.table(top: top), terminator: "")
+}
+
+/// This process's own CPU time (user + system), formatted.
+func cpuSeconds() -> String {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let seconds = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return String(format: "%.2f", seconds)
 }
 
 /// A one-line note on stderr (stdout is kept for results).
