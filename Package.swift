@@ -46,7 +46,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["Training"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
         .testTarget(name: "SweepingTests", dependencies: ["Sweeping"]),
     ],

@@ -21,6 +21,8 @@ public final class Coordinator {
     private var running: [String: [UInt8]] = [:]  // trial → worker identity
     private var workers: [[UInt8]: WorkerState] = [:]
     private var lastBeat = ContinuousClock.now
+    /// Until then no trial is handed out (see `CoordinatorOptions.graceMilliseconds`).
+    private var holdUntil = ContinuousClock.now
 
     /// Counts of what was dropped, for tests and benchmarks.
     public private(set) var rejectedFrames = 0
@@ -47,7 +49,9 @@ public final class Coordinator {
         let socket = try Socket(context, type: .router)
         try socket.set(.routerMandatory, 1)
         try socket.set(.routerHandover, 1)
-        try socket.set(.maxMessageSize, Message.maximumSize)
+        // libzmq cuts off a peer whose frame exceeds this (bounding memory); frames between the
+        // protocol's 1 MiB and this are read, counted and dropped by the decoder.
+        try socket.set(.maxMessageSize, 4 * Message.maximumSize)
         try socket.set(.receiveHighWaterMark, 100_000)
         try socket.set(.sendHighWaterMark, 100_000)
         try socket.bind(bind)
@@ -58,6 +62,11 @@ public final class Coordinator {
         self.trials = Dictionary(trials.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         order = trials.map(\.id)
         queue = order.filter { !store.recordedIDs.contains($0) }
+        if queue.count < order.count {
+            // A restart: workers of the previous coordinator may still be training some of these.
+            let grace = options.graceMilliseconds ?? options.heartbeatMilliseconds * options.liveness
+            holdUntil = ContinuousClock.now + .milliseconds(grace)
+        }
     }
 
     /// Trials of this sweep already recorded.
@@ -107,7 +116,10 @@ public final class Coordinator {
         do {
             message = try Message.decode(frames[1])
         } catch {
-            if case .unsupportedVersion = error { send(.error(reason: error.description), to: identity) }
+            if case .unsupportedVersion(let theirs) = error {
+                send(.error(reason: "protocol version mismatch: the worker speaks version \(theirs), "
+                            + "this coordinator speaks version \(Message.protocolVersion)"), to: identity)
+            }
             reject(identity, error.description, onEvent)
             return
         }
@@ -187,6 +199,7 @@ public final class Coordinator {
     }
 
     private func assign(_ identity: [UInt8], onEvent: (CoordinatorEvent) -> Void) {
+        guard ContinuousClock.now >= holdUntil else { return }  // beatAndReap assigns once it passes
         guard var state = workers[identity], state.idle, state.trial == nil else { return }
         while let next = queue.first {
             queue.removeFirst()

@@ -26,6 +26,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Start over: move existing results aside (never deleted).")
     var fresh = false
 
+    @OptionGroup(title: "Fault tolerance")
+    var faults: FaultOptions
+
     @Option(help: "Rows of the ranking printed at the end.")
     var top = 10
 
@@ -40,7 +43,8 @@ struct CoordinatorCommand: ParsableCommand {
         }
         Interrupts.install()
         let context = try Context()
-        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context)
+        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
+                                          options: faults.coordinatorOptions)
         say("sweep \(spec.name): \(setup.remaining.count) of \(setup.trials.count) trials to run; listening on "
             + "\(coordinator.endpoint)")
         let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: 0,

@@ -36,6 +36,9 @@ struct Run: ParsableCommand {
     @Option(help: "Where the coordinator listens; workers are told the resolved endpoint.")
     var bind = "tcp://127.0.0.1:*"
 
+    @OptionGroup(title: "Fault tolerance")
+    var faults: FaultOptions
+
     @Option(help: "Rows of the ranking printed at the end.")
     var top = 10
 
@@ -60,7 +63,8 @@ struct Run: ParsableCommand {
 
         Interrupts.install()
         let context = try Context()
-        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context)
+        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
+                                          options: faults.coordinatorOptions)
         let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, remaining.count)
         let parent = getpid()
         let pool = try LocalWorkers(count: count, executable: LocalWorkers.currentExecutable) { index in

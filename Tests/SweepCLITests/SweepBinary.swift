@@ -58,16 +58,17 @@ struct SweepBinary {
     }
 
     /// Starts `sweep arguments…` without waiting; output goes to files in `directory`.
-    static func start(_ arguments: [String], directory: String) throws -> Process {
+    static func start(_ arguments: [String], directory: String, log: String = "") throws -> Process {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardInput = FileHandle.nullDevice
-        FileManager.default.createFile(atPath: directory + "/stdout.log", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/stderr.log", contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stdout.log"))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr.log"))
+        let (out, err) = (directory + "/\(log)stdout.log", directory + "/\(log)stderr.log")
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
         try process.run()
         return process
     }
@@ -91,6 +92,13 @@ enum Processes {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return false }
         return !stat[stat.index(after: close)...].hasPrefix(" Z")
+    }
+
+    /// Resident set size of `pid` in kB (VmRSS), or nil.
+    static func residentKilobytes(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     }
 
     /// Polls `condition` until it holds or `seconds` pass; returns whether it held.

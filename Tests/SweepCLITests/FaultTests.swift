@@ -1,0 +1,241 @@
+import Foundation
+import Messaging
+import Testing
+
+/// Faults with real processes and real signals: workers and the coordinator SIGKILLed mid-sweep,
+/// garbage on the socket, a worker of another protocol version.
+@Suite("Faults")
+struct FaultTests {
+    typealias Scratch = SweepRunTests.Scratch
+
+    /// Forty trials, each about a second in a debug build.
+    static let chaosSweep = """
+        name: chaos40
+        parameters:
+          learning_rate: {values: [0.01, 0.02, 0.05, 0.1, 0.2]}
+          momentum: {values: [0.0, 0.5, 0.9, 0.95]}
+          dropout: {values: [0.0, 0.4]}
+          hidden: {value: "32"}
+          epochs: {value: 3}
+          train_limit: {value: 8000}
+          test_limit: {value: 500}
+        """
+
+    static let fast = ["--heartbeat-ms", "200", "--liveness", "3"]
+
+    /// Starts a coordinator and returns it with the endpoint it printed.
+    static func startCoordinator(_ arguments: [String], scratch: Scratch, log: String) throws -> (Process, String) {
+        let process = try SweepBinary.start(["coordinator"] + arguments, directory: scratch.path, log: log)
+        var endpoint: String?
+        _ = Processes.await(seconds: 60) {
+            let text = scratch.text("\(log)stderr.log")
+            guard let range = text.range(of: "listening on ") else { return !process.isRunning }
+            endpoint = String(text[range.upperBound...].prefix { !$0.isWhitespace })
+            return true
+        }
+        return (process, try #require(endpoint, "coordinator did not start: \(scratch.text("\(log)stderr.log"))"))
+    }
+
+    /// The metrics of every row of a trials.csv, by trial id (seconds, worker, host and attempts excluded).
+    static func metrics(_ text: String) -> [String: [Substring]] {
+        var rows: [String: [Substring]] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            // The hidden column is quoted ("32" has no comma here), so a plain split is exact.
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            rows[String(fields[0])] = Array(fields[0..<22])
+        }
+        return rows
+    }
+
+    @Test func chaosKeepsEveryTrialExactlyOnceWithTheSameNumbers() throws {
+        let scratch = Scratch()
+        scratch.write(Self.chaosSweep, to: "chaos40.yaml")
+        // The reference: the same sweep without faults.
+        let reference = try SweepBinary.run(["run", "chaos40.yaml", "--workers", "2", "--results", "reference"],
+                                            directory: scratch.path)
+        #expect(reference.status == 0, "\(reference.stderr)")
+
+        let arguments = ["chaos40.yaml", "--results", "chaos", "--max-attempts", "20"] + Self.fast
+        var (coordinator, endpoint) = try Self.startCoordinator(arguments + ["--bind", "tcp://127.0.0.1:*"],
+                                                                scratch: scratch, log: "c0-")
+        var workers: [Process] = []
+        var started = 0
+        func startWorker() throws {
+            started += 1
+            workers.append(try SweepBinary.start(["worker", "--connect", endpoint, "--name", "chaos-\(started)"],
+                                                 directory: scratch.path, log: "w\(started)-"))
+        }
+        for _ in 0..<3 { try startWorker() }
+
+        var generator = SystemRandomNumberGenerator()
+        var workerKills = 0, coordinatorKills = 0
+        let killCoordinatorAt = [8, 22]
+        let deadline = Date().addingTimeInterval(600)
+        var lastWorkerKill = Date()
+        while Date() < deadline {
+            if !coordinator.isRunning && coordinator.terminationReason == .exit { break }  // finished
+            let recorded = scratch.rows("chaos/trials.csv").count
+            if coordinatorKills < killCoordinatorAt.count && recorded >= killCoordinatorAt[coordinatorKills] {
+                kill(coordinator.processIdentifier, SIGKILL)
+                coordinator.waitUntilExit()
+                coordinatorKills += 1
+                (coordinator, _) = try Self.startCoordinator(arguments + ["--bind", endpoint], scratch: scratch,
+                                                             log: "c\(coordinatorKills)-")
+            }
+            if Date().timeIntervalSince(lastWorkerKill) > 2.5 {
+                // A random live worker dies without warning; a new one takes its place.
+                let live = workers.filter(\.isRunning)
+                if let victim = live.randomElement(using: &generator) {
+                    kill(victim.processIdentifier, SIGKILL)
+                    victim.waitUntilExit()
+                    workerKills += 1
+                    try startWorker()
+                }
+                lastWorkerKill = Date()
+            }
+            usleep(50_000)  // pacing of the fault injector, not synchronisation
+        }
+        coordinator.waitUntilExit()
+        #expect(coordinator.terminationStatus == 0, "coordinator: \(scratch.text("c\(coordinatorKills)-stderr.log"))")
+        #expect(Processes.await(seconds: 30) { workers.allSatisfy { !$0.isRunning } }, "workers did not say goodbye")
+        for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) }
+
+        let chaos = scratch.text("chaos/trials.csv")
+        let ids = chaos.split(separator: "\n").dropFirst().map { String($0.prefix(16)) }
+        let attempts = chaos.split(separator: "\n").dropFirst().map { Int($0.split(separator: ",", omittingEmptySubsequences: false)[23])! }
+        print("chaos: \(workerKills) worker kills, \(coordinatorKills) coordinator kills, \(started) workers started; "
+              + "attempts per trial: total \(attempts.reduce(0, +)), max \(attempts.max() ?? 0)")
+        #expect(ids.count == 40)
+        #expect(Set(ids).count == 40)
+        #expect(coordinatorKills == 2)
+        #expect(workerKills >= 3, "too few worker kills to mean anything")
+        let expected = Self.metrics(scratch.text("reference/trials.csv"))
+        let observed = Self.metrics(chaos)
+        #expect(observed.count == 40)
+        for (id, row) in expected {
+            #expect(observed[id] == row, "trial \(id) differs from the fault-free run")
+        }
+        // Epoch rows too: each trial's epochs exactly once, with the same numbers.
+        func epochs(_ text: String) -> [String] {
+            text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").prefix(5).joined(separator: ",") }.sorted()
+        }
+        #expect(epochs(scratch.text("chaos/epochs.csv")) == epochs(scratch.text("reference/epochs.csv")))
+    }
+
+    @Test func garbageOnTheSocketIsDroppedWithoutStallingTheSweep() throws {
+        let scratch = Scratch()
+        scratch.write(SweepRunTests.grid.replacingOccurrences(of: "grid8", with: "spray"), to: "spray.yaml")
+        let (coordinator, endpoint) = try Self.startCoordinator(
+            ["spray.yaml", "--bind", "tcp://127.0.0.1:*"] + Self.fast, scratch: scratch, log: "c-")
+        let baseline = try #require(Processes.residentKilobytes(coordinator.processIdentifier))
+
+        // The sprayer connects first, so its garbage competes with the workers' traffic from the start.
+        let context = try Context()
+        let sprayer = try Socket(context, type: .dealer)
+        try sprayer.connect(endpoint)
+        var workers: [Process] = []
+        for index in 0..<2 {
+            workers.append(try SweepBinary.start(["worker", "--connect", endpoint, "--name", "honest-\(index)"],
+                                                 directory: scratch.path, log: "w\(index)-"))
+        }
+        var generator = SystemRandomNumberGenerator()
+        let garbage: [[UInt8]] = [
+            Array("not json".utf8), Array("{\"v\":1}".utf8), Array("{\"v\":1,\"type\":\"result\"}".utf8),
+            Array("{\"v\":1,\"type\":\"ready\"}".utf8),  // a well-formed message without hello
+            Array("{\"v\":99,\"type\":\"hello\"}".utf8), [],
+        ]
+        for index in 0..<1000 {
+            let frame: [UInt8]
+            switch index % 10 {
+            case 0..<6: frame = garbage[index % 6]
+            case 6: frame = [UInt8](repeating: UInt8(ascii: "{"), count: Message.maximumSize + 10)  // oversized
+            default: frame = (0..<Int.random(in: 1...200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            }
+            try sprayer.send([frame])
+        }
+        // The coordinator reads everything and records the whole sweep.
+        coordinator.waitUntilExit()
+        #expect(coordinator.terminationStatus == 0, "\(scratch.text("c-stderr.log"))")
+        let log = scratch.text("c-stderr.log")
+        let dropped = log.split(separator: "\n").filter { $0.contains("dropped a message") }.count
+        #expect(dropped >= 1000, "only \(dropped) frames were reported dropped")
+        #expect(scratch.rows("Results/spray/trials.csv").count == 8)
+        for worker in workers { worker.waitUntilExit() }
+        print("spray: \(dropped) frames dropped; coordinator RSS \(baseline) kB before")
+    }
+
+    @Test func theCoordinatorsMemoryStaysFlatUnderGarbage() throws {
+        let scratch = Scratch()
+        // One long trial keeps the coordinator up while it is sprayed.
+        scratch.write("""
+            name: flat
+            parameters:
+              hidden: {value: "16"}
+              epochs: {value: 1}
+              train_limit: {value: 500}
+              test_limit: {value: 100}
+            """, to: "flat.yaml")
+        let (coordinator, endpoint) = try Self.startCoordinator(["flat.yaml", "--bind", "tcp://127.0.0.1:*"] + Self.fast,
+                                                                scratch: scratch, log: "c-")
+        defer { kill(coordinator.processIdentifier, SIGKILL); coordinator.waitUntilExit() }
+        let context = try Context()
+        let sprayer = try Socket(context, type: .dealer)
+        try sprayer.connect(endpoint)
+        func spray(_ count: Int) throws {
+            for index in 0..<count {
+                try sprayer.send([Array("{\"v\":1,\"type\":\"garbage-\(index)\",\"pad\":\"\(String(repeating: "x", count: 2000))\"}".utf8)])
+            }
+        }
+        // Warm up allocators, then measure the growth over 1,000 more frames.
+        try spray(200)
+        #expect(Processes.await(seconds: 30) { scratch.text("c-stderr.log").components(separatedBy: "dropped a message").count > 200 })
+        let before = try #require(Processes.residentKilobytes(coordinator.processIdentifier))
+        try spray(1000)
+        #expect(Processes.await(seconds: 30) { scratch.text("c-stderr.log").components(separatedBy: "dropped a message").count > 1200 })
+        let after = try #require(Processes.residentKilobytes(coordinator.processIdentifier))
+        print("coordinator RSS: \(before) kB before 1,000 garbage frames, \(after) kB after")
+        #expect(after - before < 4096, "RSS grew by \(after - before) kB")
+    }
+
+    @Test func aWorkerOfAnotherVersionIsToldBothVersions() throws {
+        let scratch = Scratch()
+        scratch.write("name: v\nparameters:\n  epochs: {value: 1}\n  train_limit: {value: 100}\n", to: "v.yaml")
+        let (coordinator, endpoint) = try Self.startCoordinator(["v.yaml", "--bind", "tcp://127.0.0.1:*"],
+                                                                scratch: scratch, log: "c-")
+        defer { kill(coordinator.processIdentifier, SIGKILL); coordinator.waitUntilExit() }
+        let context = try Context()
+        let stranger = try Socket(context, type: .dealer)
+        try stranger.connect(endpoint)
+        try stranger.send([Array("{\"v\":2,\"type\":\"hello\",\"hello\":{\"worker\":\"future\",\"host\":\"h\",\"pid\":1}}".utf8)])
+        #expect(try stranger.waitForMessage(milliseconds: 30_000))
+        let reply = try Message.decode(try #require(try stranger.receive()).last!)
+        guard case .error(let reason) = reply else {
+            Issue.record("expected an error, got \(reply)")
+            return
+        }
+        #expect(reason.contains("version 2") && reason.contains("version 1"), "\(reason)")
+    }
+
+    @Test func aRefusedWorkerExitsWithTheReason() throws {
+        // A stand-in coordinator that refuses whoever says hello.
+        let context = try Context()
+        let router = try Socket(context, type: .router)
+        try router.bind("tcp://127.0.0.1:*")
+        let endpoint = try router.lastEndpoint
+        let scratch = Scratch()
+        let worker = try SweepBinary.start(["worker", "--connect", endpoint], directory: scratch.path, log: "w-")
+        #expect(try router.waitForMessage(milliseconds: 30_000))
+        let hello = try #require(try router.receive())
+        guard case .hello = try Message.decode(hello[1]) else {
+            Issue.record("the worker did not start with hello")
+            return
+        }
+        try router.send([hello[0], Message.error(reason: "protocol version mismatch: the worker speaks version 1, "
+                                                 + "this coordinator speaks version 2").encoded()])
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 69)
+        let stderr = scratch.text("w-stderr.log")
+        #expect(stderr.contains("refused this worker: protocol version mismatch: the worker speaks version 1, "
+                                + "this coordinator speaks version 2"), "\(stderr)")
+    }
+}
