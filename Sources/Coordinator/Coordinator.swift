@@ -12,6 +12,7 @@ public final class Coordinator {
     /// The bound endpoint, with an ephemeral port resolved.
     public let endpoint: String
     private let socket: Socket
+    private let authenticator: Authenticator?
     private let store: ResultStore
     private let options: CoordinatorOptions
     private let trials: [String: Trial]
@@ -46,7 +47,16 @@ public final class Coordinator {
     /// Binds `bind` and prepares to run `trials`, skipping those `store` already holds.
     public init(trials: [Trial], store: ResultStore, bind: String, context: Context,
                 options: CoordinatorOptions = CoordinatorOptions()) throws(ZMQError) {
+        // The ZAP handler must be bound before the first handshake can arrive.
+        authenticator = try options.curve.map { curve throws(ZMQError) in
+            try Authenticator(context: context, allowed: curve.authorizedKeys)
+        }
         let socket = try Socket(context, type: .router)
+        if let curve = options.curve {
+            try socket.set(.curveServer, 1)
+            try socket.set(.curveSecretKey, Array(curve.secretKey.utf8))
+            try socket.set(.zapDomain, Array("sweep".utf8))
+        }
         try socket.set(.routerMandatory, 1)
         try socket.set(.routerHandover, 1)
         // libzmq cuts off a peer whose frame exceeds this (bounding memory); frames between the
@@ -89,7 +99,20 @@ public final class Coordinator {
             if shouldStop() { return .stopped }
             let waitMilliseconds = min(100, options.heartbeatMilliseconds)
             do {
-                if try socket.waitForMessage(milliseconds: waitMilliseconds) {
+                var readable = false
+                if let authenticator {
+                    let (router, zap) = try socket.waitForMessage(orOn: authenticator.socket, milliseconds: waitMilliseconds)
+                    readable = router
+                    if zap {
+                        for decision in try authenticator.handleRequests() {
+                            onEvent(.authentication(accepted: decision.accepted, key: decision.clientKey,
+                                                    address: decision.address))
+                        }
+                    }
+                } else {
+                    readable = try socket.waitForMessage(milliseconds: waitMilliseconds)
+                }
+                if readable {
                     // Drain everything waiting, then look at the clock.
                     while let frames = try socket.receive(dontWait: true) {
                         try handle(frames, onEvent: onEvent)

@@ -15,6 +15,8 @@ public enum CoordinatorEvent: Sendable {
     case trialRecorded(TrialRecord)
     /// A result for an already recorded trial arrived and was dropped (then acknowledged).
     case duplicateResult(trial: String, worker: String)
+    /// A CURVE handshake was refused (key not authorised) or admitted.
+    case authentication(accepted: Bool, key: String, address: String)
     /// A frame was dropped: malformed, oversized, another version, or out of place.
     case rejected(peer: String, reason: String)
 }

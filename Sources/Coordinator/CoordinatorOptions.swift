@@ -10,6 +10,23 @@ public struct CoordinatorOptions: Sendable {
     /// still training can reconnect and claim theirs; nil: one liveness window.
     public var graceMilliseconds: Int?
 
+    /// CURVE encryption and, with `authorizedKeys`, authentication of workers by public key.
+    public var curve: Curve?
+
+    /// A server's CURVE settings.
+    public struct Curve: Sendable {
+        /// The coordinator's secret key (Z85).
+        public var secretKey: String
+        /// Public keys (Z85) of the workers let in; nil admits any worker that knows the server's key.
+        public var authorizedKeys: Set<String>?
+
+        /// Creates CURVE settings.
+        public init(secretKey: String, authorizedKeys: Set<String>?) {
+            self.secretKey = secretKey
+            self.authorizedKeys = authorizedKeys
+        }
+    }
+
     /// The defaults: a beat a second, dead after three missed, three attempts per trial.
     public init() {}
 }

@@ -5,11 +5,15 @@ public final class LocalWorkers {
     private var processes: [Process] = []
 
     /// Starts `count` copies of `executable` with `arguments(i)`; they inherit stderr.
-    public init(count: Int, executable: URL, arguments: (Int) -> [String]) throws {
+    public init(count: Int, executable: URL, environment: [String: String] = [:],
+                arguments: (Int) -> [String]) throws {
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable
             process.arguments = arguments(index)
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
             try process.run()

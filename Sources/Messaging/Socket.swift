@@ -7,7 +7,7 @@ import CZeroMQ
 public struct Socket: ~Copyable {
     /// The context the socket was made in; held so it outlives the socket.
     public let context: Context
-    private let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
 
     /// Creates a socket with `ZMQ_LINGER` 0: a closing process never hangs on unsent messages.
     /// Results are acknowledged end to end, so nothing depends on linger.
@@ -105,6 +105,14 @@ public struct Socket: ~Copyable {
             frames.append(Array(UnsafeBufferPointer(start: data, count: size)))
             if zmq_msg_more(&message) == 0 { return frames }
         }
+    }
+
+    /// Waits up to `milliseconds` for a message on this socket or on `other`; says which are readable.
+    public func waitForMessage(orOn other: borrowing Socket, milliseconds: Int) throws(ZMQError) -> (Bool, Bool) {
+        var items = [zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
+                     zmq_pollitem_t(socket: other.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)]
+        if zmq_poll(&items, 2, milliseconds) < 0 { throw ZMQError("zmq_poll") }
+        return ((items[0].revents & Int16(ZMQ_POLLIN)) != 0, (items[1].revents & Int16(ZMQ_POLLIN)) != 0)
     }
 
     /// Waits up to `milliseconds` (−1: forever) for a message; true if one can be received now.

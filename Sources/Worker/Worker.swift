@@ -49,6 +49,19 @@ public final class Worker {
 
     private static func makeSocket(_ context: Context, options: WorkerOptions) throws(ZMQError) -> Socket {
         let socket = try Socket(context, type: .dealer)
+        if let serverKey = options.serverKey {
+            let keys: CurveKeys
+            if let secret = options.secretKey {
+                // Checked when the key file was read; a bad key here is a programming error upstream.
+                guard let derived = try? CurveKeys(secretKey: secret) else { throw ZMQError("zmq_curve_public", errno: EINVAL) }
+                keys = derived
+            } else {
+                keys = try CurveKeys.generate()  // anonymous: enough when the coordinator admits any key
+            }
+            try socket.set(.curveServerKey, Array(serverKey.utf8))
+            try socket.set(.curvePublicKey, Array(keys.publicKey.utf8))
+            try socket.set(.curveSecretKey, Array(keys.secretKey.utf8))
+        }
         try socket.set(.routingID, Array(options.name.utf8))
         try socket.set(.maxMessageSize, Message.maximumSize)
         try socket.connect(options.endpoint)

@@ -10,6 +10,10 @@ public struct WorkerOptions: Sendable {
     public var dataDirectory: String?
     /// Exit when this process stops being our parent (workers started by `sweep run`).
     public var parentPID: Int32?
+    /// The coordinator's CURVE public key (Z85): turns encryption on.
+    public var serverKey: String?
+    /// This worker's CURVE secret key (Z85); nil: a new key pair per process.
+    public var secretKey: String?
     /// Largest wait between reconnect attempts.
     public var maxBackoffMilliseconds = 30_000
 

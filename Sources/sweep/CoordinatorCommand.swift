@@ -29,10 +29,15 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup(title: "Fault tolerance")
     var faults: FaultOptions
 
+    @OptionGroup(title: "Security")
+    var security: SecurityOptions
+
     @Option(help: "Rows of the ranking printed at the end.")
     var top = 10
 
     func run() throws {
+        var coordinatorOptions = faults.coordinatorOptions
+        coordinatorOptions.curve = try security.curve(bind: bind)
         let spec = try SweepSpec(contentsOf: spec)
         let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, warn: warn)
         if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
@@ -44,7 +49,7 @@ struct CoordinatorCommand: ParsableCommand {
         Interrupts.install()
         let context = try Context()
         let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
-                                          options: faults.coordinatorOptions)
+                                          options: coordinatorOptions)
         say("sweep \(spec.name): \(setup.remaining.count) of \(setup.trials.count) trials to run; listening on "
             + "\(coordinator.endpoint)")
         let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: 0,

@@ -54,6 +54,9 @@ final class ProgressReporter {
             }
         case .duplicateResult(let trial, let worker):
             if !live { log("dropped a duplicate result of trial \(trial) from \(worker)") }
+        case .authentication(let accepted, let key, let address):
+            if !accepted { log("refused a worker at \(address): its key \(key) is not in the authorized keys") }
+            else if !live { log("admitted a worker at \(address) with key \(key)") }
         case .rejected(let peer, let reason):
             log("dropped a message from \(peer): \(reason)")
         }

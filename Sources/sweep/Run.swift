@@ -39,6 +39,9 @@ struct Run: ParsableCommand {
     @OptionGroup(title: "Fault tolerance")
     var faults: FaultOptions
 
+    @OptionGroup(title: "Security")
+    var security: SecurityOptions
+
     @Option(help: "Rows of the ranking printed at the end.")
     var top = 10
 
@@ -48,6 +51,10 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        var coordinatorOptions = faults.coordinatorOptions
+        coordinatorOptions.curve = try security.curve(bind: bind)
+        let localWorkerKeys = try CurveKeys.generate()
+        coordinatorOptions.curve?.authorizedKeys?.insert(localWorkerKeys.publicKey)
         let spec = try spec.map { path throws(SpecError) in try SweepSpec(contentsOf: path) } ?? SweepSpec.quickstart()
         try FashionMNIST.checkFiles(directory: data)
         let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, warn: warn)
@@ -64,10 +71,18 @@ struct Run: ParsableCommand {
         Interrupts.install()
         let context = try Context()
         let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
-                                          options: faults.coordinatorOptions)
+                                          options: coordinatorOptions)
         let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, remaining.count)
         let parent = getpid()
-        let pool = try LocalWorkers(count: count, executable: LocalWorkers.currentExecutable) { index in
+        var environment: [String: String] = [:]
+        if let curve = coordinatorOptions.curve {
+            // Local workers get the server's public key and a key pair of their own that the
+            // coordinator admits, through the environment (readable only by this user).
+            environment[WorkerCommand.serverKeyVariable] = try CurveKeys(secretKey: curve.secretKey).publicKey
+            environment[WorkerCommand.secretKeyVariable] = localWorkerKeys.secretKey
+        }
+        let pool = try LocalWorkers(count: count, executable: LocalWorkers.currentExecutable,
+                                    environment: environment) { index in
             var arguments = ["worker", "--connect", coordinator.endpoint, "--parent-pid", "\(parent)",
                              "--name", "\(ProcessInfo.processInfo.hostName):\(parent):\(index + 1)", "--quiet"]
             if let data { arguments += ["--data", data] }

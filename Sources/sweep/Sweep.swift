@@ -18,7 +18,7 @@ struct Sweep: ParsableCommand {
             (Debian's dataset-fashion-mnist; Scripts/setup installs it).
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Train.self, Rank.self, CoordinatorCommand.self, WorkerCommand.self])
+        subcommands: [Run.self, Train.self, Rank.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self])
 
     /// Parses, runs, and turns every error into one line on standard error and a sysexits code.
     static func main() {
@@ -34,6 +34,9 @@ struct Sweep: ParsableCommand {
             fail(error.description, code: 74)  // EX_IOERR
         } catch let error as ZMQError {
             fail(error.description, code: 69)  // EX_UNAVAILABLE
+        } catch let error as CurveKeys.KeyError {
+            if case .unreadable = error { fail(error.description, code: 66) }
+            fail(error.description, code: 65)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)  // already explained on stderr
         } catch let error as RunFailure {

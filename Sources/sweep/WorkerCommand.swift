@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Messaging
 import Training
 import Worker
 
@@ -28,14 +29,36 @@ struct WorkerCommand: ParsableCommand {
                                                                 visibility: .hidden))
     var parentPID: Int32?
 
+    @Option(name: .customLong("server-key"),
+            help: ArgumentHelp("The coordinator's CURVE public key file (its .pub): encrypts the connection.", valueName: "file"))
+    var serverKey: String?
+
+    @Option(name: .customLong("curve-secret-key"),
+            help: ArgumentHelp("This worker's CURVE secret key file (default: a fresh anonymous key).", valueName: "file"))
+    var curveSecretKey: String?
+
     @Flag(help: "Log only errors.")
     var quiet = false
+
+    /// Set by `sweep run` for its own workers when CURVE is on (instead of key files).
+    static let serverKeyVariable = "SWEEP_CURVE_SERVER_KEY", secretKeyVariable = "SWEEP_CURVE_SECRET_KEY"
 
     func run() throws {
         try FashionMNIST.checkFiles(directory: data)
         let host = ProcessInfo.processInfo.hostName
-        let options = WorkerOptions(endpoint: connect, name: name ?? "\(host):\(getpid())", host: host,
+        var options = WorkerOptions(endpoint: connect, name: name ?? "\(host):\(getpid())", host: host,
                                     dataDirectory: data, parentPID: parentPID)
+        if curveSecretKey != nil && serverKey == nil {
+            throw ValidationError("--curve-secret-key needs --server-key (the coordinator's public key)")
+        }
+        options.serverKey = try serverKey.map { path throws(CurveKeys.KeyError) in try CurveKeys.readKey(path) }
+        options.secretKey = try curveSecretKey.map { path throws(CurveKeys.KeyError) in try CurveKeys.readKey(path) }
+        let environment = ProcessInfo.processInfo.environment
+        if options.serverKey == nil, let key = environment[Self.serverKeyVariable] {
+            options.serverKey = key
+            options.secretKey = environment[Self.secretKeyVariable]
+        }
+        if let secret = options.secretKey { _ = try CurveKeys(secretKey: secret) }
         let label = options.name
         let worker = try Worker(options: options) { line in
             if !quiet { FileHandle.standardError.write(Data("sweep worker \(label): \(line)\n".utf8)) }
