@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// Three hosts on one machine: the coordinator and two workers in network namespaces joined by veth
+/// links, talking TCP with CURVE. One worker's link goes down mid-trial and comes back.
+@Suite("Multi-host", .enabled(if: getuid() == 0, "needs root to make network namespaces"))
+struct MultiHostTests {
+    typealias Scratch = SweepRunTests.Scratch
+
+    /// Network namespaces and veth links made for one test and removed after it.
+    final class Network {
+        let suffix = String(UInt32.random(in: 0..<0xFFFF), radix: 16)
+        var namespaces: [String] = []
+
+        static func ip(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw NetworkError(description: "ip \(arguments.joined(separator: " ")): \(message)")
+            }
+        }
+
+        struct NetworkError: Error, CustomStringConvertible { let description: String }
+
+        func namespace(_ role: String) throws -> String {
+            let name = "sw\(role)\(suffix)"
+            try Network.ip(["netns", "add", name])
+            namespaces.append(name)
+            try Network.ip(["-n", name, "link", "set", "lo", "up"])
+            return name
+        }
+
+        /// A veth link between `a` (address `.1`) and `b` (address `.2`) on 10.77.`subnet`.0/24.
+        func link(_ a: String, _ b: String, subnet: Int) throws -> (aSide: String, bAddress: String) {
+            let (left, right) = ("va\(subnet)\(suffix)", "vb\(subnet)\(suffix)")
+            try Network.ip(["link", "add", left, "netns", a, "type", "veth", "peer", "name", right, "netns", b])
+            try Network.ip(["-n", a, "addr", "add", "10.77.\(subnet).1/24", "dev", left])
+            try Network.ip(["-n", b, "addr", "add", "10.77.\(subnet).2/24", "dev", right])
+            try Network.ip(["-n", a, "link", "set", left, "up"])
+            try Network.ip(["-n", b, "link", "set", right, "up"])
+            return (left, "10.77.\(subnet).1")
+        }
+
+        deinit {
+            for name in namespaces { try? Network.ip(["netns", "del", name]) }  // also removes the veths
+        }
+    }
+
+    /// `sweep ARGS` inside namespace `ns`.
+    static func start(in ns: String, _ arguments: [String], scratch: Scratch, log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", ns, SweepBinary.url.path] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        process.standardInput = FileHandle.nullDevice
+        for name in ["\(log)stdout.log", "\(log)stderr.log"] { FileManager.default.createFile(atPath: scratch.file(name), contents: nil) }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("\(log)stdout.log")))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("\(log)stderr.log")))
+        try process.run()
+        return process
+    }
+
+    static let sweep = """
+        name: hosts
+        parameters:
+          learning_rate: {values: [0.01, 0.02, 0.05, 0.1]}
+          momentum: {values: [0.0, 0.5, 0.9]}
+          hidden: {value: "32"}
+          epochs: {value: 4}
+          train_limit: {value: 10000}
+          test_limit: {value: 500}
+        """
+
+    @Test func aWorkerCutOffMidTrialLosesItsTrialAndRejoinsAfterwards() throws {
+        let scratch = Scratch()
+        scratch.write(Self.sweep, to: "hosts.yaml")
+        for name in ["server", "w1", "w2"] {
+            #expect(try SweepBinary.run(["keygen", name], directory: scratch.path).status == 0)
+        }
+        scratch.write(scratch.text("w1.pub") + scratch.text("w2.pub"), to: "authorized")
+
+        let network = Network()
+        let (c, h1, h2) = (try network.namespace("c"), try network.namespace("a"), try network.namespace("b"))
+        let (link1, address1) = try network.link(c, h1, subnet: 1)
+        let (_, address2) = try network.link(c, h2, subnet: 2)
+
+        let coordinator = try Self.start(in: c, ["coordinator", "hosts.yaml", "--bind", "tcp://0.0.0.0:5555",
+                                                 "--curve-secret-key", "server.key", "--authorized-keys", "authorized",
+                                                 "--heartbeat-ms", "200", "--liveness", "3"], scratch: scratch, log: "c-")
+        defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
+        #expect(Processes.await(seconds: 60) { scratch.text("c-stderr.log").contains("listening on") })
+        var workers: [Process] = []
+        defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        for (index, (ns, address)) in [(h1, address1), (h2, address2)].enumerated() {
+            workers.append(try Self.start(in: ns, ["worker", "--connect", "tcp://\(address):5555", "--server-key", "server.pub",
+                                                   "--curve-secret-key", "w\(index + 1).key", "--name", "w\(index + 1)"],
+                                          scratch: scratch, log: "w\(index + 1)-"))
+        }
+        func log() -> String { scratch.text("c-stderr.log") }
+
+        // Wait for w1 to be training something, then cut its link.
+        var cutTrial = ""
+        #expect(Processes.await(seconds: 120) {
+            guard let line = log().split(separator: "\n").last(where: { $0.contains(" started on w1") }) else { return false }
+            cutTrial = String(line.split(separator: " ")[2])
+            return true
+        })
+        try Network.ip(["-n", c, "link", "set", link1, "down"])
+        // The coordinator gives up on w1 and hands its trial to w2.
+        #expect(Processes.await(seconds: 30) { log().contains("worker w1 lost; trial \(cutTrial) goes back to the queue") })
+        #expect(Processes.await(seconds: 60) { log().contains("trial \(cutTrial) started on w2") })
+        let joinsBefore = log().components(separatedBy: "worker w1 joined").count - 1
+
+        // Link back: w1 reconnects and takes new trials.
+        let marker = log().count
+        try Network.ip(["-n", c, "link", "set", link1, "up"])
+        #expect(Processes.await(seconds: 90) { log().components(separatedBy: "worker w1 joined").count - 1 > joinsBefore })
+        #expect(Processes.await(seconds: 120) { String(log().dropFirst(marker)).contains(" started on w1") },
+                "w1 took no trial after rejoining")
+
+        coordinator.waitUntilExit()
+        #expect(coordinator.terminationStatus == 0, "\(log())")
+        let ids = scratch.rows("Results/hosts/trials.csv").map { String($0.prefix(16)) }
+        #expect(ids.count == 12)
+        #expect(Set(ids).count == 12)
+        #expect(scratch.rows("Results/hosts/trials.csv").contains { $0.hasPrefix(cutTrial) })
+    }
+}
