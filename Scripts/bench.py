@@ -117,16 +117,55 @@ def sweep(opts):
         print(f"  speed-up 2 workers vs 1: {walls[1] / walls[2]:.2f}x")
 
 
+def coordinator(opts):
+    import re
+    import tempfile
+    trials, workers = opts.trials, 256
+    print(f"coordinator: {trials} zero-length trials (--benchmark-noop-trainer), {workers} simulated workers in one "
+          "process, every result fsync'ed (in groups) before its ack")
+    with tempfile.TemporaryDirectory() as scratch:
+        spec = os.path.join(scratch, "noop.yaml")
+        with open(spec, "w") as f:
+            f.write('name: noop\nparameters:\n  hidden: {value: "16"}\n  epochs: {value: 1}\n  seed:\n    values: ['
+                    + ", ".join(str(i) for i in range(trials)) + "]\n")
+        rates = []
+        for round_ in range(opts.rounds):
+            results = os.path.join(scratch, f"results-{round_}")
+            coord = subprocess.Popen([opts.sweep, "coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--quiet",
+                                      "--results", results], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            endpoint = None
+            for line in coord.stderr:
+                m = re.search(r"listening on (\S+)", line)
+                if m:
+                    endpoint = m.group(1)
+                    break
+            if endpoint is None:
+                sys.exit("bench: the coordinator did not start")
+            swarm = subprocess.run([opts.sweep, "worker", "--connect", endpoint, "--benchmark-noop-trainer",
+                                    "--benchmark-simulate", str(workers)], capture_output=True, text=True)
+            rest = coord.stderr.read()
+            coord.wait()
+            if swarm.returncode != 0 or coord.returncode != 0:
+                sys.exit(f"bench: failed: {swarm.stderr} {rest}")
+            m = re.search(r"in ([0-9.]+) s since the first dispatch \(([0-9]+) trials/s\); coordinator used ([0-9.]+) s", rest)
+            rows = sum(1 for _ in open(os.path.join(results, "trials.csv"))) - 1
+            rates.append(float(m.group(2)))
+            print(f"  round {round_ + 1}: {rows} trials recorded in {m.group(1)} s: {m.group(2)} trials/s "
+                  f"(coordinator CPU {m.group(3)} s)", flush=True)
+        print(f"  best {max(rates):.0f} trials/s, median {statistics.median(rates):.0f} trials/s")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["train", "parity", "sweep"])
+    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator"])
+    parser.add_argument("--trials", type=int, default=20000)
     parser.add_argument("--sweep", required=True)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--rounds", type=int, default=2)
     opts = parser.parse_args()
     started = time.time()
-    {"train": train, "parity": parity, "sweep": sweep}[opts.what](opts)
+    {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator}[opts.what](opts)
     print(f"bench {opts.what}: {time.time() - started:.0f} s")
 
 

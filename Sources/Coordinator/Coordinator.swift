@@ -17,7 +17,17 @@ public final class Coordinator {
     private let options: CoordinatorOptions
     private let trials: [String: Trial]
     private let order: [String]
+    /// Trials not yet handed out, in sweep order, from `queueHead` on.
     private var queue: [String]
+    private var queueHead = 0
+    /// Trials whose worker died, handed out before the rest.
+    private var retries: [String] = []
+    /// Trials of this sweep not yet recorded.
+    private var remaining: Int
+    /// Results received but not yet on disk: written together (one fsync), then acknowledged.
+    private var batch: [(record: TrialRecord, epochs: [EpochMetrics])] = []
+    private var batchIDs: Set<String> = []
+    private var acksAfterFlush: [(identity: [UInt8], trial: String)] = []
     private var attempts: [String: Int] = [:]
     private var running: [String: [UInt8]] = [:]  // trial → worker identity
     private var workers: [[UInt8]: WorkerState] = [:]
@@ -72,6 +82,7 @@ public final class Coordinator {
         self.trials = Dictionary(trials.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         order = trials.map(\.id)
         queue = order.filter { !store.recordedIDs.contains($0) }
+        remaining = queue.count
         if queue.count < order.count {
             // A restart: workers of the previous coordinator may still be training some of these.
             let grace = options.graceMilliseconds ?? options.heartbeatMilliseconds * options.liveness
@@ -80,7 +91,7 @@ public final class Coordinator {
     }
 
     /// Trials of this sweep already recorded.
-    public var recordedCount: Int { order.filter { store.recordedIDs.contains($0) }.count }
+    public var recordedCount: Int { order.count - remaining }
     /// Trials in this sweep.
     public var totalCount: Int { order.count }
     /// Trials being trained now.
@@ -88,7 +99,10 @@ public final class Coordinator {
     /// Workers connected now.
     public var workerCount: Int { workers.count }
 
-    private var isDone: Bool { order.allSatisfy { store.recordedIDs.contains($0) } }
+    private var isDone: Bool { remaining == 0 }
+
+    /// The most results written with one fsync.
+    static let maximumBatch = 4096
 
     /// Runs until every trial is recorded or `shouldStop` returns true (it is asked at least every
     /// 100 ms). Says `bye` to every worker on the way out.
@@ -113,11 +127,14 @@ public final class Coordinator {
                     readable = try socket.waitForMessage(milliseconds: waitMilliseconds)
                 }
                 if readable {
-                    // Drain everything waiting, then look at the clock.
-                    while let frames = try socket.receive(dontWait: true) {
+                    // Drain what is waiting (up to a batch), record the results in it with one fsync,
+                    // then acknowledge them.
+                    var handled = 0
+                    while handled < Coordinator.maximumBatch, let frames = try socket.receive(dontWait: true) {
                         try handle(frames, onEvent: onEvent)
-                        if isDone { break }
+                        handled += 1
                     }
+                    try flush(onEvent: onEvent)
                 }
             } catch let error as ZMQError where error.isInterrupted {
                 continue  // a signal: loop round to ask shouldStop
@@ -191,7 +208,7 @@ public final class Coordinator {
             send(.stop(trial: trial), to: identity)  // someone else has it now
             return
         }
-        queue.removeAll { $0 == trial }
+        retries.removeAll { $0 == trial }
         running[trial] = identity
         workers[identity]!.trial = trial
         workers[identity]!.idle = false
@@ -200,33 +217,58 @@ public final class Coordinator {
 
     private func record(_ trialID: String, outcome: TrainingResult, identity: [UInt8], worker: String, host: String,
                         onEvent: (CoordinatorEvent) -> Void) throws {
-        defer {
-            if running[trialID] == identity { running[trialID] = nil }
-            if workers[identity]?.trial == trialID { workers[identity]!.trial = nil }
-        }
+        if running[trialID] == identity { running[trialID] = nil }
+        if workers[identity]?.trial == trialID { workers[identity]!.trial = nil }
         guard let trial = trials[trialID], outcome.config == trial.config else {
             reject(identity, "result for trial \(trialID), which is not in this sweep", onEvent)
             send(.ack(trial: trialID), to: identity)  // nothing to retry: it will never be accepted
             return
         }
-        if store.recordedIDs.contains(trialID) {
+        if store.recordedIDs.contains(trialID) || batchIDs.contains(trialID) {
             onEvent(.duplicateResult(trial: trialID, worker: worker))
         } else {
             let record = TrialRecord(trial: trial, result: outcome, attempts: max(1, attempts[trialID, default: 1]),
                                      worker: worker, host: host)
-            try store.append(record, epochs: outcome.epochs)  // durable before the ack below
-            queue.removeAll { $0 == trialID }
-            onEvent(.trialRecorded(record))
+            batch.append((record, outcome.epochs))
+            batchIDs.insert(trialID)
         }
-        send(.ack(trial: trialID), to: identity)
+        acksAfterFlush.append((identity, trialID))  // only once the batch is on disk
+    }
+
+    /// Writes the pending results durably, then acknowledges them.
+    private func flush(onEvent: (CoordinatorEvent) -> Void) throws {
+        if !batch.isEmpty {
+            try store.append(contentsOf: batch)
+            remaining -= batch.count
+            for (record, _) in batch { onEvent(.trialRecorded(record)) }
+            batch.removeAll(keepingCapacity: true)
+            batchIDs.removeAll(keepingCapacity: true)
+        }
+        for (identity, trial) in acksAfterFlush { send(.ack(trial: trial), to: identity) }
+        acksAfterFlush.removeAll(keepingCapacity: true)
+    }
+
+    /// The next trial to hand out: retries first, then the sweep in order.
+    private func nextTrial() -> String? {
+        while true {
+            let id: String
+            if let retry = retries.popLast() {
+                id = retry
+            } else if queueHead < queue.count {
+                id = queue[queueHead]
+                queueHead += 1
+            } else {
+                return nil
+            }
+            // Skip what was recorded, is being recorded, or was claimed by a reconnecting worker.
+            if !store.recordedIDs.contains(id) && !batchIDs.contains(id) && running[id] == nil { return id }
+        }
     }
 
     private func assign(_ identity: [UInt8], onEvent: (CoordinatorEvent) -> Void) {
         guard ContinuousClock.now >= holdUntil else { return }  // beatAndReap assigns once it passes
         guard var state = workers[identity], state.idle, state.trial == nil else { return }
-        while let next = queue.first {
-            queue.removeFirst()
-            guard !store.recordedIDs.contains(next), running[next] == nil, let trial = trials[next] else { continue }
+        if let next = nextTrial(), let trial = trials[next] {
             attempts[next, default: 0] += 1
             running[next] = identity
             state.trial = next
@@ -258,6 +300,7 @@ public final class Coordinator {
         }
         // Idle workers may have been waiting for requeued trials.
         for (identity, state) in workers where state.idle { assign(identity, onEvent: onEvent) }
+        try? flush(onEvent: onEvent)  // failed trials recorded above; a store error resurfaces on the next flush
     }
 
     private func requeue(_ trialID: String, worker: String, host: String, onEvent: (CoordinatorEvent) -> Void) {
@@ -266,14 +309,12 @@ public final class Coordinator {
         if tries >= options.maxAttempts {
             let record = TrialRecord(failed: trial, reason: "took down \(tries) workers in a row (last: \(worker))",
                                      attempts: tries, worker: worker, host: host)
-            do {
-                try store.append(record, epochs: [])
-                onEvent(.trialRecorded(record))
-            } catch {
-                onEvent(.rejected(peer: worker, reason: "could not record failed trial \(trialID): \(error)"))
+            if !batchIDs.contains(trialID) {
+                batch.append((record, []))
+                batchIDs.insert(trialID)
             }
         } else {
-            queue.insert(trialID, at: 0)
+            retries.append(trialID)
         }
     }
 

@@ -66,6 +66,10 @@ public enum Message: Equatable, Sendable {
         var heartbeatMs: Int?
         var liveness: Int?
         var reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case v, type, hello, trial, metrics, outcome, config, heartbeatMs = "heartbeat_ms", liveness, reason
+        }
     }
 
     private static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -88,7 +92,6 @@ public enum Message: Equatable, Sendable {
         case .error(let reason): envelope.type = "error"; envelope.reason = reason
         }
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .sortedKeys  // the same message is the same bytes
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: Message.nonFinite.positiveInfinity, negativeInfinity: Message.nonFinite.negativeInfinity,
@@ -101,7 +104,6 @@ public enum Message: Equatable, Sendable {
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> Message {
         guard bytes.count <= maximumSize else { throw .oversized(bytes: bytes.count) }
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
         let envelope: Envelope

@@ -74,16 +74,34 @@ public final class ResultStore {
     /// writes nothing) when the trial is already recorded: results are recorded exactly once.
     @discardableResult
     public func append(_ record: TrialRecord, epochs: [EpochMetrics]) throws(StoreError) -> Bool {
-        guard !recordedIDs.contains(record.id) else { return false }
-        if !epochs.isEmpty {
-            let lines = epochs.map { CSV.line([record.id, "\($0.epoch)", "\($0.trainLoss)", "\($0.testLoss)",
-                                               "\($0.testAccuracy)", "\($0.seconds)"]) }.joined()
-            try ResultStore.write(lines, fd: epochsFD, path: ResultStore.path(directory, "epochs.csv"))
+        try append(contentsOf: [(record, epochs)]) == 1
+    }
+
+    /// Records several finished trials with one fsync per file (group commit): all their epoch rows,
+    /// then all their trial rows. Trials already recorded (or repeated in the batch) are skipped.
+    /// Returns how many were recorded. Nothing may be acknowledged before this returns.
+    @discardableResult
+    public func append(contentsOf batch: [(record: TrialRecord, epochs: [EpochMetrics])]) throws(StoreError) -> Int {
+        var seen = Set<String>()
+        let fresh = batch.filter { !recordedIDs.contains($0.record.id) && seen.insert($0.record.id).inserted }
+        guard !fresh.isEmpty else { return 0 }
+        var epochLines = ""
+        for (record, epochs) in fresh {
+            for e in epochs {
+                epochLines += CSV.line([record.id, "\(e.epoch)", "\(e.trainLoss)", "\(e.testLoss)", "\(e.testAccuracy)",
+                                        "\(e.seconds)"])
+            }
         }
-        try ResultStore.write(CSV.line(record.fields), fd: trialsFD, path: ResultStore.path(directory, "trials.csv"))
-        records.append(record)
-        recordedIDs.insert(record.id)
-        return true
+        if !epochLines.isEmpty {
+            try ResultStore.write(epochLines, fd: epochsFD, path: ResultStore.path(directory, "epochs.csv"))
+        }
+        try ResultStore.write(fresh.map { CSV.line($0.record.fields) }.joined(), fd: trialsFD,
+                              path: ResultStore.path(directory, "trials.csv"))
+        for (record, _) in fresh {
+            records.append(record)
+            recordedIDs.insert(record.id)
+        }
+        return fresh.count
     }
 
     /// Records the spec as run (replacing an earlier one atomically).

@@ -11,6 +11,10 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     /// Wall time of the epoch including its test pass.
     public var seconds: Double
 
+    enum CodingKeys: String, CodingKey {
+        case epoch, trainLoss = "train_loss", testLoss = "test_loss", testAccuracy = "test_accuracy", seconds
+    }
+
     /// Creates a record.
     public init(epoch: Int, trainLoss: Double, testLoss: Double, testAccuracy: Double, seconds: Double) {
         self.epoch = epoch

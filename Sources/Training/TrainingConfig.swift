@@ -31,6 +31,14 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
     /// Evaluate on only the first this many test images (nil: all).
     public var testLimit: Int? = nil
 
+    /// JSON and CSV names are the snake_case sweep keys, spelled out: key strategies cost a string
+    /// transformation per key per message, which the coordinator's hot loop cannot afford.
+    enum CodingKeys: String, CodingKey {
+        case learningRate = "learning_rate", momentum, nesterov, weightDecay = "weight_decay", l1, maxNorm = "max_norm"
+        case dropout, augment, hidden, epochs, batchSize = "batch_size", seed, trainLimit = "train_limit"
+        case testLimit = "test_limit"
+    }
+
     /// The default config: the assignment's model, plain SGD at 0.01.
     public init() {}
 

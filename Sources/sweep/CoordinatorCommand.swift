@@ -35,6 +35,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Rows of the ranking printed at the end.")
     var top = 10
 
+    @Flag(help: "No line per trial on a non-terminal; only problems and the summary.")
+    var quiet = false
+
     func run() throws {
         var coordinatorOptions = faults.coordinatorOptions
         coordinatorOptions.curve = try security.curve(bind: bind)
@@ -54,7 +57,8 @@ struct CoordinatorCommand: ParsableCommand {
             + "\(coordinator.endpoint)")
         let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: 0,
                                         metric: spec.metric.name,
-                                        best: Ranking.bestRecord(setup.store.records, metric: spec.metric))
+                                        best: Ranking.bestRecord(setup.store.records, metric: spec.metric), quiet: quiet)
+        let toRecord = setup.remaining.count
         let outcome = try coordinator.run(shouldStop: {
             progress.draw()
             return Interrupts.caught != nil
@@ -64,7 +68,10 @@ struct CoordinatorCommand: ParsableCommand {
             say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded; run the same command to resume")
             throw ExitCode(130)
         }
-        say("all \(setup.trials.count) trials recorded in \(setup.store.directory)")
+        let seconds = progress.secondsSinceFirstTrial
+        say("all \(setup.trials.count) trials recorded in \(setup.store.directory); \(toRecord) in "
+            + String(format: "%.2f s since the first dispatch (%.0f trials/s); ", seconds, Double(toRecord) / seconds)
+            + "coordinator used \(cpuSeconds()) s of CPU")
         printRanking(setup, top: top)
     }
 }

@@ -17,7 +17,14 @@ final class ProgressReporter {
     private let workers: Int
     private let metric: String
 
-    init(total: Int, alreadyDone: Int, workers: Int, metric: String, best: TrialRecord?) {
+    private let quiet: Bool
+    private var firstTrial: ContinuousClock.Instant?
+
+    /// Seconds from the first trial handed out until now.
+    var secondsSinceFirstTrial: Double { seconds(ContinuousClock.now - (firstTrial ?? started)) }
+
+    init(total: Int, alreadyDone: Int, workers: Int, metric: String, best: TrialRecord?, quiet: Bool = false) {
+        self.quiet = quiet
         self.total = total
         self.done = alreadyDone
         self.startDone = alreadyDone
@@ -30,12 +37,13 @@ final class ProgressReporter {
     func handle(_ event: CoordinatorEvent) {
         switch event {
         case .workerJoined(let worker, let host):
-            if !live { log("worker \(worker) joined from \(host)") }
+            if !live && !quiet { log("worker \(worker) joined from \(host)") }
         case .workerLost(let worker, let trial):
             log("worker \(worker) lost\(trial.map { "; trial \($0) goes back to the queue" } ?? "")")
         case .trialStarted(let trial, let worker, let attempt):
             running[trial] = (worker, 0)
-            if !live { log("trial \(trial) started on \(worker)\(attempt > 1 ? " (attempt \(attempt))" : "")") }
+            if firstTrial == nil { firstTrial = ContinuousClock.now }
+            if !live && !quiet { log("trial \(trial) started on \(worker)\(attempt > 1 ? " (attempt \(attempt))" : "")") }
         case .epoch(let trial, let worker, let metrics):
             running[trial] = (worker, metrics.epoch)
         case .trialRecorded(let record):
@@ -47,13 +55,13 @@ final class ProgressReporter {
             case .diverged: diverged += 1
             case .failed: failed += 1
             }
-            if !live {
+            if !live && (!quiet || record.status == .failed) {
                 let value = record.metric(metric).map { String(format: "%.4f", $0) } ?? "-"
                 log("trial \(record.id) \(record.status.rawValue) \(metric) \(value) [\(done)/\(total)]"
                     + (record.reason.isEmpty ? "" : ": \(record.reason)"))
             }
         case .duplicateResult(let trial, let worker):
-            if !live { log("dropped a duplicate result of trial \(trial) from \(worker)") }
+            if !live && !quiet { log("dropped a duplicate result of trial \(trial) from \(worker)") }
         case .authentication(let accepted, let key, let address):
             if !accepted { log("refused a worker at \(address): its key \(key) is not in the authorized keys") }
             else if !live { log("admitted a worker at \(address) with key \(key)") }

@@ -40,10 +40,25 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Log only errors.")
     var quiet = false
 
+    @Flag(name: .customLong("benchmark-noop-trainer"),
+          help: "Benchmarks only: train nothing, answer every trial at once with zeros (Scripts/bench coordinator).")
+    var benchmarkNoopTrainer = false
+
+    @Option(name: .customLong("benchmark-simulate"),
+            help: "Benchmarks only, with --benchmark-noop-trainer: simulate this many workers in this process.")
+    var benchmarkSimulate = 1
+
     /// Set by `sweep run` for its own workers when CURVE is on (instead of key files).
     static let serverKeyVariable = "SWEEP_CURVE_SERVER_KEY", secretKeyVariable = "SWEEP_CURVE_SECRET_KEY"
 
     func run() throws {
+        if benchmarkNoopTrainer {
+            let swarm = try NoopWorkerSwarm(endpoint: connect, count: benchmarkSimulate,
+                                            prefix: name ?? "noop-\(getpid())")
+            try swarm.run()
+            return
+        }
+        if benchmarkSimulate != 1 { throw ValidationError("--benchmark-simulate needs --benchmark-noop-trainer") }
         try FashionMNIST.checkFiles(directory: data)
         let host = ProcessInfo.processInfo.hostName
         var options = WorkerOptions(endpoint: connect, name: name ?? "\(host):\(getpid())", host: host,
