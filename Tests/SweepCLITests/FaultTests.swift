@@ -239,3 +239,51 @@ struct FaultTests {
                                 + "this coordinator speaks version 2"), "\(stderr)")
     }
 }
+
+/// A trial that takes its workers down is given up on after three, recorded as failed with the reason.
+@Suite("Poison trials")
+struct PoisonTrialTests {
+    typealias Scratch = SweepRunTests.Scratch
+
+    @Test func aTrialThatKillsThreeWorkersIsRecordedAsFailed() throws {
+        let scratch = Scratch()
+        scratch.write("""
+            name: poison
+            parameters:
+              learning_rate: {values: [0.01, 0.1]}
+              hidden: {value: "32"}
+              epochs: {value: 50}
+              train_limit: {value: 5000}
+              test_limit: {value: 200}
+            """, to: "poison.yaml")
+        let (coordinator, endpoint) = try FaultTests.startCoordinator(
+            ["poison.yaml", "--bind", "tcp://127.0.0.1:*"] + FaultTests.fast, scratch: scratch, log: "c-")
+        defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
+        func log() -> String { scratch.text("c-stderr.log") }
+        // The poison: whichever worker runs the first trial dies (SIGKILL), three times over.
+        var poison = ""
+        var workers: [Process] = []
+        for attempt in 1...3 {
+            let worker = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "victim-\(attempt)"],
+                                               directory: scratch.path, log: "v\(attempt)-")
+            workers.append(worker)
+            #expect(Processes.await(seconds: 60) {
+                guard let line = log().split(separator: "\n").first(where: { $0.contains("started on victim-\(attempt)") })
+                else { return false }
+                if poison.isEmpty { poison = String(line.split(separator: " ")[2]) }
+                return line.contains(poison)
+            }, "victim-\(attempt) was not given the poisoned trial")
+            kill(worker.processIdentifier, SIGKILL)
+            worker.waitUntilExit()
+            // Once the coordinator has given up on this victim the trial is first in line again.
+            #expect(Processes.await(seconds: 30) { log().contains("worker victim-\(attempt) lost") })
+        }
+        #expect(Processes.await(seconds: 30) { log().contains("trial \(poison) failed") })
+        let rows = scratch.rows("Results/poison/trials.csv")
+        let row = try #require(rows.first { $0.hasPrefix(poison) })
+        #expect(row.contains(",failed,"))
+        #expect(row.contains("took down 3 workers in a row (last: victim-3)"))
+        #expect(row.split(separator: ",", omittingEmptySubsequences: false)[23] == "3")  // attempts
+        kill(coordinator.processIdentifier, SIGKILL)
+    }
+}
