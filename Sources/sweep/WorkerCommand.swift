@@ -69,9 +69,9 @@ struct WorkerCommand: ParsableCommand {
         options.serverKey = try serverKey.map { path throws(CurveKeys.KeyError) in try CurveKeys.readKey(path) }
         options.secretKey = try curveSecretKey.map { path throws(CurveKeys.KeyError) in try CurveKeys.readKey(path) }
         let environment = ProcessInfo.processInfo.environment
-        if options.serverKey == nil, let key = environment[Self.serverKeyVariable] {
+        if options.serverKey == nil, let key = environment[Self.serverKeyVariable], !key.isEmpty {
             options.serverKey = key
-            options.secretKey = environment[Self.secretKeyVariable]
+            options.secretKey = environment[Self.secretKeyVariable].flatMap { $0.isEmpty ? nil : $0 }
         }
         if let secret = options.secretKey { _ = try CurveKeys(secretKey: secret) }
         let label = options.name
