@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         // Thin C modules: each only exposes a system library to Swift.
@@ -33,6 +34,9 @@ let package = Package(
         // libzmq sockets as owned Swift values, and the wire protocol's messages.
         .target(name: "Messaging", dependencies: ["CZeroMQ", "Training"]),
 
+        // The HTML report (inline SVG charts), from the CSVs only.
+        .target(name: "Reporting", dependencies: ["Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
+
         // The two roles: hand out trials and record results / connect, train, report.
         .target(name: "Coordinator", dependencies: ["Messaging", "Sweeping", "Training"]),
         .target(name: "Worker", dependencies: ["Messaging", "Training", "CSupport"]),
@@ -41,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "Training", "Sweeping", "Messaging", "Coordinator", "Worker",
+                "Training", "Sweeping", "Messaging", "Coordinator", "Worker", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -49,6 +53,7 @@ let package = Package(
         .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
         .testTarget(name: "SweepingTests", dependencies: ["Sweeping"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training"]),
     ],
     swiftLanguageModes: [.v6]
 )

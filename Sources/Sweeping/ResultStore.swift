@@ -154,6 +154,62 @@ public final class ResultStore {
         return result
     }
 
+    /// Reads `epochs.csv` without changing it: each trial's epochs in order.
+    public static func readEpochs(_ path: String) -> [String: [EpochMetrics]] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        var result: [String: [EpochMetrics]] = [:]
+        for fields in CSV.parse(String(decoding: data, as: UTF8.self)).records.dropFirst() where fields.count == 6 {
+            guard let epoch = Int(fields[1]), let train = Double(fields[2]), let test = Double(fields[3]),
+                  let accuracy = Double(fields[4]), let seconds = Double(fields[5]) else { continue }
+            result[fields[0], default: []].append(EpochMetrics(epoch: epoch, trainLoss: train, testLoss: test,
+                                                               testAccuracy: accuracy, seconds: seconds))
+        }
+        return result
+    }
+
+    /// One run of a sweep (a `sweep run` or `sweep coordinator` invocation), as kept in `runs.csv`.
+    public struct Run: Equatable, Sendable {
+        /// When it started and ended (seconds since 1970).
+        public var started: Double, finished: Double
+        /// Workers and hosts that delivered results in it.
+        public var workers: [String], hosts: [String]
+        /// `finished` or `stopped`.
+        public var outcome: String
+
+        /// Creates a run record.
+        public init(started: Double, finished: Double, workers: [String], hosts: [String], outcome: String) {
+            self.started = started
+            self.finished = finished
+            self.workers = workers
+            self.hosts = hosts
+            self.outcome = outcome
+        }
+    }
+
+    static let runColumns = ["started", "finished", "wall_seconds", "workers", "hosts", "outcome"]
+
+    /// Appends a run to `runs.csv` (durably).
+    public func appendRun(_ run: Run) throws(StoreError) {
+        let path = ResultStore.path(directory, "runs.csv")
+        let fd = try ResultStore.openAppending(path)
+        defer { close(fd) }
+        if lseek(fd, 0, SEEK_END) == 0 { try ResultStore.write(CSV.line(ResultStore.runColumns), fd: fd, path: path) }
+        try ResultStore.write(CSV.line(["\(run.started)", "\(run.finished)", "\(run.finished - run.started)",
+                                        run.workers.joined(separator: " "), run.hosts.joined(separator: " "), run.outcome]),
+                              fd: fd, path: path)
+    }
+
+    /// Reads `runs.csv` (empty if there is none).
+    public static func readRuns(_ path: String) -> [Run] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return CSV.parse(String(decoding: data, as: UTF8.self)).records.dropFirst().compactMap { fields in
+            guard fields.count == runColumns.count, let started = Double(fields[0]), let finished = Double(fields[1])
+            else { return nil }
+            return Run(started: started, finished: finished, workers: fields[3].split(separator: " ").map(String.init),
+                       hosts: fields[4].split(separator: " ").map(String.init), outcome: fields[5])
+        }
+    }
+
     // MARK: - Files
 
     static func path(_ directory: String, _ name: String) -> String {

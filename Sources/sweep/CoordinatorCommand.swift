@@ -59,11 +59,13 @@ struct CoordinatorCommand: ParsableCommand {
                                         metric: spec.metric.name,
                                         best: Ranking.bestRecord(setup.store.records, metric: spec.metric), quiet: quiet)
         let toRecord = setup.remaining.count
+        let started = Date()
         let outcome = try coordinator.run(shouldStop: {
             progress.draw()
             return Interrupts.caught != nil
         }, onEvent: progress.handle)
         progress.finish()
+        finishRun(setup, started: started, progress: progress, outcome: outcome)
         guard outcome == .finished else {
             say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded; run the same command to resume")
             throw ExitCode(130)

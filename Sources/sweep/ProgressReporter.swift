@@ -18,6 +18,9 @@ final class ProgressReporter {
     private let metric: String
 
     private let quiet: Bool
+    /// Workers and hosts that joined, in order.
+    private(set) var workerNames: [String] = []
+    private(set) var hosts: [String] = []
     private var firstTrial: ContinuousClock.Instant?
 
     /// Seconds from the first trial handed out until now.
@@ -37,6 +40,8 @@ final class ProgressReporter {
     func handle(_ event: CoordinatorEvent) {
         switch event {
         case .workerJoined(let worker, let host):
+            if !workerNames.contains(worker) { workerNames.append(worker) }
+            if !hosts.contains(host) { hosts.append(host) }
             if !live && !quiet { log("worker \(worker) joined from \(host)") }
         case .workerLost(let worker, let trial):
             log("worker \(worker) lost\(trial.map { "; trial \($0) goes back to the queue" } ?? "")")

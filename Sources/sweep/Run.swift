@@ -93,6 +93,7 @@ struct Run: ParsableCommand {
                                         workers: count, metric: spec.metric.name,
                                         best: Ranking.bestRecord(setup.store.records, metric: spec.metric))
         var workersGone = false
+        let started = Date()
         let outcome = try coordinator.run(
             shouldStop: {
                 progress.draw()
@@ -102,6 +103,7 @@ struct Run: ParsableCommand {
             onEvent: progress.handle)
         progress.finish()
         pool.stop(after: .seconds(outcome == .finished ? 5 : 1))
+        finishRun(setup, started: started, progress: progress, outcome: outcome)
         switch outcome {
         case .finished:
             say("all \(setup.trials.count) trials recorded in \(directory); coordinator used \(cpuSeconds()) s of CPU")
@@ -114,6 +116,23 @@ struct Run: ParsableCommand {
             }
             throw ExitCode(130)
         }
+    }
+}
+
+/// Records the run in runs.csv and writes the report; problems here are warnings, never fatal
+/// (the results themselves are already safe).
+func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, outcome: Coordinator.Outcome) {
+    do {
+        try setup.store.appendRun(.init(started: started.timeIntervalSince1970, finished: Date().timeIntervalSince1970,
+                                        workers: progress.workerNames, hosts: progress.hosts,
+                                        outcome: outcome == .finished ? "finished" : "stopped"))
+    } catch {
+        warn("could not record the run in runs.csv: \(error)")
+    }
+    do {
+        say("report: \(try writeReport(directory: setup.store.directory))")
+    } catch {
+        warn("could not write the report: \(error)")
     }
 }
 

@@ -1,0 +1,53 @@
+import Foundation
+import Sweeping
+import Training
+
+/// Everything a report shows, read from a results directory (the CSVs and sweep.yaml only).
+public struct ReportData: Sendable {
+    /// The results directory.
+    public var directory: String
+    /// The sweep's name.
+    public var name: String
+    /// The spec's text, when sweep.yaml is there.
+    public var specText: String?
+    /// Trials in the spec (nil when it cannot be read).
+    public var plannedTrials: Int?
+    /// The ranking metric.
+    public var metric: SweepSpec.Metric
+    /// Every recorded trial.
+    public var records: [TrialRecord]
+    /// Each trial's epochs.
+    public var epochs: [String: [EpochMetrics]]
+    /// The runs that produced them.
+    public var runs: [ResultStore.Run]
+
+    /// Reads `directory`.
+    public init(directory: String) throws {
+        self.directory = directory
+        func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        records = try ResultStore.readTrials(file("trials.csv"))
+        epochs = ResultStore.readEpochs(file("epochs.csv"))
+        runs = ResultStore.readRuns(file("runs.csv"))
+        name = (directory as NSString).lastPathComponent
+        metric = SweepSpec.Metric(name: "test_loss", minimize: true)
+        if let spec = try? SweepSpec(contentsOf: file("sweep.yaml")) {
+            specText = spec.text
+            name = spec.name
+            metric = spec.metric
+            plannedTrials = try? spec.trials().count
+        }
+    }
+
+    /// Builds data directly (tests and fixtures).
+    public init(directory: String, name: String, specText: String?, plannedTrials: Int?, metric: SweepSpec.Metric,
+                records: [TrialRecord], epochs: [String: [EpochMetrics]], runs: [ResultStore.Run]) {
+        self.directory = directory
+        self.name = name
+        self.specText = specText
+        self.plannedTrials = plannedTrials
+        self.metric = metric
+        self.records = records
+        self.epochs = epochs
+        self.runs = runs
+    }
+}

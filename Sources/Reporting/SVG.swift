@@ -1,0 +1,136 @@
+import Foundation
+import Plot
+
+/// SVG elements as Plot nodes, so charts are built like the rest of the page (no string pasting).
+enum SVG {
+    typealias Content = Node<HTML.BodyContext>
+
+    static func number(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    static func svg(width: Double, height: Double, label: String, _ children: [Content]) -> Content {
+        .element(named: "svg", nodes: [
+            .attribute(named: "xmlns", value: "http://www.w3.org/2000/svg"),
+            .attribute(named: "viewBox", value: "0 0 \(Int(width)) \(Int(height))"),
+            .attribute(named: "width", value: "\(Int(width))"),
+            .attribute(named: "height", value: "\(Int(height))"),
+            .attribute(named: "role", value: "img"),
+            .attribute(named: "aria-label", value: label),
+        ] + children)
+    }
+
+    /// A group; `series` marks one data series (tests and readers count these).
+    static func group(series: String? = nil, _ children: [Content]) -> Content {
+        var nodes: [Content] = []
+        if let series {
+            nodes.append(.attribute(named: "class", value: "series"))
+            nodes.append(.attribute(named: "data-name", value: series))
+        }
+        return .element(named: "g", nodes: nodes + children)
+    }
+
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#999",
+                     width: Double = 1, dash: String? = nil) -> Content {
+        var attributes: [Content] = [
+            .attribute(named: "x1", value: number(x1)), .attribute(named: "y1", value: number(y1)),
+            .attribute(named: "x2", value: number(x2)), .attribute(named: "y2", value: number(y2)),
+            .attribute(named: "stroke", value: stroke), .attribute(named: "stroke-width", value: number(width)),
+        ]
+        if let dash { attributes.append(.attribute(named: "stroke-dasharray", value: dash)) }
+        return .element(named: "line", nodes: attributes)
+    }
+
+    static func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.5, dash: String? = nil,
+                         opacity: Double = 1, title: String? = nil) -> Content {
+        var nodes: [Content] = [
+            .attribute(named: "points", value: points.map { "\(number($0.0)),\(number($0.1))" }.joined(separator: " ")),
+            .attribute(named: "fill", value: "none"), .attribute(named: "stroke", value: stroke),
+            .attribute(named: "stroke-width", value: number(width)),
+        ]
+        if let dash { nodes.append(.attribute(named: "stroke-dasharray", value: dash)) }
+        if opacity < 1 { nodes.append(.attribute(named: "stroke-opacity", value: String(format: "%.2f", opacity))) }
+        if let title { nodes.append(.element(named: "title", text: title)) }
+        return .element(named: "polyline", nodes: nodes)
+    }
+
+    static func rect(_ x: Double, _ y: Double, _ width: Double, _ height: Double, fill: String,
+                     title: String? = nil) -> Content {
+        var nodes: [Content] = [
+            .attribute(named: "x", value: number(x)), .attribute(named: "y", value: number(y)),
+            .attribute(named: "width", value: number(width)), .attribute(named: "height", value: number(height)),
+            .attribute(named: "fill", value: fill),
+        ]
+        if let title { nodes.append(.element(named: "title", text: title)) }
+        return .element(named: "rect", nodes: nodes)
+    }
+
+    static func circle(_ cx: Double, _ cy: Double, radius: Double, fill: String, title: String? = nil) -> Content {
+        var nodes: [Content] = [
+            .attribute(named: "cx", value: number(cx)), .attribute(named: "cy", value: number(cy)),
+            .attribute(named: "r", value: number(radius)), .attribute(named: "fill", value: fill),
+        ]
+        if let title { nodes.append(.element(named: "title", text: title)) }
+        return .element(named: "circle", nodes: nodes)
+    }
+
+    static func text(_ x: Double, _ y: Double, _ string: String, anchor: String = "start", size: Double = 11,
+                     fill: String = "#333", rotate: Bool = false) -> Content {
+        var nodes: [Content] = [
+            .attribute(named: "x", value: number(x)), .attribute(named: "y", value: number(y)),
+            .attribute(named: "text-anchor", value: anchor), .attribute(named: "font-size", value: number(size)),
+            .attribute(named: "fill", value: fill),
+        ]
+        if rotate { nodes.append(.attribute(named: "transform", value: "rotate(-90 \(number(x)) \(number(y)))")) }
+        nodes.append(.text(string))
+        return .element(named: "text", nodes: nodes)
+    }
+}
+
+/// Colours: a categorical palette and a sequential ramp (good = dark blue, bad = yellow).
+enum Palette {
+    static let categorical = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                              "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+
+    /// `t` in [0, 1] along dark blue → teal → yellow.
+    static func ramp(_ t: Double) -> String {
+        let stops: [(Double, Double, Double)] = [(37, 52, 148), (44, 162, 145), (253, 231, 37)]
+        let x = min(max(t.isFinite ? t : 1, 0), 1) * 2
+        let i = min(Int(x), 1)
+        let f = x - Double(i)
+        let (a, b) = (stops[i], stops[i + 1])
+        func mix(_ p: Double, _ q: Double) -> Int { Int((p + (q - p) * f).rounded()) }
+        return String(format: "#%02x%02x%02x", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    }
+}
+
+/// A linear scale with round ticks.
+struct LinearScale {
+    let low: Double, high: Double, start: Double, end: Double
+
+    init(domain: [Double], range: (Double, Double)) {
+        let finite = domain.filter(\.isFinite)
+        var low = finite.min() ?? 0, high = finite.max() ?? 1
+        if low == high { low -= 0.5; high += 0.5 }
+        let pad = (high - low) * 0.05
+        self.low = low - pad
+        self.high = high + pad
+        (start, end) = range
+    }
+
+    func callAsFunction(_ value: Double) -> Double {
+        start + (value - low) / (high - low) * (end - start)
+    }
+
+    /// About five round values inside the domain.
+    var ticks: [Double] {
+        let raw = (high - low) / 5
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var ticks: [Double] = []
+        var tick = (low / step).rounded(.up) * step
+        while tick <= high {
+            ticks.append(tick)
+            tick += step
+        }
+        return ticks
+    }
+}

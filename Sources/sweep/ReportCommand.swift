@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Reporting
+import Sweeping
+
+/// `sweep report`: a self-contained HTML report of a results directory.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a self-contained HTML report (ranking, loss curves, parameter effects, heatmap, all trials).",
+        discussion: """
+            The file opens offline: inline SVG and CSS, no scripts, nothing fetched. It is built from the \
+            results directory's CSVs and sweep.yaml only, so it works during a sweep too.
+            """)
+
+    @Argument(help: ArgumentHelp("The results directory.", valueName: "results"))
+    var directory = "Results/quickstart"
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write (default: <results>/report.html).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("The heatmap's column parameter (default: learning_rate).", valueName: "parameter"))
+    var x: String?
+
+    @Option(help: ArgumentHelp("The heatmap's row parameter (default: weight_decay).", valueName: "parameter"))
+    var y: String?
+
+    func validate() throws {
+        for (flag, value) in [("--x", x), ("--y", y)] {
+            if let value, !TrialRecord.parameterColumns.contains(value) {
+                throw ValidationError("\(flag) must be a parameter (\(TrialRecord.parameterColumns.joined(separator: ", "))), got '\(value)'")
+            }
+        }
+    }
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("trials.csv")) else {
+            throw RunFailure("\(directory) has no trials.csv; give a results directory such as Results/quickstart", code: 66)
+        }
+        let path = try writeReport(directory: directory, output: output,
+                                   heatmap: x == nil && y == nil ? nil : (x ?? "learning_rate", y ?? "weight_decay"))
+        print(path)
+    }
+}
+
+/// Renders the report of `directory` to `output` (default `<directory>/report.html`); returns the path.
+func writeReport(directory: String, output: String? = nil, heatmap: (x: String, y: String)? = nil) throws -> String {
+    let data = try ReportData(directory: directory)
+    let html = Report(data: data, heatmap: heatmap).render()
+    let path = output ?? (directory as NSString).appendingPathComponent("report.html")
+    do {
+        try html.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        throw RunFailure("cannot write \(path): \(error.localizedDescription)", code: 73)
+    }
+    return path
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import Training
+@testable import Reporting
+@testable import Sweeping
+
+/// The HTML report, looked at the way a person would: rendered by headless Chromium.
+@Suite("Report")
+struct ReportTests {
+    final class Scratch {
+        let path = NSTemporaryDirectory() + "report-test-" + UUID().uuidString
+        init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+        func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    }
+
+    /// A fixture sweep written through the real store: learning_rate × weight_decay × dropout with
+    /// two seeds (16 trials, 8 configurations), plus one diverged trial; `epochs` epochs each.
+    static func fixture(in directory: String, seeds: [UInt64] = [0, 1], epochs: Int = 6,
+                        learningRates: [Double] = [0.01, 0.1, 1.0], extraDropouts: [Double] = []) throws -> String {
+        var text = """
+            name: fixture
+            parameters:
+              learning_rate: {values: [\(learningRates.map { "\($0)" }.joined(separator: ", "))]}
+              weight_decay: {values: [0.0, 1.0e-4]}
+              dropout: {values: [\(([0.0, 0.4] + extraDropouts).map { "\($0)" }.joined(separator: ", "))]}
+              seed: {values: [\(seeds.map(String.init).joined(separator: ", "))]}
+              epochs: {value: \(epochs)}
+
+            """
+        text = text.replacingOccurrences(of: "\n\n", with: "\n")
+        let spec = try SweepSpec(yaml: text, file: "fixture.yaml")
+        let store = try ResultStore(directory: directory)
+        try store.writeSpec(text)
+        var random = SplitMix64(seed: 3)
+        for trial in try spec.trials() {
+            let config = trial.config
+            let diverges = config.learningRate == 1.0 && config.dropout == 0.4
+            let base = 0.3 + config.dropout * 0.1 + config.weightDecay * 100 + abs(log10(config.learningRate) + 1.5) * 0.05
+            var metrics: [EpochMetrics] = []
+            for epoch in 1...config.epochs {
+                let decay = exp(-Double(epoch) / 3)
+                let noise = random.nextUnitDouble() * 0.01
+                metrics.append(EpochMetrics(epoch: epoch, trainLoss: base * 0.8 + decay, testLoss: base + decay * 0.9 + noise,
+                                            testAccuracy: 0.9 - base / 3, seconds: 0.5))
+                if diverges && epoch == 2 {
+                    metrics[metrics.count - 1].trainLoss = .nan
+                    metrics[metrics.count - 1].testLoss = .nan
+                    break
+                }
+            }
+            let result = TrainingResult(config: config, epochs: metrics, status: diverges ? .diverged : .completed)
+            try store.append(TrialRecord(trial: trial, result: result, attempts: 1, worker: "w\(trial.id.prefix(1))",
+                                         host: "host"), epochs: metrics)
+        }
+        try store.appendRun(.init(started: 1000, finished: 1100, workers: ["w1", "w2"], hosts: ["host"], outcome: "finished"))
+        return directory
+    }
+
+    /// Runs headless Chromium; returns its DOM dump (or nothing) and what it logged.
+    static func chromium(_ arguments: [String]) throws -> (dom: String, log: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                             "--enable-logging=stderr", "--v=0"] + arguments
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var log = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            log = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let dom = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return (String(decoding: dom, as: UTF8.self), String(decoding: log, as: UTF8.self))
+    }
+
+    static func consoleMessages(_ log: String) -> [Substring] {
+        log.split(separator: "\n").filter { $0.contains(":CONSOLE") }
+    }
+
+    /// `data-series` of each chart, and the `g.series` groups actually in it, from a DOM dump.
+    static func charts(_ dom: String) -> [String: (declared: Int, drawn: Int)] {
+        var result: [String: (Int, Int)] = [:]
+        for piece in dom.components(separatedBy: "<figure").dropFirst() {
+            let figure = piece.components(separatedBy: "</figure>")[0]
+            guard let name = figure.range(of: "data-chart=\"").map({ figure[$0.upperBound...].prefix { $0 != "\"" } }),
+                  let declared = figure.range(of: "data-series=\"").map({ Int(figure[$0.upperBound...].prefix { $0 != "\"" })! })
+            else { continue }
+            result[String(name)] = (declared, figure.components(separatedBy: "class=\"series\"").count - 1)
+        }
+        return result
+    }
+
+    // Chromium comes from Scripts/test; without it these fail rather than skip.
+    @Test func chromiumRendersEveryChartWithoutConsoleErrors() throws {
+        let scratch = Scratch()
+        let directory = try Self.fixture(in: scratch.file("fixture"))
+        let html = Report(data: try ReportData(directory: directory)).render()
+        try html.write(toFile: scratch.file("report.html"), atomically: true, encoding: .utf8)
+        #expect(!html.contains("<script"), "the report must not need JavaScript")
+        #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import"),
+                "the report must not fetch anything")
+
+        let (dom, log) = try Self.chromium(["--dump-dom", "file://" + scratch.file("report.html")])
+        #expect(Self.consoleMessages(log).isEmpty, "console: \(Self.consoleMessages(log))")
+        let charts = Self.charts(dom)
+        // 12 configurations, 24 trials; heatmap learning_rate × weight_decay: 2 rows.
+        #expect(charts["curves"]?.drawn == 10 && charts["curves"]?.declared == 10)
+        #expect(charts["parameter-learning_rate"]?.drawn == 3)
+        #expect(charts["parameter-weight_decay"]?.drawn == 2)
+        #expect(charts["parameter-dropout"]?.drawn == 2)
+        #expect(charts["heatmap"]?.drawn == 2)
+        #expect(charts["parallel"]?.drawn == 24)
+        #expect(charts.values.allSatisfy { $0.declared == $0.drawn }, "\(charts)")
+        #expect(dom.contains("24 of 24 trials recorded"))
+        #expect(dom.contains("wall time 1m 40s"))
+
+        // And a picture of it, as a person sees it.
+        let png = scratch.file("report.png")
+        let shot = try Self.chromium(["--window-size=1200,2600", "--screenshot=\(png)", "file://" + scratch.file("report.html")])
+        #expect(Self.consoleMessages(shot.log).isEmpty)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
+        #expect(bytes.count > 50_000, "the screenshot is suspiciously small")
+        #expect(bytes.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    @Test func theConsoleCheckCatchesErrors() throws {
+        // The check above would pass vacuously if console errors never showed up in the log.
+        let scratch = Scratch()
+        try "<html><body><script>throw new Error('kaput')</script></body></html>"
+            .write(toFile: scratch.file("bad.html"), atomically: true, encoding: .utf8)
+        let (_, log) = try Self.chromium(["--dump-dom", "file://" + scratch.file("bad.html")])
+        #expect(Self.consoleMessages(log).contains { $0.contains("kaput") })
+    }
+
+    @Test func aTwoHundredTrialReportStaysSmall() throws {
+        let scratch = Scratch()
+        // 5 × 2 × 5 × 4 = 200 trials of 20 epochs.
+        let directory = try Self.fixture(in: scratch.file("big"), seeds: [0, 1, 2, 3], epochs: 20,
+                                         learningRates: [0.001, 0.01, 0.1, 0.3, 1.0], extraDropouts: [0.1, 0.2, 0.3])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let html = Report(data: try ReportData(directory: directory)).render()
+        let elapsed = start.duration(to: clock.now)
+        #expect(try ReportData(directory: directory).records.count == 200)
+        #expect(html.utf8.count < 2_000_000, "\(html.utf8.count) bytes")
+        print("report of 200 trials: \(html.utf8.count) bytes, rendered in \(elapsed) (debug build)")
+    }
+}
