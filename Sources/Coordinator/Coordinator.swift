@@ -44,6 +44,7 @@ public final class Coordinator {
         var lastSeen: ContinuousClock.Instant
         var trial: String?
         var idle = false
+        var epoch: Int?
     }
 
     /// How a run ended.
@@ -100,6 +101,15 @@ public final class Coordinator {
     public var workerCount: Int { workers.count }
 
     private var isDone: Bool { remaining == 0 }
+
+    /// What `sweep status` is told.
+    public var status: CoordinatorStatus {
+        let infos = workers.values.sorted { $0.name < $1.name }.map { state in
+            CoordinatorStatus.WorkerInfo(name: state.name, host: state.host, trial: state.trial, epoch: state.epoch,
+                                         epochs: state.trial.flatMap { trials[$0]?.config.epochs })
+        }
+        return CoordinatorStatus(total: order.count, recorded: recordedCount, workers: infos, pid: getpid())
+    }
 
     /// The most results written with one fsync.
     static let maximumBatch = 4096
@@ -172,6 +182,10 @@ public final class Coordinator {
             if let trial = hello.running { adoptRunning(trial, identity: identity) }
             return
         }
+        if case .status = message {
+            send(.statusReport(status), to: identity)  // anyone may ask; it needs no hello
+            return
+        }
         guard workers[identity] != nil else {
             // Not introduced (or declared dead): it must say hello first. A result is still accepted.
             if case .result(let trial, let outcome) = message {
@@ -189,6 +203,7 @@ public final class Coordinator {
         case .heartbeat:
             break
         case .progress(let trial, let metrics):
+            if workers[identity]!.trial == trial { workers[identity]!.epoch = metrics.epoch }
             onEvent(.epoch(trial: trial, worker: workers[identity]!.name, metrics: metrics))
         case .result(let trial, let outcome):
             let state = workers[identity]!
@@ -272,6 +287,7 @@ public final class Coordinator {
             attempts[next, default: 0] += 1
             running[next] = identity
             state.trial = next
+            state.epoch = nil
             state.idle = false
             workers[identity] = state
             send(.trial(id: next, config: trial.config), to: identity)

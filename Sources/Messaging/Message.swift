@@ -29,6 +29,12 @@ public enum Message: Equatable, Sendable {
     /// The coordinator refused this peer; the reason says why.
     case error(reason: String)
 
+    // Anyone → coordinator, and the answer (`sweep status`).
+    /// How is the sweep going?
+    case status
+    /// The answer to `status`.
+    case statusReport(CoordinatorStatus)
+
     /// What a worker says about itself.
     public struct Hello: Codable, Equatable, Sendable {
         /// A name unique among workers, e.g. "host:pid".
@@ -66,9 +72,10 @@ public enum Message: Equatable, Sendable {
         var heartbeatMs: Int?
         var liveness: Int?
         var reason: String?
+        var report: CoordinatorStatus?
 
         enum CodingKeys: String, CodingKey {
-            case v, type, hello, trial, metrics, outcome, config, heartbeatMs = "heartbeat_ms", liveness, reason
+            case v, type, hello, trial, metrics, outcome, config, heartbeatMs = "heartbeat_ms", liveness, reason, report
         }
     }
 
@@ -90,6 +97,8 @@ public enum Message: Equatable, Sendable {
         case .stop(let trial): envelope.type = "stop"; envelope.trial = trial
         case .bye: envelope.type = "bye"
         case .error(let reason): envelope.type = "error"; envelope.reason = reason
+        case .status: envelope.type = "status"
+        case .statusReport(let report): envelope.type = "status_report"; envelope.report = report
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // the same message is the same bytes
@@ -133,6 +142,8 @@ public enum Message: Equatable, Sendable {
         case "stop": return .stop(trial: try need(envelope.trial, "trial"))
         case "bye": return .bye
         case "error": return .error(reason: try need(envelope.reason, "reason"))
+        case "status": return .status
+        case "status_report": return .statusReport(try need(envelope.report, "report"))
         default: throw .unknownType(type)
         }
     }

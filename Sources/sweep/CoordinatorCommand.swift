@@ -53,6 +53,10 @@ struct CoordinatorCommand: ParsableCommand {
         let context = try Context()
         let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
                                           options: coordinatorOptions)
+        try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
+                               curvePublicKey: try coordinatorOptions.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
+            .write(to: setup.store.directory)
+        defer { CoordinatorPointer.remove(from: setup.store.directory, pid: getpid()) }
         say("sweep \(spec.name): \(setup.remaining.count) of \(setup.trials.count) trials to run; listening on "
             + "\(coordinator.endpoint)")
         let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: 0,

@@ -72,6 +72,10 @@ struct Run: ParsableCommand {
         let context = try Context()
         let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
                                           options: coordinatorOptions)
+        try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
+                               curvePublicKey: try coordinatorOptions.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
+            .write(to: setup.store.directory)
+        defer { CoordinatorPointer.remove(from: setup.store.directory, pid: getpid()) }
         let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, remaining.count)
         let parent = getpid()
         var environment: [String: String] = [:]
