@@ -155,9 +155,47 @@ def coordinator(opts):
         print(f"  best {max(rates):.0f} trials/s, median {statistics.median(rates):.0f} trials/s")
 
 
+def report(opts):
+    import random
+    import tempfile
+    print("sweep report on a 200-trial, 20-epoch results fixture (learning_rate x weight_decay x dropout x seed)")
+    columns = ("trial,status,learning_rate,momentum,nesterov,weight_decay,l1,max_norm,dropout,augment,hidden,epochs,"
+               "batch_size,seed,train_limit,test_limit,final_train_loss,final_test_loss,final_test_accuracy,"
+               "best_test_loss,best_epoch,epochs_run,seconds,attempts,worker,host,reason")
+    rng = random.Random(1)
+    with tempfile.TemporaryDirectory() as scratch:
+        with open(os.path.join(scratch, "sweep.yaml"), "w") as f:
+            f.write("name: fixture\nparameters:\n  learning_rate: {values: [0.001, 0.01, 0.1, 0.3, 1.0]}\n"
+                    "  weight_decay: {values: [0.0, 1.0e-4]}\n  dropout: {values: [0.0, 0.1, 0.2, 0.3, 0.4]}\n"
+                    "  seed: {values: [0, 1, 2, 3]}\n  epochs: {value: 20}\n")
+        trials, epochs, n = [columns], ["trial,epoch,train_loss,test_loss,test_accuracy,seconds"], 0
+        for lr in (0.001, 0.01, 0.1, 0.3, 1.0):
+            for wd in (0.0, 1e-4):
+                for dropout in (0.0, 0.1, 0.2, 0.3, 0.4):
+                    for seed in range(4):
+                        tid = f"{n:016x}"
+                        n += 1
+                        losses = [0.3 + rng.random() * 0.2 + 2.0 / (e + 1) for e in range(20)]
+                        best = min(losses)
+                        trials.append(f'{tid},completed,{lr},0.0,false,{wd},0.0,0.0,{dropout},none,"128,128",20,64,{seed},,,'
+                                      f'{losses[-1] * 0.8},{losses[-1]},0.85,{best},{losses.index(best) + 1},20,10.0,1,w,h,')
+                        for e, loss in enumerate(losses):
+                            epochs.append(f"{tid},{e + 1},{loss * 0.8},{loss},0.85,0.5")
+        open(os.path.join(scratch, "trials.csv"), "w").write("\n".join(trials) + "\n")
+        open(os.path.join(scratch, "epochs.csv"), "w").write("\n".join(epochs) + "\n")
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run([opts.sweep, "report", scratch], check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        size = os.path.getsize(os.path.join(scratch, "report.html"))
+        print(f"  {n} trials: {min(times):.3f} s (best of 5 whole `sweep report` runs, median {statistics.median(times):.3f} s), "
+              f"report.html {size / 1024:.0f} KiB")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator"])
+    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "report"])
     parser.add_argument("--trials", type=int, default=20000)
     parser.add_argument("--sweep", required=True)
     parser.add_argument("--epochs", type=int, default=5)
@@ -165,7 +203,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     opts = parser.parse_args()
     started = time.time()
-    {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator}[opts.what](opts)
+    {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "report": report}[opts.what](opts)
     print(f"bench {opts.what}: {time.time() - started:.0f} s")
 
 
