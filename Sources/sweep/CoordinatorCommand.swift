@@ -49,27 +49,13 @@ struct CoordinatorCommand: ParsableCommand {
             printRanking(setup, top: top)
             return
         }
-        Interrupts.install()
-        let context = try Context()
-        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
-                                          options: coordinatorOptions)
-        try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
-                               curvePublicKey: try coordinatorOptions.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
-            .write(to: setup.store.directory)
-        defer { CoordinatorPointer.remove(from: setup.store.directory, pid: getpid()) }
+        let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: 0, quiet: quiet)
+        let coordinator = session.coordinator
         say("sweep \(spec.name): \(setup.remaining.count) of \(setup.trials.count) trials to run; listening on "
             + "\(coordinator.endpoint)")
-        let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: 0,
-                                        metric: spec.metric.name,
-                                        best: Ranking.bestRecord(setup.store.records, metric: spec.metric), quiet: quiet)
         let toRecord = setup.remaining.count
-        let started = Date()
-        let outcome = try coordinator.run(shouldStop: {
-            progress.draw()
-            return Interrupts.caught != nil
-        }, onEvent: progress.handle)
-        progress.finish()
-        finishRun(setup, started: started, progress: progress, outcome: outcome)
+        let outcome = try session.run()
+        let progress = session.progress
         guard outcome == .finished else {
             say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded; run the same command to resume")
             throw ExitCode(130)

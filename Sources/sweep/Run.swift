@@ -68,15 +68,9 @@ struct Run: ParsableCommand {
             return
         }
 
-        Interrupts.install()
-        let context = try Context()
-        let coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context,
-                                          options: coordinatorOptions)
-        try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
-                               curvePublicKey: try coordinatorOptions.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
-            .write(to: setup.store.directory)
-        defer { CoordinatorPointer.remove(from: setup.store.directory, pid: getpid()) }
         let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, remaining.count)
+        let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: count)
+        let coordinator = session.coordinator
         let parent = getpid()
         var environment: [String: String] = [:]
         if let curve = coordinatorOptions.curve {
@@ -93,21 +87,13 @@ struct Run: ParsableCommand {
             return arguments
         }
         say("\(count) workers (pids \(pool.pids.map(String.init).joined(separator: " "))) on \(coordinator.endpoint)")
-        let progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount,
-                                        workers: count, metric: spec.metric.name,
-                                        best: Ranking.bestRecord(setup.store.records, metric: spec.metric))
         var workersGone = false
-        let started = Date()
-        let outcome = try coordinator.run(
-            shouldStop: {
-                progress.draw()
+        let outcome = try session.run(
+            stop: {
                 workersGone = pool.runningCount == 0
-                return Interrupts.caught != nil || workersGone
+                return workersGone
             },
-            onEvent: progress.handle)
-        progress.finish()
-        pool.stop(after: .seconds(outcome == .finished ? 5 : 1))
-        finishRun(setup, started: started, progress: progress, outcome: outcome)
+            afterwards: { outcome in pool.stop(after: .seconds(outcome == .finished ? 5 : 1)) })
         switch outcome {
         case .finished:
             say("all \(setup.trials.count) trials recorded in \(directory); coordinator used \(cpuSeconds()) s of CPU")

@@ -1,0 +1,46 @@
+import Coordinator
+import Foundation
+import Messaging
+import Sweeping
+
+/// A coordinator serving one `SweepSetup` for `sweep run` and `sweep coordinator`: it leaves a pointer
+/// for `sweep status` while it lives, shows progress, and records the run and its report at the end.
+final class CoordinatorSession {
+    let setup: SweepSetup
+    let context: Context
+    let coordinator: Coordinator
+    let progress: ProgressReporter
+
+    init(setup: SweepSetup, bind: String, options: CoordinatorOptions, workers: Int, quiet: Bool = false) throws {
+        self.setup = setup
+        Interrupts.install()
+        context = try Context()
+        coordinator = try Coordinator(trials: setup.trials, store: setup.store, bind: bind, context: context, options: options)
+        try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
+                               curvePublicKey: try options.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
+            .write(to: setup.store.directory)
+        progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: workers,
+                                    metric: setup.spec.metric.name,
+                                    best: Ranking.bestRecord(setup.store.records, metric: setup.spec.metric), quiet: quiet)
+    }
+
+    deinit {
+        CoordinatorPointer.remove(from: setup.store.directory, pid: getpid())
+    }
+
+    /// Runs until done, Ctrl-C, or `stop`; then appends to runs.csv and writes the report.
+    func run(stop: @escaping () -> Bool = { false }, afterwards: (Coordinator.Outcome) -> Void = { _ in }) throws
+        -> Coordinator.Outcome {
+        let started = Date()
+        let outcome = try coordinator.run(
+            shouldStop: { [progress] in
+                progress.draw()
+                return Interrupts.caught != nil || stop()
+            },
+            onEvent: progress.handle)
+        progress.finish()
+        afterwards(outcome)
+        finishRun(setup, started: started, progress: progress, outcome: outcome)
+        return outcome
+    }
+}
