@@ -21,7 +21,7 @@ struct SweepSpecTests {
     func shippedSweepsParse(name: String) throws {
         let spec = try SweepSpec(contentsOf: Self.repository.appendingPathComponent("Sweeps/\(name).yaml").path)
         #expect(spec.name == name)
-        let expected = ["quickstart": 16, "seed-regularization": 8, "seed-optimizers": 8, "seed-overfit": 1][name]!
+        let expected = ["quickstart": 16, "seed-regularization": 8, "seed-optimizers": 8, "seed-overfit": 2][name]!
         #expect(try spec.trials().count == expected)
     }
 
