@@ -20,7 +20,7 @@ final class CoordinatorSession {
                                curvePublicKey: try options.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
             .write(to: setup.store.directory)
         progress = ProgressReporter(total: setup.trials.count, alreadyDone: coordinator.recordedCount, workers: workers,
-                                    metric: setup.spec.metric.name,
+                                    metric: setup.spec.metric,
                                     best: Ranking.bestRecord(setup.store.records, metric: setup.spec.metric), quiet: quiet)
     }
 

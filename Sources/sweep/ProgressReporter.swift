@@ -26,15 +26,18 @@ final class ProgressReporter {
     /// Seconds from the first trial handed out until now.
     var secondsSinceFirstTrial: Double { seconds(ContinuousClock.now - (firstTrial ?? started)) }
 
-    init(total: Int, alreadyDone: Int, workers: Int, metric: String, best: TrialRecord?, quiet: Bool = false) {
+    private let minimize: Bool
+
+    init(total: Int, alreadyDone: Int, workers: Int, metric: SweepSpec.Metric, best: TrialRecord?, quiet: Bool = false) {
         self.quiet = quiet
+        self.minimize = metric.minimize
         self.total = total
         self.done = alreadyDone
         self.startDone = alreadyDone
         self.workers = workers
-        self.metric = metric
+        self.metric = metric.name
         self.live = isatty(STDERR_FILENO) == 1
-        if let best, let value = best.metric(metric) { self.best = (value, best.id) }
+        if let best, let value = best.metric(metric.name) { self.best = (value, best.id) }
     }
 
     func handle(_ event: CoordinatorEvent) {
@@ -56,7 +59,8 @@ final class ProgressReporter {
             done += 1
             switch record.status {
             case .completed:
-                if let value = record.metric(metric), best.map({ value < $0.loss }) ?? true { best = (value, record.id) }
+                if let value = record.metric(metric), value.isFinite,
+                   best.map({ minimize ? value < $0.loss : value > $0.loss }) ?? true { best = (value, record.id) }
             case .diverged: diverged += 1
             case .failed: failed += 1
             }
