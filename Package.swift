@@ -50,7 +50,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging"], exclude: ["Fixtures"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
         .testTarget(name: "SweepingTests", dependencies: ["Sweeping"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training"]),

@@ -55,12 +55,11 @@ struct CoordinatorCommand: ParsableCommand {
             + "\(coordinator.endpoint)")
         let toRecord = setup.remaining.count
         let outcome = try session.run()
-        let progress = session.progress
         guard outcome == .finished else {
             say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded; run the same command to resume")
             throw ExitCode(130)
         }
-        let seconds = progress.secondsSinceFirstTrial
+        let seconds = session.dispatchSeconds
         say("all \(setup.trials.count) trials recorded in \(setup.store.directory); \(toRecord) in "
             + String(format: "%.2f s since the first dispatch (%.0f trials/s); ", seconds, Double(toRecord) / seconds)
             + "coordinator used \(cpuSeconds()) s of CPU")

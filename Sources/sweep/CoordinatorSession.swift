@@ -10,6 +10,8 @@ final class CoordinatorSession {
     let context: Context
     let coordinator: Coordinator
     let progress: ProgressReporter
+    /// Seconds from the first trial handed out to the last result recorded (before the report is written).
+    private(set) var dispatchSeconds = 0.0
 
     init(setup: SweepSetup, bind: String, options: CoordinatorOptions, workers: Int, quiet: Bool = false) throws {
         self.setup = setup
@@ -38,6 +40,7 @@ final class CoordinatorSession {
                 return Interrupts.caught != nil || stop()
             },
             onEvent: progress.handle)
+        dispatchSeconds = progress.secondsSinceFirstTrial
         progress.finish()
         afterwards(outcome)
         finishRun(setup, started: started, progress: progress, outcome: outcome)
