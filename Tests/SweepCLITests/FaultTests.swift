@@ -287,3 +287,51 @@ struct PoisonTrialTests {
         kill(coordinator.processIdentifier, SIGKILL)
     }
 }
+
+/// A coordinator restarted under running workers: the worker still training reclaims its trial.
+@Suite("Coordinator restart")
+struct CoordinatorRestartTests {
+    typealias Scratch = SweepRunTests.Scratch
+
+    @Test func theRunningTrialStaysWithItsWorkerAcrossARestart() throws {
+        let scratch = Scratch()
+        // One long trial and one short one: the short one's worker is idle when the coordinator dies.
+        scratch.write("""
+            name: restart
+            parameters:
+              epochs: {values: [40, 1]}
+              hidden: {value: "32"}
+              train_limit: {value: 5000}
+              test_limit: {value: 200}
+            """, to: "restart.yaml")
+        let arguments = ["restart.yaml"] + FaultTests.fast
+        let (first, endpoint) = try FaultTests.startCoordinator(arguments + ["--bind", "tcp://127.0.0.1:*"],
+                                                                scratch: scratch, log: "c0-")
+        var workers: [Process] = []
+        defer { for process in workers + [first] where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        for name in ["long", "short"] {
+            workers.append(try SweepBinary.start(["worker", "--connect", endpoint, "--name", name],
+                                                 directory: scratch.path, log: "\(name)-"))
+            // In this order, so that "long" gets the first trial, the 40-epoch one.
+            #expect(Processes.await(seconds: 60) { scratch.text("c0-stderr.log").contains("started on \(name)") })
+        }
+        let line = try #require(scratch.text("c0-stderr.log").split(separator: "\n").first { $0.contains("started on long") })
+        let longTrial = String(line.split(separator: " ")[2])
+        #expect(Processes.await(seconds: 60) { scratch.rows("Results/restart/trials.csv").count == 1 })
+        #expect(!scratch.rows("Results/restart/trials.csv")[0].hasPrefix(longTrial), "the long trial finished too soon")
+
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let (second, _) = try FaultTests.startCoordinator(arguments + ["--bind", endpoint], scratch: scratch, log: "c1-")
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0, "\(scratch.text("c1-stderr.log"))")
+        let log = scratch.text("c1-stderr.log")
+        // The idle worker came back too, but was never given the trial "long" was still training.
+        #expect(log.contains("worker short joined"))
+        #expect(!log.contains("trial \(longTrial) started on"), "\(log)")
+        let row = try #require(scratch.rows("Results/restart/trials.csv").first { $0.hasPrefix(longTrial) })
+        #expect(row.contains(",long,"))
+        #expect(scratch.rows("Results/restart/epochs.csv").filter { $0.hasPrefix(longTrial) }.count == 40)
+    }
+}
