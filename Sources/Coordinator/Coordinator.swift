@@ -175,8 +175,13 @@ public final class Coordinator {
         }
         let now = ContinuousClock.now
         if case .hello(let hello) = message {
-            workers[identity] = WorkerState(name: hello.worker, host: hello.host, lastSeen: now,
-                                            trial: workers[identity]?.trial)
+            // A worker saying hello again (a reconnect, or a new process with the same name) is
+            // training only what it says it is; a trial we had given it before goes back to the queue.
+            if let previous = workers[identity]?.trial, previous != hello.running, running[previous] == identity {
+                running[previous] = nil
+                retries.append(previous)
+            }
+            workers[identity] = WorkerState(name: hello.worker, host: hello.host, lastSeen: now, trial: nil)
             send(.welcome(heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness), to: identity)
             onEvent(.workerJoined(worker: hello.worker, host: hello.host))
             if let trial = hello.running { adoptRunning(trial, identity: identity) }

@@ -335,3 +335,37 @@ struct CoordinatorRestartTests {
         #expect(scratch.rows("Results/restart/epochs.csv").filter { $0.hasPrefix(longTrial) }.count == 40)
     }
 }
+
+/// A worker replaced by a new process under the same name, faster than a liveness window.
+@Suite("Worker replaced")
+struct WorkerReplacedTests {
+    typealias Scratch = SweepRunTests.Scratch
+
+    @Test func aWorkerRestartedUnderItsNameGetsItsTrialBack() throws {
+        let scratch = Scratch()
+        scratch.write("""
+            name: replaced
+            parameters:
+              epochs: {value: 30}
+              hidden: {value: "32"}
+              train_limit: {value: 3000}
+              test_limit: {value: 200}
+            """, to: "replaced.yaml")
+        // Slow heartbeats: the old process is not declared dead before its replacement says hello.
+        let (coordinator, endpoint) = try FaultTests.startCoordinator(
+            ["replaced.yaml", "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "2000", "--liveness", "5"],
+            scratch: scratch, log: "c-")
+        defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
+        let first = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "same"], directory: scratch.path, log: "w1-")
+        #expect(Processes.await(seconds: 60) { scratch.text("c-stderr.log").contains("started on same") })
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "same"], directory: scratch.path, log: "w2-")
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        // The new process says it trains nothing, so the trial is handed out again, and finishes.
+        #expect(Processes.await(seconds: 120) { !coordinator.isRunning }, "the sweep stalled: \(scratch.text("c-stderr.log"))")
+        #expect(coordinator.terminationStatus == 0)
+        #expect(!scratch.text("c-stderr.log").contains("worker same lost"), "the replacement came too late to test this")
+        #expect(scratch.rows("Results/replaced/trials.csv").count == 1)
+    }
+}
