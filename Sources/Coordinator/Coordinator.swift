@@ -115,43 +115,80 @@ public final class Coordinator {
     static let maximumBatch = 4096
 
     /// Runs until every trial is recorded or `shouldStop` returns true (it is asked at least every
-    /// 100 ms). Says `bye` to every worker on the way out.
+    /// 100 ms). Says `bye` to every worker on the way out, and once finished keeps answering
+    /// stragglers with `bye` for `CoordinatorOptions.farewellMilliseconds`.
     public func run(shouldStop: () -> Bool = { false },
                     onEvent: (CoordinatorEvent) -> Void = { _ in }) throws -> Outcome {
         defer { sayGoodbye() }
         while !isDone {
             if shouldStop() { return .stopped }
-            let waitMilliseconds = min(100, options.heartbeatMilliseconds)
-            do {
-                var readable = false
-                if let authenticator {
-                    let (router, zap) = try socket.waitForMessage(orOn: authenticator.socket, milliseconds: waitMilliseconds)
-                    readable = router
-                    if zap {
-                        for decision in try authenticator.handleRequests() {
-                            onEvent(.authentication(accepted: decision.accepted, key: decision.clientKey,
-                                                    address: decision.address))
-                        }
-                    }
-                } else {
-                    readable = try socket.waitForMessage(milliseconds: waitMilliseconds)
-                }
-                if readable {
-                    // Drain what is waiting (up to a batch), record the results in it with one fsync,
-                    // then acknowledge them.
-                    var handled = 0
-                    while handled < Coordinator.maximumBatch, let frames = try socket.receive(dontWait: true) {
-                        try handle(frames, onEvent: onEvent)
-                        handled += 1
-                    }
-                    try flush(onEvent: onEvent)
-                }
-            } catch let error as ZMQError where error.isInterrupted {
-                continue  // a signal: loop round to ask shouldStop
+            try serve(waitMilliseconds: min(100, options.heartbeatMilliseconds), onEvent: onEvent) { frames in
+                try handle(frames, onEvent: onEvent)
             }
             beatAndReap(onEvent: onEvent)
         }
+        sayGoodbye()
+        try bidFarewell(shouldStop: shouldStop, onEvent: onEvent)
         return .finished
+    }
+
+    /// Waits up to `waitMilliseconds` for the socket (and the ZAP handler), then passes on what is
+    /// waiting (up to a batch), records the results in it with one fsync and acknowledges them.
+    private func serve(waitMilliseconds: Int, onEvent: (CoordinatorEvent) -> Void,
+                       frames handleFrames: ([[UInt8]]) throws -> Void) throws {
+        do {
+            var readable = false
+            if let authenticator {
+                let (router, zap) = try socket.waitForMessage(orOn: authenticator.socket, milliseconds: waitMilliseconds)
+                readable = router
+                if zap {
+                    for decision in try authenticator.handleRequests() {
+                        onEvent(.authentication(accepted: decision.accepted, key: decision.clientKey,
+                                                address: decision.address))
+                    }
+                }
+            } else {
+                readable = try socket.waitForMessage(milliseconds: waitMilliseconds)
+            }
+            if readable {
+                var handled = 0
+                while handled < Coordinator.maximumBatch, let frames = try socket.receive(dontWait: true) {
+                    try handleFrames(frames)
+                    handled += 1
+                }
+                try flush(onEvent: onEvent)
+            }
+        } catch let error as ZMQError where error.isInterrupted {
+            return  // a signal: the caller loops round to ask shouldStop
+        }
+    }
+
+    /// The sweep is finished, but a worker that was between connections when the last result came
+    /// in (its coordinator restarted, or it had just started) has not heard `bye` and would wait for
+    /// this coordinator forever, and with it an `sbatch` job. Whoever speaks up in the window hears
+    /// `bye`; a result it was still holding is acknowledged first (it is recorded already).
+    private func bidFarewell(shouldStop: () -> Bool, onEvent: (CoordinatorEvent) -> Void) throws {
+        let window = options.farewellMilliseconds ?? options.heartbeatMilliseconds * options.liveness
+        let deadline = ContinuousClock.now + .milliseconds(window)
+        while ContinuousClock.now < deadline, !shouldStop() {
+            let left = deadline - ContinuousClock.now
+            let milliseconds = Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+            try serve(waitMilliseconds: max(1, min(100, milliseconds)), onEvent: onEvent) { frames in
+                guard frames.count == 2, let message = try? Message.decode(frames[1]) else {
+                    reject(frames.first ?? [], "a malformed frame after the sweep finished", onEvent)
+                    return
+                }
+                switch message {
+                case .status:
+                    send(.statusReport(status), to: frames[0])
+                case .result(let trial, _):
+                    send(.ack(trial: trial), to: frames[0])
+                    send(.bye, to: frames[0])
+                default:
+                    send(.bye, to: frames[0])
+                }
+            }
+        }
     }
 
     // MARK: - Messages
@@ -348,6 +385,10 @@ public final class Coordinator {
 
     private func sayGoodbye() {
         for identity in workers.keys { send(.bye, to: identity) }
+        workers.removeAll()
+        // Linger is 0 while running (results are acknowledged end to end), but nothing answers a
+        // lost `bye`: give the last ones a moment to leave when the socket closes.
+        try? socket.set(.linger, 500)
     }
 
     private func reject(_ identity: [UInt8], _ reason: String, _ onEvent: (CoordinatorEvent) -> Void) {

@@ -9,6 +9,10 @@ public struct CoordinatorOptions: Sendable {
     /// After a restart (some trials already recorded), how long to hold trials back so that workers
     /// still training can reconnect and claim theirs; nil: one liveness window.
     public var graceMilliseconds: Int?
+    /// After the last result, how long to keep answering workers that speak up with `bye` (they were
+    /// reconnecting, or had just started); nil: one liveness window. 0 when every worker is a child
+    /// process that exits with the coordinator anyway.
+    public var farewellMilliseconds: Int?
 
     /// CURVE encryption and, with `authorizedKeys`, authentication of workers by public key.
     public var curve: Curve?

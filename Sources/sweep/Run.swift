@@ -34,7 +34,8 @@ struct Run: ParsableCommand {
     var data: String?
 
     @Option(help: "Where the coordinator listens; workers are told the resolved endpoint.")
-    var bind = "tcp://127.0.0.1:*"
+    var bind = Run.defaultBind
+    static let defaultBind = "tcp://127.0.0.1:*"
 
     @OptionGroup(title: "Fault tolerance")
     var faults: FaultOptions
@@ -53,6 +54,9 @@ struct Run: ParsableCommand {
     func run() throws {
         var coordinatorOptions = faults.coordinatorOptions
         coordinatorOptions.curve = try security.curve(bind: bind)
+        // On the default ephemeral loopback port only our own workers can have joined, and they are
+        // children that exit with us: no straggler to wait for at the end.
+        if bind == Run.defaultBind, faults.farewellMilliseconds == nil { coordinatorOptions.farewellMilliseconds = 0 }
         let localWorkerKeys = try CurveKeys.generate()
         coordinatorOptions.curve?.authorizedKeys?.insert(localWorkerKeys.publicKey)
         let spec = try spec.map { path throws(SpecError) in try SweepSpec(contentsOf: path) } ?? SweepSpec.quickstart()

@@ -55,7 +55,8 @@ struct FaultTests {
                                             directory: scratch.path)
         #expect(reference.status == 0, "\(reference.stderr)")
 
-        let arguments = ["chaos40.yaml", "--results", "chaos", "--max-attempts", "20"] + Self.fast
+        // A long farewell: a replacement worker started just as the last result came in still hears bye.
+        let arguments = ["chaos40.yaml", "--results", "chaos", "--max-attempts", "20", "--farewell-ms", "5000"] + Self.fast
         var (coordinator, endpoint) = try Self.startCoordinator(arguments + ["--bind", "tcp://127.0.0.1:*"],
                                                                 scratch: scratch, log: "c0-")
         var workers: [Process] = []
@@ -82,7 +83,8 @@ struct FaultTests {
                 (coordinator, _) = try Self.startCoordinator(arguments + ["--bind", endpoint], scratch: scratch,
                                                              log: "c\(coordinatorKills)-")
             }
-            if Date().timeIntervalSince(lastWorkerKill) > 2.5 {
+            // No new workers once everything is recorded: after the farewell nobody would tell them to leave.
+            if recorded < 40, Date().timeIntervalSince(lastWorkerKill) > 2.5 {
                 // A random live worker dies without warning; a new one takes its place.
                 let live = workers.filter(\.isRunning)
                 if let victim = live.randomElement(using: &generator) {
@@ -195,6 +197,23 @@ struct FaultTests {
         let after = try #require(Processes.residentKilobytes(coordinator.processIdentifier))
         print("coordinator RSS: \(before) kB before 1,000 garbage frames, \(after) kB after")
         #expect(after - before < 4096, "RSS grew by \(after - before) kB")
+    }
+
+    @Test(arguments: [
+        (["--heartbeat-ms", "5"], "--heartbeat-ms must be at least 10, got 5"),
+        (["--liveness", "0"], "--liveness must be at least 1, got 0"),
+        (["--max-attempts", "0"], "--max-attempts must be at least 1, got 0"),
+        (["--farewell-ms=-1"], "--farewell-ms must be 0 or more, got -1"),
+    ])
+    func faultFlagsAreCheckedBeforeAnythingStarts(flags: [String], message: String) throws {
+        let scratch = Scratch()
+        for command in [["run"], ["coordinator", "x.yaml", "--bind", "tcp://127.0.0.1:*"]] {
+            let outcome = try SweepBinary.run(command + flags, directory: scratch.path)
+            #expect(outcome.status == 64)
+            #expect(outcome.stderr.contains(message), "\(outcome.stderr)")
+            #expect(outcome.stderr.split(separator: "\n").count == 1 || outcome.stderr.contains("Usage:"))
+            #expect(!FileManager.default.fileExists(atPath: scratch.file("Results")))
+        }
     }
 
     @Test func aWorkerOfAnotherVersionIsToldBothVersions() throws {
@@ -367,5 +386,48 @@ struct WorkerReplacedTests {
         #expect(coordinator.terminationStatus == 0)
         #expect(!scratch.text("c-stderr.log").contains("worker same lost"), "the replacement came too late to test this")
         #expect(scratch.rows("Results/replaced/trials.csv").count == 1)
+    }
+}
+
+/// Workers that speak up only after the last result: between connections when the sweep finished,
+/// or started late. Without a farewell nobody answers them and they wait for ever (and so does an
+/// `sbatch` job waiting for its workers).
+@Suite("Late workers")
+struct LateWorkerTests {
+    typealias Scratch = SweepRunTests.Scratch
+
+    @Test func aWorkerArrivingAfterTheLastResultIsToldToLeave() throws {
+        let scratch = Scratch()
+        scratch.write("""
+            name: late
+            parameters:
+              learning_rate: {values: [0.01, 0.1]}
+              hidden: {value: "16"}
+              epochs: {value: 1}
+              train_limit: {value: 1000}
+              test_limit: {value: 100}
+            """, to: "late.yaml")
+        let (coordinator, endpoint) = try FaultTests.startCoordinator(
+            ["late.yaml", "--bind", "tcp://127.0.0.1:*", "--farewell-ms", "120000"] + FaultTests.fast,
+            scratch: scratch, log: "c-")
+        defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
+        let first = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "first"], directory: scratch.path, log: "first-")
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        #expect(Processes.await(seconds: 120) { scratch.rows("Results/late/trials.csv").count == 2 })
+        #expect(Processes.await(seconds: 30) { !first.isRunning }, "the worker that ran the sweep was not told bye")
+
+        // Every trial is recorded and the coordinator is saying goodbye: a worker turning up now is
+        // told to leave at once instead of waiting for a coordinator that will never hand out work.
+        let late = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "late"], directory: scratch.path, log: "late-")
+        defer { if late.isRunning { kill(late.processIdentifier, SIGKILL) } }
+        #expect(Processes.await(seconds: 30) { !late.isRunning }, "the late worker is still waiting")
+        #expect(!late.isRunning && late.terminationStatus == 0, "\(scratch.text("late-stderr.log"))")
+        #expect(coordinator.isRunning, "the coordinator left before its farewell window ended")
+
+        // Ctrl-C cuts the farewell short; everything is recorded, so this is a normal finish.
+        kill(coordinator.processIdentifier, SIGINT)
+        #expect(Processes.await(seconds: 30) { !coordinator.isRunning })
+        #expect(!coordinator.isRunning && coordinator.terminationStatus == 0, "\(scratch.text("c-stderr.log"))")
+        #expect(scratch.rows("Results/late/trials.csv").count == 2)
     }
 }
