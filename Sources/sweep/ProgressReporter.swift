@@ -24,7 +24,9 @@ final class ProgressReporter {
     private var firstTrial: ContinuousClock.Instant?
 
     /// Seconds from the first trial handed out until now.
-    var secondsSinceFirstTrial: Double { seconds(ContinuousClock.now - (firstTrial ?? started)) }
+    /// From the first trial handed out to the last one recorded (not to the end of the farewell).
+    var secondsSinceFirstTrial: Double { seconds((lastRecorded ?? ContinuousClock.now) - (firstTrial ?? started)) }
+    private var lastRecorded: ContinuousClock.Instant?
 
     private let minimize: Bool
 
@@ -55,6 +57,7 @@ final class ProgressReporter {
         case .epoch(let trial, let worker, let metrics):
             running[trial] = (worker, metrics.epoch)
         case .trialRecorded(let record):
+            lastRecorded = ContinuousClock.now
             running[record.id] = nil
             done += 1
             switch record.status {
