@@ -53,20 +53,6 @@ struct MultiHostTests {
         }
     }
 
-    /// `sweep ARGS` inside namespace `ns`.
-    static func start(in ns: String, _ arguments: [String], scratch: Scratch, log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", ns, SweepBinary.url.path] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        process.standardInput = FileHandle.nullDevice
-        for name in ["\(log)stdout.log", "\(log)stderr.log"] { FileManager.default.createFile(atPath: scratch.file(name), contents: nil) }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("\(log)stdout.log")))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("\(log)stderr.log")))
-        try process.run()
-        return process
-    }
-
     static let sweep = """
         name: hosts
         parameters:
@@ -91,17 +77,18 @@ struct MultiHostTests {
         let (link1, address1) = try network.link(c, h1, subnet: 1)
         let (_, address2) = try network.link(c, h2, subnet: 2)
 
-        let coordinator = try Self.start(in: c, ["coordinator", "hosts.yaml", "--bind", "tcp://0.0.0.0:5555",
+        let coordinator = try SweepBinary.start(["coordinator", "hosts.yaml", "--bind", "tcp://0.0.0.0:5555",
                                                  "--curve-secret-key", "server.key", "--authorized-keys", "authorized",
-                                                 "--heartbeat-ms", "200", "--liveness", "3"], scratch: scratch, log: "c-")
+                                                 "--heartbeat-ms", "200", "--liveness", "3"],
+                                                directory: scratch.path, log: "c-", namespace: c)
         defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
         #expect(Processes.await(seconds: 60) { scratch.text("c-stderr.log").contains("listening on") })
         var workers: [Process] = []
         defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
         for (index, (ns, address)) in [(h1, address1), (h2, address2)].enumerated() {
-            workers.append(try Self.start(in: ns, ["worker", "--connect", "tcp://\(address):5555", "--server-key", "server.pub",
-                                                   "--curve-secret-key", "w\(index + 1).key", "--name", "w\(index + 1)"],
-                                          scratch: scratch, log: "w\(index + 1)-"))
+            workers.append(try SweepBinary.start(["worker", "--connect", "tcp://\(address):5555", "--server-key", "server.pub",
+                                                  "--curve-secret-key", "w\(index + 1).key", "--name", "w\(index + 1)"],
+                                                 directory: scratch.path, log: "w\(index + 1)-", namespace: ns))
         }
         func log() -> String { scratch.text("c-stderr.log") }
 

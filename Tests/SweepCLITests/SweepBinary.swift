@@ -57,16 +57,22 @@ struct SweepBinary {
                        stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
-    /// Starts `sweep arguments…` without waiting; output goes to files in `directory`.
-    static func start(_ arguments: [String], directory: String, log: String = "") throws -> Process {
+    /// Starts `sweep arguments…` without waiting (inside network namespace `namespace`, if given);
+    /// output goes to files in `directory`.
+    static func start(_ arguments: [String], directory: String, log: String = "", namespace: String? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, url.path] + arguments
+        } else {
+            process.executableURL = url
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardInput = FileHandle.nullDevice
         let (out, err) = (directory + "/\(log)stdout.log", directory + "/\(log)stderr.log")
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
         try process.run()
