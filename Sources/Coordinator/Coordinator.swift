@@ -171,8 +171,7 @@ public final class Coordinator {
         let window = options.farewellMilliseconds ?? options.heartbeatMilliseconds * options.liveness
         let deadline = ContinuousClock.now + .milliseconds(window)
         while ContinuousClock.now < deadline, !shouldStop() {
-            let left = deadline - ContinuousClock.now
-            let milliseconds = Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Int((deadline - ContinuousClock.now) / .milliseconds(1))
             try serve(waitMilliseconds: max(1, min(100, milliseconds)), onEvent: onEvent) { frames in
                 guard frames.count == 2, let message = try? Message.decode(frames[1]) else {
                     reject(frames.first ?? [], "a malformed frame after the sweep finished", onEvent)
