@@ -15,23 +15,21 @@ public struct Trial: Hashable, Sendable {
 }
 
 extension TrainingConfig {
-    /// Every hyperparameter as `key=value`, in a fixed order, numbers in Swift's shortest round-trip
-    /// form: equal configs give equal strings on every machine. Data limits appear only when set.
+    /// Every hyperparameter as `key=value`, sorted by key, in `HyperparameterValue`'s canonical text:
+    /// equal configs give equal strings on every machine. Data limits appear only when set.
     public var canonicalKey: String { canonicalKey(includingSeed: true) }
 
     /// `canonicalKey`, optionally without the seed (to group repeats of one configuration).
     public func canonicalKey(includingSeed: Bool) -> String {
-        var parts = [
-            "augment=\(augment.rawValue)", "batch_size=\(batchSize)", "dropout=\(dropout)", "epochs=\(epochs)",
-            "hidden=\(hidden.map(String.init).joined(separator: ","))", "l1=\(l1)", "learning_rate=\(learningRate)",
-            "max_norm=\(maxNorm)", "momentum=\(momentum)", "nesterov=\(nesterov)",
-        ]
-        if includingSeed { parts.append("seed=\(seed)") }
-        if let testLimit { parts.append("test_limit=\(testLimit)") }
-        if let trainLimit { parts.append("train_limit=\(trainLimit)") }
-        parts.append("weight_decay=\(weightDecay)")
-        return parts.joined(separator: ";")
+        TrainingConfig.keyOrder.compactMap { parameter -> String? in
+            if parameter == .seed && !includingSeed { return nil }
+            let value = self[parameter]
+            if !parameter.inCanonicalKeyAtDefault && value == TrainingConfig()[parameter] { return nil }
+            return "\(parameter.rawValue)=\(value)"
+        }.joined(separator: ";")
     }
+
+    private static let keyOrder = Hyperparameter.allCases.sorted { $0.rawValue < $1.rawValue }
 
     /// 16 hex digits of the FNV-1a 64-bit hash of `canonicalKey`.
     public var trialID: String {

@@ -29,11 +29,8 @@ public struct TrialRecord: Equatable, Sendable {
         "seconds", "attempts", "worker", "host", "reason",
     ]
 
-    /// The configuration's columns.
-    public static let parameterColumns = [
-        "learning_rate", "momentum", "nesterov", "weight_decay", "l1", "max_norm", "dropout", "augment", "hidden",
-        "epochs", "batch_size", "seed", "train_limit", "test_limit",
-    ]
+    /// The configuration's columns, one per hyperparameter, named by its sweep key.
+    public static let parameterColumns = Hyperparameter.allCases.map(\.rawValue)
 
     /// A record from a training result.
     public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String) {
@@ -69,11 +66,7 @@ public struct TrialRecord: Equatable, Sendable {
     /// The record's fields, in `columns` order; doubles at full (round-trip) precision.
     public var fields: [String] {
         func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
-        return [
-            id, status.rawValue, "\(config.learningRate)", "\(config.momentum)", "\(config.nesterov)",
-            "\(config.weightDecay)", "\(config.l1)", "\(config.maxNorm)", "\(config.dropout)", config.augment.rawValue,
-            config.hidden.map(String.init).joined(separator: ","), "\(config.epochs)", "\(config.batchSize)",
-            "\(config.seed)", config.trainLimit.map(String.init) ?? "", config.testLimit.map(String.init) ?? "",
+        return [id, status.rawValue] + Hyperparameter.allCases.map { config[$0].description } + [
             number(finalTrainLoss), number(finalTestLoss), number(finalTestAccuracy), number(bestTestLoss),
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
         ]
@@ -111,25 +104,13 @@ public struct TrialRecord: Equatable, Sendable {
         }
         self.status = status
         var config = TrainingConfig()
-        config.learningRate = try double("learning_rate")
-        config.momentum = try double("momentum")
-        config.nesterov = try field("nesterov") == "true"
-        config.weightDecay = try double("weight_decay")
-        config.l1 = try double("l1")
-        config.maxNorm = try double("max_norm")
-        config.dropout = try double("dropout")
-        guard let augment = Augmentation(rawValue: try field("augment")) else {
-            throw RecordError("augment '\(try field("augment"))' is unknown")
+        for parameter in Hyperparameter.allCases {
+            let text = try field(parameter.rawValue)
+            guard let value = parameter.parse(text) else {
+                throw RecordError("\(parameter.rawValue) '\(text)' is not \(parameter.kind.article)")
+            }
+            config[parameter] = value
         }
-        config.augment = augment
-        config.hidden = try field("hidden").split(separator: ",").compactMap { Int($0) }
-        config.epochs = try integer("epochs")
-        config.batchSize = try integer("batch_size")
-        let seedText = try field("seed")
-        guard let seed = UInt64(seedText) else { throw RecordError("seed '\(seedText)' is not a whole number") }
-        config.seed = seed
-        config.trainLimit = try optionalInteger("train_limit")
-        config.testLimit = try optionalInteger("test_limit")
         self.config = config
         finalTrainLoss = try optionalDouble("final_train_loss")
         finalTestLoss = try optionalDouble("final_test_loss")

@@ -1,5 +1,5 @@
 /// Everything that decides a training run's numbers. The same config and seed give bit-identical
-/// results on any worker of the same build.
+/// results on any worker of the same build. Each field is described once, in `Hyperparameter`.
 public struct TrainingConfig: Hashable, Codable, Sendable {
     /// SGD step size.
     public var learningRate: Double = 0.01
@@ -31,7 +31,7 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
     /// Evaluate on only the first this many test images (nil: all).
     public var testLimit: Int? = nil
 
-    /// JSON and CSV names are the snake_case sweep keys, spelled out: key strategies cost a string
+    /// JSON names are the snake_case sweep keys, spelled out: key strategies cost a string
     /// transformation per key per message, which the coordinator's hot loop cannot afford.
     enum CodingKeys: String, CodingKey {
         case learningRate = "learning_rate", momentum, nesterov, weightDecay = "weight_decay", l1, maxNorm = "max_norm"
@@ -42,25 +42,59 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
     /// The default config: the assignment's model, plain SGD at 0.01.
     public init() {}
 
-    /// Checks every value; the error names the first wrong one.
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ parameter: Hyperparameter, _ value: some CustomStringConvertible,
-                   _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(parameter, value: value.description, requirement) }
+    /// One hyperparameter's value, read or written through its description in `Hyperparameter`.
+    /// Writing a value of the wrong kind is ignored (`Hyperparameter.check` refuses it first).
+    public subscript(_ parameter: Hyperparameter) -> HyperparameterValue {
+        get {
+            switch parameter {
+            case .learningRate: return .real(learningRate)
+            case .momentum: return .real(momentum)
+            case .nesterov: return .flag(nesterov)
+            case .weightDecay: return .real(weightDecay)
+            case .l1: return .real(l1)
+            case .maxNorm: return .real(maxNorm)
+            case .dropout: return .real(dropout)
+            case .augment: return .augmentation(augment)
+            case .hidden: return .widths(hidden)
+            case .epochs: return .whole(epochs)
+            case .batchSize: return .whole(batchSize)
+            // A seed above Int.max (only from a hand-made message) reads as negative and fails `check`.
+            case .seed: return .whole(Int(truncatingIfNeeded: seed))
+            case .trainLimit: return trainLimit.map(HyperparameterValue.whole) ?? .unset
+            case .testLimit: return testLimit.map(HyperparameterValue.whole) ?? .unset
+            }
         }
-        try check(learningRate.isFinite && learningRate > 0, .learningRate, learningRate, "must be greater than 0")
-        try check(momentum.isFinite && momentum >= 0 && momentum < 1, .momentum, momentum, "must be in [0, 1)")
-        try check(!nesterov || momentum > 0, .nesterov, "momentum \(momentum)", "needs a momentum greater than 0")
-        try check(weightDecay.isFinite && weightDecay >= 0, .weightDecay, weightDecay, "must be 0 or more")
-        try check(l1.isFinite && l1 >= 0, .l1, l1, "must be 0 or more")
-        try check(maxNorm.isFinite && maxNorm >= 0, .maxNorm, maxNorm, "must be 0 (off) or more")
-        try check(dropout.isFinite && dropout >= 0 && dropout < 1, .dropout, dropout, "must be in [0, 1)")
-        try check(!hidden.isEmpty && hidden.allSatisfy { $0 > 0 && $0 <= 65_536 }, .hidden,
-                  hidden.map(String.init).joined(separator: ","),
-                  "must be a comma-separated list of widths from 1 to 65536")
-        try check(epochs > 0 && epochs <= 100_000, .epochs, epochs, "must be from 1 to 100000")
-        try check(batchSize > 0 && batchSize <= 65_536, .batchSize, batchSize, "must be from 1 to 65536")
-        if let trainLimit { try check(trainLimit > 0, .trainLimit, trainLimit, "must be greater than 0") }
-        if let testLimit { try check(testLimit > 0, .testLimit, testLimit, "must be greater than 0") }
+        set {
+            switch (parameter, newValue) {
+            case (.learningRate, .real(let x)): learningRate = x
+            case (.momentum, .real(let x)): momentum = x
+            case (.nesterov, .flag(let b)): nesterov = b
+            case (.weightDecay, .real(let x)): weightDecay = x
+            case (.l1, .real(let x)): l1 = x
+            case (.maxNorm, .real(let x)): maxNorm = x
+            case (.dropout, .real(let x)): dropout = x
+            case (.augment, .augmentation(let a)): augment = a
+            case (.hidden, .widths(let w)): hidden = w
+            case (.epochs, .whole(let n)): epochs = n
+            case (.batchSize, .whole(let n)): batchSize = n
+            case (.seed, .whole(let n)): seed = UInt64(truncatingIfNeeded: n)
+            case (.trainLimit, .whole(let n)): trainLimit = n
+            case (.trainLimit, .unset): trainLimit = nil
+            case (.testLimit, .whole(let n)): testLimit = n
+            case (.testLimit, .unset): testLimit = nil
+            // Whole numbers are fine where reals go (W&B's int_uniform on a learning rate).
+            case (_, .whole(let n)) where parameter.kind == .real: self[parameter] = .real(Double(n))
+            default: break
+            }
+        }
+    }
+
+    /// Checks every value against `Hyperparameter`'s ranges, then the one rule between two of them;
+    /// the error names the first wrong one.
+    public func validate() throws(ConfigError) {
+        for parameter in Hyperparameter.allCases { try parameter.check(self[parameter]) }
+        if nesterov && momentum <= 0 {
+            throw ConfigError(.nesterov, value: "momentum \(momentum)", "needs a momentum greater than 0")
+        }
     }
 }

@@ -20,31 +20,18 @@ struct Train: ParsableCommand {
                                valueName: "dir"))
     var data: String?
 
-    @Option(name: .customLong("train-limit"), parsing: .unconditional, help: "Use only the first N training images.")
-    var trainLimit: Int?
-
-    @Option(name: .customLong("test-limit"), parsing: .unconditional, help: "Evaluate on only the first N test images.")
-    var testLimit: Int?
-
     @Flag(help: "Print one JSON object per epoch and a final summary object instead of text.")
     var json = false
 
-    func validate() throws {
-        if let trainLimit, trainLimit <= 0 { throw ValidationError("--train-limit must be greater than 0, got \(trainLimit)") }
-        if let testLimit, testLimit <= 0 { throw ValidationError("--test-limit must be greater than 0, got \(testLimit)") }
-    }
-
     func run() throws {
-        var config = options.config
-        config.trainLimit = trainLimit
-        config.testLimit = testLimit
+        let config = options.config
         let dataset = try FashionMNIST.load(directory: data)
         let trainer = try Trainer(config: config, data: dataset)
         let output = EpochPrinter(json: json, epochs: config.epochs)
         if !json {
             output.line("training \(config.hidden.map(String.init).joined(separator: "-")) MLP on "
-                        + "\(trainLimit.map { min($0, dataset.train.count) } ?? dataset.train.count) images, testing on "
-                        + "\(testLimit.map { min($0, dataset.test.count) } ?? dataset.test.count); \(config.summary)")
+                        + "\(config.trainLimit.map { min($0, dataset.train.count) } ?? dataset.train.count) images, testing on "
+                        + "\(config.testLimit.map { min($0, dataset.test.count) } ?? dataset.test.count); \(config.summary)")
         }
         let result = trainer.run(onEpoch: output.epoch)
         output.summary(result)
@@ -52,14 +39,9 @@ struct Train: ParsableCommand {
 }
 
 extension TrainingConfig {
-    /// The hyperparameters as `key=value` pairs, for humans.
+    /// Every hyperparameter as `key=value` (the data limits only when set), for humans.
     var summary: String {
-        var parts = ["lr=\(learningRate)", "momentum=\(momentum)"]
-        if nesterov { parts.append("nesterov") }
-        parts += ["weight_decay=\(weightDecay)", "dropout=\(dropout)", "augment=\(augment.rawValue)"]
-        if l1 > 0 { parts.append("l1=\(l1)") }
-        if maxNorm > 0 { parts.append("max_norm=\(maxNorm)") }
-        parts += ["batch_size=\(batchSize)", "epochs=\(epochs)", "seed=\(seed)"]
-        return parts.joined(separator: " ")
+        Hyperparameter.allCases.filter { $0 != .hidden && self[$0] != .unset }
+            .map { "\($0.rawValue)=\(self[$0])" }.joined(separator: " ")
     }
 }

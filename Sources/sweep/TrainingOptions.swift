@@ -3,49 +3,65 @@ import Training
 
 extension Augmentation: ExpressibleByArgument {}
 
-/// The flags that make a `TrainingConfig`; flag names are the sweep keys in kebab-case.
+/// The flags that make a `TrainingConfig`: names, help and ranges come from `Hyperparameter` (the
+/// one description of each hyperparameter); ArgumentParser needs each declared, so each is here once.
 ///
 /// Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation and gets
 /// "must be greater than 0" rather than the parser's "missing value".
 struct TrainingOptions: ParsableArguments {
-    @Option(name: [.customLong("learning-rate"), .customLong("lr")], parsing: .unconditional, help: "SGD learning rate (> 0).")
-    var learningRate: Double = 0.01
+    private static func name(_ parameter: Hyperparameter) -> NameSpecification { [long(parameter)] }
+    private static func long(_ parameter: Hyperparameter) -> NameSpecification.Element {
+        .customLong(String(parameter.flag.dropFirst(2)))
+    }
+    private static func help(_ parameter: Hyperparameter) -> ArgumentHelp { ArgumentHelp(parameter.helpWithRange + ".") }
 
-    @Option(parsing: .unconditional, help: "Momentum factor in [0, 1); 0 is plain SGD.")
-    var momentum: Double = 0
+    @Option(name: [long(.learningRate), .customLong("lr")], parsing: .unconditional, help: help(.learningRate))
+    var learningRate = TrainingConfig().learningRate
 
-    @Flag(help: "Use Nesterov momentum (needs --momentum > 0).")
-    var nesterov = false
+    @Option(name: name(.momentum), parsing: .unconditional, help: help(.momentum))
+    var momentum = TrainingConfig().momentum
 
-    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "L2 weight decay, as torch.optim.SGD's weight_decay (≥ 0).")
-    var weightDecay: Double = 0
+    @Flag(name: name(.nesterov), help: help(.nesterov))
+    var nesterov = TrainingConfig().nesterov
 
-    @Option(parsing: .unconditional, help: "L1 penalty coefficient (≥ 0).")
-    var l1: Double = 0
+    @Option(name: name(.weightDecay), parsing: .unconditional, help: help(.weightDecay))
+    var weightDecay = TrainingConfig().weightDecay
 
-    @Option(name: .customLong("max-norm"), parsing: .unconditional,
-            help: "Clip each hidden unit's incoming weights to this L2 norm after every step (0 = off).")
-    var maxNorm: Double = 0
+    @Option(name: name(.l1), parsing: .unconditional, help: help(.l1))
+    var l1 = TrainingConfig().l1
 
-    @Option(parsing: .unconditional, help: "Dropout probability after each hidden layer, in [0, 1).")
-    var dropout: Double = 0
+    @Option(name: name(.maxNorm), parsing: .unconditional, help: help(.maxNorm))
+    var maxNorm = TrainingConfig().maxNorm
 
-    @Option(help: "Training-time augmentation.")
-    var augment: Augmentation = .none
+    @Option(name: name(.dropout), parsing: .unconditional, help: help(.dropout))
+    var dropout = TrainingConfig().dropout
 
-    @Option(help: ArgumentHelp("Hidden layer widths, comma-separated (1024,512 is the overfitting model).",
-                               valueName: "widths"),
-            transform: HiddenLayers.parse)
-    var hidden: [Int] = [128, 128]
+    @Option(name: name(.augment), help: help(.augment))
+    var augment = TrainingConfig().augment
 
-    @Option(parsing: .unconditional, help: "Passes over the training set.")
-    var epochs: Int = 10
+    @Option(name: name(.hidden), help: ArgumentHelp(Hyperparameter.hidden.helpWithRange + ".", valueName: "widths"),
+            transform: { text in
+                guard let widths = HyperparameterValue.parseWidths(text) else {
+                    throw ValidationError("expected comma-separated widths such as 128,128")
+                }
+                return widths
+            })
+    var hidden = TrainingConfig().hidden
 
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Minibatch size.")
-    var batchSize: Int = 64
+    @Option(name: name(.epochs), parsing: .unconditional, help: help(.epochs))
+    var epochs = TrainingConfig().epochs
 
-    @Option(parsing: .unconditional, help: "Random seed: fixes initialisation, shuffling, dropout masks and augmentation.")
-    var seed: UInt64 = 0
+    @Option(name: name(.batchSize), parsing: .unconditional, help: help(.batchSize))
+    var batchSize = TrainingConfig().batchSize
+
+    @Option(name: name(.seed), parsing: .unconditional, help: help(.seed))
+    var seed = Int(TrainingConfig().seed)
+
+    @Option(name: name(.trainLimit), parsing: .unconditional, help: help(.trainLimit))
+    var trainLimit: Int?
+
+    @Option(name: name(.testLimit), parsing: .unconditional, help: help(.testLimit))
+    var testLimit: Int?
 
     /// The configuration these flags describe.
     var config: TrainingConfig {
@@ -61,7 +77,9 @@ struct TrainingOptions: ParsableArguments {
         config.hidden = hidden
         config.epochs = epochs
         config.batchSize = batchSize
-        config.seed = seed
+        config[.seed] = .whole(seed)
+        config.trainLimit = trainLimit
+        config.testLimit = testLimit
         return config
     }
 
@@ -71,17 +89,5 @@ struct TrainingOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.flagDescription)
         }
-    }
-}
-
-/// Parses `--hidden`.
-enum HiddenLayers {
-    static func parse(_ text: String) throws -> [Int] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, widths.count == parts.count, widths.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("expected comma-separated positive widths such as 128,128")
-        }
-        return widths
     }
 }
