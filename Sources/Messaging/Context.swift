@@ -24,7 +24,4 @@ public final class Context {
         zmq_version(&major, &minor, &patch)
         return "\(major).\(minor).\(patch)"
     }
-
-    /// Whether this libzmq can do CURVE encryption.
-    public static var hasCurve: Bool { zmq_has("curve") != 0 }
 }

@@ -16,14 +16,6 @@ public struct SocketOption: Sendable {
     public static let routerMandatory = SocketOption(rawValue: ZMQ_ROUTER_MANDATORY)
     /// ROUTER: a new connection with a known routing id takes it over.
     public static let routerHandover = SocketOption(rawValue: ZMQ_ROUTER_HANDOVER)
-    /// Initial reconnect interval, ms.
-    public static let reconnectInterval = SocketOption(rawValue: ZMQ_RECONNECT_IVL)
-    /// Largest reconnect interval, ms (exponential backoff up to it).
-    public static let reconnectIntervalMax = SocketOption(rawValue: ZMQ_RECONNECT_IVL_MAX)
-    /// Queue messages only to completed connections.
-    public static let immediate = SocketOption(rawValue: ZMQ_IMMEDIATE)
-    /// Handshake deadline, ms.
-    public static let handshakeInterval = SocketOption(rawValue: ZMQ_HANDSHAKE_IVL)
     /// This side is a CURVE server (1).
     public static let curveServer = SocketOption(rawValue: ZMQ_CURVE_SERVER)
 }

@@ -20,7 +20,7 @@ public struct Report {
     /// (or the first two parameters that vary, when those two do not).
     public init(data: ReportData, heatmap: (x: String, y: String)? = nil) {
         self.data = data
-        let ranking = Ranking(records: data.records, metric: data.metric.name, minimize: data.metric.minimize)
+        let ranking = Ranking(records: data.records, metric: data.metric)
         let varying = ranking.varyingParameters
         if let heatmap {
             self.heatmap = heatmap
@@ -32,7 +32,7 @@ public struct Report {
     }
 
     private var ranking: Ranking {
-        Ranking(records: data.records, metric: data.metric.name, minimize: data.metric.minimize)
+        Ranking(records: data.records, metric: data.metric)
     }
 
     /// The HTML document.

@@ -13,7 +13,7 @@ public struct ReportData: Sendable {
     /// Trials in the spec (nil when it cannot be read).
     public var plannedTrials: Int?
     /// The ranking metric.
-    public var metric: SweepSpec.Metric
+    public var metric: Metric
     /// Every recorded trial.
     public var records: [TrialRecord]
     /// Each trial's epochs.
@@ -29,17 +29,17 @@ public struct ReportData: Sendable {
         epochs = ResultStore.readEpochs(file("epochs.csv"))
         runs = ResultStore.readRuns(file("runs.csv"))
         name = (directory as NSString).lastPathComponent
-        metric = SweepSpec.Metric(name: "test_loss", minimize: true)
+        metric = Metric()
         if let spec = try? SweepSpec(contentsOf: file("sweep.yaml")) {
             specText = spec.text
             name = spec.name
             metric = spec.metric
-            plannedTrials = try? spec.trials().count
+            plannedTrials = spec.count
         }
     }
 
     /// Builds data directly (tests and fixtures).
-    public init(directory: String, name: String, specText: String?, plannedTrials: Int?, metric: SweepSpec.Metric,
+    public init(directory: String, name: String, specText: String?, plannedTrials: Int?, metric: Metric,
                 records: [TrialRecord], epochs: [String: [EpochMetrics]], runs: [ResultStore.Run]) {
         self.directory = directory
         self.name = name

@@ -24,17 +24,18 @@ public struct Ranking: Sendable {
 
     /// The metric column ranked by.
     public let metric: String
-    /// Whether smaller is better.
-    public let minimize: Bool
+    /// Its direction.
+    private let goal: Metric
     /// Best first; rows without a completed trial last (diverged before failed).
     public let rows: [Row]
     /// Parameter columns whose values differ between rows (the seed is grouped, not shown).
     public let varyingParameters: [String]
 
-    /// Ranks `records` by `metric` (`test_loss`, `best_test_loss`, `test_accuracy`).
-    public init(records: [TrialRecord], metric: String, minimize: Bool) {
-        self.metric = metric
-        self.minimize = minimize
+    /// Ranks `records` by `metric` (`test_loss`, `best_test_loss`, `test_accuracy`) in its goal's direction.
+    public init(records: [TrialRecord], metric: Metric) {
+        self.metric = metric.name
+        goal = metric
+        let metric = metric.name
         var groups: [String: [TrialRecord]] = [:]
         var order: [String] = []
         for record in records {
@@ -60,9 +61,10 @@ public struct Ranking: Sendable {
                              mean: mean, sd: sd, status: status, parameters: parameters))
         }
         let statusOrder: [TrialStatus: Int] = [.completed: 0, .diverged: 1, .failed: 2]
+        let goal = self.goal
         rows.sort { a, b in
             if a.row.status != b.row.status { return statusOrder[a.row.status]! < statusOrder[b.row.status]! }
-            if let x = a.row.mean, let y = b.row.mean, x != y { return minimize ? x < y : x > y }
+            if let x = a.row.mean, let y = b.row.mean, x != y { return goal.isBetter(x, than: y) }
             return a.key < b.key  // ties and unranked rows: a fixed order
         }
         for index in rows.indices where rows[index].row.mean != nil {
@@ -73,13 +75,6 @@ public struct Ranking: Sendable {
         self.rows = ranked
         varyingParameters = TrialRecord.parameterColumns.filter { column in
             column != "seed" && Set(ranked.map { $0.parameters[column]! }).count > 1
-        }
-    }
-
-    /// The completed record with the best value of `metric`, if any.
-    public static func bestRecord(_ records: [TrialRecord], metric: SweepSpec.Metric) -> TrialRecord? {
-        records.filter { $0.status == .completed && ($0.metric(metric.name)?.isFinite ?? false) }.min { a, b in
-            metric.minimize ? a.metric(metric.name)! < b.metric(metric.name)! : a.metric(metric.name)! > b.metric(metric.name)!
         }
     }
 

@@ -79,8 +79,6 @@ public final class MLP {
     public func weights(_ l: Int) -> UnsafeMutablePointer<Float> { parameters.baseAddress! + weightOffsets[l] }
     /// The biases of layer `l`.
     public func biases(_ l: Int) -> UnsafeMutablePointer<Float> { parameters.baseAddress! + biasOffsets[l] }
-    /// The offset of layer `l`'s weights in `parameters`.
-    public func weightOffset(_ l: Int) -> Int { weightOffsets[l] }
 
     /// What one forward pass found.
     public struct Outcome: Sendable {

@@ -60,7 +60,8 @@ enum JSONValue {
         switch self {
         case .int(let value): return String(value)
         case .double(let value): return value.isFinite ? "\(value)" : "\"\(value)\""
-        case .string(let value): return "\"\(value)\""
+        // The encoder escapes quotes, backslashes and control characters.
+        case .string(let value): return String(decoding: try! JSONEncoder().encode(value), as: UTF8.self)
         }
     }
 }

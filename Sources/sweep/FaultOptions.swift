@@ -26,9 +26,6 @@ struct FaultOptions: ParsableArguments {
         if let farewellMilliseconds, farewellMilliseconds < 0 {
             throw ValidationError("--farewell-ms must be 0 or more, got \(farewellMilliseconds)")
         }
-        if let farewellMilliseconds, farewellMilliseconds < 0 {
-            throw ValidationError("--farewell-ms must be 0 or more, got \(farewellMilliseconds)")
-        }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts)") }
     }
 

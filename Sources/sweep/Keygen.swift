@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Messaging
+import SystemCalls
 
 /// `sweep keygen`: a CURVE key pair for a coordinator or a worker.
 struct Keygen: ParsableCommand {
@@ -22,7 +23,7 @@ struct Keygen: ParsableCommand {
         let keys = try CurveKeys.generate()
         let (secretPath, publicPath) = (name + ".key", name + ".pub")
         for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) && !force {
-            throw RunFailure("\(path) exists; use --force to replace it", code: 73)
+            throw RunFailure("\(path) exists; use --force to replace it", code: ExitStatus.cannotCreate)
         }
         let label = (name as NSString).lastPathComponent
         try write("# sweep CURVE secret key: keep it private\n\(keys.secretKey)\n", to: secretPath, mode: 0o600)
@@ -32,13 +33,13 @@ struct Keygen: ParsableCommand {
     }
 
     private func write(_ text: String, to path: String, mode: mode_t) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
-        guard fd >= 0 else { throw RunFailure("cannot write \(path): \(String(cString: strerror(errno)))", code: 73) }
-        defer { close(fd) }
-        fchmod(fd, mode)
-        let bytes = Array(text.utf8)
-        guard Foundation.write(fd, bytes, bytes.count) == bytes.count else {
-            throw RunFailure("cannot write \(path): \(String(cString: strerror(errno)))", code: 74)
+        do throws(Errno) {
+            let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+            try syscall("fchmod", path) { fchmod(file.rawValue, mode) }  // an existing file keeps its old mode otherwise
+            try file.write(Array(text.utf8))
+            try file.sync()
+        } catch {
+            throw RunFailure("cannot write \(error)", code: error.operation == "open" ? ExitStatus.cannotCreate : ExitStatus.ioError)
         }
     }
 }

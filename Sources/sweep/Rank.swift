@@ -25,8 +25,8 @@ struct Rank: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let by, !SweepSpec.metricNames.contains(by) {
-            throw ValidationError("--by must be one of \(SweepSpec.metricNames.joined(separator: ", ")), got '\(by)'")
+        if let by, !Metric.names.contains(by) {
+            throw ValidationError("--by must be one of \(Metric.names.joined(separator: ", ")), got '\(by)'")
         }
         if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
     }
@@ -35,15 +35,15 @@ struct Rank: ParsableCommand {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw RunFailure("\(path) does not exist; give a results directory such as Results/quickstart, "
-                             + "or its trials.csv", code: 66)
+                             + "or its trials.csv", code: ExitStatus.noInput)
         }
         let csv = isDirectory.boolValue ? (path as NSString).appendingPathComponent("trials.csv") : path
-        let records = try ResultStore.readTrials(csv)
+        let records = try ResultStore.readTrials(csv, warn: warn)
         // The sweep's own metric, if the spec is beside the CSV and no --by was given.
-        var metric = SweepSpec.Metric(name: by ?? "test_loss", minimize: by != "test_accuracy")
+        var metric = Metric(name: by ?? "test_loss")
         let specPath = ((csv as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweep.yaml")
         if by == nil, let spec = try? SweepSpec(contentsOf: specPath) { metric = spec.metric }
-        let ranking = Ranking(records: records, metric: metric.name, minimize: metric.minimize)
+        let ranking = Ranking(records: records, metric: metric)
         if json {
             print(ranking.json(top: top), terminator: "")
         } else if records.isEmpty {

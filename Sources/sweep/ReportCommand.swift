@@ -35,7 +35,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("trials.csv")) else {
-            throw RunFailure("\(directory) has no trials.csv; give a results directory such as Results/quickstart", code: 66)
+            throw RunFailure("\(directory) has no trials.csv; give a results directory such as Results/quickstart", code: ExitStatus.noInput)
         }
         let path = try writeReport(directory: directory, output: output,
                                    heatmap: x == nil && y == nil ? nil : (x ?? "learning_rate", y ?? "weight_decay"))
@@ -51,7 +51,7 @@ func writeReport(directory: String, output: String? = nil, heatmap: (x: String, 
     do {
         try html.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {
-        throw RunFailure("cannot write \(path): \(error.localizedDescription)", code: 73)
+        throw RunFailure("cannot write \(path): \(error.localizedDescription)", code: ExitStatus.cannotCreate)
     }
     return path
 }

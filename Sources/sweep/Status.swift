@@ -29,7 +29,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: directory) else {
-            throw RunFailure("\(directory) does not exist; give a results directory such as Results/quickstart", code: 66)
+            throw RunFailure("\(directory) does not exist; give a results directory such as Results/quickstart", code: ExitStatus.noInput)
         }
         let live = !once && isatty(STDOUT_FILENO) == 1
         if live { Interrupts.install() }
@@ -46,10 +46,10 @@ struct Status: ParsableCommand {
     /// The status block, from the coordinator if one answers, else from the CSVs.
     func snapshot() throws -> String {
         let csv = (directory as NSString).appendingPathComponent("trials.csv")
-        let records = FileManager.default.fileExists(atPath: csv) ? try ResultStore.readTrials(csv) : []
+        let records = FileManager.default.fileExists(atPath: csv) ? try ResultStore.readTrials(csv, warn: warn) : []
         let spec = try? SweepSpec(contentsOf: (directory as NSString).appendingPathComponent("sweep.yaml"))
-        let metric = spec?.metric ?? SweepSpec.Metric(name: "test_loss", minimize: true)
-        let planned = (try? spec?.trials().count) ?? nil
+        let metric = spec?.metric ?? Metric()
+        let planned = spec?.count
         var lines: [String] = []
         let name = spec?.name ?? (directory as NSString).lastPathComponent
         let pointer = CoordinatorPointer.read(from: directory)
@@ -74,8 +74,8 @@ struct Status: ParsableCommand {
                          + (pointer == nil ? "no coordinator is running" : "the coordinator (pid \(pointer!.pid)) does not answer")
                          + " (figures from the CSVs)")
         }
-        if let best = Ranking.bestRecord(records, metric: metric), let value = best.metric(metric.name) {
-            let ranking = Ranking(records: records, metric: metric.name, minimize: metric.minimize)
+        if let best = metric.best(of: records), let value = best.metric(metric.name) {
+            let ranking = Ranking(records: records, metric: metric)
             let fields = Dictionary(uniqueKeysWithValues: zip(TrialRecord.columns, best.fields))
             let settings = ranking.varyingParameters.map { "\($0)=\(fields[$0] ?? "")" }.joined(separator: " ")
             lines.append("best \(metric.name) \(String(format: "%.4f", value)) (trial \(best.id)\(settings.isEmpty ? "" : ": " + settings))")

@@ -18,7 +18,7 @@ struct Sweep: ParsableCommand {
             (Debian's dataset-fashion-mnist; Scripts/setup installs it).
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Train.self, Rank.self, ReportCommand.self, Status.self, CoordinatorCommand.self,
+        subcommands: [Run.self, Check.self, Train.self, Rank.self, ReportCommand.self, Status.self, CoordinatorCommand.self,
                       WorkerCommand.self, Keygen.self])
 
     /// Parses, runs, and turns every error into one line on standard error and a sysexits code.
@@ -30,14 +30,15 @@ struct Sweep: ParsableCommand {
         } catch let error as DataError {
             fail(error.description, code: error.exitCode)
         } catch let error as SpecError {
-            fail(error.description, code: 65)  // EX_DATAERR
+            fail(error.description, code: ExitStatus.dataError)
         } catch let error as StoreError {
-            fail(error.description, code: 74)  // EX_IOERR
+            if case .busy = error { fail(error.description, code: ExitStatus.busy) }
+            fail(error.description, code: ExitStatus.ioError)
         } catch let error as ZMQError {
-            fail(error.description, code: 69)  // EX_UNAVAILABLE
+            fail(error.description, code: ExitStatus.unavailable)
         } catch let error as CurveKeys.KeyError {
-            if case .unreadable = error { fail(error.description, code: 66) }
-            fail(error.description, code: 65)
+            if case .unreadable = error { fail(error.description, code: ExitStatus.noInput) }
+            fail(error.description, code: ExitStatus.dataError)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)  // already explained on stderr
         } catch let error as RunFailure {
@@ -59,11 +60,11 @@ struct Sweep: ParsableCommand {
 }
 
 extension DataError {
-    /// sysexits: 66 (EX_NOINPUT) when files are missing, 65 (EX_DATAERR) when they are bad.
+    /// EX_NOINPUT when files are missing, EX_DATAERR when they are bad.
     var exitCode: Int32 {
         switch self {
-        case .directoryMissing, .fileMissing: return 66
-        default: return 65
+        case .directoryMissing, .fileMissing: return ExitStatus.noInput
+        default: return ExitStatus.dataError
         }
     }
 }

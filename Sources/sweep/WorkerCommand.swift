@@ -83,9 +83,9 @@ struct WorkerCommand: ParsableCommand {
         case .finished, .orphaned:
             return
         case .stopped:
-            throw ExitCode(130)
+            throw ExitCode(ExitStatus.interrupted)
         case .refused(let reason):
-            throw RunFailure("the coordinator refused this worker: \(reason)", code: 69)
+            throw RunFailure("the coordinator refused this worker: \(reason)", code: ExitStatus.unavailable)
         }
     }
 }

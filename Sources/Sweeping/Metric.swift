@@ -1,0 +1,85 @@
+import Yams
+
+/// What a sweep ranks by, which way is better, and when it may end early: decided here only
+/// (`sweep run`, `rank`, `status` and the report all ask this type).
+public struct Metric: Equatable, Sendable {
+    /// Which way is better.
+    public enum Goal: String, Sendable {
+        case minimize, maximize
+    }
+
+    /// A `trials.csv` metric: `test_loss` (the final epoch's), `best_test_loss` or `test_accuracy`.
+    public var name: String
+    /// Which way is better.
+    public var goal: Goal
+    /// W&B's `metric.target`: the sweep ends once a completed trial reaches it.
+    public var target: Double?
+
+    /// The metrics a sweep may rank by.
+    public static let names = ["test_loss", "best_test_loss", "test_accuracy"]
+
+    /// A metric; without a goal, accuracy is maximised and losses are minimised.
+    public init(name: String = "test_loss", goal: Goal? = nil, target: Double? = nil) {
+        self.name = name
+        self.goal = goal ?? Metric.naturalGoal(of: name)
+        self.target = target
+    }
+
+    /// The goal a metric has unless the sweep file says otherwise.
+    public static func naturalGoal(of name: String) -> Goal { name.contains("accuracy") ? .maximize : .minimize }
+
+    /// Whether smaller is better.
+    public var minimize: Bool { goal == .minimize }
+
+    /// Whether `value` is better than `other`.
+    public func isBetter(_ value: Double, than other: Double) -> Bool { minimize ? value < other : value > other }
+
+    /// Whether `value` reaches the target (at or beyond it, in the goal's direction).
+    public func reachesTarget(_ value: Double) -> Bool {
+        guard let target, value.isFinite else { return false }
+        return minimize ? value <= target : value >= target
+    }
+
+    /// The completed record with the best value, if any.
+    public func best(of records: [TrialRecord]) -> TrialRecord? {
+        var best: (record: TrialRecord, value: Double)?
+        for record in records where record.status == .completed {
+            guard let value = record.metric(name), value.isFinite else { continue }
+            if best.map({ isBetter(value, than: $0.value) }) ?? true { best = (record, value) }
+        }
+        return best?.record
+    }
+
+    /// Reads `metric:` from a sweep file.
+    init(_ node: Node, reader: NodeReader) throws(SpecError) {
+        let mapping = try reader.mapping(node, key: "metric")
+        for (keyNode, _) in mapping {
+            switch keyNode.string ?? "" {
+            case "name", "goal", "target": continue
+            case "impute", "impute_while_running":
+                throw reader.error(keyNode, key: "metric.\(keyNode.string!)",
+                                   "applies to method: bayes, which comes in a later version of sweep")
+            case let other:
+                throw reader.error(keyNode, key: "metric.\(other)", "unknown key; expected name, goal or target")
+            }
+        }
+        guard let nameNode = mapping["name"] else {
+            throw reader.error(node, key: "metric.name", "missing; name the metric, e.g. {name: test_loss, goal: minimize}")
+        }
+        let name = try reader.string(nameNode, key: "metric.name")
+        guard Metric.names.contains(name) else {
+            throw reader.error(nameNode, key: "metric.name",
+                               "'\(name.prefix(60))' is not a metric; use one of \(Metric.names.joined(separator: ", "))")
+        }
+        var goal: Goal?
+        if let goalNode = mapping["goal"] {
+            let text = try reader.string(goalNode, key: "metric.goal")
+            guard let parsed = Goal(rawValue: text) else {
+                throw reader.error(goalNode, key: "metric.goal", "'\(text.prefix(60))' is not a goal; use minimize or maximize")
+            }
+            goal = parsed
+        }
+        let target = try mapping["target"].map { (node: Node) throws(SpecError) in try reader.number(node, key: "metric.target") }
+        self.init(name: name, goal: goal, target: target)
+    }
+}
