@@ -30,15 +30,20 @@ struct NodeReader {
 
     func integer(_ node: Node, key: String, range: ClosedRange<Int>) throws(SpecError) -> Int {
         let value = try number(node, key: key)
-        guard value.rounded() == value, value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
+        // Double(Int.max) rounds up to 2⁶³, which no Int holds: compare through Int(exactly:).
+        guard value.rounded() == value, let whole = Int(exactly: value), range.contains(whole) else {
             throw error(node, key: key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(describe(node))")
         }
-        return Int(value)
+        return whole
     }
 
+    /// A short, one-line rendering of what was found, for messages.
     func describe(_ node: Node) -> String {
         switch node {
-        case .scalar(let scalar): return scalar.string.isEmpty ? "nothing" : "'\(scalar.string)'"
+        case .scalar(let scalar):
+            if scalar.string.isEmpty { return "nothing" }
+            let flat = scalar.string.map { $0.isNewline ? " " : String($0) }.joined()
+            return "'\(flat.prefix(60))\(flat.count > 60 ? "…" : "")'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"

@@ -2,61 +2,23 @@ import Foundation
 import Training
 import Yams
 
-/// One entry under `parameters:`: a hyperparameter and the values it may take.
+/// One entry under `parameters:`: a hyperparameter and where its values come from, in any of the
+/// W&B schema's forms, checked against the hyperparameter's kind and range when the file is read.
 public struct Parameter: Sendable {
-    /// A value of a hyperparameter, typed.
-    public enum Value: Equatable, Sendable, CustomStringConvertible {
-        case number(Double)
-        case integer(Int)
-        case flag(Bool)
-        case augmentation(Augmentation)
-        case widths([Int])
-
-        public var description: String {
-            switch self {
-            case .number(let v): return "\(v)"
-            case .integer(let v): return "\(v)"
-            case .flag(let v): return "\(v)"
-            case .augmentation(let v): return v.rawValue
-            case .widths(let v): return v.map(String.init).joined(separator: ",")
-            }
-        }
-    }
-
-    /// One value and the line it was written on.
-    public struct Choice: Sendable {
-        public var value: Value
+    /// One listed value and the line it was written on.
+    public struct Choice: Equatable, Sendable {
+        /// The value.
+        public var value: HyperparameterValue
+        /// Its line in the sweep file.
         public var line: Int?
-        let parameter: Hyperparameter
-
-        func apply(_ config: inout TrainingConfig) {
-            switch (parameter, value) {
-            case (.learningRate, .number(let v)): config.learningRate = v
-            case (.momentum, .number(let v)): config.momentum = v
-            case (.weightDecay, .number(let v)): config.weightDecay = v
-            case (.l1, .number(let v)): config.l1 = v
-            case (.maxNorm, .number(let v)): config.maxNorm = v
-            case (.dropout, .number(let v)): config.dropout = v
-            case (.nesterov, .flag(let v)): config.nesterov = v
-            case (.augment, .augmentation(let v)): config.augment = v
-            case (.hidden, .widths(let v)): config.hidden = v
-            case (.epochs, .integer(let v)): config.epochs = v
-            case (.batchSize, .integer(let v)): config.batchSize = v
-            case (.seed, .integer(let v)): config.seed = UInt64(v)
-            case (.trainLimit, .integer(let v)): config.trainLimit = v
-            case (.testLimit, .integer(let v)): config.testLimit = v
-            default: preconditionFailure("value \(value) was parsed for the wrong parameter \(parameter)")
-            }
-        }
     }
 
     /// Where the values come from.
     public enum Domain: Sendable {
-        case values([Choice])
-        case uniform(min: Double, max: Double)
-        case integerUniform(min: Int, max: Int)
-        case quantizedUniform(min: Double, max: Double, q: Double)
-        case logUniform(min: Double, max: Double)
+        /// `value`, `values`, `categorical` (uniform over the list) and `categorical_w_probabilities`.
+        case values([Choice], probabilities: [Double]?)
+        /// Every other distribution.
+        case distribution(Distribution)
     }
 
     /// Which hyperparameter.
@@ -65,18 +27,93 @@ public struct Parameter: Sendable {
     public let line: Int?
     /// Its values or distribution.
     public let domain: Domain
+    /// The W&B form, as `sweep check` and messages name it: `constant`, `categorical`, `q_uniform`, …
+    public let form: String
 
-    private enum Kind { case real, whole, flag, augmentation, widths }
+    // MARK: - Grid and random search
 
-    private static func kind(_ name: Hyperparameter) -> Kind {
-        switch name {
-        case .learningRate, .momentum, .weightDecay, .l1, .maxNorm, .dropout: return .real
-        case .epochs, .batchSize, .seed, .trainLimit, .testLimit: return .whole
-        case .nesterov: return .flag
-        case .augment: return .augmentation
-        case .hidden: return .widths
+    /// How many grid points this parameter contributes (nil: a distribution a grid cannot enumerate).
+    public var gridCount: Int? {
+        switch domain {
+        case .values(let choices, _): return choices.count
+        case .distribution(let distribution): return distribution.gridCount
         }
     }
+
+    /// The `index`-th grid value.
+    func gridValue(at index: Int) -> HyperparameterValue {
+        switch domain {
+        case .values(let choices, _): return choices[index].value
+        case .distribution(let distribution): return typed(distribution.gridValue(at: index))
+        }
+    }
+
+    /// The value at percentile u ∈ (0, 1): W&B's `ppf`, the inverse of the distribution function.
+    func value(atPercentile u: Double) -> HyperparameterValue {
+        switch domain {
+        case .values(let choices, let probabilities?):
+            // W&B: the first value whose cumulative probability exceeds u.
+            var total = 0.0
+            for (index, p) in probabilities.enumerated() {
+                total += p
+                if u < total { return choices[index].value }
+            }
+            return choices[choices.count - 1].value
+        case .values(let choices, nil):
+            return choices[min(Int(u * Double(choices.count)), choices.count - 1)].value
+        case .distribution(let distribution):
+            return typed(distribution.value(atPercentile: u))
+        }
+    }
+
+    /// Whether `value` is one this parameter can give (a result's config checked against the sweep).
+    func admits(_ value: HyperparameterValue) -> Bool {
+        switch domain {
+        case .values(let choices, _): return choices.contains { $0.value == value }
+        case .distribution(let distribution):
+            guard let x = value.number else { return false }
+            let support = distribution.support
+            return x >= support.low && x <= support.high
+        }
+    }
+
+    /// A distribution's number as this hyperparameter's kind (whole numbers were checked for when read).
+    private func typed(_ x: Double) -> HyperparameterValue {
+        guard name.kind == .whole else { return .real(x) }
+        // In range by the checks made when the file was read; -1 (refused by `check`) otherwise.
+        return .whole(Int(exactly: x.rounded()) ?? -1)
+    }
+
+    // MARK: - Reading
+
+    /// The keys each form may have (W&B's schema, `additionalProperties: false`).
+    static let formKeys: [String: [String]] = [
+        "constant": ["value"],
+        "categorical": ["values"],
+        "categorical_w_probabilities": ["values", "probabilities"],
+        "int_uniform": ["min", "max"],
+        "uniform": ["min", "max"],
+        "q_uniform": ["min", "max", "q"],
+        "log_uniform": ["min", "max"],
+        "log_uniform_values": ["min", "max"],
+        "q_log_uniform": ["min", "max", "q"],
+        "q_log_uniform_values": ["min", "max", "q"],
+        "inv_log_uniform": ["min", "max"],
+        "inv_log_uniform_values": ["min", "max"],
+        "normal": ["mu", "sigma"],
+        "q_normal": ["mu", "sigma", "q"],
+        "log_normal": ["mu", "sigma"],
+        "q_log_normal": ["mu", "sigma", "q"],
+        "beta": ["a", "b"],
+        "q_beta": ["a", "b", "q"],
+    ]
+
+    /// The distribution names, in the order messages list them.
+    static let distributionNames = [
+        "constant", "categorical", "categorical_w_probabilities", "int_uniform", "uniform", "q_uniform",
+        "log_uniform_values", "q_log_uniform_values", "inv_log_uniform_values", "log_uniform", "q_log_uniform",
+        "inv_log_uniform", "normal", "q_normal", "log_normal", "q_log_normal", "beta", "q_beta",
+    ]
 
     init(key keyNode: Node, value node: Node, method: SweepSpec.Method, reader: NodeReader) throws(SpecError) {
         let keyText = keyNode.string ?? ""
@@ -85,106 +122,217 @@ public struct Parameter: Sendable {
                                + Hyperparameter.allCases.map(\.rawValue).joined(separator: ", "))
         }
         self.name = name
-        self.line = keyNode.mark?.line
+        line = keyNode.mark?.line
         let path = "parameters.\(keyText)"
         let spec = try reader.mapping(node, key: path)
-        let allowed = ["value", "values", "distribution", "min", "max", "q"]
-        for (key, _) in spec where !allowed.contains(key.string ?? "") {
-            throw reader.error(key, key: "\(path).\(key.string ?? "")",
-                               "unknown key; expected value, values, or distribution with min/max (and q)")
+        if let nested = spec.first(where: { $0.key.string == "parameters" })?.key {
+            throw reader.error(nested, key: "\(path).parameters",
+                               "nested parameters are for sweeping your own program (W&B's program/command), "
+                               + "which comes in a later version; \(keyText) takes value, values or a distribution")
         }
-        let kind = Parameter.kind(name)
-        func value(_ node: Node, _ key: String) throws(SpecError) -> Choice {
-            Choice(value: try Parameter.parse(node, kind: kind, key: key, reader: reader), line: node.mark?.line, parameter: name)
-        }
-        let distribution = try spec["distribution"].map { (node: Node) throws(SpecError) in try reader.string(node, key: "\(path).distribution") }
 
-        if let single = spec["value"] {
-            guard spec["values"] == nil, distribution == nil else {
-                throw reader.error(single, key: path, "give either value, values, or a distribution, not several")
+        // Which form: W&B's rules, with the distribution inferred when it is not named.
+        let form: String
+        if let distributionNode = spec["distribution"] {
+            form = try reader.string(distributionNode, key: "\(path).distribution")
+            guard Parameter.formKeys[form] != nil else {
+                throw reader.error(distributionNode, key: "\(path).distribution",
+                                   "'\(form)' is not a distribution; use one of "
+                                   + Parameter.distributionNames.joined(separator: ", "))
             }
-            domain = .values([try value(single, "\(path).value")])
-            return
+        } else if spec["value"] != nil {
+            form = "constant"
+        } else if spec["values"] != nil {
+            form = spec["probabilities"] != nil ? "categorical_w_probabilities" : "categorical"
+        } else if let low = spec["min"], let high = spec["max"] {
+            // W&B: int_uniform when both bounds are integers, else uniform.
+            form = low.int != nil && high.int != nil ? "int_uniform" : "uniform"
+        } else {
+            throw reader.error(node, key: path, "needs value, values, min and max, or a distribution")
         }
-        if let list = spec["values"] {
-            guard distribution == nil || distribution == "categorical" else {
-                throw reader.error(list, key: path, "values go with distribution: categorical (or no distribution), not \(distribution!)")
+        self.form = form
+        let allowed = Set(Parameter.formKeys[form]! + ["distribution"])
+        for (key, _) in spec where !allowed.contains(key.string ?? "") {
+            let stray = key.string ?? ""
+            var hint = ""
+            if stray == "q", Parameter.formKeys["q_" + form] != nil { hint = "; use distribution: q_\(form)" }
+            if stray == "probabilities", form == "categorical" { hint = "; use distribution: categorical_w_probabilities" }
+            throw reader.error(key, key: "\(path).\(stray)", "does not belong to a \(form) parameter (it takes "
+                               + Parameter.formKeys[form]!.joined(separator: ", ") + ")\(hint)")
+        }
+
+        let kind = name.kind
+        func choice(_ node: Node, _ key: String) throws(SpecError) -> Choice {
+            let value = try Parameter.read(node, as: name, key: key, reader: reader)
+            do {
+                try name.check(value)
+            } catch {
+                throw reader.error(node, key: path, "\(error.requirement), got \(error.value)")
             }
+            return Choice(value: value, line: node.mark?.line)
+        }
+        func number(_ key: String, default fallback: Double? = nil) throws(SpecError) -> Double {
+            guard let node = spec[key] else {
+                if let fallback { return fallback }
+                throw reader.error(spec["distribution"] ?? node, key: path, "a \(form) distribution needs \(key)")
+            }
+            return try reader.number(node, key: "\(path).\(key)")
+        }
+
+        switch form {
+        case "constant", "categorical", "categorical_w_probabilities":
+            if form == "constant" {
+                guard let single = spec["value"] else { throw reader.error(node, key: path, "constant needs value") }
+                domain = .values([try choice(single, "\(path).value")], probabilities: nil)
+                return
+            }
+            guard let list = spec["values"] else { throw reader.error(node, key: path, "\(form) needs values") }
             guard let items = list.sequence else {
                 throw reader.error(list, key: "\(path).values", "must be a list such as [0.01, 0.1], got \(reader.describe(list))")
             }
             guard !items.isEmpty else { throw reader.error(list, key: "\(path).values", "is empty; give at least one value") }
             var choices: [Choice] = []
-            for item in items { choices.append(try value(item, "\(path).values")) }
-            domain = .values(choices)
+            for item in items { choices.append(try choice(item, "\(path).values")) }
+            var probabilities: [Double]?
+            if form == "categorical_w_probabilities" {
+                guard let node = spec["probabilities"] else { throw reader.error(list, key: path, "\(form) needs probabilities") }
+                probabilities = try Parameter.probabilities(node, count: items.count, key: "\(path).probabilities", reader: reader)
+                guard method == .random else {
+                    throw reader.error(node, key: "\(path).probabilities",
+                                       "grid search tries every value; probabilities are for method: random")
+                }
+            } else if method == .grid {
+                // A grid tries each value once: a repeated value would be the same trial again.
+                var seen = Set<HyperparameterValue>()
+                choices = choices.filter { seen.insert($0.value).inserted }
+            }
+            domain = .values(choices, probabilities: probabilities)
             return
-        }
-        guard let distribution else {
-            throw reader.error(node, key: path, "needs value, values, or a distribution with min and max")
-        }
-        guard method == .random else {
-            throw reader.error(spec["distribution"]!, key: "\(path).distribution",
-                               "grid search cannot enumerate a '\(distribution)' distribution; give values, or use method: random")
-        }
-        guard kind == .real || kind == .whole else {
-            throw reader.error(spec["distribution"]!, key: "\(path).distribution", "\(keyText) takes values, not a '\(distribution)' distribution")
-        }
-        guard let minNode = spec["min"], let maxNode = spec["max"] else {
-            throw reader.error(spec["distribution"]!, key: path, "a '\(distribution)' distribution needs min and max")
-        }
-        let low = try reader.number(minNode, key: "\(path).min"), high = try reader.number(maxNode, key: "\(path).max")
-        guard low <= high else { throw reader.error(maxNode, key: "\(path).max", "must be at least min (\(low)), got \(high)") }
-        switch distribution {
-        case "uniform" where kind == .real: domain = .uniform(min: low, max: high)
-        case "int_uniform", "uniform" where kind == .whole:
-            domain = .integerUniform(min: try reader.integer(minNode, key: "\(path).min", range: 0...Int(Int32.max)),
-                                     max: try reader.integer(maxNode, key: "\(path).max", range: 0...Int(Int32.max)))
-        case "q_uniform":
-            guard let qNode = spec["q"] else { throw reader.error(spec["distribution"]!, key: path, "q_uniform needs q") }
-            let q = try reader.number(qNode, key: "\(path).q")
-            guard q > 0 else { throw reader.error(qNode, key: "\(path).q", "must be greater than 0, got \(q)") }
-            domain = .quantizedUniform(min: low, max: high, q: q)
-        case "log_uniform_values":
-            guard low > 0 else { throw reader.error(minNode, key: "\(path).min", "log_uniform_values needs min > 0, got \(low)") }
-            domain = .logUniform(min: low, max: high)
-        case "categorical":
-            throw reader.error(spec["distribution"]!, key: path, "categorical needs values")
         default:
-            throw reader.error(spec["distribution"]!, key: "\(path).distribution",
-                               "'\(distribution)' is not supported; use categorical, uniform, int_uniform, q_uniform or log_uniform_values")
+            break
+        }
+
+        // A distribution: numbers only.
+        let distributionKey = spec["distribution"] ?? node
+        guard kind == .real || kind == .whole else {
+            throw reader.error(distributionKey, key: path, "\(keyText) takes \(kind.article) from value or values, "
+                               + "not a \(form) distribution")
+        }
+        let family: Distribution.Family
+        var q: Double?
+        if form.hasPrefix("q_") {
+            q = try number("q", default: 1)
+            guard q! > 0 else { throw reader.error(spec["q"]!, key: "\(path).q", "must be greater than 0, got \(q!)") }
+        }
+        switch form {
+        case "int_uniform":
+            let low = try Parameter.integer(spec["min"], key: "\(path).min", form: form, at: distributionKey, reader: reader)
+            let high = try Parameter.integer(spec["max"], key: "\(path).max", form: form, at: distributionKey, reader: reader)
+            guard low < high else {
+                throw reader.error(spec["max"]!, key: "\(path).max", "must be greater than min (\(low)), got \(high)")
+            }
+            family = .integerUniform(min: low, max: high)
+        case "normal", "q_normal", "log_normal", "q_log_normal":
+            let mu = try number("mu", default: 0), sigma = try number("sigma", default: 1)
+            guard sigma >= 0 else { throw reader.error(spec["sigma"]!, key: "\(path).sigma", "must be 0 or more, got \(sigma)") }
+            family = form.contains("log") ? .logNormal(mu: mu, sigma: sigma) : .normal(mu: mu, sigma: sigma)
+        case "beta", "q_beta":
+            let a = try number("a", default: 1), b = try number("b", default: 1)
+            for (key, value) in [("a", a), ("b", b)] where value <= 0 {
+                throw reader.error(spec[key]!, key: "\(path).\(key)", "must be greater than 0, got \(value)")
+            }
+            family = .beta(a: a, b: b)
+        default:  // the min/max forms
+            let low = try number("min"), high = try number("max")
+            guard low < high else {
+                throw reader.error(spec["max"]!, key: "\(path).max", "must be greater than min (\(low)), got \(high)")
+            }
+            if form.hasSuffix("_values"), low <= 0 {
+                throw reader.error(spec["min"]!, key: "\(path).min", "\(form) needs min > 0 (the values' logarithms are used), got \(low)")
+            }
+            switch form {
+            case "uniform", "q_uniform": family = .uniform(min: low, max: high)
+            case "log_uniform", "q_log_uniform": family = .logUniform(minExponent: low, maxExponent: high)
+            case "log_uniform_values", "q_log_uniform_values": family = .logUniform(minExponent: log(low), maxExponent: log(high))
+            case "inv_log_uniform": family = .inverseLogUniform(minExponent: low, maxExponent: high)
+            default: family = .inverseLogUniform(minExponent: -log(high), maxExponent: -log(low))  // inv_log_uniform_values
+            }
+        }
+        let distribution = Distribution(name: form, family: family, q: q)
+        if method == .grid {
+            guard let count = distribution.gridCount else {
+                throw reader.error(distributionKey, key: "\(path).distribution",
+                                   "grid search cannot enumerate a '\(form)' distribution; give values, "
+                                   + "int_uniform or q_uniform, or use method: random")
+            }
+            guard count > 0 else {
+                throw reader.error(distributionKey, key: path, "this q_uniform gives no values (numpy's arange(min, max, q) is empty)")
+            }
+        }
+        try Parameter.checkFits(distribution, name, grid: method == .grid, at: distributionKey, key: path, reader: reader)
+        domain = .distribution(distribution)
+    }
+
+    /// A distribution must give only values the hyperparameter accepts: whole numbers where it counts,
+    /// and nothing outside its range (a normal can give any number; a uniform up to 1.0 can give 1.0).
+    private static func checkFits(_ distribution: Distribution, _ name: Hyperparameter, grid: Bool, at node: Node,
+                                  key: String, reader: NodeReader) throws(SpecError) {
+        if name.kind == .whole && !distribution.givesWholeNumbers {
+            throw reader.error(node, key: key, "\(name.rawValue) takes whole numbers; a \(distribution.name) distribution "
+                               + "gives fractions (use int_uniform, or a q_ distribution with a whole q)")
+        }
+        let bounds = name.bounds!
+        // A grid enumerates values (numpy's arange stops short of max); a random draw can reach the ends.
+        let support = grid ? { let (low, high) = distribution.gridSupport; return (low, true, high, true) }()
+                           : distribution.support
+        guard bounds.contains(low: support.low, lowAttainable: support.lowAttainable,
+                              high: support.high, highAttainable: support.highAttainable) else {
+            func text(_ x: Double) -> String { x.isInfinite ? (x < 0 ? "-infinity" : "infinity") : "\(x)" }
+            let range = "\(support.lowAttainable ? "[" : "(")\(text(support.low)), \(text(support.high))\(support.highAttainable ? "]" : ")")"
+            throw reader.error(node, key: key, "\(name.rawValue) \(bounds.requirement), but this \(distribution.name) "
+                               + "distribution gives values in \(range)")
         }
     }
 
-    /// All values, for grid search.
-    var choices: [Choice] {
-        if case .values(let choices) = domain { return choices }
-        preconditionFailure("grid search with a distribution is refused when parsing")
+    private static func integer(_ node: Node?, key: String, form: String, at fallback: Node,
+                                reader: NodeReader) throws(SpecError) -> Int {
+        guard let node else { throw reader.error(fallback, key: key, "\(form) needs \(key.split(separator: ".").last!)") }
+        guard let scalar = node.scalar, node.int != nil, let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+            throw reader.error(node, key: key, "\(form) takes whole numbers, got \(reader.describe(node))")
+        }
+        return value
     }
 
-    /// One random value, for random search.
-    func draw(using random: inout SplitMix64) -> Choice {
-        let u = random.nextUnitDouble()
-        let value: Value
-        switch domain {
-        case .values(let choices): return choices[random.nextIndex(below: choices.count)]
-        case .uniform(let low, let high): value = .number(low + u * (high - low))
-        case .integerUniform(let low, let high):
-            value = .integer(low + random.nextIndex(below: high - low + 1))
-        case .quantizedUniform(let low, let high, let q):
-            let x = ((low + u * (high - low)) / q).rounded() * q
-            value = Parameter.kind(name) == .whole ? .integer(Int(x)) : .number(x)
-        case .logUniform(let low, let high): value = .number(exp(log(low) + u * (log(high) - log(low))))
+    private static func probabilities(_ node: Node, count: Int, key: String, reader: NodeReader) throws(SpecError) -> [Double] {
+        guard let items = node.sequence else {
+            throw reader.error(node, key: key, "must be a list of numbers, one per value, got \(reader.describe(node))")
         }
-        if Parameter.kind(name) == .whole, case .number(let x) = value {
-            return Choice(value: .integer(Int(x.rounded())), line: line, parameter: name)
+        var result: [Double] = []
+        for item in items {
+            let p = try reader.number(item, key: key)
+            guard p >= 0 else { throw reader.error(item, key: key, "must be 0 or more, got \(p)") }
+            result.append(p)
         }
-        return Choice(value: value, line: line, parameter: name)
+        guard result.count == count else {
+            throw reader.error(node, key: key, "has \(result.count) entries for \(count) values; give one per value")
+        }
+        let sum = result.reduce(0, +)
+        guard abs(sum - 1) <= 1e-8 + 1e-5 else {  // numpy.isclose(sum, 1), as W&B checks
+            throw reader.error(node, key: key, "must add up to 1, got \(sum)")
+        }
+        return result
     }
 
-    private static func parse(_ node: Node, kind: Kind, key: String, reader: NodeReader) throws(SpecError) -> Value {
-        switch kind {
-        case .real: return .number(try reader.number(node, key: key))
-        case .whole: return .integer(try reader.integer(node, key: key, range: 0...Int(Int32.max)))
+    /// Reads one listed value as `name`'s kind.
+    static func read(_ node: Node, as name: Hyperparameter, key: String, reader: NodeReader) throws(SpecError) -> HyperparameterValue {
+        switch name.kind {
+        case .real: return .real(try reader.number(node, key: key))
+        case .whole:
+            let x = try reader.number(node, key: key)
+            guard x.rounded() == x, let whole = Int(exactly: x) else {
+                throw reader.error(node, key: key, "must be a whole number, got \(reader.describe(node))")
+            }
+            return .whole(whole)
         case .flag:
             switch try reader.string(node, key: key).lowercased() {
             case "true", "yes", "on": return .flag(true)
@@ -200,16 +348,15 @@ public struct Parameter: Sendable {
             return .augmentation(augmentation)
         case .widths:
             // "128,128", 128, or [128, 128].
-            let parts: [String]
+            var widths: [Int]?
             if let items = node.sequence {
-                parts = items.map { $0.string ?? "" }
-            } else {
-                parts = try reader.string(node, key: key).split(separator: ",", omittingEmptySubsequences: false)
-                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                let parsed = items.compactMap { $0.scalar.flatMap { Int($0.string) } }
+                widths = parsed.count == items.count && !items.isEmpty ? parsed : nil
+            } else if let scalar = node.scalar {
+                widths = HyperparameterValue.parseWidths(scalar.string)
             }
-            let widths = parts.compactMap(Int.init)
-            guard !parts.isEmpty, widths.count == parts.count, widths.allSatisfy({ $0 > 0 && $0 <= 65_536 }) else {
-                throw reader.error(node, key: key, "must be positive layer widths such as \"128,128\", got \(reader.describe(node))")
+            guard let widths else {
+                throw reader.error(node, key: key, "must be layer widths such as \"128,128\", got \(reader.describe(node))")
             }
             return .widths(widths)
         }

@@ -17,12 +17,13 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `file:line: key: message`, the form editors jump to.
+    /// `file:line: key: message`, the form editors jump to, always on one line (whatever the file held).
     public var description: String {
         var text = file
         if let line { text += ":\(line)" }
         text += ": "
-        if let key { text += "\(key): " }
-        return text + message
+        if let key { text += "\(key.prefix(120)): " }
+        text += message
+        return String(text.map { $0.isNewline ? " " : $0 })
     }
 }

@@ -2,53 +2,84 @@ import Foundation
 import Training
 import Yams
 
-/// A sweep file: the Weights & Biases sweep schema (a subset), so users' files carry over.
+/// A sweep file: the Weights & Biases sweep schema, so users' files carry over. Every key W&B
+/// defines is either run as W&B runs it or refused in one line that says why; nothing is silently
+/// ignored (`noEffectKeys` are accepted with a warning).
 public struct SweepSpec: Sendable {
     /// How trials are chosen.
     public enum Method: String, Sendable { case grid, random }
 
-    /// What the ranking optimises.
-    public struct Metric: Equatable, Sendable {
-        /// A `trials.csv` column: `test_loss` (the final epoch's), `best_test_loss` or `test_accuracy`.
-        public var name: String
-        /// Whether smaller is better.
-        public var minimize: Bool
-
-        /// Creates a metric.
-        public init(name: String, minimize: Bool) {
-            self.name = name
-            self.minimize = minimize
-        }
-    }
-
     /// The sweep's name: its results go to `Results/<name>/`.
     public var name: String
+    /// W&B's `description`, shown in the report.
+    public var description: String?
     /// Grid or random search.
     public var method: Method
-    /// The ranking metric.
+    /// What the ranking optimises, and when the sweep may end early.
     public var metric: Metric
-    /// How many random trials to draw.
+    /// At most this many trials (every method).
     public var runCap: Int?
     /// Seeds the random search itself (not the trials: `seed` is a parameter).
     public var randomSeed: UInt64
     /// The parameters, in file order.
     public var parameters: [Parameter]
+    /// The trials, by position, computed on demand.
+    public let space: TrialSpace
+    /// Things the file says that have no effect here (W&B's `entity`, `project`, …), one line each.
+    public var warnings: [String]
     /// The file's text, kept to record the spec as run.
     public var text: String
     /// Where it came from, for messages.
     public var file: String
 
-    /// The metric names a spec may rank by.
-    public static let metricNames = ["test_loss", "best_test_loss", "test_accuracy"]
+    /// The largest sweep file read: a sweep file is a few hundred bytes, and this bounds the parser's work.
+    public static let maximumFileSize = 1 << 20
+    /// The deepest nesting read: sweep files nest three or four levels; this keeps the YAML composer's
+    /// recursion far from the stack's end whatever a file holds.
+    static let maximumNesting = 64
 
-    /// Top-level keys: ours, and W&B keys that do not change what runs (accepted and ignored).
-    static let knownKeys = ["name", "description", "method", "metric", "run_cap", "parameters", "random_seed",
-                            "program", "project", "entity", "command"]
+    /// What happens to each top-level key W&B defines.
+    enum KeyRule {
+        /// Read and used.
+        case used
+        /// Accepted; has no effect here, and a warning says so.
+        case noEffect(String)
+        /// Refused in one line that says why.
+        case refused(String)
+    }
+
+    static let keyRules: [(key: String, rule: KeyRule)] = [
+        ("name", .used), ("description", .used), ("method", .used), ("metric", .used), ("run_cap", .used),
+        ("random_seed", .used), ("parameters", .used),
+        ("entity", .noEffect("W&B's entity: sweep records results locally, so it has no effect")),
+        ("project", .noEffect("W&B's project: sweep records results locally, so it has no effect")),
+        ("controller", .noEffect("sweep is always its own (local) controller, so it has no effect")),
+        ("apiVersion", .noEffect("has no effect")),
+        ("kind", .noEffect("has no effect")),
+        ("early_terminate", .refused("early termination (hyperband) comes in a later version of sweep; "
+                                     + "remove it to run every trial to its last epoch")),
+        ("program", .refused("sweeping your own program comes in a later version of sweep; today it trains "
+                             + "its built-in FashionMNIST MLP, so remove program and command")),
+        ("command", .refused("sweeping your own program comes in a later version of sweep; today it trains "
+                             + "its built-in FashionMNIST MLP, so remove program and command")),
+        ("job", .refused("W&B Launch jobs are not supported; sweep runs its own workers")),
+        ("image_uri", .refused("W&B Launch images are not supported; sweep runs its own workers")),
+        ("scheduler", .refused("W&B Launch schedulers (method: custom) are not supported")),
+        ("metrics", .refused("several metrics (W&B's method: custom) are not supported; give one metric")),
+    ]
 
     /// Parses and validates a sweep file's text; every error names the key and line.
     public init(yaml: String, file: String) throws(SpecError) {
         self.text = yaml
         self.file = file
+        guard yaml.utf8.count <= SweepSpec.maximumFileSize else {
+            throw SpecError(file: file, line: nil, key: nil,
+                            "is \(yaml.utf8.count) bytes; a sweep file may have at most \(SweepSpec.maximumFileSize)")
+        }
+        if let line = NestingScan.firstLineDeeperThan(SweepSpec.maximumNesting, in: yaml) {
+            throw SpecError(file: file, line: line, key: nil,
+                            "nests deeper than \(SweepSpec.maximumNesting) levels; a sweep file needs a few")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
@@ -64,52 +95,51 @@ public struct SweepSpec: Sendable {
         }
         let reader = NodeReader(file: file)
         let top = try reader.mapping(root, key: nil)
+        var warnings: [String] = []
         for (keyNode, _) in top {
             let key = keyNode.string ?? ""
-            guard SweepSpec.knownKeys.contains(key) else {
+            guard let rule = SweepSpec.keyRules.first(where: { $0.key == key })?.rule else {
                 let hint = Hyperparameter(rawValue: key) != nil ? " ('\(key)' belongs under 'parameters')" : ""
-                throw reader.error(keyNode, key: key, "unknown key\(hint); expected one of \(SweepSpec.knownKeys.joined(separator: ", "))")
+                throw reader.error(keyNode, key: key, "unknown key\(hint); expected one of "
+                                   + SweepSpec.keyRules.map(\.key).joined(separator: ", "))
+            }
+            switch rule {
+            case .used: break
+            case .noEffect(let why): warnings.append(reader.error(keyNode, key: key, why).description)
+            case .refused(let why): throw reader.error(keyNode, key: key, why)
             }
         }
+        self.warnings = warnings
 
-        let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        name = try top["name"].map { (node: Node) throws(SpecError) in try reader.string(node, key: "name") } ?? defaultName
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), name.first != "." else {
-            throw reader.error(top["name"] ?? root, key: "name",
-                               "'\(name)' cannot name a results directory; use letters, digits, '.', '_' and '-'")
+        func string(_ key: String) throws(SpecError) -> String? {
+            try top[key].map { (node: Node) throws(SpecError) in try reader.string(node, key: key) }
         }
+        let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        name = try string("name") ?? defaultName
+        guard !name.isEmpty, name.count <= 200, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }),
+              name.first != "." else {
+            throw reader.error(top["name"] ?? root, key: "name",
+                               "'\(name.prefix(60))' cannot name a results directory; use up to 200 letters, digits, '.', '_' and '-'")
+        }
+        description = try string("description")
 
-        let methodText = try top["method"].map { (node: Node) throws(SpecError) in try reader.string(node, key: "method") } ?? "grid"
-        guard let method = Method(rawValue: methodText) else {
+        let methodText = try string("method") ?? "grid"
+        switch methodText {
+        case "grid": method = .grid
+        case "random": method = .random
+        case "bayes":
+            throw reader.error(top["method"]!, key: "method", "bayes (model-based search) comes in a later version of "
+                               + "sweep; use grid or random")
+        default:
             throw reader.error(top["method"]!, key: "method", "'\(methodText)' is not supported; use grid or random")
         }
-        self.method = method
 
-        metric = Metric(name: "test_loss", minimize: true)
-        if let node = top["metric"] {
-            let mapping = try reader.mapping(node, key: "metric")
-            for (keyNode, _) in mapping where !["name", "goal"].contains(keyNode.string ?? "") {
-                throw reader.error(keyNode, key: "metric.\(keyNode.string ?? "")", "unknown key; expected name or goal")
-            }
-            if let nameNode = mapping["name"] {
-                metric.name = try reader.string(nameNode, key: "metric.name")
-                guard SweepSpec.metricNames.contains(metric.name) else {
-                    throw reader.error(nameNode, key: "metric.name",
-                                       "'\(metric.name)' is not a metric; use one of \(SweepSpec.metricNames.joined(separator: ", "))")
-                }
-                metric.minimize = metric.name != "test_accuracy"
-            }
-            if let goalNode = mapping["goal"] {
-                switch try reader.string(goalNode, key: "metric.goal") {
-                case "minimize": metric.minimize = true
-                case "maximize": metric.minimize = false
-                case let other: throw reader.error(goalNode, key: "metric.goal", "'\(other)' is not a goal; use minimize or maximize")
-                }
-            }
-        }
+        metric = try top["metric"].map { (node: Node) throws(SpecError) in try Metric(node, reader: reader) } ?? Metric()
 
-        runCap = try top["run_cap"].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...1_000_000) }
-        randomSeed = try top["random_seed"].map { (node: Node) throws(SpecError) in UInt64(try reader.integer(node, key: "random_seed", range: 0...Int.max)) } ?? 0
+        runCap = try top["run_cap"].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...Int.max) }
+        randomSeed = try top["random_seed"].map { (node: Node) throws(SpecError) in
+            UInt64(try reader.integer(node, key: "random_seed", range: 0...Int.max))
+        } ?? 0
         if method == .random && runCap == nil {
             throw reader.error(top["method"]!, key: "run_cap", "random search needs run_cap, the number of trials to draw")
         }
@@ -125,13 +155,20 @@ public struct SweepSpec: Sendable {
             throw reader.error(parametersNode, key: "parameters", "is empty; give at least one parameter")
         }
         self.parameters = parameters
-        // Every trial must be trainable: check them now, before anything is written or run.
-        _ = try trials()
+        try SweepSpec.checkNesterov(parameters, file: file)
+        space = TrialSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
+        if method == .grid && space.gridSize == nil && runCap == nil {
+            let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
+            throw SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
+                            "the grid has \(sizes) points, more than \(Int.max); add run_cap, or use method: random")
+        }
     }
 
     /// Reads and parses the sweep file at `path`.
     public init(contentsOf path: String) throws(SpecError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let data = FileManager.default.contents(atPath: path) else {
             throw SpecError(file: path, line: nil, key: nil, "cannot read the sweep file (does it exist?)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
@@ -140,61 +177,33 @@ public struct SweepSpec: Sendable {
         try self.init(yaml: text, file: path)
     }
 
-    /// The trials this spec describes, in a fixed order, each config once.
-    public func trials() throws(SpecError) -> [Trial] {
-        var configs: [(TrainingConfig, [Hyperparameter: Int?])] = []
-        switch method {
-        case .grid:
-            configs = [(TrainingConfig(), [:])]
-            for parameter in parameters {
-                let choices = parameter.choices
-                var next: [(TrainingConfig, [Hyperparameter: Int?])] = []
-                next.reserveCapacity(configs.count * choices.count)
-                for (config, lines) in configs {
-                    for choice in choices {
-                        var config = config
-                        choice.apply(&config)
-                        var lines = lines
-                        lines[parameter.name] = choice.line
-                        next.append((config, lines))
-                    }
-                }
-                configs = next
-                if configs.count > 1_000_000 {
-                    throw SpecError(file: file, line: parameter.line, key: "parameters",
-                                    "the grid has more than 1,000,000 points; use method: random with run_cap")
-                }
+    /// Trial positions (see `TrialSpace.count`).
+    public var count: Int { space.count }
+
+    /// `nesterov: true` needs a momentum above 0 in every trial: refused when momentum can be 0 (the
+    /// one rule `TrainingConfig.validate` has between two hyperparameters).
+    private static func checkNesterov(_ parameters: [Parameter], file: String) throws(SpecError) {
+        guard let nesterov = parameters.first(where: { $0.name == .nesterov }),
+              case .values(let choices, _) = nesterov.domain,
+              let on = choices.first(where: { $0.value == .flag(true) }) else { return }
+        let momentum = parameters.first { $0.name == .momentum }
+        var zeroAt: String?
+        switch momentum?.domain {
+        case nil: zeroAt = "momentum is not swept, so it is 0"
+        case .values(let choices, _)?:
+            if let zero = choices.first(where: { ($0.value.number ?? 1) <= 0 }) {
+                zeroAt = "momentum can be 0" + (zero.line.map { " (line \($0))" } ?? "")
             }
-        case .random:
-            var random = SplitMix64(seed: randomSeed, stream: 0x5EED)
-            var seen = Set<String>()
-            var draws = 0
-            while configs.count < runCap! && draws < runCap! * 100 {
-                draws += 1
-                var config = TrainingConfig()
-                var lines: [Hyperparameter: Int?] = [:]
-                for parameter in parameters {
-                    let choice = parameter.draw(using: &random)
-                    choice.apply(&config)
-                    lines[parameter.name] = choice.line
-                }
-                if seen.insert(config.canonicalKey).inserted { configs.append((config, lines)) }
+        case .distribution(let distribution)?:
+            let support = distribution.support
+            if support.low <= 0 && support.lowAttainable {
+                zeroAt = "this \(distribution.name) momentum can be 0" + (momentum?.line.map { " (line \($0))" } ?? "")
             }
         }
-        var trials: [Trial] = []
-        var ids = Set<String>()
-        for (config, lines) in configs {
-            do {
-                try config.validate()
-            } catch {
-                let line = lines[error.parameter] ?? parameters.first { $0.name == error.parameter }?.line
-                throw SpecError(file: file, line: line ?? nil, key: "parameters.\(error.parameter.rawValue)",
-                                "\(error.requirement), got \(error.value)")
-            }
-            let trial = Trial(config: config)
-            if ids.insert(trial.id).inserted { trials.append(trial) }
+        if let zeroAt {
+            throw SpecError(file: file, line: on.line, key: "parameters.nesterov",
+                            "true needs a momentum greater than 0, but \(zeroAt)")
         }
-        return trials
     }
 }
 
@@ -205,7 +214,7 @@ extension SpecError {
              .composer(_, let problem, let mark, _):
             return SpecError(file: file, line: mark.line, key: nil, "not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, _):
-            return SpecError(file: file, line: nil, key: duplicates.first, "appears more than once in the same mapping")
+            return SpecError(file: file, line: nil, key: duplicates.first.map { "\($0.prefix(60))" }, "appears more than once in the same mapping")
         default:
             return SpecError(file: file, line: nil, key: nil, "not valid YAML: \(error)")
         }

@@ -12,7 +12,7 @@ struct SweepSpecTests {
     @Test func builtInQuickstartIsTheShippedFile() throws {
         let shipped = try String(contentsOf: Self.repository.appendingPathComponent("Sweeps/quickstart.yaml"), encoding: .utf8)
         #expect(shipped == SweepSpec.quickstartText)
-        let trials = try SweepSpec.quickstart().trials()
+        let trials = Array(SweepSpec.quickstart().space)
         #expect(trials.count == 16)
         #expect(trials.allSatisfy { $0.config.epochs == 3 })
     }
@@ -22,7 +22,7 @@ struct SweepSpecTests {
         let spec = try SweepSpec(contentsOf: Self.repository.appendingPathComponent("Sweeps/\(name).yaml").path)
         #expect(spec.name == name)
         let expected = ["quickstart": 16, "seed-regularization": 8, "seed-optimizers": 8, "seed-overfit": 2][name]!
-        #expect(try spec.trials().count == expected)
+        #expect(spec.count == expected)
     }
 
     @Test func gridIsTheCartesianProductInFileOrder() throws {
@@ -34,7 +34,7 @@ struct SweepSpecTests {
               augment: {value: flip}
               seed: {values: [1, 2]}
             """, file: "g.yaml")
-        let configs = try spec.trials().map(\.config)
+        let configs = spec.space.map(\.config)
         #expect(configs.count == 8)
         #expect(configs.map(\.learningRate) == [0.01, 0.01, 0.01, 0.01, 0.1, 0.1, 0.1, 0.1])
         #expect(configs.map(\.hidden) == [[32], [32], [16, 8], [16, 8], [32], [32], [16, 8], [16, 8]])
@@ -55,8 +55,8 @@ struct SweepSpecTests {
               batch_size: {distribution: int_uniform, min: 32, max: 128}
               augment: {distribution: categorical, values: [none, flip]}
             """
-        let first = try SweepSpec(yaml: text, file: "r.yaml").trials()
-        let second = try SweepSpec(yaml: text, file: "r.yaml").trials()
+        let first = Array(try SweepSpec(yaml: text, file: "r.yaml").space)
+        let second = Array(try SweepSpec(yaml: text, file: "r.yaml").space)
         #expect(first.map(\.id) == second.map(\.id))
         #expect(first.count == 20)
         for config in first.map(\.config) {
@@ -65,7 +65,7 @@ struct SweepSpecTests {
             #expect((config.dropout * 10).rounded() == config.dropout * 10 || abs((config.dropout * 10).rounded() - config.dropout * 10) < 1e-9)
             #expect((32...128).contains(config.batchSize))
         }
-        let reseeded = try SweepSpec(yaml: text.replacingOccurrences(of: "random_seed: 7", with: "random_seed: 8"), file: "r.yaml").trials()
+        let reseeded = try SweepSpec(yaml: text.replacingOccurrences(of: "random_seed: 7", with: "random_seed: 8"), file: "r.yaml").space.map { $0 }
         #expect(reseeded.map(\.id) != first.map(\.id))
     }
 
@@ -111,10 +111,10 @@ struct SweepSpecTests {
                 line: 3, fragment: "'mirror' is not an augmentation"),
         Mistake(name: "bad YAML", yaml: "name: a\nparameters: [\n", line: 3, fragment: "not valid YAML"),
         Mistake(name: "unsupported method", yaml: "name: a\nmethod: bayes\nparameters:\n  dropout: {value: 0}\n",
-                line: 2, fragment: "'bayes' is not supported; use grid or random"),
+                line: 2, fragment: "method: bayes (model-based search) comes in a later version of sweep"),
         Mistake(name: "no parameters", yaml: "name: a\n", line: 1, fragment: "parameters: missing"),
         Mistake(name: "bad widths", yaml: "name: a\nparameters:\n  hidden: {value: \"128,x\"}\n",
-                line: 3, fragment: "must be positive layer widths"),
+                line: 3, fragment: "must be layer widths such as"),
     ]
 
     @Test(arguments: mistakes)

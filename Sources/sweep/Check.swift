@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Sweeping
+import Training
+
+/// `sweep check`: a sweep file validated exactly as `sweep run` reads it, touching nothing.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a sweep file without running it: the method, how many trials, and the first five.",
+        discussion: """
+            Reads the file exactly as `sweep run` and `sweep coordinator` do and writes nothing. Exit 0 if it \
+            would run (warnings, such as keys that have no effect here, go to standard error), or 65 with one \
+            line naming the file, line and key of the first mistake.
+            """)
+
+    @Argument(help: ArgumentHelp("The sweep file.", valueName: "sweep.yaml"))
+    var spec: String
+
+    @Option(help: "How many of the first trials to show.")
+    var show = 5
+
+    func validate() throws {
+        if show < 0 { throw ValidationError("--show must be 0 or more, got \(show)") }
+    }
+
+    func run() throws {
+        let spec = try SweepSpec(contentsOf: spec)
+        for warning in spec.warnings { warn(warning) }
+        var lines = ["\(spec.file): ok"]
+        lines.append("name: \(spec.name) (results in \(("Results" as NSString).appendingPathComponent(spec.name)))")
+        switch spec.method {
+        case .grid:
+            let sizes = spec.parameters.map { "\($0.gridCount ?? 1)" }.joined(separator: " × ")
+            if let size = spec.space.gridSize, size == spec.count {
+                lines.append("method: grid, \(spec.count) trials (\(sizes))")
+            } else {
+                lines.append("method: grid, the first \(spec.count) of \(spec.space.gridSize.map(String.init) ?? "more than \(Int.max)") "
+                             + "points (\(sizes)), capped by run_cap")
+            }
+        case .random:
+            lines.append("method: random, \(spec.count) draws (run_cap) from random_seed \(spec.randomSeed); "
+                         + "a repeated draw runs once")
+        }
+        var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue))"
+        if let target = spec.metric.target {
+            metric += "; the sweep ends once a completed trial reaches \(spec.metric.minimize ? "≤" : "≥") \(target)"
+        }
+        lines.append(metric)
+        lines.append("parameters:")
+        let width = spec.parameters.map(\.name.rawValue.count).max() ?? 0
+        for parameter in spec.parameters {
+            lines.append("  " + parameter.name.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+                         + "  \(parameter.form)  \(describe(parameter.domain))")
+        }
+        let shown = min(show, spec.count)
+        if shown > 0 {
+            lines.append("first \(shown) trials:")
+            let swept = spec.parameters.map(\.name)
+            for index in 0..<shown {
+                let trial = spec.space[index]
+                let settings = swept.map { "\($0.rawValue)=\(trial.config[$0])" }.joined(separator: " ")
+                var line = "  \(index + 1)  \(trial.id)  \(settings)"
+                do { try trial.config.validate() } catch { line += "  (cannot be trained: \(error); it would be recorded as failed)" }
+                lines.append(line)
+            }
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
+    private func describe(_ domain: Parameter.Domain) -> String {
+        switch domain {
+        case .values(let choices, let probabilities):
+            var text = choices.prefix(8).map { "\($0.value)" }.joined(separator: ", ") + (choices.count > 8 ? ", …" : "")
+            if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
+            return text
+        case .distribution(let distribution):
+            let support = distribution.support
+            return "values in [\(support.low), \(support.high)]" + (distribution.q.map { " in steps of \($0)" } ?? "")
+        }
+    }
+}
