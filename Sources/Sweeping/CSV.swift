@@ -1,26 +1,25 @@
-/// The little CSV this project writes and reads: RFC 4180 quoting, "\n" line ends, UTF-8.
+/// The little CSV this project writes and reads: RFC 4180 quoting, "\n" line ends, UTF-8, and one
+/// record per line (a line break inside a field is written as a space), so that a damaged line can
+/// be set aside without disturbing its neighbours.
 public enum CSV {
     /// One record as a line, with its "\n".
     public static func line(_ fields: [String]) -> String {
         fields.map(quote).joined(separator: ",") + "\n"
     }
 
-    /// A field, quoted if it holds a comma, quote or line break.
+    /// A field, quoted if it holds a comma, quote or carriage return; line feeds become spaces.
     public static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        let field = field.contains("\n") ? field.replacingOccurrences(of: "\n", with: " ") : field
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Splits complete lines into records. Returns the records and the byte length of the complete
-    /// part: anything after the last "\n" that ends a record (outside quotes) is a torn tail.
-    public static func parse(_ text: String) -> (records: [[String]], completeBytes: Int) {
-        var records: [[String]] = []
-        var record: [String] = []
+    /// The fields of one line (without its "\n"); nil if its quotes do not balance.
+    public static func fields(_ line: Substring) -> [String]? {
+        var fields: [String] = []
         var field = ""
         var inQuotes = false, afterQuote = false
-        var consumed = 0, complete = 0
-        for scalar in text.unicodeScalars {
-            consumed += String(scalar).utf8.count
+        for scalar in line.unicodeScalars {
             if inQuotes {
                 if scalar == "\"" { inQuotes = false; afterQuote = true } else { field.unicodeScalars.append(scalar) }
                 continue
@@ -31,17 +30,23 @@ public enum CSV {
                 inQuotes = true
                 afterQuote = false
             case ",":
-                record.append(field); field = ""; afterQuote = false
-            case "\n":
-                record.append(field); field = ""; afterQuote = false
-                records.append(record); record = []
-                complete = consumed
+                fields.append(field); field = ""; afterQuote = false
             case "\r":
                 afterQuote = false
             default:
                 field.unicodeScalars.append(scalar); afterQuote = false
             }
         }
-        return (records, complete)
+        if inQuotes { return nil }
+        fields.append(field)
+        return fields
+    }
+
+    /// Every complete line of `text` split into fields (a line whose quotes do not balance is
+    /// skipped); anything after the last "\n" is a torn tail and is left out.
+    public static func parse(_ text: String) -> [[String]] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()  // after the last "\n": empty, or a torn tail
+        return lines.compactMap(fields)
     }
 }

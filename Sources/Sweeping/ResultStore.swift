@@ -1,14 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+import SystemCalls
 import Training
 
-/// The results of one sweep on disk: `trials.csv` (a row per finished trial), `epochs.csv` (a row per
-/// trial-epoch) and `sweep.yaml` (the spec as run). Append-only; each record is written, flushed and
-/// fsync'ed before `append` returns, so an acknowledged result survives a crash or power loss.
+/// The results of one sweep on disk, written by one process at a time: `trials.csv` (a row per
+/// finished trial), `epochs.csv` (a row per trial-epoch), `sweep.yaml` (the spec as run) and
+/// `runs.csv` (a row per run). Append-only; each batch is written, flushed and fsync'ed before
+/// `append` returns, so an acknowledged result survives a crash or power loss. Nothing recorded is
+/// ever deleted: rows that cannot stay go to a quarantine file, failed rows retried go to `failed.csv`.
+///
+/// Opening the store takes an advisory lock (`flock` on `lock` in the directory) for the store's
+/// life: a second writer is refused with the holder's pid and host, and a dead holder never blocks
+/// (the kernel drops its lock). Readers (`readTrials`, `readEpochs`, `readRuns`) need no lock.
 public final class ResultStore {
     /// The directory, e.g. `Results/quickstart`.
     public let directory: String
@@ -17,57 +19,59 @@ public final class ResultStore {
     /// Ids of recorded trials.
     public private(set) var recordedIDs: Set<String> = []
 
-    private let trialsFD: Int32
-    private let epochsFD: Int32
+    private let lock: FileDescriptor
+    private var trials: CSVFile
+    private var epochs: CSVFile
 
     /// `epochs.csv`'s columns.
     public static let epochColumns = ["trial", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
+    /// The lock file's name.
+    public static let lockName = "lock"
 
-    /// Opens (creating if needed) the store in `directory`. A torn last line, left by a crash in the
-    /// middle of a write, is cut off and reported through `warn`; epoch rows of trials that never
-    /// reached `trials.csv` are dropped the same way, so a rerun does not duplicate them.
+    /// Opens (creating if needed) the store in `directory`, taking its lock. Rows that cannot stay —
+    /// an unterminated last line left by a crash, a malformed or duplicated row anywhere, epoch rows of
+    /// trials that were never recorded — are moved to `<file>.quarantine.csv` with their line number
+    /// and byte offset, and reported through `warn`; every other row is kept as it was.
     public init(directory: String, warn: (String) -> Void = { _ in }) throws(StoreError) {
         self.directory = directory
-        try ResultStore.makeDirectory(directory)
-        let trialsPath = ResultStore.path(directory, "trials.csv")
-        let epochsPath = ResultStore.path(directory, "epochs.csv")
-        trialsFD = try ResultStore.openAppending(trialsPath)
         do {
-            epochsFD = try ResultStore.openAppending(epochsPath)
+            try Directory.create(directory)
         } catch {
-            close(trialsFD)
-            throw error
+            throw .system(error)
         }
-        do throws(StoreError) {
-            let trialRows = try ResultStore.recover(fd: trialsFD, path: trialsPath, columns: TrialRecord.columns, warn: warn)
-            let header = Dictionary(uniqueKeysWithValues: TrialRecord.columns.enumerated().map { ($1, $0) })
-            for (number, fields) in trialRows {
-                let record: TrialRecord
-                do {
-                    record = try TrialRecord(fields: fields, header: header)
-                } catch {
-                    throw StoreError.badRow(path: trialsPath, line: number, reason: error.description)
-                }
-                // A duplicate cannot come from this writer; if a hand edit made one, the first stays.
-                if recordedIDs.insert(record.id).inserted { records.append(record) }
+        lock = try ResultStore.takeLock(directory)
+        let header = Dictionary(uniqueKeysWithValues: TrialRecord.columns.enumerated().map { ($1, $0) })
+        var records: [TrialRecord] = []
+        var firstLine: [String: Int] = [:]
+        trials = try CSVFile(path: ResultStore.path(directory, "trials.csv"), columns: TrialRecord.columns, warn: warn) { row in
+            let record: TrialRecord
+            do throws(RecordError) {
+                record = try TrialRecord(fields: row.fields, header: header)
+            } catch {
+                return "row \(error.description)"
             }
-            let epochRows = try ResultStore.recover(fd: epochsFD, path: epochsPath, columns: ResultStore.epochColumns, warn: warn)
-            let orphans = epochRows.filter { !recordedIDs.contains($0.fields.first ?? "") }
-            if !orphans.isEmpty {
-                warn("\(epochsPath): dropping \(orphans.count) epoch rows of trials that were interrupted before they were recorded")
-                let kept = epochRows.filter { recordedIDs.contains($0.fields.first ?? "") }.map(\.fields)
-                try ResultStore.rewrite(fd: epochsFD, path: epochsPath, columns: ResultStore.epochColumns, rows: kept)
-            }
-        } catch {
-            close(trialsFD)
-            close(epochsFD)
-            throw error
+            if let line = firstLine[record.id] { return "a second row for trial \(record.id) (the first is line \(line))" }
+            firstLine[record.id] = row.line
+            records.append(record)
+            return nil
         }
-    }
-
-    deinit {
-        close(trialsFD)
-        close(epochsFD)
+        self.records = records
+        recordedIDs = Set(records.map(\.id))
+        var seen = Set<String>()
+        let recorded = recordedIDs
+        epochs = try CSVFile(path: ResultStore.path(directory, "epochs.csv"), columns: ResultStore.epochColumns,
+                             warn: warn) { row in
+            guard row.fields.count == ResultStore.epochColumns.count, ResultStore.epoch(row.fields) != nil else {
+                return "not an epoch row (trial, epoch, train_loss, test_loss, test_accuracy, seconds)"
+            }
+            guard recorded.contains(row.fields[0]) else {
+                return "an epoch of trial \(row.fields[0]), which was interrupted before its result was recorded"
+            }
+            guard seen.insert(row.fields[0] + "," + row.fields[1]).inserted else {
+                return "a second row for epoch \(row.fields[1]) of trial \(row.fields[0])"
+            }
+            return nil
+        }
     }
 
     /// Records a finished trial: its epochs first, then its row, each durably. Returns false (and
@@ -79,7 +83,8 @@ public final class ResultStore {
 
     /// Records several finished trials with one fsync per file (group commit): all their epoch rows,
     /// then all their trial rows. Trials already recorded (or repeated in the batch) are skipped.
-    /// Returns how many were recorded. Nothing may be acknowledged before this returns.
+    /// Returns how many were recorded. Nothing may be acknowledged before this returns. If a write
+    /// fails (ENOSPC, EIO), both files are cut back to where they were, so no reader sees a torn row.
     @discardableResult
     public func append(contentsOf batch: [(record: TrialRecord, epochs: [EpochMetrics])]) throws(StoreError) -> Int {
         var seen = Set<String>()
@@ -92,11 +97,14 @@ public final class ResultStore {
                                         "\(e.seconds)"])
             }
         }
-        if !epochLines.isEmpty {
-            try ResultStore.write(epochLines, fd: epochsFD, path: ResultStore.path(directory, "epochs.csv"))
+        let epochsLength = epochs.durableLength
+        if !epochLines.isEmpty { try epochs.append(epochLines) }
+        do {
+            try trials.append(fresh.map { CSV.line($0.record.fields) }.joined())
+        } catch {
+            epochs.rollBack(to: epochsLength)
+            throw error
         }
-        try ResultStore.write(fresh.map { CSV.line($0.record.fields) }.joined(), fd: trialsFD,
-                              path: ResultStore.path(directory, "trials.csv"))
         for (record, _) in fresh {
             records.append(record)
             recordedIDs.insert(record.id)
@@ -104,51 +112,114 @@ public final class ResultStore {
         return fresh.count
     }
 
-    /// Records the spec as run (replacing an earlier one atomically).
+    /// Moves the rows of the given (failed) trials out of `trials.csv` and `epochs.csv` into
+    /// `failed.csv` and `failed-epochs.csv` beside them, so that they can run again while the earlier
+    /// attempts are kept. Returns how many trials were moved.
+    @discardableResult
+    public func moveAside(failed ids: Set<String>) throws(StoreError) -> Int {
+        func trial(_ line: String) -> String { String(line.prefix { $0 != "," }) }
+        let trialLines = try trials.lines()
+        let moving = trialLines.filter { ids.contains(trial($0)) }
+        guard !moving.isEmpty else { return 0 }
+        let failedPath = ResultStore.path(directory, "failed.csv")
+        // A crash between this append and the rewrite below would move the same rows again next time:
+        // rows failed.csv already holds are not added twice.
+        let alreadyMoved = Set((try? String(contentsOfFile: failedPath, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? [])
+        let newRows = moving.filter { !alreadyMoved.contains($0) }
+        if !newRows.isEmpty {
+            try CSVFile.appendCreating(newRows.map { $0 + "\n" }.joined(), to: failedPath, columns: TrialRecord.columns)
+        }
+        let epochLines = try epochs.lines()
+        let movingEpochs = epochLines.filter { ids.contains(trial($0)) }
+        if !movingEpochs.isEmpty {
+            try CSVFile.appendCreating(movingEpochs.map { $0 + "\n" }.joined(),
+                                       to: ResultStore.path(directory, "failed-epochs.csv"), columns: ResultStore.epochColumns)
+            try epochs.replace(with: epochLines.filter { !ids.contains(trial($0)) }, quarantined: [], warn: { _ in })
+        }
+        try trials.replace(with: trialLines.filter { !ids.contains(trial($0)) }, quarantined: [], warn: { _ in })
+        records.removeAll { ids.contains($0.id) }
+        recordedIDs.subtract(ids)
+        return moving.count
+    }
+
+    /// Records the spec as run (replacing an earlier one atomically and durably).
     public func writeSpec(_ text: String) throws(StoreError) {
-        let path = ResultStore.path(directory, "sweep.yaml")
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .system(path: temporary, operation: "open", errno: errno) }
-        defer { close(fd) }
-        try ResultStore.write(text, fd: fd, path: temporary)
-        guard rename(temporary, path) == 0 else { throw .system(path: path, operation: "rename", errno: errno) }
+        do {
+            try Directory.replace(ResultStore.path(directory, "sweep.yaml"), with: Array(text.utf8))
+        } catch {
+            throw .system(error)
+        }
     }
 
     /// Moves an existing results directory aside to `<directory>.<timestamp>` (never deletes);
-    /// returns the new path, or nil if there was nothing to move.
+    /// returns the new path, or nil if there was nothing to move. Refused while another process
+    /// holds the directory's lock.
     public static func moveAside(_ directory: String) throws(StoreError) -> String? {
-        guard FileManager.default.fileExists(atPath: directory) else { return nil }
+        guard Directory.exists(directory) else { return nil }
+        let lock = try takeLock(directory)
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.timeZone = TimeZone(identifier: "UTC")
         var target = directory + "." + formatter.string(from: Date())
         var suffix = 1
-        while FileManager.default.fileExists(atPath: target) {
+        while Directory.exists(target) {
             suffix += 1
             target = directory + "." + formatter.string(from: Date()) + "-\(suffix)"
         }
-        guard rename(directory, target) == 0 else { throw .system(path: directory, operation: "rename", errno: errno) }
+        do {
+            try Directory.rename(directory, to: target)
+        } catch {
+            throw .system(error)
+        }
+        _ = lock.rawValue  // held until the directory has moved
         return target
     }
 
-    /// Reads `trials.csv` without changing it (a torn last line is ignored).
-    public static func readTrials(_ path: String) throws(StoreError) -> [TrialRecord] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .system(path: path, operation: "read", errno: errno == 0 ? ENOENT : errno)
+    /// Takes the directory's lock and writes this process's pid and host into it.
+    private static func takeLock(_ directory: String) throws(StoreError) -> FileDescriptor {
+        let path = ResultStore.path(directory, lockName)
+        do {
+            let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT)
+            guard try file.tryLock() else {
+                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let parts = holder.split(separator: " ", maxSplits: 1)
+                throw StoreError.busy(directory: directory, holder: parts.count == 2 ? "pid \(parts[0]) on \(parts[1])"
+                                                                                     : "another process")
+            }
+            try file.truncate(to: 0)
+            try file.write(Array("\(getpid()) \(ProcessInfo.processInfo.hostName)\n".utf8))
+            return file
+        } catch let error as StoreError {
+            throw error
+        } catch let error as Errno {
+            throw .system(error)
+        } catch {
+            throw .system(Errno(code: EIO, operation: "lock", path: path))  // unreachable: only the two above
         }
-        let (records, _) = CSV.parse(String(decoding: data, as: UTF8.self))
-        guard let headerFields = records.first else { return [] }
+    }
+
+    /// Reads `trials.csv` without changing it: rows that cannot be read (and a torn last line) are
+    /// skipped, each reported through `warn`; a trial's first row wins.
+    public static func readTrials(_ path: String, warn: (String) -> Void = { _ in }) throws(StoreError) -> [TrialRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .system(Errno(code: Directory.exists(path) ? EACCES : ENOENT, operation: "read", path: path))
+        }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        guard let headerLine = lines.first, let headerFields = CSV.fields(headerLine) else { return [] }
         let header = Dictionary(headerFields.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         for column in TrialRecord.columns where header[column] == nil {
             throw .unexpectedHeader(path: path, found: headerFields.joined(separator: ","))
         }
         var result: [TrialRecord] = []
-        for (index, fields) in records.dropFirst().enumerated() {
-            do {
-                result.append(try TrialRecord(fields: fields, header: header))
+        var seen = Set<String>()
+        for (index, line) in lines.enumerated().dropFirst() {
+            do throws(RecordError) {
+                guard let fields = CSV.fields(line) else { throw RecordError("quotes do not balance") }
+                let record = try TrialRecord(fields: fields, header: header)
+                if seen.insert(record.id).inserted { result.append(record) }
             } catch {
-                throw .badRow(path: path, line: index + 2, reason: error.description)
+                warn("\(path):\(index + 1): skipping a row that cannot be read: \(error.description)")
             }
         }
         return result
@@ -158,13 +229,18 @@ public final class ResultStore {
     public static func readEpochs(_ path: String) -> [String: [EpochMetrics]] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
         var result: [String: [EpochMetrics]] = [:]
-        for fields in CSV.parse(String(decoding: data, as: UTF8.self)).records.dropFirst() where fields.count == 6 {
-            guard let epoch = Int(fields[1]), let train = Double(fields[2]), let test = Double(fields[3]),
-                  let accuracy = Double(fields[4]), let seconds = Double(fields[5]) else { continue }
-            result[fields[0], default: []].append(EpochMetrics(epoch: epoch, trainLoss: train, testLoss: test,
-                                                               testAccuracy: accuracy, seconds: seconds))
+        for fields in CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst() {
+            guard let metrics = epoch(fields) else { continue }
+            result[fields[0], default: []].append(metrics)
         }
         return result
+    }
+
+    /// One `epochs.csv` row's figures, or nil if it is not one.
+    static func epoch(_ fields: [String]) -> EpochMetrics? {
+        guard fields.count == epochColumns.count, let epoch = Int(fields[1]), let train = Double(fields[2]),
+              let test = Double(fields[3]), let accuracy = Double(fields[4]), let seconds = Double(fields[5]) else { return nil }
+        return EpochMetrics(epoch: epoch, trainLoss: train, testLoss: test, testAccuracy: accuracy, seconds: seconds)
     }
 
     /// One run of a sweep (a `sweep run` or `sweep coordinator` invocation), as kept in `runs.csv`.
@@ -173,11 +249,21 @@ public final class ResultStore {
         public var started: Double, finished: Double
         /// Workers and hosts that delivered results in it.
         public var workers: [String], hosts: [String]
-        /// `finished` or `stopped`.
-        public var outcome: String
+        /// How it ended.
+        public var outcome: Outcome
+
+        /// How a run ended.
+        public enum Outcome: String, Sendable {
+            /// Every trial is recorded.
+            case finished
+            /// Interrupted; unrecorded trials remain for a rerun.
+            case stopped
+            /// A completed trial reached `metric.target`, so the sweep ended there.
+            case targetReached = "target_reached"
+        }
 
         /// Creates a run record.
-        public init(started: Double, finished: Double, workers: [String], hosts: [String], outcome: String) {
+        public init(started: Double, finished: Double, workers: [String], hosts: [String], outcome: Outcome) {
             self.started = started
             self.finished = finished
             self.workers = workers
@@ -190,113 +276,24 @@ public final class ResultStore {
 
     /// Appends a run to `runs.csv` (durably).
     public func appendRun(_ run: Run) throws(StoreError) {
-        let path = ResultStore.path(directory, "runs.csv")
-        let fd = try ResultStore.openAppending(path)
-        defer { close(fd) }
-        if lseek(fd, 0, SEEK_END) == 0 { try ResultStore.write(CSV.line(ResultStore.runColumns), fd: fd, path: path) }
-        try ResultStore.write(CSV.line(["\(run.started)", "\(run.finished)", "\(run.finished - run.started)",
-                                        run.workers.joined(separator: " "), run.hosts.joined(separator: " "), run.outcome]),
-                              fd: fd, path: path)
+        try CSVFile.appendCreating(CSV.line(["\(run.started)", "\(run.finished)", "\(run.finished - run.started)",
+                                             run.workers.joined(separator: " "), run.hosts.joined(separator: " "),
+                                             run.outcome.rawValue]),
+                                   to: ResultStore.path(directory, "runs.csv"), columns: ResultStore.runColumns)
     }
 
     /// Reads `runs.csv` (empty if there is none).
     public static func readRuns(_ path: String) -> [Run] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return CSV.parse(String(decoding: data, as: UTF8.self)).records.dropFirst().compactMap { fields in
-            guard fields.count == runColumns.count, let started = Double(fields[0]), let finished = Double(fields[1])
-            else { return nil }
+        return CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst().compactMap { fields in
+            guard fields.count == runColumns.count, let started = Double(fields[0]), let finished = Double(fields[1]),
+                  let outcome = Run.Outcome(rawValue: fields[5]) else { return nil }
             return Run(started: started, finished: finished, workers: fields[3].split(separator: " ").map(String.init),
-                       hosts: fields[4].split(separator: " ").map(String.init), outcome: fields[5])
+                       hosts: fields[4].split(separator: " ").map(String.init), outcome: outcome)
         }
     }
-
-    // MARK: - Files
 
     static func path(_ directory: String, _ name: String) -> String {
         (directory as NSString).appendingPathComponent(name)
-    }
-
-    private static func makeDirectory(_ directory: String) throws(StoreError) {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .system(path: directory, operation: "mkdir", errno: (error as NSError).code == 0 ? EIO : Int32(EACCES))
-        }
-    }
-
-    private static func openAppending(_ path: String) throws(StoreError) -> Int32 {
-        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .system(path: path, operation: "open", errno: errno) }
-        return fd
-    }
-
-    /// Reads the file behind `fd`; writes the header into an empty file; cuts a torn tail. Returns the
-    /// data rows with their 1-based line numbers.
-    private static func recover(fd: Int32, path: String, columns: [String],
-                                warn: (String) -> Void) throws(StoreError) -> [(line: Int, fields: [String])] {
-        let size = lseek(fd, 0, SEEK_END)
-        guard size >= 0 else { throw .system(path: path, operation: "lseek", errno: errno) }
-        if size == 0 {
-            try write(CSV.line(columns), fd: fd, path: path)
-            return []
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(filled)) }
-            guard got > 0 else { throw .system(path: path, operation: "read", errno: got < 0 ? errno : EIO) }
-            filled += got
-        }
-        var (records, complete) = CSV.parse(String(decoding: bytes, as: UTF8.self))
-        if complete == 0 || records.first != columns {
-            // A header torn by a crash right after creation is recoverable: nothing else is in the file.
-            if complete == 0 && records.isEmpty {
-                warn("\(path): rewriting a torn header")
-                try truncateAndSync(fd: fd, path: path, to: 0)
-                try write(CSV.line(columns), fd: fd, path: path)
-                return []
-            }
-            throw .unexpectedHeader(path: path, found: (records.first ?? []).joined(separator: ","))
-        }
-        // The last complete line may itself be cut short (a crash between write and fsync can leave
-        // any prefix): too few fields there is a torn record too.
-        if records.count > 1, records.last!.count != columns.count {
-            // Back up to the byte after the previous line end.
-            var start = complete - 1
-            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-            complete = start
-            records.removeLast()
-        }
-        if complete < bytes.count {
-            warn("\(path): cutting off a torn last line (\(bytes.count - complete) bytes) left by an interrupted write")
-            try truncateAndSync(fd: fd, path: path, to: complete)
-        }
-        return records.dropFirst().enumerated().map { (line: $0.offset + 2, fields: $0.element) }
-    }
-
-    private static func truncateAndSync(fd: Int32, path: String, to length: Int) throws(StoreError) {
-        guard ftruncate(fd, off_t(length)) == 0 else { throw .system(path: path, operation: "ftruncate", errno: errno) }
-        guard fsync(fd) == 0 else { throw .system(path: path, operation: "fsync", errno: errno) }
-    }
-
-    /// Replaces the file's contents by header + rows, durably, in place.
-    private static func rewrite(fd: Int32, path: String, columns: [String], rows: [[String]]) throws(StoreError) {
-        try truncateAndSync(fd: fd, path: path, to: 0)
-        try write(([columns] + rows).map(CSV.line).joined(), fd: fd, path: path)
-    }
-
-    /// Writes all of `text` and fsyncs.
-    static func write(_ text: String, fd: Int32, path: String) throws(StoreError) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let wrote = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if wrote < 0 {
-                if errno == EINTR { continue }
-                throw .system(path: path, operation: "write", errno: errno)
-            }
-            offset += wrote
-        }
-        guard fsync(fd) == 0 else { throw .system(path: path, operation: "fsync", errno: errno) }
     }
 }

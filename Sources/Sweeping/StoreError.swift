@@ -1,27 +1,24 @@
+import SystemCalls
+
 /// Why the results directory cannot be used; nothing already recorded is changed when this is thrown.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A system call failed on a path.
-    case system(path: String, operation: String, errno: Int32)
+    case system(Errno)
     /// The file's header is not the one this version writes.
     case unexpectedHeader(path: String, found: String)
-    /// A complete line in the middle of the file cannot be read.
-    case badRow(path: String, line: Int, reason: String)
+    /// Another process writes this results directory (it holds the lock).
+    case busy(directory: String, holder: String)
 
     public var description: String {
         switch self {
-        case .system(let path, let operation, let code):
-            return "\(path): \(operation) failed: \(String(cString: strerror(code)))"
+        case .system(let error):
+            return error.description
         case .unexpectedHeader(let path, let found):
             return "\(path) has an unexpected header (\(found.prefix(80))...); it was not written by this version of "
                 + "sweep: move it aside, or run with --fresh"
-        case .badRow(let path, let line, let reason):
-            return "\(path):\(line): row \(reason); fix the line or move the file aside"
+        case .busy(let directory, let holder):
+            return "\(directory) is in use by another sweep (\(holder)); only one coordinator writes a results "
+                + "directory: wait for it, stop it, or give --results another directory"
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
