@@ -8,6 +8,9 @@ import Training
 /// Single-threaded: one loop polls the socket, so all state is owned by that loop. A result is
 /// written and fsync'ed by the `ResultStore` before it is acknowledged; a result for a trial that is
 /// already recorded is acknowledged and dropped, so every trial is recorded exactly once.
+///
+/// Trials come from the `TrialSpace` one position at a time (a cursor, never a list), so memory
+/// holds only what is running or waiting to be retried, whatever the sweep's size.
 public final class Coordinator {
     /// The bound endpoint, with an ephemeral port resolved.
     public let endpoint: String
@@ -15,15 +18,18 @@ public final class Coordinator {
     private let authenticator: Authenticator?
     private let store: ResultStore
     private let options: CoordinatorOptions
-    private let trials: [String: Trial]
-    private let order: [String]
-    /// Trials not yet handed out, in sweep order, from `queueHead` on.
-    private var queue: [String]
-    private var queueHead = 0
+    private let space: TrialSpace
+    private let metric: Metric
+    /// The next position of the space to consider.
+    private var cursor = 0
+    /// Trials handed out (or claimed by a reconnecting worker) and not yet recorded: their configs.
+    private var known: [String: Trial] = [:]
     /// Trials whose worker died, handed out before the rest.
     private var retries: [String] = []
-    /// Trials of this sweep not yet recorded.
-    private var remaining: Int
+    /// Trials of this sweep recorded (before this run and during it).
+    public private(set) var recordedCount: Int
+    /// The completed trial that reached `metric.target`, if one has: nothing more is handed out.
+    public private(set) var targetReachedBy: String?
     /// Results received but not yet on disk: written together (one fsync), then acknowledged.
     private var batch: [(record: TrialRecord, epochs: [EpochMetrics])] = []
     private var batchIDs: Set<String> = []
@@ -34,9 +40,6 @@ public final class Coordinator {
     private var lastBeat = ContinuousClock.now
     /// Until then no trial is handed out (see `CoordinatorOptions.graceMilliseconds`).
     private var holdUntil = ContinuousClock.now
-
-    /// Counts of what was dropped, for tests and benchmarks.
-    public private(set) var rejectedFrames = 0
 
     struct WorkerState {
         var name: String
@@ -53,10 +56,12 @@ public final class Coordinator {
         case finished
         /// `shouldStop` said so; unrecorded trials remain for a rerun.
         case stopped
+        /// A completed trial reached `metric.target`; the rest were not run.
+        case targetReached
     }
 
-    /// Binds `bind` and prepares to run `trials`, skipping those `store` already holds.
-    public init(trials: [Trial], store: ResultStore, bind: String, context: Context,
+    /// Binds `bind` and prepares to run the trials of `space`, skipping those `store` already holds.
+    public init(space: TrialSpace, metric: Metric, store: ResultStore, bind: String, context: Context,
                 options: CoordinatorOptions = CoordinatorOptions()) throws(ZMQError) {
         // The ZAP handler must be bound before the first handshake can arrive.
         authenticator = try options.curve.map { curve throws(ZMQError) in
@@ -80,35 +85,48 @@ public final class Coordinator {
         self.socket = socket
         self.store = store
         self.options = options
-        self.trials = Dictionary(trials.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        order = trials.map(\.id)
-        queue = order.filter { !store.recordedIDs.contains($0) }
-        remaining = queue.count
-        if queue.count < order.count {
+        self.space = space
+        self.metric = metric
+        let ours = store.records.filter { space.admits($0.config) }
+        recordedCount = ours.count
+        targetReachedBy = ours.first { $0.status == .completed && metric.reachesTarget($0.metric(metric.name) ?? .nan) }?.id
+        if !ours.isEmpty {
             // A restart: workers of the previous coordinator may still be training some of these.
             let grace = options.graceMilliseconds ?? options.heartbeatMilliseconds * options.liveness
             holdUntil = ContinuousClock.now + .milliseconds(grace)
         }
     }
 
-    /// Trials of this sweep already recorded.
-    public var recordedCount: Int { order.count - remaining }
-    /// Trials in this sweep.
-    public var totalCount: Int { order.count }
-    /// Trials being trained now.
-    public var runningCount: Int { running.count }
-    /// Workers connected now.
-    public var workerCount: Int { workers.count }
+    /// Trial positions in this sweep.
+    public var totalCount: Int { space.count }
 
-    private var isDone: Bool { remaining == 0 }
+    /// Nothing is running, waiting to be retried or to be written, and no position is left (or the
+    /// target was reached).
+    private var isDone: Bool {
+        running.isEmpty && batch.isEmpty && (targetReachedBy != nil || (retries.isEmpty && !hasNextPosition()))
+    }
+
+    /// Whether a position not yet recorded remains (moves the cursor past recorded ones).
+    private func hasNextPosition() -> Bool {
+        while cursor < space.count {
+            if !isTaken(space[cursor].id) { return true }
+            cursor += 1
+        }
+        return false
+    }
+
+    /// Recorded, being recorded, running, or waiting for a retry: not to be handed out again.
+    private func isTaken(_ id: String) -> Bool {
+        store.recordedIDs.contains(id) || batchIDs.contains(id) || running[id] != nil || retries.contains(id)
+    }
 
     /// What `sweep status` is told.
     public var status: CoordinatorStatus {
         let infos = workers.values.sorted { $0.name < $1.name }.map { state in
             CoordinatorStatus.WorkerInfo(name: state.name, host: state.host, trial: state.trial, epoch: state.epoch,
-                                         epochs: state.trial.flatMap { trials[$0]?.config.epochs })
+                                         epochs: state.trial.flatMap { known[$0]?.config.epochs })
         }
-        return CoordinatorStatus(total: order.count, recorded: recordedCount, workers: infos, pid: getpid())
+        return CoordinatorStatus(total: space.count, recorded: recordedCount, workers: infos, pid: getpid())
     }
 
     /// The most results written with one fsync.
@@ -129,7 +147,7 @@ public final class Coordinator {
         }
         sayGoodbye()
         try bidFarewell(shouldStop: shouldStop, onEvent: onEvent)
-        return .finished
+        return targetReachedBy != nil ? .targetReached : .finished
     }
 
     /// Waits up to `waitMilliseconds` for the socket (and the ZAP handler), then passes on what is
@@ -220,7 +238,7 @@ public final class Coordinator {
             workers[identity] = WorkerState(name: hello.worker, host: hello.host, lastSeen: now, trial: nil)
             send(.welcome(heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness), to: identity)
             onEvent(.workerJoined(worker: hello.worker, host: hello.host))
-            if let trial = hello.running { adoptRunning(trial, identity: identity) }
+            if let trial = hello.running { adoptRunning(trial, config: hello.config, identity: identity) }
             return
         }
         if case .status = message {
@@ -255,8 +273,10 @@ public final class Coordinator {
     }
 
     /// A reconnecting worker still training `trial`: let it finish instead of giving the trial away.
-    private func adoptRunning(_ trial: String, identity: [UInt8]) {
-        guard trials[trial] != nil, !store.recordedIDs.contains(trial) else {
+    private func adoptRunning(_ trial: String, config: TrainingConfig?, identity: [UInt8]) {
+        let claimed = known[trial] ?? config.map(Trial.init(config:))
+        guard let claimed, claimed.id == trial, space.admits(claimed.config), targetReachedBy == nil,
+              !store.recordedIDs.contains(trial) else {
             send(.stop(trial: trial), to: identity)
             return
         }
@@ -265,6 +285,7 @@ public final class Coordinator {
             return
         }
         retries.removeAll { $0 == trial }
+        known[trial] = claimed
         running[trial] = identity
         workers[identity]!.trial = trial
         workers[identity]!.idle = false
@@ -275,7 +296,9 @@ public final class Coordinator {
                         onEvent: (CoordinatorEvent) -> Void) throws {
         if running[trialID] == identity { running[trialID] = nil }
         if workers[identity]?.trial == trialID { workers[identity]!.trial = nil }
-        guard let trial = trials[trialID], outcome.config == trial.config else {
+        // A result for a trial handed out by an earlier coordinator is checked against the sweep itself.
+        let trial = known[trialID] ?? Trial(config: outcome.config)
+        guard trial.id == trialID, outcome.config == trial.config, space.admits(trial.config) else {
             reject(identity, "result for trial \(trialID), which is not in this sweep", onEvent)
             send(.ack(trial: trialID), to: identity)  // nothing to retry: it will never be accepted
             return
@@ -288,6 +311,7 @@ public final class Coordinator {
             batch.append((record, outcome.epochs))
             batchIDs.insert(trialID)
         }
+        known[trialID] = nil
         acksAfterFlush.append((identity, trialID))  // only once the batch is on disk
     }
 
@@ -295,8 +319,16 @@ public final class Coordinator {
     private func flush(onEvent: (CoordinatorEvent) -> Void) throws {
         if !batch.isEmpty {
             try store.append(contentsOf: batch)
-            remaining -= batch.count
-            for (record, _) in batch { onEvent(.trialRecorded(record)) }
+            recordedCount += batch.count
+            for (record, _) in batch {
+                known[record.id] = nil
+                onEvent(.trialRecorded(record))
+                if targetReachedBy == nil, record.status == .completed,
+                   metric.reachesTarget(record.metric(metric.name) ?? .nan) {
+                    targetReachedBy = record.id
+                    onEvent(.targetReached(trial: record.id))
+                }
+            }
             batch.removeAll(keepingCapacity: true)
             batchIDs.removeAll(keepingCapacity: true)
         }
@@ -304,27 +336,38 @@ public final class Coordinator {
         acksAfterFlush.removeAll(keepingCapacity: true)
     }
 
-    /// The next trial to hand out: retries first, then the sweep in order.
-    private func nextTrial() -> String? {
-        while true {
-            let id: String
-            if let retry = retries.popLast() {
-                id = retry
-            } else if queueHead < queue.count {
-                id = queue[queueHead]
-                queueHead += 1
-            } else {
-                return nil
+    /// The next trial to hand out: retries first, then the sweep's positions in order. A position
+    /// whose configuration cannot be trained (a corner the sweep file's checks cannot see) is recorded
+    /// as failed with the reason, never handed out.
+    private func nextTrial() -> Trial? {
+        guard targetReachedBy == nil else { return nil }
+        while let retry = retries.popLast() {
+            if let trial = known[retry], !store.recordedIDs.contains(retry), !batchIDs.contains(retry), running[retry] == nil {
+                return trial
             }
-            // Skip what was recorded, is being recorded, or was claimed by a reconnecting worker.
-            if !store.recordedIDs.contains(id) && !batchIDs.contains(id) && running[id] == nil { return id }
         }
+        while hasNextPosition() {
+            let trial = space[cursor]
+            cursor += 1
+            do {
+                try trial.config.validate()
+            } catch {
+                batch.append((TrialRecord(failed: trial, reason: "cannot be trained: \(error)", attempts: 0,
+                                          worker: "", host: ""), []))
+                batchIDs.insert(trial.id)
+                continue
+            }
+            known[trial.id] = trial
+            return trial
+        }
+        return nil
     }
 
     private func assign(_ identity: [UInt8], onEvent: (CoordinatorEvent) -> Void) {
         guard ContinuousClock.now >= holdUntil else { return }  // beatAndReap assigns once it passes
         guard var state = workers[identity], state.idle, state.trial == nil else { return }
-        if let next = nextTrial(), let trial = trials[next] {
+        if let trial = nextTrial() {
+            let next = trial.id
             attempts[next, default: 0] += 1
             running[next] = identity
             state.trial = next
@@ -361,7 +404,7 @@ public final class Coordinator {
     }
 
     private func requeue(_ trialID: String, worker: String, host: String, onEvent: (CoordinatorEvent) -> Void) {
-        guard let trial = trials[trialID], !store.recordedIDs.contains(trialID) else { return }
+        guard let trial = known[trialID], !store.recordedIDs.contains(trialID) else { return }
         let tries = attempts[trialID, default: 1]
         if tries >= options.maxAttempts {
             let record = TrialRecord(failed: trial, reason: "took down \(tries) workers in a row (last: \(worker))",
@@ -391,7 +434,6 @@ public final class Coordinator {
     }
 
     private func reject(_ identity: [UInt8], _ reason: String, _ onEvent: (CoordinatorEvent) -> Void) {
-        rejectedFrames += 1
         onEvent(.rejected(peer: workers[identity]?.name ?? printable(identity), reason: reason))
     }
 

@@ -13,6 +13,8 @@ public enum CoordinatorEvent: Sendable {
     case epoch(trial: String, worker: String, metrics: EpochMetrics)
     /// A result was written durably and acknowledged.
     case trialRecorded(TrialRecord)
+    /// A completed trial reached the metric's target: nothing more is handed out.
+    case targetReached(trial: String)
     /// A result for an already recorded trial arrived and was dropped (then acknowledged).
     case duplicateResult(trial: String, worker: String)
     /// A CURVE handshake was refused (key not authorised) or admitted.

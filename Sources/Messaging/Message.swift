@@ -45,13 +45,17 @@ public enum Message: Equatable, Sendable {
         public var pid: Int32
         /// The trial the worker is still training after a reconnect, if any.
         public var running: String?
+        /// That trial's configuration: a restarted coordinator, which holds no list of trials, checks
+        /// the claim against its sweep with it.
+        public var config: TrainingConfig?
 
         /// Creates a hello.
-        public init(worker: String, host: String, pid: Int32, running: String? = nil) {
+        public init(worker: String, host: String, pid: Int32, running: String? = nil, config: TrainingConfig? = nil) {
             self.worker = worker
             self.host = host
             self.pid = pid
             self.running = running
+            self.config = config
         }
     }
 

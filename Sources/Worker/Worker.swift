@@ -33,6 +33,7 @@ public final class Worker {
     private var backoff = Duration.milliseconds(1000)
     private var welcomed = false
     private var training: String?
+    private var trainingConfig: TrainingConfig?
     private var abandon = false
     private var pending: (trial: String, outcome: TrainingResult)?
     private var exit: Exit?
@@ -157,8 +158,9 @@ public final class Worker {
     private func train(_ id: String, _ config: TrainingConfig) throws {
         if data == nil { data = try FashionMNIST.load(directory: options.dataDirectory) }
         training = id
+        trainingConfig = config
         abandon = false
-        defer { training = nil }
+        defer { training = nil; trainingConfig = nil }
         log("training \(id)")
         let trainer = try Trainer(config: config, data: data!)
         let result = trainer.run(
@@ -179,7 +181,8 @@ public final class Worker {
 
     private func sayHello() {
         welcomed = false
-        send(.hello(.init(worker: options.name, host: options.host, pid: getpid(), running: training)))
+        send(.hello(.init(worker: options.name, host: options.host, pid: getpid(), running: training,
+                          config: trainingConfig)))
         lastHeard = ContinuousClock.now
     }
 

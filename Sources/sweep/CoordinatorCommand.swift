@@ -26,6 +26,10 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Start over: move existing results aside (never deleted).")
     var fresh = false
 
+    @Flag(name: .customLong("retry-failed"),
+          help: "Run trials recorded as failed again; their earlier rows move to failed.csv (kept).")
+    var retryFailed = false
+
     @OptionGroup(title: "Fault tolerance")
     var faults: FaultOptions
 
@@ -42,26 +46,31 @@ struct CoordinatorCommand: ParsableCommand {
         var coordinatorOptions = faults.coordinatorOptions
         coordinatorOptions.curve = try security.curve(bind: bind)
         let spec = try SweepSpec(contentsOf: spec)
-        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, warn: warn)
+        for warning in spec.warnings { warn(warning) }
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed, warn: warn)
         if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
-        guard !setup.remaining.isEmpty else {
-            say("all \(setup.trials.count) trials are already recorded in \(setup.store.directory)")
+        if setup.retried > 0 { say("retrying \(setup.retried) failed trials; their earlier rows are in failed.csv") }
+        guard setup.hasWork else {
+            if let best = setup.targetReachedBy { say("trial \(best.id) reached the target \(spec.metric.name); nothing to run") }
+            say("all \(spec.count) trials are already recorded in \(setup.store.directory)")
             printRanking(setup, top: top)
             return
         }
         let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: 0, quiet: quiet)
         let coordinator = session.coordinator
-        say("sweep \(spec.name): \(setup.remaining.count) of \(setup.trials.count) trials to run; listening on "
+        let before = coordinator.recordedCount
+        say("sweep \(spec.name): \(spec.count - before) of \(spec.count) trials to run; listening on "
             + "\(coordinator.endpoint)")
-        let toRecord = setup.remaining.count
         let outcome = try session.run()
-        guard outcome == .finished else {
-            say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded; run the same command to resume")
-            throw ExitCode(130)
+        guard outcome != .stopped else {
+            say("stopped: \(coordinator.recordedCount) of \(spec.count) trials recorded; run the same command to resume")
+            throw ExitCode(ExitStatus.interrupted)
         }
         let seconds = session.dispatchSeconds
-        say("all \(setup.trials.count) trials recorded in \(setup.store.directory); \(toRecord) in "
-            + String(format: "%.2f s since the first dispatch (%.0f trials/s); ", seconds, Double(toRecord) / seconds)
+        let recorded = coordinator.recordedCount - before
+        say("\(outcome == .finished ? "all" : "target reached:") \(coordinator.recordedCount) of \(spec.count) trials "
+            + "recorded in \(setup.store.directory); \(recorded) in "
+            + String(format: "%.2f s since the first dispatch (%.0f trials/s); ", seconds, Double(recorded) / max(seconds, 1e-9))
             + "coordinator used \(cpuSeconds()) s of CPU")
         printRanking(setup, top: top)
     }

@@ -28,11 +28,11 @@ final class ProgressReporter {
     var secondsSinceFirstTrial: Double { seconds((lastRecorded ?? ContinuousClock.now) - (firstTrial ?? started)) }
     private var lastRecorded: ContinuousClock.Instant?
 
-    private let minimize: Bool
+    private let goal: Metric
 
-    init(total: Int, alreadyDone: Int, workers: Int, metric: SweepSpec.Metric, best: TrialRecord?, quiet: Bool = false) {
+    init(total: Int, alreadyDone: Int, workers: Int, metric: Metric, best: TrialRecord?, quiet: Bool = false) {
         self.quiet = quiet
-        self.minimize = metric.minimize
+        self.goal = metric
         self.total = total
         self.done = alreadyDone
         self.startDone = alreadyDone
@@ -63,7 +63,7 @@ final class ProgressReporter {
             switch record.status {
             case .completed:
                 if let value = record.metric(metric), value.isFinite,
-                   best.map({ minimize ? value < $0.loss : value > $0.loss }) ?? true { best = (value, record.id) }
+                   best.map({ goal.isBetter(value, than: $0.loss) }) ?? true { best = (value, record.id) }
             case .diverged: diverged += 1
             case .failed: failed += 1
             }
@@ -72,6 +72,8 @@ final class ProgressReporter {
                 log("trial \(record.id) \(record.status.rawValue) \(metric) \(value) [\(done)/\(total)]"
                     + (record.reason.isEmpty ? "" : ": \(record.reason)"))
             }
+        case .targetReached(let trial):
+            log("trial \(trial) reached the target \(metric); no more trials are handed out")
         case .duplicateResult(let trial, let worker):
             if !live && !quiet { log("dropped a duplicate result of trial \(trial) from \(worker)") }
         case .authentication(let accepted, let key, let address):

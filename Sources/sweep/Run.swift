@@ -29,6 +29,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Start over: move existing results aside to <dir>.<timestamp> (never deleted).")
     var fresh = false
 
+    @Flag(name: .customLong("retry-failed"),
+          help: "Run trials recorded as failed again; their earlier rows move to failed.csv (kept).")
+    var retryFailed = false
+
     @Option(help: ArgumentHelp("FashionMNIST directory for the workers (default: $FASHION_MNIST_DIR or "
                                + "\(FashionMNIST.defaultDirectory)).", valueName: "dir"))
     var data: String?
@@ -60,19 +64,20 @@ struct Run: ParsableCommand {
         let localWorkerKeys = try CurveKeys.generate()
         coordinatorOptions.curve?.authorizedKeys?.insert(localWorkerKeys.publicKey)
         let spec = try spec.map { path throws(SpecError) in try SweepSpec(contentsOf: path) } ?? SweepSpec.quickstart()
+        for warning in spec.warnings { warn(warning) }
         try FashionMNIST.checkFiles(directory: data)
-        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, warn: warn)
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed, warn: warn)
         if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
+        if setup.retried > 0 { say("retrying \(setup.retried) failed trials; their earlier rows are in failed.csv") }
         let directory = setup.store.directory
-        let remaining = setup.remaining
-        say("sweep \(spec.name): \(setup.trials.count) trials, \(setup.trials.count - remaining.count) already recorded "
-            + "in \(directory)")
-        guard !remaining.isEmpty else {
+        say("sweep \(spec.name): \(spec.count) trials, \(setup.recordedCount) already recorded in \(directory)")
+        guard setup.hasWork else {
+            if let best = setup.targetReachedBy { say("trial \(best.id) reached the target \(spec.metric.name); nothing to run") }
             printRanking(setup, top: top)
             return
         }
 
-        let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, remaining.count)
+        let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, spec.count - setup.recordedCount)
         let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: count)
         let coordinator = session.coordinator
         let parent = getpid()
@@ -99,16 +104,17 @@ struct Run: ParsableCommand {
             },
             afterwards: { outcome in pool.stop(after: .seconds(outcome == .finished ? 5 : 1)) })
         switch outcome {
-        case .finished:
-            say("all \(setup.trials.count) trials recorded in \(directory); coordinator used \(cpuSeconds()) s of CPU")
+        case .finished, .targetReached:
+            say("\(outcome == .finished ? "all" : "target reached:") \(coordinator.recordedCount) of \(spec.count) "
+                + "trials recorded in \(directory); coordinator used \(cpuSeconds()) s of CPU")
             printRanking(setup, top: top)
         case .stopped:
-            say("stopped: \(coordinator.recordedCount) of \(setup.trials.count) trials recorded in \(directory); "
+            say("stopped: \(coordinator.recordedCount) of \(spec.count) trials recorded in \(directory); "
                 + "run the same command to resume")
             if workersGone && Interrupts.caught == nil {
-                throw RunFailure("every worker exited before the sweep finished (see their messages above)", code: 1)
+                throw RunFailure("every worker exited before the sweep finished (see their messages above)", code: ExitStatus.failure)
             }
-            throw ExitCode(130)
+            throw ExitCode(ExitStatus.interrupted)
         }
     }
 }
@@ -119,7 +125,7 @@ func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, o
     do {
         try setup.store.appendRun(.init(started: started.timeIntervalSince1970, finished: Date().timeIntervalSince1970,
                                         workers: progress.workerNames, hosts: progress.hosts,
-                                        outcome: outcome == .finished ? "finished" : "stopped"))
+                                        outcome: outcome.runOutcome))
     } catch {
         warn("could not record the run in runs.csv: \(error)")
     }
@@ -132,8 +138,18 @@ func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, o
 
 /// Prints the ranking of everything in the results directory.
 func printRanking(_ setup: SweepSetup, top: Int) {
-    let ranking = Ranking(records: setup.store.records, metric: setup.spec.metric.name, minimize: setup.spec.metric.minimize)
-    print(ranking.table(top: top), terminator: "")
+    print(Ranking(records: setup.store.records, metric: setup.spec.metric).table(top: top), terminator: "")
+}
+
+extension Coordinator.Outcome {
+    /// How `runs.csv` records it.
+    var runOutcome: ResultStore.Run.Outcome {
+        switch self {
+        case .finished: return .finished
+        case .stopped: return .stopped
+        case .targetReached: return .targetReached
+        }
+    }
 }
 
 /// This process's own CPU time (user + system), formatted.
