@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "sweep",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sweep", targets: ["sweep"]),
         .library(name: "Training", targets: ["Training"]),
@@ -25,11 +24,14 @@ let package = Package(
         // A prefetch hint and prctl(), which Swift cannot spell.
         .target(name: "CSupport"),
 
+        // System calls with EINTR retried and their real errno: an owned FileDescriptor, directories.
+        .target(name: "SystemCalls"),
+
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
         .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CSupport"]),
 
         // Sweep files, trial expansion and ids, the CSV results store, ranking. No sockets.
-        .target(name: "Sweeping", dependencies: ["Training", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Sweeping", dependencies: ["Training", "SystemCalls", .product(name: "Yams", package: "Yams")]),
 
         // libzmq sockets as owned Swift values, and the wire protocol's messages.
         .target(name: "Messaging", dependencies: ["CZeroMQ", "Training"]),
@@ -45,15 +47,19 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "Training", "Sweeping", "Messaging", "Coordinator", "Worker", "Reporting",
+                "Training", "Sweeping", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging"], exclude: ["Fixtures"]),
+        // What the tests share: one scratch-folder type, one process runner, results read through the store.
+        .target(name: "SweepTestSupport", dependencies: ["Sweeping", "Training"], path: "Tests/SweepTestSupport"),
+
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib", "SweepTestSupport"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging", "Sweeping", "SweepTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
-        .testTarget(name: "SweepingTests", dependencies: ["Sweeping"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training"]),
+        .testTarget(name: "SweepingTests", dependencies: ["Sweeping", "SweepTestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import SweepTestSupport
 import Testing
 import Training
 @testable import Reporting
@@ -7,12 +8,6 @@ import Training
 /// The HTML report, looked at the way a person would: rendered by headless Chromium.
 @Suite("Report")
 struct ReportTests {
-    final class Scratch {
-        let path = NSTemporaryDirectory() + "report-test-" + UUID().uuidString
-        init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-        func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-    }
 
     /// A fixture sweep written through the real store: learning_rate × weight_decay × dropout with
     /// two seeds (16 trials, 8 configurations), plus one diverged trial; `epochs` epochs each.
@@ -33,7 +28,7 @@ struct ReportTests {
         let store = try ResultStore(directory: directory)
         try store.writeSpec(text)
         var random = SplitMix64(seed: 3)
-        for trial in try spec.trials() {
+        for trial in spec.space {
             let config = trial.config
             let diverges = config.learningRate == 1.0 && config.dropout == 0.4
             let base = 0.3 + config.dropout * 0.1 + config.weightDecay * 100 + abs(log10(config.learningRate) + 1.5) * 0.05
@@ -53,31 +48,16 @@ struct ReportTests {
             try store.append(TrialRecord(trial: trial, result: result, attempts: 1, worker: "w\(trial.id.prefix(1))",
                                          host: "host"), epochs: metrics)
         }
-        try store.appendRun(.init(started: 1000, finished: 1100, workers: ["w1", "w2"], hosts: ["host"], outcome: "finished"))
+        try store.appendRun(.init(started: 1000, finished: 1100, workers: ["w1", "w2"], hosts: ["host"], outcome: .finished))
         return directory
     }
 
     /// Runs headless Chromium; returns its DOM dump (or nothing) and what it logged.
     static func chromium(_ arguments: [String]) throws -> (dom: String, log: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                             "--enable-logging=stderr", "--v=0"] + arguments
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var log = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            log = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let dom = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (String(decoding: dom, as: UTF8.self), String(decoding: log, as: UTF8.self))
+        let outcome = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/chromium"),
+                                            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                             "--enable-logging=stderr", "--v=0"] + arguments)
+        return (outcome.stdout, outcome.stderr)
     }
 
     static func consoleMessages(_ log: String) -> [Substring] {
@@ -98,7 +78,7 @@ struct ReportTests {
     }
 
     // Chromium comes from Scripts/test; without it these fail rather than skip.
-    @Test func chromiumRendersEveryChartWithoutConsoleErrors() throws {
+    @Test(.timeLimit(.minutes(5))) func chromiumRendersEveryChartWithoutConsoleErrors() throws {
         let scratch = Scratch()
         let directory = try Self.fixture(in: scratch.file("fixture"))
         let html = Report(data: try ReportData(directory: directory)).render()
@@ -130,7 +110,7 @@ struct ReportTests {
         #expect(bytes.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
     }
 
-    @Test func theConsoleCheckCatchesErrors() throws {
+    @Test(.timeLimit(.minutes(5))) func theConsoleCheckCatchesErrors() throws {
         // The check above would pass vacuously if console errors never showed up in the log.
         let scratch = Scratch()
         try "<html><body><script>throw new Error('kaput')</script></body></html>"

@@ -1,11 +1,11 @@
 import Foundation
 import Messaging
+import SweepTestSupport
 import Testing
 
 /// CURVE encryption and authentication through the real binary.
 @Suite("CURVE")
 struct CurveTests {
-    typealias Scratch = SweepRunTests.Scratch
 
     static let twoTrials = """
         name: secure
@@ -17,7 +17,7 @@ struct CurveTests {
           test_limit: {value: 100}
         """
 
-    @Test func keygenWritesAPrivateSecretAndItsPublicKey() throws {
+    @Test(.timeLimit(.minutes(10))) func keygenWritesAPrivateSecretAndItsPublicKey() throws {
         let scratch = Scratch()
         let outcome = try SweepBinary.run(["keygen", "node"], directory: scratch.path)
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -33,7 +33,7 @@ struct CurveTests {
         #expect(try CurveKeys.readKey(scratch.file("node.key")) == secret)
     }
 
-    @Test(arguments: ["tcp://0.0.0.0:*", "tcp://192.0.2.1:5555", "tcp://eth0:5555"])
+    @Test(.timeLimit(.minutes(2)), arguments: ["tcp://0.0.0.0:*", "tcp://192.0.2.1:5555", "tcp://eth0:5555"])
     func aNonLoopbackBindNeedsCurveOrInsecure(bind: String) throws {
         let scratch = Scratch()
         scratch.write(Self.twoTrials, to: "secure.yaml")
@@ -44,7 +44,7 @@ struct CurveTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.file("Results")))
     }
 
-    @Test func insecureAllowsAnyBind() throws {
+    @Test(.timeLimit(.minutes(10))) func insecureAllowsAnyBind() throws {
         let scratch = Scratch()
         scratch.write(Self.twoTrials, to: "secure.yaml")
         let (coordinator, endpoint) = try FaultTests.startCoordinator(
@@ -53,7 +53,7 @@ struct CurveTests {
         #expect(endpoint.hasPrefix("tcp://0.0.0.0:"))
     }
 
-    @Test func onlyAuthorisedWorkersWithTheRightServerKeyGetTrials() throws {
+    @Test(.timeLimit(.minutes(10))) func onlyAuthorisedWorkersWithTheRightServerKeyGetTrials() throws {
         let scratch = Scratch()
         scratch.write(Self.twoTrials, to: "secure.yaml")
         for name in ["server", "good", "stranger"] {

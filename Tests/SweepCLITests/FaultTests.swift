@@ -1,12 +1,13 @@
 import Foundation
 import Messaging
+import Sweeping
+import SweepTestSupport
 import Testing
 
 /// Faults with real processes and real signals: workers and the coordinator SIGKILLed mid-sweep,
 /// garbage on the socket, a worker of another protocol version.
 @Suite("Faults")
 struct FaultTests {
-    typealias Scratch = SweepRunTests.Scratch
 
     /// Forty trials, each about a second in a debug build.
     static let chaosSweep = """
@@ -36,18 +37,7 @@ struct FaultTests {
         return (process, try #require(endpoint, "coordinator did not start: \(scratch.text("\(log)stderr.log"))"))
     }
 
-    /// The metrics of every row of a trials.csv, by trial id (seconds, worker, host and attempts excluded).
-    static func metrics(_ text: String) -> [String: [Substring]] {
-        var rows: [String: [Substring]] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
-            // The hidden column is quoted ("32" has no comma here), so a plain split is exact.
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            rows[String(fields[0])] = Array(fields[0..<22])
-        }
-        return rows
-    }
-
-    @Test func chaosKeepsEveryTrialExactlyOnceWithTheSameNumbers() throws {
+    @Test(.timeLimit(.minutes(10))) func chaosKeepsEveryTrialExactlyOnceWithTheSameNumbers() throws {
         let scratch = Scratch()
         scratch.write(Self.chaosSweep, to: "chaos40.yaml")
         // The reference: the same sweep without faults.
@@ -102,29 +92,28 @@ struct FaultTests {
         #expect(Processes.await(seconds: 30) { workers.allSatisfy { !$0.isRunning } }, "workers did not say goodbye")
         for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) }
 
-        let chaos = scratch.text("chaos/trials.csv")
-        let ids = chaos.split(separator: "\n").dropFirst().map { String($0.prefix(16)) }
-        let attempts = chaos.split(separator: "\n").dropFirst().map { Int($0.split(separator: ",", omittingEmptySubsequences: false)[23])! }
+        let chaos = Results(scratch.file("chaos"))
+        let ids = chaos.trials.map(\.id)
+        let attempts = chaos.trials.map(\.attempts)
         print("chaos: \(workerKills) worker kills, \(coordinatorKills) coordinator kills, \(started) workers started; "
               + "attempts per trial: total \(attempts.reduce(0, +)), max \(attempts.max() ?? 0)")
         #expect(ids.count == 40)
         #expect(Set(ids).count == 40)
         #expect(coordinatorKills == 2)
         #expect(workerKills >= 3, "too few worker kills to mean anything")
-        let expected = Self.metrics(scratch.text("reference/trials.csv"))
-        let observed = Self.metrics(chaos)
+        let faultFree = Results(scratch.file("reference"))
+        let expected = faultFree.outcomes
+        let observed = chaos.outcomes
         #expect(observed.count == 40)
         for (id, row) in expected {
             #expect(observed[id] == row, "trial \(id) differs from the fault-free run")
         }
         // Epoch rows too: each trial's epochs exactly once, with the same numbers.
-        func epochs(_ text: String) -> [String] {
-            text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").prefix(5).joined(separator: ",") }.sorted()
-        }
-        #expect(epochs(scratch.text("chaos/epochs.csv")) == epochs(scratch.text("reference/epochs.csv")))
+        #expect(scratch.rows("chaos/epochs.csv").count == scratch.rows("reference/epochs.csv").count)
+        #expect(chaos.epochFigures == faultFree.epochFigures)
     }
 
-    @Test func garbageOnTheSocketIsDroppedWithoutStallingTheSweep() throws {
+    @Test(.timeLimit(.minutes(10))) func garbageOnTheSocketIsDroppedWithoutStallingTheSweep() throws {
         let scratch = Scratch()
         scratch.write(SweepRunTests.grid.replacingOccurrences(of: "grid8", with: "spray"), to: "spray.yaml")
         let (coordinator, endpoint) = try Self.startCoordinator(
@@ -166,7 +155,7 @@ struct FaultTests {
         print("spray: \(dropped) frames dropped; coordinator RSS \(baseline) kB before")
     }
 
-    @Test func theCoordinatorsMemoryStaysFlatUnderGarbage() throws {
+    @Test(.timeLimit(.minutes(10))) func theCoordinatorsMemoryStaysFlatUnderGarbage() throws {
         let scratch = Scratch()
         // One long trial keeps the coordinator up while it is sprayed.
         scratch.write("""
@@ -199,7 +188,7 @@ struct FaultTests {
         #expect(after - before < 4096, "RSS grew by \(after - before) kB")
     }
 
-    @Test(arguments: [
+    @Test(.timeLimit(.minutes(2)), arguments: [
         (["--heartbeat-ms", "5"], "--heartbeat-ms must be at least 10, got 5"),
         (["--liveness", "0"], "--liveness must be at least 1, got 0"),
         (["--max-attempts", "0"], "--max-attempts must be at least 1, got 0"),
@@ -216,7 +205,7 @@ struct FaultTests {
         }
     }
 
-    @Test func aWorkerOfAnotherVersionIsToldBothVersions() throws {
+    @Test(.timeLimit(.minutes(10))) func aWorkerOfAnotherVersionIsToldBothVersions() throws {
         let scratch = Scratch()
         scratch.write("name: v\nparameters:\n  epochs: {value: 1}\n  train_limit: {value: 100}\n", to: "v.yaml")
         let (coordinator, endpoint) = try Self.startCoordinator(["v.yaml", "--bind", "tcp://127.0.0.1:*"],
@@ -235,7 +224,7 @@ struct FaultTests {
         #expect(reason.contains("version 2") && reason.contains("version 1"), "\(reason)")
     }
 
-    @Test func aRefusedWorkerExitsWithTheReason() throws {
+    @Test(.timeLimit(.minutes(10))) func aRefusedWorkerExitsWithTheReason() throws {
         // A stand-in coordinator that refuses whoever says hello.
         let context = try Context()
         let router = try Socket(context, type: .router)
@@ -262,9 +251,8 @@ struct FaultTests {
 /// A trial that takes its workers down is given up on after three, recorded as failed with the reason.
 @Suite("Poison trials")
 struct PoisonTrialTests {
-    typealias Scratch = SweepRunTests.Scratch
 
-    @Test func aTrialThatKillsThreeWorkersIsRecordedAsFailed() throws {
+    @Test(.timeLimit(.minutes(10))) func aTrialThatKillsThreeWorkersIsRecordedAsFailed() throws {
         let scratch = Scratch()
         scratch.write("""
             name: poison
@@ -298,11 +286,10 @@ struct PoisonTrialTests {
             #expect(Processes.await(seconds: 30) { log().contains("worker victim-\(attempt) lost") })
         }
         #expect(Processes.await(seconds: 30) { log().contains("trial \(poison) failed") })
-        let rows = scratch.rows("Results/poison/trials.csv")
-        let row = try #require(rows.first { $0.hasPrefix(poison) })
-        #expect(row.contains(",failed,"))
-        #expect(row.contains("took down 3 workers in a row (last: victim-3)"))
-        #expect(row.split(separator: ",", omittingEmptySubsequences: false)[23] == "3")  // attempts
+        let record = try #require(Results(scratch.file("Results/poison")).trials.first { $0.id == poison })
+        #expect(record.status == .failed)
+        #expect(record.reason == "took down 3 workers in a row (last: victim-3)")
+        #expect(record.attempts == 3)
         kill(coordinator.processIdentifier, SIGKILL)
     }
 }
@@ -310,9 +297,8 @@ struct PoisonTrialTests {
 /// A coordinator restarted under running workers: the worker still training reclaims its trial.
 @Suite("Coordinator restart")
 struct CoordinatorRestartTests {
-    typealias Scratch = SweepRunTests.Scratch
 
-    @Test func theRunningTrialStaysWithItsWorkerAcrossARestart() throws {
+    @Test(.timeLimit(.minutes(10))) func theRunningTrialStaysWithItsWorkerAcrossARestart() throws {
         let scratch = Scratch()
         // One long trial and one short one: the short one's worker is idle when the coordinator dies.
         scratch.write("""
@@ -358,9 +344,8 @@ struct CoordinatorRestartTests {
 /// A worker replaced by a new process under the same name, faster than a liveness window.
 @Suite("Worker replaced")
 struct WorkerReplacedTests {
-    typealias Scratch = SweepRunTests.Scratch
 
-    @Test func aWorkerRestartedUnderItsNameGetsItsTrialBack() throws {
+    @Test(.timeLimit(.minutes(10))) func aWorkerRestartedUnderItsNameGetsItsTrialBack() throws {
         let scratch = Scratch()
         scratch.write("""
             name: replaced
@@ -394,9 +379,8 @@ struct WorkerReplacedTests {
 /// `sbatch` job waiting for its workers).
 @Suite("Late workers")
 struct LateWorkerTests {
-    typealias Scratch = SweepRunTests.Scratch
 
-    @Test func aWorkerArrivingAfterTheLastResultIsToldToLeave() throws {
+    @Test(.timeLimit(.minutes(10))) func aWorkerArrivingAfterTheLastResultIsToldToLeave() throws {
         let scratch = Scratch()
         scratch.write("""
             name: late

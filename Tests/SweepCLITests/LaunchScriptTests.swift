@@ -1,11 +1,11 @@
 import Foundation
+import SweepTestSupport
 import Testing
 
 /// The cluster launch scripts, run for real: `Scripts/slurm/sweep.sbatch` on a one-node Slurm that
 /// the test starts (slurm-wlm and munge, installed by Scripts/test), and `Scripts/ssh-workers`.
 @Suite("Launch scripts", .serialized)
 struct LaunchScriptTests {
-    typealias Scratch = SweepRunTests.Scratch
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts")
 
@@ -23,19 +23,9 @@ struct LaunchScriptTests {
     /// Runs a program to completion; returns its status and combined output.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                     directory: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let outcome = try ProcessRunner.run(URL(fileURLWithPath: executable), arguments, environment: environment,
+                                            directory: directory, mergeOutput: true)
+        return (outcome.status, outcome.stdout)
     }
 
     @Test(.enabled(if: getuid() == 0, "starting slurmctld and slurmd needs root"))
@@ -61,7 +51,7 @@ struct LaunchScriptTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).allSatisfy { !$0.hasPrefix(".sweep-keys") })
     }
 
-    @Test func sshWorkersStartsWorkersOnEveryHost() throws {
+    @Test(.timeLimit(.minutes(10))) func sshWorkersStartsWorkersOnEveryHost() throws {
         // A stand-in for ssh that runs the remote command here, so the script's own logic (quoting,
         // keys over stdin, one worker per slot) runs for real; ssh itself is not under test.
         let scratch = Scratch()

@@ -1,11 +1,11 @@
 import Foundation
+import SweepTestSupport
 import Testing
 
 /// Three hosts on one machine: the coordinator and two workers in network namespaces joined by veth
 /// links, talking TCP with CURVE. One worker's link goes down mid-trial and comes back.
 @Suite("Multi-host", .enabled(if: getuid() == 0, "needs root to make network namespaces"))
 struct MultiHostTests {
-    typealias Scratch = SweepRunTests.Scratch
 
     /// Network namespaces and veth links made for one test and removed after it.
     final class Network {
@@ -13,17 +13,9 @@ struct MultiHostTests {
         var namespaces: [String] = []
 
         static func ip(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                throw NetworkError(description: "ip \(arguments.joined(separator: " ")): \(message)")
+            let outcome = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/ip"), arguments)
+            guard outcome.status == 0 else {
+                throw NetworkError(description: "ip \(arguments.joined(separator: " ")): \(outcome.stderr)")
             }
         }
 
@@ -64,7 +56,7 @@ struct MultiHostTests {
           test_limit: {value: 500}
         """
 
-    @Test func aWorkerCutOffMidTrialLosesItsTrialAndRejoinsAfterwards() throws {
+    @Test(.timeLimit(.minutes(10))) func aWorkerCutOffMidTrialLosesItsTrialAndRejoinsAfterwards() throws {
         let scratch = Scratch()
         scratch.write(Self.sweep, to: "hosts.yaml")
         for name in ["server", "w1", "w2"] {

@@ -1,4 +1,5 @@
 import Foundation
+import SweepTestSupport
 import Testing
 
 /// `sweep rank` on a fixed trials.csv: seed groups, ties, diverged and failed trials last.
@@ -7,7 +8,7 @@ struct RankCommandTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/ranking-trials.csv").path
 
-    @Test func tableOrdersGroupsTiesAndFailures() throws {
+    @Test(.timeLimit(.minutes(10))) func tableOrdersGroupsTiesAndFailures() throws {
         let outcome = try SweepBinary.run(["rank", Self.fixture])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout == """
@@ -23,7 +24,7 @@ struct RankCommandTests {
             """)
     }
 
-    @Test func accuracyRanksHighestFirstAndTopCuts() throws {
+    @Test(.timeLimit(.minutes(10))) func accuracyRanksHighestFirstAndTopCuts() throws {
         let outcome = try SweepBinary.run(["rank", Self.fixture, "--by", "test_accuracy", "--top", "2"])
         #expect(outcome.status == 0)
         let lines = outcome.stdout.split(separator: "\n")
@@ -33,7 +34,7 @@ struct RankCommandTests {
         #expect(lines[3] == "(5 more; --top to show more)")
     }
 
-    @Test func jsonCarriesRanksMeansAndMembers() throws {
+    @Test(.timeLimit(.minutes(10))) func jsonCarriesRanksMeansAndMembers() throws {
         let outcome = try SweepBinary.run(["rank", Self.fixture, "--json"])
         let rows = try #require(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 7)
@@ -45,7 +46,7 @@ struct RankCommandTests {
         #expect(rows[6]["status"] as? String == "failed")
     }
 
-    @Test(arguments: [(["rank", "/nonexistent/results"], "does not exist"),
+    @Test(.timeLimit(.minutes(2)), arguments: [(["rank", "/nonexistent/results"], "does not exist"),
                       (["rank", "--by", "speed", "x"], "--by must be one of")])
     func badInputIsOneLine(arguments: [String], fragment: String) throws {
         let outcome = try SweepBinary.run(arguments)

@@ -1,12 +1,12 @@
 import Foundation
+import SweepTestSupport
 import Testing
 
 /// `sweep status` against a sweep that is really running, then after it ended.
 @Suite("sweep status")
 struct StatusCommandTests {
-    typealias Scratch = SweepRunTests.Scratch
 
-    @Test func statusAsksTheRunningCoordinatorThenFallsBackToTheCSVs() throws {
+    @Test(.timeLimit(.minutes(10))) func statusAsksTheRunningCoordinatorThenFallsBackToTheCSVs() throws {
         let scratch = Scratch()
         scratch.write(SweepRunTests.longer.replacingOccurrences(of: "long16", with: "watched"), to: "watched.yaml")
         let run = try SweepBinary.start(["run", "watched.yaml", "--workers", "2"], directory: scratch.path)
@@ -40,7 +40,7 @@ struct StatusCommandTests {
         #expect(scratch.text("stderr.log").contains("report: Results/watched/report.html"))
     }
 
-    @Test func aStalePointerIsNoticed() throws {
+    @Test(.timeLimit(.minutes(10))) func aStalePointerIsNoticed() throws {
         let scratch = Scratch()
         try FileManager.default.createDirectory(atPath: scratch.file("Results/gone"), withIntermediateDirectories: true)
         scratch.write(SweepRunTests.grid.replacingOccurrences(of: "grid8", with: "gone"), to: "Results/gone/sweep.yaml")

@@ -1,19 +1,11 @@
 import Foundation
+import SweepTestSupport
+import Sweeping
 import Testing
 
 /// `sweep run` end to end: real coordinator, real worker processes, real FashionMNIST (small slices).
 @Suite("sweep run")
 struct SweepRunTests {
-    final class Scratch {
-        let path = NSTemporaryDirectory() + "sweep-run-" + UUID().uuidString
-        init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-        func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-        func write(_ text: String, to name: String) { try! text.write(toFile: file(name), atomically: true, encoding: .utf8) }
-        func text(_ name: String) -> String { (try? String(contentsOfFile: file(name), encoding: .utf8)) ?? "" }
-        /// Data rows of a CSV (header excluded), split on commas outside quotes is not needed for the id column.
-        func rows(_ name: String) -> [Substring] { text(name).split(separator: "\n").dropFirst().map { $0 } }
-    }
 
     /// The eight-point grid of the issue, tiny model on a small slice.
     static let grid = """
@@ -28,25 +20,21 @@ struct SweepRunTests {
           test_limit: {value: 500}
         """
 
-    @Test func anEightTrialGridWithTwoWorkersRecordsExactlyTheGrid() throws {
+    @Test(.timeLimit(.minutes(5))) func anEightTrialGridWithTwoWorkersRecordsExactlyTheGrid() throws {
         let scratch = Scratch()
         scratch.write(Self.grid, to: "grid8.yaml")
         let outcome = try SweepBinary.run(["run", "grid8.yaml", "--workers", "2"], directory: scratch.path)
         #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
-        let rows = scratch.rows("Results/grid8/trials.csv")
-        #expect(rows.count == 8)
-        #expect(Set(rows.map { $0.prefix(16) }).count == 8)
-        // Columns 3, 4 and 9 are learning_rate, momentum and dropout.
-        let configs = Set(rows.map { row -> String in
-            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
-            return "\(fields[2]) \(fields[3]) \(fields[8])"
-        })
+        let trials = Results(scratch.file("Results/grid8")).trials
+        #expect(trials.count == 8)
+        #expect(Set(trials.map(\.id)).count == 8)
+        let configs = Set(trials.map { "\($0.config.learningRate) \($0.config.momentum) \($0.config.dropout)" })
         var expected = Set<String>()
         for lr in ["0.01", "0.1"] { for m in ["0.0", "0.9"] { for d in ["0.0", "0.4"] { expected.insert("\(lr) \(m) \(d)") } } }
         #expect(configs == expected)
-        #expect(rows.allSatisfy { $0.contains(",completed,") })
+        #expect(trials.allSatisfy { $0.status == .completed })
         // Two workers shared the work, and each trial's epochs are in epochs.csv.
-        #expect(Set(rows.map { $0.split(separator: ",", omittingEmptySubsequences: false)[24] }).count == 2)
+        #expect(Set(trials.map(\.worker)).count == 2)
         #expect(scratch.rows("Results/grid8/epochs.csv").count == 16)
         #expect(scratch.text("Results/grid8/sweep.yaml") == Self.grid)
         // The ranking is printed at the end.
@@ -73,7 +61,7 @@ struct SweepRunTests {
           test_limit: {value: 500}
         """
 
-    @Test func killingTheCoordinatorMidSweepLosesNothingAndRedoesNothing() throws {
+    @Test(.timeLimit(.minutes(10))) func killingTheCoordinatorMidSweepLosesNothingAndRedoesNothing() throws {
         let scratch = Scratch()
         scratch.write(Self.longer, to: "long16.yaml")
         let trials = "Results/long16/trials.csv"
@@ -97,20 +85,21 @@ struct SweepRunTests {
         let final = scratch.text(trials)
         // What was recorded before the kill is still there, byte for byte, at the start.
         #expect(final.hasPrefix(survivors))
-        let ids = scratch.rows(trials).map { String($0.prefix(16)) }
+        let results = Results(scratch.file("Results/long16"))
+        let ids = results.trials.map(\.id)
         #expect(ids.count == 16)
         #expect(Set(ids).count == 16)
         // Every epoch row belongs to a recorded trial, three per trial.
-        let epochIDs = scratch.rows("Results/long16/epochs.csv").map { String($0.prefix(16)) }
-        #expect(epochIDs.count == 48)
-        #expect(Set(epochIDs) == Set(ids))
+        #expect(scratch.rows("Results/long16/epochs.csv").count == 48)
+        #expect(Set(results.epochs.keys) == Set(ids))
+        #expect(results.epochs.values.allSatisfy { $0.map(\.epoch) == [1, 2, 3] })
         // And the whole file parses: rank reads it.
         let rank = try SweepBinary.run(["rank", "Results/long16"], directory: scratch.path)
         #expect(rank.status == 0)
         #expect(rank.stdout.split(separator: "\n").count == 1 + 16)
     }
 
-    @Test func ctrlCStopsEverythingAndTheRunResumes() throws {
+    @Test(.timeLimit(.minutes(5))) func ctrlCStopsEverythingAndTheRunResumes() throws {
         let scratch = Scratch()
         scratch.write(Self.longer.replacingOccurrences(of: "long16", with: "int16"), to: "int16.yaml")
         let process = try SweepBinary.start(["run", "int16.yaml", "--workers", "2"], directory: scratch.path)
@@ -122,6 +111,27 @@ struct SweepRunTests {
         #expect(process.terminationStatus == 130)
         #expect(workers.allSatisfy { !Processes.isAlive($0) }, "a worker outlived sweep run")
         #expect(scratch.text("stderr.log").contains("run the same command to resume"))
+    }
+
+    @Test(.timeLimit(.minutes(5))) func aTrialReachingTheTargetEndsTheSweepAndRunsCSVSaysSo() throws {
+        let scratch = Scratch()
+        // Every trial reaches a test loss of 10: the first result ends the sweep.
+        scratch.write(Self.longer.replacingOccurrences(of: "long16", with: "target")
+                      .replacingOccurrences(of: "parameters:", with: "metric: {name: test_loss, target: 10}\nparameters:"),
+                      to: "target.yaml")
+        let outcome = try SweepBinary.run(["run", "target.yaml", "--workers", "2"], directory: scratch.path)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let recorded = Results(scratch.file("Results/target")).trials
+        // The first result reached it; trials already running finish, nothing new starts.
+        #expect(recorded.count >= 1 && recorded.count <= 2, "\(recorded.count) trials recorded")
+        #expect(outcome.stderr.contains("reached the target test_loss; no more trials are handed out"))
+        #expect(outcome.stderr.contains("target reached: \(recorded.count) of 16 trials recorded"))
+        #expect(ResultStore.readRuns(scratch.file("Results/target/runs.csv")).map(\.outcome) == [.targetReached])
+        // Run again: the target is in trials.csv, so there is nothing to do.
+        let again = try SweepBinary.run(["run", "target.yaml"], directory: scratch.path)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("reached the target test_loss; nothing to run"))
+        #expect(Results(scratch.file("Results/target")).trials.count == recorded.count)
     }
 
     struct BadSweep: CustomTestStringConvertible, Sendable {
@@ -146,7 +156,7 @@ struct SweepRunTests {
                  message: "bad.yaml:2: run_cap: random search needs run_cap"),
     ]
 
-    @Test(arguments: badSweeps)
+    @Test(.timeLimit(.minutes(2)), arguments: badSweeps)
     func aMistakeGetsOneClearLineAndTouchesNoResults(_ bad: BadSweep) throws {
         let scratch = Scratch()
         // Earlier results of the same name must come through untouched.
@@ -162,7 +172,7 @@ struct SweepRunTests {
         #expect(scratch.text("Results/bad/trials.csv") == "keep me\n")
     }
 
-    @Test func aMissingSweepFileIsNamed() throws {
+    @Test(.timeLimit(.minutes(2))) func aMissingSweepFileIsNamed() throws {
         let scratch = Scratch()
         let outcome = try SweepBinary.run(["run", "nowhere.yaml"], directory: scratch.path)
         #expect(outcome.status == 65)

@@ -1,21 +1,12 @@
 import CZlib
 import Foundation
+import SweepTestSupport
 import Testing
 @testable import Training
 
 /// The IDX reader on small files the tests write: a good pair loads, every defect gets its own error.
 @Suite("IDX files")
 struct IDXFileTests {
-    /// A fresh directory per test, removed afterwards.
-    final class Scratch {
-        let path: String
-        init() {
-            path = NSTemporaryDirectory() + "idx-test-" + UUID().uuidString
-            try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-        func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-    }
 
     /// IDX header + data bytes.
     static func idx(magic: UInt32, dimensions: [UInt32], data: [UInt8]) -> [UInt8] {

@@ -1,0 +1,42 @@
+import Foundation
+import Sweeping
+import Training
+
+/// A results directory read the way `sweep rank` reads it: through `ResultStore`, never by column number.
+public struct Results {
+    /// The directory.
+    public let directory: String
+
+    /// The results in `directory`.
+    public init(_ directory: String) { self.directory = directory }
+
+    /// Every readable row of trials.csv ([] if there is none).
+    public var trials: [TrialRecord] {
+        (try? ResultStore.readTrials((directory as NSString).appendingPathComponent("trials.csv"))) ?? []
+    }
+
+    /// Each trial's epochs.
+    public var epochs: [String: [EpochMetrics]] {
+        ResultStore.readEpochs((directory as NSString).appendingPathComponent("epochs.csv"))
+    }
+
+    /// What must be identical between two runs of the same trials: everything but wall time,
+    /// worker, host and attempts, by trial id.
+    public var outcomes: [String: [String]] {
+        var rows: [String: [String]] = [:]
+        for record in trials {
+            var copy = record
+            copy.seconds = 0
+            copy.attempts = 0
+            copy.worker = ""
+            copy.host = ""
+            rows[record.id] = copy.fields
+        }
+        return rows
+    }
+
+    /// Each trial's epoch figures without their wall times, by trial id.
+    public var epochFigures: [String: [[Double]]] {
+        epochs.mapValues { $0.map { [Double($0.epoch), $0.trainLoss, $0.testLoss, $0.testAccuracy] } }
+    }
+}
