@@ -84,9 +84,16 @@ final class CSVFile {
             }
             throw .unexpectedHeader(path: path, found: text)
         }
-        guard let firstText = first.text, firstText + "\n" == header else {
+        guard let firstText = first.text, let found = CSV.fields(firstText[...]) else {
             throw .unexpectedHeader(path: path, found: first.text ?? "(not UTF-8)")
         }
+        // An older layout has a prefix of the columns (later ones were added at the end): its rows are
+        // extended with empty fields and the file is rewritten with today's header.
+        guard found.count <= columns.count, Array(columns.prefix(found.count)) == found else {
+            throw .unexpectedHeader(path: path, found: firstText)
+        }
+        let padding = String(repeating: ",", count: columns.count - found.count)
+        if !padding.isEmpty { warn("\(path): adding the columns \(columns.suffix(columns.count - found.count).joined(separator: ", ")) (a file of an earlier version)") }
         var kept: [String] = []
         for (index, line) in lines.enumerated().dropFirst() {
             guard let lineText = line.text else {
@@ -95,19 +102,20 @@ final class CSVFile {
                                                reason: "not UTF-8 text"))
                 continue
             }
-            guard let fields = CSV.fields(lineText[...]) else {
+            let padded = lineText + padding
+            guard let fields = CSV.fields(padded[...]) else {
                 quarantined.append(Quarantined(line: index + 1, offset: line.offset, text: lineText,
                                                reason: "not a CSV row: its quotes do not balance"))
                 continue
             }
-            let row = Row(line: index + 1, offset: line.offset, text: lineText, fields: fields)
+            let row = Row(line: index + 1, offset: line.offset, text: padded, fields: fields)
             if let reason = check(row) {
                 quarantined.append(Quarantined(line: index + 1, offset: line.offset, text: lineText, reason: reason))
             } else {
-                kept.append(lineText)
+                kept.append(padded)
             }
         }
-        if !quarantined.isEmpty { try replace(with: kept, quarantined: quarantined, warn: warn) }
+        if !quarantined.isEmpty || !padding.isEmpty { try replace(with: kept, quarantined: quarantined, warn: warn) }
     }
 
     /// The data lines now in the file (each without its "\n"), read from the disk: the file is this

@@ -2,11 +2,13 @@ import Foundation
 import Training
 
 /// Configurations ranked by a metric: repeats of a configuration with different seeds form one row
-/// (mean ± sd over its completed trials); configurations with no completed trial come last.
+/// (mean ± sd over its completed trials). Configurations with a completed trial come first; then those
+/// early termination stopped, by their metric where they stopped (marked `stopped at` the epoch);
+/// diverged and failed ones last.
 public struct Ranking: Sendable {
     /// One configuration.
     public struct Row: Sendable {
-        /// 1-based rank; tied means share one (1, 2, 2, 4). Nil for rows without a completed trial.
+        /// 1-based rank; tied means share one (1, 2, 2, 4). Nil for rows without a completed or stopped trial.
         public var rank: Int?
         /// A representative config (the seed is its first trial's).
         public var config: TrainingConfig
@@ -16,17 +18,20 @@ public struct Ranking: Sendable {
         public var completed: Int
         /// Mean and sample standard deviation of the metric (sd nil for fewer than two).
         public var mean: Double?, sd: Double?
-        /// `completed` if any trial completed, else `diverged` if any diverged, else `failed`.
+        /// `completed` if any trial completed, else `stopped` if any was stopped early, else `diverged` if
+        /// any diverged, else `failed`.
         public var status: TrialStatus
         /// The row's values of the parameter columns.
         public var parameters: [String: String]
+        /// The epochs its stopped trials were stopped at.
+        public var stoppedAt: [Int] = []
     }
 
     /// The metric column ranked by.
     public let metric: String
     /// Its direction.
     private let goal: Metric
-    /// Best first; rows without a completed trial last (diverged before failed).
+    /// Best first: completed, then stopped, then diverged, then failed.
     public let rows: [Row]
     /// Parameter columns whose values differ between rows (the seed is grouped, not shown).
     public let varyingParameters: [String]
@@ -46,21 +51,25 @@ public struct Ranking: Sendable {
         let parameterIndex = Dictionary(uniqueKeysWithValues: TrialRecord.columns.enumerated().map { ($1, $0) })
         var rows: [(key: String, row: Row)] = order.map { key in
             let members = groups[key]!
-            let values = members.filter { $0.status == .completed }.compactMap { $0.metric(metric) }.filter(\.isFinite)
+            // Completed trials rank the row; a row with none but stopped ones ranks after them, by the
+            // metric at the epochs they stopped at.
+            let ranked: TrialStatus = members.contains { $0.status == .completed } ? .completed : .stopped
+            let values = members.filter { $0.status == ranked }.compactMap { $0.metric(metric) }.filter(\.isFinite)
             let mean = values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
             var sd: Double?
             if let mean, values.count > 1 {
                 sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
             }
-            let status: TrialStatus = mean != nil ? .completed
+            let status: TrialStatus = mean != nil ? ranked
                 : members.contains { $0.status == .diverged } ? .diverged : .failed
             let fields = members[0].fields
             var parameters: [String: String] = [:]
             for column in TrialRecord.parameterColumns { parameters[column] = fields[parameterIndex[column]!] }
             return (key, Row(rank: nil, config: members[0].config, trials: members.map(\.id), completed: values.count,
-                             mean: mean, sd: sd, status: status, parameters: parameters))
+                             mean: mean, sd: sd, status: status, parameters: parameters,
+                             stoppedAt: members.compactMap(\.stoppedAt)))
         }
-        let statusOrder: [TrialStatus: Int] = [.completed: 0, .diverged: 1, .failed: 2]
+        let statusOrder: [TrialStatus: Int] = [.completed: 0, .stopped: 1, .diverged: 2, .failed: 3]
         let goal = self.goal
         rows.sort { a, b in
             if a.row.status != b.row.status { return statusOrder[a.row.status]! < statusOrder[b.row.status]! }
@@ -69,6 +78,7 @@ public struct Ranking: Sendable {
         }
         for index in rows.indices where rows[index].row.mean != nil {
             let tiedWithPrevious = index > 0 && rows[index - 1].row.mean == rows[index].row.mean
+                && rows[index - 1].row.status == rows[index].row.status
             rows[index].row.rank = tiedWithPrevious ? rows[index - 1].row.rank : index + 1
         }
         let ranked = rows.map(\.row)
@@ -96,7 +106,10 @@ public struct Ranking: Sendable {
             cells.append(value)
             if hasRepeats { cells.append("\(row.completed)") }
             let others = row.trials.count - row.completed
-            cells.append(row.status.rawValue + (row.status == .completed && others > 0 ? " (\(others) not)" : ""))
+            var status = row.status.rawValue
+            if row.status == .stopped, let rung = row.stoppedAt.first, Set(row.stoppedAt).count == 1 { status += " at \(rung)" }
+            if row.status != .failed && row.status != .diverged && others > 0 { status += " (\(others) not)" }
+            cells.append(status)
             cells.append(row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials")
             lines.append(cells)
         }

@@ -18,6 +18,8 @@ public final class ResultStore {
     public private(set) var records: [TrialRecord] = []
     /// Ids of recorded trials.
     public private(set) var recordedIDs: Set<String> = []
+    /// Results kept in `held.jsonl` whose rows are not written yet (see `HeldResult`).
+    public private(set) var held: [HeldResult] = []
 
     private let lock: FileDescriptor
     private var trials: CSVFile
@@ -59,6 +61,7 @@ public final class ResultStore {
         recordedIDs = Set(records.map(\.id))
         var seen = Set<String>()
         let recorded = recordedIDs
+        held = ResultStore.readHeld(directory, warn: warn).filter { !recorded.contains($0.trial) }
         epochs = try CSVFile(path: ResultStore.path(directory, "epochs.csv"), columns: ResultStore.epochColumns,
                              warn: warn) { row in
             guard row.fields.count == ResultStore.epochColumns.count, ResultStore.epoch(row.fields) != nil else {
@@ -109,19 +112,58 @@ public final class ResultStore {
             records.append(record)
             recordedIDs.insert(record.id)
         }
+        held.removeAll { recordedIDs.contains($0.trial) }
         return fresh.count
     }
 
-    /// Moves the rows of the given (failed) trials out of `trials.csv` and `epochs.csv` into
-    /// `failed.csv` and `failed-epochs.csv` beside them, so that they can run again while the earlier
-    /// attempts are kept. Returns how many trials were moved.
+    /// Where rows moved out of `trials.csv` and `epochs.csv` go (never deleted).
+    public enum SetAside: String, Sendable {
+        /// `failed.csv` and `failed-epochs.csv`: earlier attempts of failed trials run again (`--retry-failed`).
+        case failed
+        /// `beyond.csv` and `beyond-epochs.csv`: trials that finished after earlier ones had ended the sweep
+        /// (its target reached, its epoch budget spent), so they are not part of it.
+        case beyondEnd = "beyond"
+    }
+
+    /// Keeps results whose rows cannot be written yet, durably, in `held.jsonl` (appended, never
+    /// rewritten; a held result whose row is written later is simply passed over when read).
+    public func hold(_ results: [HeldResult]) throws(StoreError) {
+        guard !results.isEmpty else { return }
+        do throws(Errno) {
+            let file = try FileDescriptor(path: ResultStore.path(directory, "held.jsonl"), flags: O_RDWR | O_CREAT | O_APPEND)
+            let length = try file.size()
+            do {
+                try file.write(Array(results.map(\.line).joined().utf8))
+                try file.sync()
+            } catch {
+                _ = try? file.truncate(to: length)
+                throw error
+            }
+        } catch {
+            throw .system(error)
+        }
+        held += results
+    }
+
+    /// The readable lines of `held.jsonl` (a torn last line, or any other damage, is passed over with a warning).
+    static func readHeld(_ directory: String, warn: (String) -> Void) -> [HeldResult] {
+        guard let data = FileManager.default.contents(atPath: path(directory, "held.jsonl")) else { return [] }
+        var results: [HeldResult] = []
+        for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+            if let result = HeldResult(line: line) { results.append(result) } else { warn("\(path(directory, "held.jsonl")):\(index + 1): passing over a line that is not a held result") }
+        }
+        return results
+    }
+
+    /// Moves the rows of the given trials out of `trials.csv` and `epochs.csv` into the files of
+    /// `place` beside them. Returns how many trials were moved.
     @discardableResult
-    public func moveAside(failed ids: Set<String>) throws(StoreError) -> Int {
+    public func moveAside(_ ids: Set<String>, to place: SetAside) throws(StoreError) -> Int {
         func trial(_ line: String) -> String { String(line.prefix { $0 != "," }) }
         let trialLines = try trials.lines()
         let moving = trialLines.filter { ids.contains(trial($0)) }
         guard !moving.isEmpty else { return 0 }
-        let failedPath = ResultStore.path(directory, "failed.csv")
+        let failedPath = ResultStore.path(directory, "\(place.rawValue).csv")
         // A crash between this append and the rewrite below would move the same rows again next time:
         // rows failed.csv already holds are not added twice.
         let alreadyMoved = Set((try? String(contentsOfFile: failedPath, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? [])
@@ -133,7 +175,7 @@ public final class ResultStore {
         let movingEpochs = epochLines.filter { ids.contains(trial($0)) }
         if !movingEpochs.isEmpty {
             try CSVFile.appendCreating(movingEpochs.map { $0 + "\n" }.joined(),
-                                       to: ResultStore.path(directory, "failed-epochs.csv"), columns: ResultStore.epochColumns)
+                                       to: ResultStore.path(directory, "\(place.rawValue)-epochs.csv"), columns: ResultStore.epochColumns)
             try epochs.replace(with: epochLines.filter { !ids.contains(trial($0)) }, quarantined: [], warn: { _ in })
         }
         try trials.replace(with: trialLines.filter { !ids.contains(trial($0)) }, quarantined: [], warn: { _ in })
@@ -208,7 +250,7 @@ public final class ResultStore {
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard let headerLine = lines.first, let headerFields = CSV.fields(headerLine) else { return [] }
         let header = Dictionary(headerFields.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        for column in TrialRecord.columns where header[column] == nil {
+        for column in TrialRecord.requiredColumns where header[column] == nil {
             throw .unexpectedHeader(path: path, found: headerFields.joined(separator: ","))
         }
         var result: [TrialRecord] = []
@@ -260,6 +302,8 @@ public final class ResultStore {
             case stopped
             /// A completed trial reached `metric.target`, so the sweep ended there.
             case targetReached = "target_reached"
+            /// The trials, in order, spent `epoch_budget`, so the sweep ended there.
+            case budgetSpent = "budget_spent"
         }
 
         /// Creates a run record.

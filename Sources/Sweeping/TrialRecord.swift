@@ -22,21 +22,37 @@ public struct TrialRecord: Equatable, Sendable {
     public var worker: String, host: String
     /// Why it failed, if it did.
     public var reason: String
+    /// Its position in the sweep (0-based; nil in files written before positions were recorded).
+    public var number: Int?
+    /// The rung (epoch) at which early termination stopped it.
+    public var stoppedAt: Int?
 
-    /// The columns, in file order. Parameter columns carry the sweep keys' names.
+    /// The columns, in file order. Parameter columns carry the sweep keys' names. Columns added
+    /// after the first release go at the end, so a file with fewer of them is an older layout of the
+    /// same file (`ResultStore` extends it).
     public static let columns = ["trial", "status"] + parameterColumns + [
         "final_train_loss", "final_test_loss", "final_test_accuracy", "best_test_loss", "best_epoch", "epochs_run",
-        "seconds", "attempts", "worker", "host", "reason",
+        "seconds", "attempts", "worker", "host", "reason", "number", "stopped_at",
     ]
+
+    /// The columns every layout has had.
+    public static let requiredColumns = Array(columns.prefix(columns.count - 2))
 
     /// The configuration's columns, one per hyperparameter, named by its sweep key.
     public static let parameterColumns = Hyperparameter.allCases.map(\.rawValue)
 
-    /// A record from a training result.
-    public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String) {
+    /// A record from a training result (a `stopped` result records the rung it stopped at).
+    public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String, number: Int? = nil) {
         id = trial.id
         config = trial.config
-        status = result.status == .completed ? .completed : .diverged
+        switch result.status {
+        case .completed: status = .completed
+        case .diverged: status = .diverged
+        case .stopped:
+            status = .stopped
+            stoppedAt = result.epochs.count
+        }
+        self.number = number
         finalTrainLoss = result.final?.trainLoss
         finalTestLoss = result.final?.testLoss
         finalTestAccuracy = result.final?.testAccuracy
@@ -51,7 +67,8 @@ public struct TrialRecord: Equatable, Sendable {
     }
 
     /// A record of a trial that could not be trained.
-    public init(failed trial: Trial, reason: String, attempts: Int, worker: String, host: String) {
+    public init(failed trial: Trial, reason: String, attempts: Int, worker: String, host: String, number: Int? = nil) {
+        self.number = number
         id = trial.id
         config = trial.config
         status = .failed
@@ -65,10 +82,11 @@ public struct TrialRecord: Equatable, Sendable {
 
     /// The record's fields, in `columns` order; doubles at full (round-trip) precision.
     public var fields: [String] {
-        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         return [id, status.rawValue] + Hyperparameter.allCases.map { config[$0].description } + [
-            number(finalTrainLoss), number(finalTestLoss), number(finalTestAccuracy), number(bestTestLoss),
+            text(finalTrainLoss), text(finalTestLoss), text(finalTestAccuracy), text(bestTestLoss),
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
+            number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "",
         ]
     }
 
@@ -95,12 +113,16 @@ public struct TrialRecord: Equatable, Sendable {
         func optionalInteger(_ name: String) throws(RecordError) -> Int? {
             try field(name).isEmpty ? nil : try integer(name)
         }
+        /// A column later layouts added: absent in older files.
+        func addedInteger(_ name: String) throws(RecordError) -> Int? {
+            header[name] == nil ? nil : try optionalInteger(name)
+        }
         guard fields.count == header.count else {
             throw RecordError("has \(fields.count) fields where the header has \(header.count)")
         }
         id = try field("trial")
         guard let status = TrialStatus(rawValue: try field("status")) else {
-            throw RecordError("status '\(try field("status"))' is not completed, diverged or failed")
+            throw RecordError("status '\(try field("status"))' is not completed, stopped, diverged or failed")
         }
         self.status = status
         var config = TrainingConfig()
@@ -123,6 +145,9 @@ public struct TrialRecord: Equatable, Sendable {
         worker = try field("worker")
         host = try field("host")
         reason = try field("reason")
+        number = try addedInteger("number")
+        stoppedAt = try addedInteger("stopped_at")
+        if status == .stopped && stoppedAt == nil { throw RecordError("status stopped needs stopped_at") }
     }
 
     /// The value of a `trials.csv` metric column, by name (nil if absent or unknown).

@@ -6,6 +6,8 @@ public struct TrainingResult: Codable, Equatable, Sendable {
         case completed
         /// A loss became NaN or infinite; the run stopped there. A result, not a crash.
         case diverged
+        /// The sweep's early-termination rule stopped it after its last epoch here.
+        case stopped
     }
 
     /// The configuration trained.
