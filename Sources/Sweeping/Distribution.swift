@@ -54,6 +54,23 @@ public struct Distribution: Equatable, Sendable {
         return quantise(raw)
     }
 
+    /// Where `x` sits in the distribution, in [0, 1]: its distribution function (the inverse of
+    /// `value(atPercentile:)`; a quantised value is placed as itself, an int_uniform one at the middle
+    /// of its cell). Bayes models every distribution on this axis.
+    public func percentile(of x: Double) -> Double {
+        let u: Double
+        switch family {
+        case .integerUniform(let low, let high): u = (x - Double(low) + 0.5) / (Double(high) - Double(low) + 1)
+        case .uniform(let low, let high): u = (x - low) / (high - low)
+        case .logUniform(let low, let high): u = (log(x) - low) / (high - low)
+        case .inverseLogUniform(let low, let high): u = 1 - (-log(x) - low) / (high - low)
+        case .normal(let mu, let sigma): u = sigma > 0 ? Probability.normalCDF((x - mu) / sigma) : 0.5
+        case .logNormal(let mu, let sigma): u = sigma > 0 ? Probability.normalCDF((log(x) - mu) / sigma) : 0.5
+        case .beta(let a, let b): u = Probability.incompleteBeta(x, a: a, b: b)
+        }
+        return u.isNaN ? 0.5 : min(max(u, 0), 1)
+    }
+
     private func quantise(_ x: Double) -> Double {
         guard let q else { return x }
         return (x / q).rounded(.toNearestOrEven) * q

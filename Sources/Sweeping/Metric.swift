@@ -56,9 +56,15 @@ public struct Metric: Equatable, Sendable {
         for (keyNode, _) in mapping {
             switch keyNode.string ?? "" {
             case "name", "goal", "target": continue
-            case "impute", "impute_while_running":
-                throw reader.error(keyNode, key: "metric.\(keyNode.string!)",
-                                   "applies to method: bayes, which comes in a later version of sweep")
+            case "impute":
+                // W&B's default; sweep's bayes counts a diverged trial as the worst, and ignores a failed one.
+                guard (try? reader.string(mapping["impute"]!, key: "metric.impute")) == "worst" else {
+                    throw reader.error(keyNode, key: "metric.impute", "only worst is supported: bayes counts a diverged "
+                                       + "trial as the worst and leaves failed ones out")
+                }
+            case "impute_while_running":
+                throw reader.error(keyNode, key: "metric.impute_while_running",
+                                   "is not supported: bayes learns only from finished trials, which keeps its proposals deterministic")
             case let other:
                 throw reader.error(keyNode, key: "metric.\(other)", "unknown key; expected name, goal or target")
             }

@@ -41,7 +41,7 @@ public struct Parameter: Sendable {
     }
 
     /// The `index`-th grid value.
-    func gridValue(at index: Int) -> HyperparameterValue {
+    public func gridValue(at index: Int) -> HyperparameterValue {
         switch domain {
         case .values(let choices, _): return choices[index].value
         case .distribution(let distribution): return typed(distribution.gridValue(at: index))
@@ -49,7 +49,7 @@ public struct Parameter: Sendable {
     }
 
     /// The value at percentile u ∈ (0, 1): W&B's `ppf`, the inverse of the distribution function.
-    func value(atPercentile u: Double) -> HyperparameterValue {
+    public func value(atPercentile u: Double) -> HyperparameterValue {
         switch domain {
         case .values(let choices, let probabilities?):
             // W&B: the first value whose cumulative probability exceeds u.
@@ -67,7 +67,7 @@ public struct Parameter: Sendable {
     }
 
     /// Whether `value` is one this parameter can give (a result's config checked against the sweep).
-    func admits(_ value: HyperparameterValue) -> Bool {
+    public func admits(_ value: HyperparameterValue) -> Bool {
         switch domain {
         case .values(let choices, _): return choices.contains { $0.value == value }
         case .distribution(let distribution):
@@ -197,9 +197,9 @@ public struct Parameter: Sendable {
             if form == "categorical_w_probabilities" {
                 guard let node = spec["probabilities"] else { throw reader.error(list, key: path, "\(form) needs probabilities") }
                 probabilities = try Parameter.probabilities(node, count: items.count, key: "\(path).probabilities", reader: reader)
-                guard method == .random else {
+                guard method != .grid else {
                     throw reader.error(node, key: "\(path).probabilities",
-                                       "grid search tries every value; probabilities are for method: random")
+                                       "grid search tries every value; probabilities are for method: random or bayes")
                 }
             } else if method == .grid {
                 // A grid tries each value once: a repeated value would be the same trial again.

@@ -3,10 +3,10 @@ import Foundation
 /// The inverse distribution functions W&B's random search samples through (`ppf`, as scipy names it).
 /// Written out here, rather than drawn by rejection, so that one uniform number gives one value: a
 /// trial's point is then a fixed function of its index and the seed, and the same on every machine.
-enum Probability {
+public enum Probability {
     /// The standard normal's quantile Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation
     /// (relative error below 1.2e-9), then one Halley step on erfc, which brings it to full precision.
-    static func normalQuantile(_ p: Double) -> Double {
+    public static func normalQuantile(_ p: Double) -> Double {
         guard p > 0 else { return -.infinity }
         guard p < 1 else { return .infinity }
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
@@ -40,11 +40,11 @@ enum Probability {
     }
 
     /// The standard normal's distribution function Φ(x).
-    static func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+    public static func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
 
     /// The regularised incomplete beta function I_x(a, b): the Beta(a, b) distribution function.
     /// Continued fraction by the modified Lentz method (Numerical Recipes, 6.4).
-    static func incompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
+    public static func incompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
         if x <= 0 { return 0 }
         if x >= 1 { return 1 }
         let logGammas: Double = lgamma(a + b) - lgamma(a) - lgamma(b)
@@ -81,7 +81,7 @@ enum Probability {
 
     /// The Beta(a, b) quantile: bisection on `incompleteBeta`, a fixed 64 halvings (exact to the last
     /// bits of [0, 1], and the same on every machine).
-    static func betaQuantile(_ p: Double, a: Double, b: Double) -> Double {
+    public static func betaQuantile(_ p: Double, a: Double, b: Double) -> Double {
         var low = 0.0, high = 1.0
         for _ in 0..<64 {
             let middle = (low + high) / 2

@@ -7,7 +7,14 @@ import Yams
 /// ignored (`noEffectKeys` are accepted with a warning).
 public struct SweepSpec: Sendable {
     /// How trials are chosen.
-    public enum Method: String, Sendable { case grid, random }
+    public enum Method: String, Sendable {
+        /// Every combination, in order.
+        case grid
+        /// Independent draws.
+        case random
+        /// Model-based: the Tree-structured Parzen Estimator (see `Scheduling.TPE`).
+        case bayes
+    }
 
     /// The sweep's name: its results go to `Results/<name>/`.
     public var name: String
@@ -21,6 +28,13 @@ public struct SweepSpec: Sendable {
     public var runCap: Int?
     /// Seeds the random search itself (not the trials: `seed` is a parameter).
     public var randomSeed: UInt64
+    /// Bayes: proposal k learns from the results of trials 0…k−P−1 only; fixed by the file, so the
+    /// proposals are the same with 1 worker or 100.
+    public var parallelism: Int
+    /// Stop trials early (`early_terminate:`).
+    public var earlyTermination: EarlyTermination?
+    /// The sweep ends once its trials, in sweep order, have run this many epochs (an extension).
+    public var epochBudget: Int?
     /// The parameters, in file order.
     public var parameters: [Parameter]
     /// The trials, by position, computed on demand.
@@ -50,14 +64,13 @@ public struct SweepSpec: Sendable {
 
     static let keyRules: [(key: String, rule: KeyRule)] = [
         ("name", .used), ("description", .used), ("method", .used), ("metric", .used), ("run_cap", .used),
-        ("random_seed", .used), ("parameters", .used),
+        ("random_seed", .used), ("parameters", .used), ("early_terminate", .used), ("parallelism", .used),
+        ("epoch_budget", .used),
         ("entity", .noEffect("W&B's entity: sweep records results locally, so it has no effect")),
         ("project", .noEffect("W&B's project: sweep records results locally, so it has no effect")),
         ("controller", .noEffect("sweep is always its own (local) controller, so it has no effect")),
         ("apiVersion", .noEffect("has no effect")),
         ("kind", .noEffect("has no effect")),
-        ("early_terminate", .refused("early termination (hyperband) comes in a later version of sweep; "
-                                     + "remove it to run every trial to its last epoch")),
         ("program", .refused("sweeping your own program comes in a later version of sweep; today it trains "
                              + "its built-in FashionMNIST MLP, so remove program and command")),
         ("command", .refused("sweeping your own program comes in a later version of sweep; today it trains "
@@ -109,8 +122,6 @@ public struct SweepSpec: Sendable {
             case .refused(let why): throw reader.error(keyNode, key: key, why)
             }
         }
-        self.warnings = warnings
-
         func string(_ key: String) throws(SpecError) -> String? {
             try top[key].map { (node: Node) throws(SpecError) in try reader.string(node, key: key) }
         }
@@ -124,15 +135,10 @@ public struct SweepSpec: Sendable {
         description = try string("description")
 
         let methodText = try string("method") ?? "grid"
-        switch methodText {
-        case "grid": method = .grid
-        case "random": method = .random
-        case "bayes":
-            throw reader.error(top["method"]!, key: "method", "bayes (model-based search) comes in a later version of "
-                               + "sweep; use grid or random")
-        default:
-            throw reader.error(top["method"]!, key: "method", "'\(methodText)' is not supported; use grid or random")
+        guard let method = Method(rawValue: methodText) else {
+            throw reader.error(top["method"]!, key: "method", "'\(methodText.prefix(40))' is not supported; use grid, random or bayes")
         }
+        self.method = method
 
         metric = try top["metric"].map { (node: Node) throws(SpecError) in try Metric(node, reader: reader) } ?? Metric()
 
@@ -140,9 +146,20 @@ public struct SweepSpec: Sendable {
         randomSeed = try top["random_seed"].map { (node: Node) throws(SpecError) in
             UInt64(try reader.integer(node, key: "random_seed", range: 0...Int.max))
         } ?? 0
-        if method == .random && runCap == nil {
-            throw reader.error(top["method"]!, key: "run_cap", "random search needs run_cap, the number of trials to draw")
+        if method != .grid && runCap == nil {
+            throw reader.error(top["method"]!, key: "run_cap", "\(method == .random ? "random search" : "bayes") needs run_cap, "
+                               + "the number of trials to draw")
         }
+        parallelism = try top["parallelism"].map { (node: Node) throws(SpecError) in
+            try reader.integer(node, key: "parallelism", range: 1...10_000)
+        } ?? 8
+        if let node = top["parallelism"], method != .bayes {
+            warnings.append(reader.error(node, key: "parallelism", "applies to method: bayes only, so it has no effect here").description)
+        }
+        epochBudget = try top["epoch_budget"].map { (node: Node) throws(SpecError) in
+            try reader.integer(node, key: "epoch_budget", range: 1...Int.max)
+        }
+        earlyTermination = try top["early_terminate"].map { (node: Node) throws(SpecError) in try EarlyTermination(node, reader: reader) }
 
         guard let parametersNode = top["parameters"] else {
             throw reader.error(root, key: "parameters", "missing; a sweep needs at least one parameter")
@@ -155,6 +172,7 @@ public struct SweepSpec: Sendable {
             throw reader.error(parametersNode, key: "parameters", "is empty; give at least one parameter")
         }
         self.parameters = parameters
+        self.warnings = warnings
         try SweepSpec.checkNesterov(parameters, file: file)
         space = TrialSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
         if method == .grid && space.gridSize == nil && runCap == nil {

@@ -34,7 +34,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
             }
             gridSize = size
             count = Swift.min(size ?? Int.max, runCap ?? Int.max)
-        case .random:
+        case .random, .bayes:
             gridSize = nil
             count = runCap ?? 0
         }
@@ -53,12 +53,13 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
                 config[parameter.name] = parameter.gridValue(at: rest % size)
                 rest /= size
             }
-        case .random:
+        case .random, .bayes:
+            // Bayes proposes its own points once it has results to learn from; these are its first ones.
             var random = SplitMix64(seed: randomSeed, stream: TrialSpace.randomStream, index: UInt64(index))
             for parameter in parameters {
                 // One draw per parameter, constants included, so that a parameter's draws do not
                 // depend on the forms of the others.
-                config[parameter.name] = parameter.value(atPercentile: random.nextOpenUnitDouble())
+                config[parameter.name] = parameter.value(atPercentile: random.nextOpenUnit())
             }
         }
         return config
@@ -90,10 +91,4 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
 
     /// The random stream random search draws from (any fixed number; this one is written "SEED").
     static let randomStream: UInt64 = 0x5EED
-}
-
-extension SplitMix64 {
-    /// A uniform `Double` in the open interval (0, 1): the midpoint of one of 2⁵³ equal cells, so
-    /// that quantile functions never see 0 or 1.
-    mutating func nextOpenUnitDouble() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
 }

@@ -27,6 +27,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A uniform `Double` in [0, 1), from the top 53 bits.
     public mutating func nextUnitDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
 
+    /// A uniform `Double` in the open interval (0, 1): the midpoint of one of 2⁵³ equal cells, so that
+    /// quantile functions never see 0 or 1.
+    public mutating func nextOpenUnit() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
+
     /// A uniform integer in `0..<bound` (Lemire's multiply-shift; bias below 2⁻³²).
     public mutating func nextIndex(below bound: Int) -> Int {
         Int(next().multipliedFullWidth(by: UInt64(bound)).high)

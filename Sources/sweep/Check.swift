@@ -40,6 +40,17 @@ struct Check: ParsableCommand {
         case .random:
             lines.append("method: random, \(spec.count) draws (run_cap) from random_seed \(spec.randomSeed); "
                          + "a repeated draw runs once")
+        case .bayes:
+            lines.append("method: bayes (TPE), \(spec.count) trials (run_cap) from random_seed \(spec.randomSeed); "
+                         + "proposal k learns from trials 0…k−\(spec.parallelism + 1) (parallelism \(spec.parallelism))")
+        }
+        if let rule = spec.earlyTermination {
+            let rungs = rule.rungs(forEpochs: spec.parameters.contains { $0.name == .epochs } ? Int.max : TrainingConfig().epochs)
+            lines.append("early_terminate: \(rule.type), eta \(rule.eta), rungs at epochs "
+                         + rungs.prefix(8).map(String.init).joined(separator: ", ") + (rungs.count > 8 ? ", …" : ""))
+        }
+        if let budget = spec.epochBudget {
+            lines.append("epoch_budget: the sweep ends once its trials, in order, have run \(budget) epochs")
         }
         var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue))"
         if let target = spec.metric.target {
@@ -54,7 +65,7 @@ struct Check: ParsableCommand {
         }
         let shown = min(show, spec.count)
         if shown > 0 {
-            lines.append("first \(shown) trials:")
+            lines.append(spec.method == .bayes ? "first \(shown) trials (bayes: its random start):" : "first \(shown) trials:")
             let swept = spec.parameters.map(\.name)
             for index in 0..<shown {
                 let trial = spec.space[index]

@@ -142,7 +142,7 @@ struct ResultStoreTests {
         let failed = Self.record(seed: 1, status: .failed).0
         try store.append(failed, epochs: [])
         let failedLine = CSV.line(failed.fields)
-        #expect(try store.moveAside(failed: [failed.id]) == 1)
+        #expect(try store.moveAside([failed.id], to: .failed) == 1)
         #expect(store.records.map(\.id) == [Self.record(seed: 0).0.id])
         #expect(scratch.text("failed.csv") == CSV.line(TrialRecord.columns) + failedLine)
         #expect(!scratch.text("trials.csv").contains(failed.id))

@@ -1,0 +1,145 @@
+import Foundation
+import Yams
+
+/// A sweep file's `early_terminate:` block: when a trial is stopped before its last epoch, with the
+/// epoch as the unit of W&B's "iterations". Which trials are compared with which is the scheduler's
+/// business (deterministically: trial k only with the trials before it); this says where the
+/// decisions are taken (the rungs) and by what rule.
+public struct EarlyTermination: Equatable, Sendable {
+    /// How a trial at a rung is judged.
+    public enum Rule: Equatable, Sendable {
+        /// W&B's hyperband: stopped if its metric at the rung (`strict`) or its best so far is worse than
+        /// the value in position ⌊n/eta⌋ of the n sorted values at that rung.
+        case hyperband(strict: Bool)
+        /// Asynchronous successive halving (Li et al. 2018, as Ray Tune's ASHA): stopped if its metric
+        /// at the rung is worse than the (1 − 1/eta) quantile of the earlier trials' values there.
+        case asha
+        /// The median stopping rule (Golovin et al. 2017, as Optuna's MedianPruner): from `min_iter` on,
+        /// stopped at an epoch if its metric is worse than the median of the earlier trials' values
+        /// at that epoch, once at least `minTrials` earlier trials reached it.
+        case median(minTrials: Int)
+    }
+
+    /// The rule.
+    public var rule: Rule
+    /// The reduction factor (hyperband, asha).
+    public var eta: Double
+    /// The rungs of hyperband and asha: epochs at which decisions are taken, ascending.
+    private var rungs: [Int] = []
+    /// The median rule decides at every epoch from this one on.
+    private var everyEpochFrom: Int?
+    /// The name as written (`hyperband`, `asha`, `median`).
+    public var type: String
+
+    /// The rungs that matter for a trial of `epochs` epochs, ascending: a decision at its last epoch
+    /// saves nothing, so there is none.
+    public func rungs(forEpochs epochs: Int) -> [Int] {
+        if let from = everyEpochFrom { return from < epochs ? Array(from..<epochs) : [] }
+        return rungs.filter { $0 < epochs }
+    }
+
+    static let keys: [String: [String]] = [
+        "hyperband": ["type", "min_iter", "max_iter", "s", "eta", "strict"],
+        "asha": ["type", "min_iter", "max_iter", "eta"],
+        "median": ["type", "min_iter", "min_trials"],
+    ]
+
+    /// The most rungs a rule may have (W&B computes 100 hyperband bands; epochs are capped at 100,000).
+    static let maximumEpoch = 100_000
+
+    /// Reads `early_terminate:`.
+    init(_ node: Node, reader: NodeReader) throws(SpecError) {
+        let mapping = try reader.mapping(node, key: "early_terminate")
+        guard let typeNode = mapping["type"] else {
+            throw reader.error(node, key: "early_terminate.type", "missing; use hyperband, asha or median")
+        }
+        type = try reader.string(typeNode, key: "early_terminate.type")
+        guard let allowed = EarlyTermination.keys[type] else {
+            throw reader.error(typeNode, key: "early_terminate.type", "'\(type.prefix(40))' is not supported; use hyperband, asha or median")
+        }
+        for (keyNode, _) in mapping where !allowed.contains(keyNode.string ?? "") {
+            throw reader.error(keyNode, key: "early_terminate.\(keyNode.string ?? "")",
+                               "does not belong to type \(type) (it takes \(allowed.dropFirst().joined(separator: ", ")))")
+        }
+        let limit = EarlyTermination.maximumEpoch
+        func whole(_ key: String) throws(SpecError) -> Int? {
+            try mapping[key].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "early_terminate.\(key)", range: 1...limit) }
+        }
+        eta = try mapping["eta"].map { (node: Node) throws(SpecError) in try reader.number(node, key: "early_terminate.eta") } ?? 3
+        guard eta > 1, eta <= 1000 else {
+            throw reader.error(mapping["eta"]!, key: "early_terminate.eta", "must be greater than 1 (and at most 1000), got \(eta)")
+        }
+        let minIter = try whole("min_iter")
+        let maxIter = try whole("max_iter")
+        switch type {
+        case "hyperband":
+            let strictNode = mapping["strict"]
+            var strict = true  // W&B's default
+            if let strictNode {
+                switch try reader.string(strictNode, key: "early_terminate.strict").lowercased() {
+                case "true", "yes", "on": strict = true
+                case "false", "no", "off": strict = false
+                case let other: throw reader.error(strictNode, key: "early_terminate.strict", "must be true or false, got '\(other.prefix(40))'")
+                }
+            }
+            rule = .hyperband(strict: strict)
+            if let maxIter {
+                guard let sNode = mapping["s"] else {
+                    throw reader.error(mapping["max_iter"]!, key: "early_terminate.s", "max_iter needs s, the number of bands below it")
+                }
+                let s = try reader.integer(sNode, key: "early_terminate.s", range: 1...100)
+                guard minIter == nil else {
+                    throw reader.error(mapping["min_iter"]!, key: "early_terminate.min_iter", "give min_iter, or max_iter with s, not both")
+                }
+                // W&B: max_iter / eta, / eta², … for s steps, while at least 1, truncated to whole epochs.
+                var band = Double(maxIter)
+                var bands: [Int] = []
+                for _ in 0..<s {
+                    band /= eta
+                    if band < 1 { break }
+                    bands.append(Int(band))
+                }
+                rungs = Array(Set(bands)).sorted()
+            } else if let minIter {
+                if mapping["s"] != nil {
+                    throw reader.error(mapping["s"]!, key: "early_terminate.s", "s goes with max_iter, not min_iter")
+                }
+                // W&B: min_iter, min_iter·eta, min_iter·eta², … truncated to whole epochs.
+                var band = Double(minIter)
+                var bands: [Int] = []
+                while band <= Double(limit) {
+                    bands.append(Int(band))
+                    band *= eta
+                }
+                rungs = Array(Set(bands)).sorted()
+            } else {
+                throw reader.error(node, key: "early_terminate", "hyperband needs min_iter, or max_iter with s")
+            }
+            guard !rungs.isEmpty else {
+                throw reader.error(node, key: "early_terminate", "these settings give no band of at least one epoch; "
+                                   + "raise max_iter or lower s or eta")
+            }
+        case "asha":
+            rule = .asha
+            let first = minIter ?? 1
+            let top = maxIter ?? limit
+            var rung = Double(first)
+            var rungs: [Int] = []
+            while rung < Double(top) {
+                rungs.append(Int(rung))
+                rung *= eta
+            }
+            self.rungs = Array(Set(rungs)).sorted()
+            guard !self.rungs.isEmpty else {
+                throw reader.error(mapping["max_iter"] ?? node, key: "early_terminate.max_iter",
+                                   "must be greater than min_iter (\(first)), got \(top)")
+            }
+        default:  // median
+            let minTrials = try mapping["min_trials"].map { (node: Node) throws(SpecError) in
+                try reader.integer(node, key: "early_terminate.min_trials", range: 1...1_000_000)
+            } ?? 5
+            rule = .median(minTrials: minTrials)
+            everyEpochFrom = minIter ?? 1
+        }
+    }
+}
