@@ -33,6 +33,10 @@ let package = Package(
         // Sweep files, trial expansion and ids, the CSV results store, ranking. No sockets.
         .target(name: "Sweeping", dependencies: ["Training", "SystemCalls", .product(name: "Yams", package: "Yams")]),
 
+        // Every decision of a sweep (dispatch, liveness, retries, bayes, early termination, its end),
+        // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
+        .target(name: "Scheduling", dependencies: ["Sweeping", "Training"]),
+
         // libzmq sockets as owned Swift values, and the wire protocol's messages.
         .target(name: "Messaging", dependencies: ["CZeroMQ", "Training"]),
 
@@ -40,14 +44,14 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
 
         // The two roles: hand out trials and record results / connect, train, report.
-        .target(name: "Coordinator", dependencies: ["Messaging", "Sweeping", "Training"]),
+        .target(name: "Coordinator", dependencies: ["Messaging", "Scheduling", "Sweeping", "Training"]),
         .target(name: "Worker", dependencies: ["Messaging", "Training", "CSupport"]),
 
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "Training", "Sweeping", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls",
+                "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -59,6 +63,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
         .testTarget(name: "SweepingTests", dependencies: ["Sweeping", "SweepTestSupport"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Sweeping", "Training"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

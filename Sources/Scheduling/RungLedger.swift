@@ -1,0 +1,115 @@
+import Sweeping
+
+/// Early-termination decisions, taken in sweep order so that they never depend on timing: the
+/// decision for the trial at position k at rung r compares it only with the trials at positions
+/// before k that reached r. Each rung keeps a frontier (the next position to decide there) and the
+/// values of the trials decided so far; a position whose standing at the rung is not known yet (it
+/// has not reached it, or an earlier rung of its is undecided) holds the frontier until it is.
+struct RungLedger {
+    /// How a position stands at a rung.
+    enum Standing {
+        /// Not known yet: the frontier waits here.
+        case unknown
+        /// Takes no part at this rung (a repeated draw, stopped or ended before it, or the rung is
+        /// not one of its rungs).
+        case absent
+        /// Reached the rung with this value (signed, smaller is better) and this best value so far.
+        /// `recorded` is its recorded outcome here (`true`: stopped at this rung), for trials whose
+        /// rows are already written: the decision is not taken again, only counted.
+        case reached(value: Double, best: Double, recorded: Bool?)
+    }
+
+    /// A decision: stop (or not) the trial at `position` after rung `rung`.
+    struct Decision: Equatable {
+        var position: Int
+        var rung: Int
+        var stop: Bool
+    }
+
+    private struct Rung {
+        var frontier = 0
+        /// Values of the positions decided so far, ascending.
+        var values: [Double] = []
+    }
+
+    let rule: EarlyTermination
+    private var rungs: [Int: Rung] = [:]
+    private var order: [Int] = []
+
+    init(rule: EarlyTermination) { self.rule = rule }
+
+    /// Makes sure decisions are kept for these rungs (the rungs of a newly opened trial).
+    mutating func track(_ epochs: [Int]) {
+        for epoch in epochs where rungs[epoch] == nil {
+            rungs[epoch] = Rung()
+            order.insert(epoch, at: order.firstIndex { $0 > epoch } ?? order.count)
+        }
+    }
+
+    /// The rung a position is waiting at, for status displays: the lowest frontier at or below it.
+    func frontier(at epoch: Int) -> Int? { rungs[epoch]?.frontier }
+
+    /// Takes every decision that has become possible, lowest rungs first (a position's decision at a
+    /// rung needs its decisions at the lower ones), until none is left; `standing` is asked about
+    /// positions below `limit` only, and must reflect the decisions already returned.
+    mutating func advance(limit: Int, standing: (Int, Int) -> Standing, apply: (Decision) -> Void) {
+        var progressed = true
+        while progressed {
+            progressed = false
+            for epoch in order {
+                while rungs[epoch]!.frontier < limit {
+                    let position = rungs[epoch]!.frontier
+                    switch standing(position, epoch) {
+                    case .unknown:
+                        break
+                    case .absent:
+                        rungs[epoch]!.frontier += 1
+                        progressed = true
+                        continue
+                    case .reached(let value, let best, let recorded):
+                        let stop = recorded ?? decide(value: value, best: best, earlier: rungs[epoch]!.values)
+                        let values = rungs[epoch]!.values
+                        rungs[epoch]!.values.insert(value, at: values.firstIndex { $0 > value } ?? values.count)
+                        rungs[epoch]!.frontier += 1
+                        progressed = true
+                        if recorded == nil { apply(Decision(position: position, rung: epoch, stop: stop)) }
+                        continue
+                    }
+                    break
+                }
+            }
+        }
+    }
+
+    /// The rule, given the values at this rung of the earlier trials that reached it (ascending).
+    func decide(value: Double, best: Double, earlier: [Double]) -> Bool {
+        switch rule.rule {
+        case .hyperband(let strict):
+            // W&B: the threshold is the value at index ⌊n/eta⌋ of all n sorted values at the band, the
+            // trial's own included; stop if its value there (strict) or its best so far is worse.
+            var all = earlier
+            all.insert(value, at: all.firstIndex { $0 > value } ?? all.count)
+            let index = min(Int((1.0 / rule.eta) * Double(all.count)), all.count - 1)
+            return (strict ? value : best) > all[index]
+        case .asha:
+            // Ray Tune's ASHA: stop if worse than the 1/eta quantile (numpy's linear percentile) of
+            // the values recorded at the rung before it.
+            guard !earlier.isEmpty else { return false }
+            return value > RungLedger.percentile(earlier, 100 / rule.eta)
+        case .median(let minTrials):
+            // Optuna's MedianPruner: the trial's best so far against the median at this epoch.
+            guard earlier.count >= minTrials else { return false }
+            return best > RungLedger.percentile(earlier, 50)
+        }
+    }
+
+    /// numpy's `percentile` with linear interpolation, of ascending `values`.
+    static func percentile(_ values: [Double], _ q: Double) -> Double {
+        let position = q / 100 * Double(values.count - 1)
+        let below = Int(position.rounded(.down))
+        let above = min(below + 1, values.count - 1)
+        let fraction = position - Double(below)
+        if values[below] == values[above] { return values[below] }
+        return values[below] + (values[above] - values[below]) * fraction
+    }
+}

@@ -1,0 +1,732 @@
+import Sweeping
+import Training
+
+/// Every decision of a sweep, apart from its I/O: which trial goes to which worker, when a worker is
+/// dead and its trial goes back, when a trial is given up on, what bayes proposes, which trials early
+/// termination stops, when the sweep ends. It opens no socket, reads no clock and touches no file: it
+/// is fed `SchedulerInput`s with the time they happened and answers with `SchedulerAction`s, so each
+/// fault case is a fast in-process test with scripted events and virtual time (`Coordinator` is the
+/// shell that turns frames and the clock into inputs, and actions into frames and file writes).
+///
+/// Deterministic: every proposal and every stop is a function of recorded results in sweep order,
+/// never of arrival order, timing, or how many workers came. Trials have positions 0, 1, 2, …;
+/// bayes proposal k learns from the trials before k − `parallelism` only; the stop decision for
+/// trial k at a rung compares it with the trials before k at that rung only (`RungLedger`); the
+/// sweep's end (target, epoch budget) is settled at the first trial, in order, that settles it. A
+/// worker keeps training while a decision about its trial waits for earlier trials, so waiting costs
+/// no idle time; a trial stopped at a rung keeps only its epochs up to the rung.
+public struct Scheduler {
+    /// Where the sweep is.
+    public enum Phase: Equatable, Sendable {
+        /// Handing out trials.
+        case running
+        /// Every trial is settled; workers that speak up until then are told `bye`.
+        case farewell(until: Duration)
+        /// Nothing more to do.
+        case done
+    }
+
+    /// How the sweep ended.
+    public enum Outcome: String, Equatable, Sendable {
+        /// Every position was run.
+        case finished
+        /// A completed trial reached `metric.target`.
+        case targetReached = "target_reached"
+        /// The trials, in order, spent `epoch_budget`.
+        case budgetSpent = "budget_spent"
+    }
+
+    /// What waiting for earlier results cost, and what was trained beyond stops, for the summary.
+    public struct Statistics: Equatable, Sendable {
+        /// Worker time spent with nothing to do because a bayes proposal waited for earlier trials.
+        public var waiting: Duration = .zero
+        /// Epochs trained past the rung a trial was stopped at (it kept training while the decision waited).
+        public var speculativeEpochs = 0
+        /// Trials stopped early.
+        public var stopped = 0
+    }
+
+    private struct TrialState {
+        var trial: Trial
+        var number: Int
+        var rungs: [Int]
+        var attempts = 0
+        var holder: WorkerID?
+        /// Its epochs known so far (kept only while early termination needs them).
+        var epochs: [EpochMetrics] = []
+        /// Rungs decided, in order (each a pass, or the stop).
+        var decided = 0
+        /// The rung early termination stopped it at.
+        var stopAt: Int?
+        /// A result waiting for decisions about earlier trials, and the workers to acknowledge once it is
+        /// recorded or kept (`hold`).
+        var held: TrainingResult?
+        var deliveries: [WorkerID] = []
+        var record: TrialRecord?
+        /// Past the sweep's end: not part of it.
+        var beyondEnd = false
+        /// The trial was recorded before this scheduler started (its decisions are in its record).
+        var recordedBefore = false
+
+        var isSettled: Bool { record != nil || beyondEnd }
+    }
+
+    private struct WorkerState {
+        var name: String
+        var host: String
+        var lastSeen: Duration
+        var trial: String?
+        var idle = false
+        var epoch: Int?
+        var waitingSince: Duration?
+    }
+
+    /// The sweep.
+    public let spec: SweepSpec
+    /// Timing and fault policy.
+    public let options: SchedulerOptions
+    /// Where the sweep is.
+    public private(set) var phase: Phase = .running
+    /// How it ended (meaningful once not running).
+    public private(set) var outcome: Outcome = .finished
+    /// Waiting and speculation so far.
+    public private(set) var statistics = Statistics()
+    /// Trials of this sweep recorded (before this run and during it).
+    public private(set) var recordedCount = 0
+    /// Of those, the ones early termination stopped.
+    public private(set) var stoppedCount = 0
+
+    private let tpe: TPE?
+    private var ledger: RungLedger?
+    private var trials: [String: TrialState] = [:]
+    /// Trials whose result waits for decisions about earlier trials.
+    private var held: Set<String> = []
+    /// Results received during this input: each is recorded, or kept (`hold`), before its ack.
+    private var arrivals: [String] = []
+    /// Workers with nothing to do, waiting for work.
+    private var idle: Set<WorkerID> = []
+    private var positions: [Int: String] = [:]
+    private var duplicates: Set<Int> = []
+    private var recordedByID: [String: TrialRecord]
+    private var recordedByNumber: [Int: String] = [:]
+    private var recordedEpochs: [String: [EpochMetrics]]
+    private var cursor = 0
+    private var frontier = 0
+    private var retries: [String] = []
+    private var cutoff: Int?
+    private var epochsSpent = 0
+    /// What bayes learns from: settled trials in sweep order, with their positions.
+    private var history: [(number: Int, observation: TPE.Observation)] = []
+    private var workers: [WorkerID: WorkerState] = [:]
+    private var holdUntil: Duration
+    private var lastBeat: Duration
+    private var actions: [SchedulerAction] = []
+
+    /// A scheduler for `spec`, resuming from what is recorded: `records` (trials.csv), their `epochs`
+    /// (epochs.csv; needed by early termination) and the results `held` until their rows can be written.
+    /// `now` is the time on the caller's clock.
+    public init(spec: SweepSpec, records: [TrialRecord], epochs: [String: [EpochMetrics]], held: [HeldResult] = [],
+                options: SchedulerOptions, now: Duration) {
+        self.spec = spec
+        self.options = options
+        tpe = spec.method == .bayes ? TPE(parameters: spec.parameters) : nil
+        ledger = spec.earlyTermination.map(RungLedger.init(rule:))
+        let ours = records.filter { spec.space.admits($0.config) }
+        // Early termination compares trials epoch by epoch: the recorded epochs wait here until their
+        // trial's position is opened.
+        recordedByID = Dictionary(ours.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for record in ours { if let number = record.number { recordedByNumber[number] = record.id } }
+        recordedEpochs = epochs
+        recordedCount = recordedByID.count
+        stoppedCount = ours.filter { $0.status == .stopped }.count
+        lastBeat = now
+        // A restart: workers of the previous coordinator may still be training; hold trials back.
+        holdUntil = ours.isEmpty ? now : now + (options.grace ?? options.livenessWindow)
+        openRecordedPositions()
+        for result in held where spec.space.admits(result.outcome.config) && result.outcome.config.trialID == result.trial {
+            guard let id = place(result.trial, number: result.number, config: result.outcome.config),
+                  let state = trials[id], !state.isSettled else { continue }
+            trials[id]!.held = result.outcome
+            if ledger != nil { trials[id]!.epochs = result.outcome.epochs }
+            self.held.insert(id)
+        }
+        settle(now: now)
+    }
+
+    /// What the scheduler decided when it started (moving aside rows recorded past the sweep's end in
+    /// an earlier run, say): take them once, before the first input.
+    public mutating func startingActions() -> [SchedulerAction] {
+        defer { actions.removeAll() }
+        return actions
+    }
+
+    /// Handles one input at time `now` and returns what to do, in order.
+    public mutating func handle(_ input: SchedulerInput, now: Duration) -> [SchedulerAction] {
+        switch phase {
+        case .running: running(input, now: now)
+        case .farewell(let until): farewell(input, now: now, until: until)
+        case .done: break
+        }
+        defer { actions.removeAll(keepingCapacity: true) }
+        return actions
+    }
+
+    /// Ctrl-C: say `bye` to every worker; the unrecorded trials remain for a rerun.
+    public mutating func shutDown() -> [SchedulerAction] {
+        for worker in workers.keys.sorted(by: { $0.description < $1.description }) { actions.append(.bye(worker)) }
+        workers.removeAll()
+        phase = .done
+        defer { actions.removeAll() }
+        return actions
+    }
+
+    // MARK: - Inputs while running
+
+    private mutating func running(_ input: SchedulerInput, now: Duration) {
+        switch input {
+        case .hello(let worker, let name, let host, let running):
+            // A worker saying hello again (a reconnect, or a new process with the same name) is training
+            // only what it says it is; a trial we had given it before goes back to the queue.
+            if let previous = workers[worker]?.trial, previous != running?.trial { release(previous, from: worker) }
+            idle.remove(worker)
+            workers[worker] = WorkerState(name: name, host: host, lastSeen: now)
+            actions.append(.welcome(worker))
+            actions.append(.event(.workerJoined(worker: name, host: host)))
+            if let running { adopt(running, by: worker) }
+        case .ready(let worker):
+            guard known(worker, now: now, "ready") else { return }
+            workers[worker]!.idle = true
+            idle.insert(worker)
+            assign(worker, now: now)
+        case .heartbeat(let worker):
+            _ = known(worker, now: now, "heartbeat")
+        case .progress(let worker, let trial, let metrics):
+            guard known(worker, now: now, "progress") else { return }
+            if workers[worker]!.trial == trial { workers[worker]!.epoch = metrics.epoch }
+            actions.append(.event(.epoch(trial: trial, worker: workers[worker]!.name, metrics: metrics)))
+            if ledger != nil, trials[trial]?.holder == worker, trials[trial]!.epochs.count == metrics.epoch - 1 {
+                trials[trial]!.epochs.append(metrics)
+            }
+        case .result(let worker, let trial, let number, let outcome):
+            if workers[worker] != nil { workers[worker]!.lastSeen = now }
+            receive(trial, number: number, outcome: outcome, from: worker, now: now)
+        case .tick:
+            tick(now: now)
+        }
+        settle(now: now)
+    }
+
+    /// Whether `worker` said hello; refreshes its liveness, or reports the message as out of place.
+    private mutating func known(_ worker: WorkerID, now: Duration, _ what: String) -> Bool {
+        guard workers[worker] != nil else {
+            actions.append(.event(.rejected(peer: worker.description, reason: "\(what) before hello")))
+            return false
+        }
+        workers[worker]!.lastSeen = now
+        return true
+    }
+
+    private mutating func tick(now: Duration) {
+        if now - lastBeat >= options.heartbeat {
+            lastBeat = now
+            for worker in sortedWorkers() { actions.append(.heartbeat(worker)) }
+        }
+        for worker in sortedWorkers() where now - workers[worker]!.lastSeen > options.livenessWindow {
+            let state = workers.removeValue(forKey: worker)!
+            idle.remove(worker)
+            if let since = state.waitingSince { statistics.waiting += now - since }
+            if let trial = state.trial { release(trial, from: worker) }
+            actions.append(.event(.workerLost(worker: state.name, trial: state.trial)))
+        }
+    }
+
+    // MARK: - Farewell
+
+    private mutating func farewell(_ input: SchedulerInput, now: Duration, until: Duration) {
+        switch input {
+        case .tick:
+            if now >= until { phase = .done }
+        case .result(let worker, let trial, _, _):
+            // It is recorded already (or not part of the sweep): forget it, and leave.
+            actions.append(.acknowledge(worker, trial: trial))
+            actions.append(.bye(worker))
+        case .hello(let worker, _, _, _), .ready(let worker), .heartbeat(let worker), .progress(let worker, _, _):
+            actions.append(.bye(worker))
+        }
+    }
+
+    // MARK: - Handing out trials
+
+    private mutating func assign(_ worker: WorkerID, now: Duration) {
+        guard now >= holdUntil, let state = workers[worker], state.idle, state.trial == nil else { return }
+        var next: String?
+        while next == nil, let retry = retries.first {
+            retries.removeFirst()
+            if let trial = trials[retry], !trial.isSettled, trial.held == nil, trial.holder == nil { next = retry }
+        }
+        if next == nil {
+            switch openNext() {
+            case .trial(let id): next = id
+            case .waiting:
+                if workers[worker]!.waitingSince == nil { workers[worker]!.waitingSince = now }
+                return
+            case .exhausted:
+                return
+            }
+        }
+        guard let id = next else { return }
+        if let since = workers[worker]!.waitingSince {
+            statistics.waiting += now - since
+            workers[worker]!.waitingSince = nil
+        }
+        trials[id]!.attempts += 1
+        trials[id]!.holder = worker
+        workers[worker]!.trial = id
+        workers[worker]!.idle = false
+        idle.remove(worker)
+        workers[worker]!.epoch = nil
+        let trial = trials[id]!
+        actions.append(.assign(worker, trial: id, number: trial.number, config: trial.trial.config))
+        actions.append(.event(.trialStarted(trial: id, number: trial.number, worker: state.name, attempt: trial.attempts)))
+        if let rung = trial.stopAt { actions.append(.stop(worker, trial: id, afterEpoch: rung)) }
+    }
+
+    private enum Next { case trial(String), waiting, exhausted }
+
+    private var limit: Int { cutoff ?? spec.space.count }
+
+    /// Opens the next position: its trial, or a reason there is none.
+    private mutating func openNext() -> Next {
+        while cursor < limit {
+            let position = cursor
+            if positions[position] != nil || duplicates.contains(position) {
+                cursor += 1
+                continue
+            }
+            if let id = recordedByNumber[position] {
+                openRecorded(id, at: position)
+                cursor += 1
+                continue
+            }
+            guard let config = proposal(at: position) else { return .waiting }
+            let trial = Trial(config: config)
+            cursor += 1
+            if trials[trial.id] != nil || recordedByID[trial.id].map({ $0.number != nil && $0.number != position }) == true {
+                duplicates.insert(position)  // the same configuration again: one trial, run once
+                continue
+            }
+            if recordedByID[trial.id] != nil {
+                openRecorded(trial.id, at: position)
+                continue
+            }
+            open(trial, at: position)
+            do {
+                try config.validate()
+            } catch {
+                // A corner the sweep file's checks cannot see: recorded, never handed out.
+                finish(trial.id, with: TrialRecord(failed: trial, reason: "cannot be trained: \(error)", attempts: 0,
+                                                   worker: "", host: "", number: position), epochs: [])
+                continue
+            }
+            return .trial(trial.id)
+        }
+        return .exhausted
+    }
+
+    /// The configuration at `position`: the space's, or bayes's proposal once the trials it learns
+    /// from are settled (nil until then).
+    private func proposal(at position: Int) -> TrainingConfig? {
+        guard let tpe else { return spec.space.config(at: position) }
+        let horizon = position - spec.parallelism
+        // Too few trials before the horizon for the model: a random draw, whatever their results.
+        guard horizon > tpe.startupTrials else { return spec.space.config(at: position) }
+        guard frontier >= horizon else { return nil }
+        let observations = history.prefix { $0.number < horizon }.map(\.observation)
+        var random = SplitMix64(seed: spec.randomSeed, stream: Scheduler.bayesStream, index: UInt64(position))
+        return tpe.propose(after: Array(observations), random: &random) ?? spec.space.config(at: position)
+    }
+
+    /// The random stream bayes draws its candidates from ("BAE5").
+    static let bayesStream: UInt64 = 0xBAE5
+
+    private mutating func open(_ trial: Trial, at position: Int) {
+        let rungs = spec.earlyTermination?.rungs(forEpochs: trial.config.epochs) ?? []
+        ledger?.track(rungs)
+        trials[trial.id] = TrialState(trial: trial, number: position, rungs: rungs)
+        positions[position] = trial.id
+    }
+
+    private mutating func openRecorded(_ id: String, at position: Int) {
+        let record = recordedByID[id]!
+        open(Trial(config: record.config), at: position)
+        var state = trials[id]!
+        state.record = record
+        state.recordedBefore = true
+        state.stopAt = record.stoppedAt
+        if ledger != nil { state.epochs = recordedEpochs.removeValue(forKey: id) ?? [] }
+        state.decided = state.rungs.count
+        trials[id] = state
+    }
+
+    /// Opens the recorded positions at the cursor, in order, so that the frontier and the rung
+    /// decisions can pass them before any worker asks for work.
+    private mutating func openRecordedPositions() {
+        while cursor < limit {
+            if positions[cursor] != nil || duplicates.contains(cursor) {
+                cursor += 1  // opened already (a claim, or a held result)
+                continue
+            }
+            if let id = recordedByNumber[cursor] {
+                openRecorded(id, at: cursor)
+            } else if tpe == nil, let record = recordedByID[spec.space[cursor].id], record.number == nil, trials[record.id] == nil {
+                openRecorded(record.id, at: cursor)
+            } else {
+                return
+            }
+            cursor += 1
+        }
+    }
+
+    // MARK: - Claims
+
+    /// A reconnecting worker still training `claim`: let it finish instead of giving the trial away.
+    private mutating func adopt(_ claim: SchedulerInput.RunningTrial, by worker: WorkerID) {
+        guard let id = place(claim.trial, number: claim.number, config: claim.config),
+              let state = trials[id], !state.isSettled, state.held == nil,
+              state.holder == nil || state.holder == worker || workers[state.holder!] == nil else {
+            actions.append(.stop(worker, trial: claim.trial, afterEpoch: nil))  // done, or someone else has it
+            return
+        }
+        if let holder = state.holder, holder != worker { workers[holder]?.trial = nil }
+        retries.removeAll { $0 == id }
+        trials[id]!.holder = worker
+        trials[id]!.attempts = max(state.attempts, 1)
+        workers[worker]!.trial = id
+        workers[worker]!.idle = false
+        idle.remove(worker)
+        if let rung = state.stopAt { actions.append(.stop(worker, trial: id, afterEpoch: rung)) }
+    }
+
+    /// The id of an opened trial, opening it at `number` if a worker vouches for it (a trial handed out
+    /// by an earlier coordinator): its configuration must be the sweep's at that position.
+    private mutating func place(_ id: String, number: Int?, config: TrainingConfig?) -> String? {
+        if trials[id] != nil { return id }
+        guard let number, let config, number >= 0, number < limit, config.trialID == id, spec.space.admits(config),
+              positions[number] == nil, !duplicates.contains(number) else { return nil }
+        if tpe == nil {
+            guard spec.space[number].id == id else { return nil }
+        } else if let proposed = proposal(at: number), Trial(config: proposed).id != id {
+            return nil  // (a proposal not computable yet is taken on trust: it was made from recorded results)
+        }
+        if let recorded = recordedByID[id] {
+            openRecorded(recorded.id, at: number)
+        } else {
+            open(Trial(config: config), at: number)
+        }
+        return id
+    }
+
+    // MARK: - Results
+
+    private mutating func receive(_ id: String, number: Int?, outcome: TrainingResult, from worker: WorkerID, now: Duration) {
+        let name = workers[worker]?.name ?? worker.description
+        if workers[worker]?.trial == id {
+            workers[worker]!.trial = nil
+            workers[worker]!.epoch = nil
+        }
+        guard let known = place(id, number: number, config: outcome.config), let state = trials[known],
+              outcome.config == state.trial.config else {
+            actions.append(.event(.rejected(peer: name, reason: "result for trial \(id), which is not in this sweep")))
+            actions.append(.acknowledge(worker, trial: id))  // nothing to retry: it will never be accepted
+            return
+        }
+        if state.holder == worker { trials[id]!.holder = nil }
+        if state.isSettled {
+            if state.record != nil { actions.append(.event(.duplicateResult(trial: id, worker: name))) }
+            actions.append(.acknowledge(worker, trial: id))
+            return
+        }
+        if state.held != nil {
+            // The same trial again (re-sent after a reconnect, or from a second worker it was requeued to):
+            // one result is enough; it is acknowledged once the first is recorded or kept.
+            if !state.deliveries.contains(worker) {
+                actions.append(.event(.duplicateResult(trial: id, worker: name)))
+                if state.deliveries.isEmpty { actions.append(.acknowledge(worker, trial: id)) } else { trials[id]!.deliveries.append(worker) }
+            }
+            return
+        }
+        if let holder = state.holder, holder != worker, workers[holder] != nil {
+            // It ran twice (requeued, then the first worker came back): the numbers are the same; stop the other.
+            actions.append(.stop(holder, trial: id, afterEpoch: nil))
+            workers[holder]!.trial = nil
+            trials[id]!.holder = nil
+        }
+        trials[id]!.held = outcome
+        trials[id]!.deliveries = [worker]
+        if ledger != nil { trials[id]!.epochs = outcome.epochs }
+        held.insert(id)
+        arrivals.append(id)
+    }
+
+    /// The metric at `epoch` (1-based) of `epochs`, signed so that smaller is better, and the best
+    /// so far; nil where the epoch is missing or not finite (the trial diverged there).
+    private func value(at epoch: Int, of epochs: [EpochMetrics]) -> (value: Double, best: Double)? {
+        guard epoch <= epochs.count, epochs[epoch - 1].isFinite else { return nil }
+        let sign: Double = spec.metric.minimize ? 1 : -1
+        func signed(_ metrics: EpochMetrics, bestLoss: Double) -> Double {
+            switch spec.metric.name {
+            case "test_accuracy": return sign * metrics.testAccuracy
+            case "best_test_loss": return sign * bestLoss
+            default: return sign * metrics.testLoss
+            }
+        }
+        var bestLoss = Double.infinity
+        var best = Double.infinity
+        var value = Double.infinity
+        for metrics in epochs.prefix(epoch) where metrics.isFinite {
+            bestLoss = min(bestLoss, metrics.testLoss)
+            value = signed(metrics, bestLoss: bestLoss)
+            best = min(best, value)
+        }
+        return (value, best)
+    }
+
+    // MARK: - Settling
+
+    /// After each input: take the early-termination decisions that have become possible, record the
+    /// results whose decisions are complete, move the frontier, settle the end, hand out work, and
+    /// finish when everything is settled.
+    private mutating func settle(now: Duration) {
+        guard phase == .running else { return }
+        var changed = true
+        while changed {
+            changed = false
+            if ledger != nil {
+                var decisions: [RungLedger.Decision] = []
+                ledger!.advance(limit: cursor, standing: standing, apply: { decisions.append($0) })
+                for decision in decisions {
+                    apply(decision)
+                    changed = true
+                }
+            }
+            for id in held.sorted() where decisionsComplete(trials[id]!) {
+                recordHeld(id, now: now)
+                changed = true
+            }
+            if advanceFrontier() { changed = true }
+        }
+        // A result that must still wait is kept durably, so that its worker can move on at once.
+        for id in arrivals {
+            guard let state = trials[id], let outcome = state.held, !state.deliveries.isEmpty else { continue }
+            actions.append(.hold(HeldResult(trial: id, number: state.number, outcome: outcome)))
+            for worker in state.deliveries { actions.append(.acknowledge(worker, trial: id)) }
+            trials[id]!.deliveries = []
+        }
+        arrivals.removeAll()
+        if frontier >= limit {
+            end(now: now)
+            return
+        }
+        openRecordedPositions()
+        for worker in idle.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) { assign(worker, now: now) }
+    }
+
+    /// How the trial at `position` stands at rung `epoch`, for the ledger.
+    private func standing(_ position: Int, _ epoch: Int) -> RungLedger.Standing {
+        if duplicates.contains(position) { return .absent }
+        guard let id = positions[position], let state = trials[id] else { return .unknown }
+        if state.beyondEnd { return .absent }
+        guard let rank = state.rungs.firstIndex(of: epoch) else { return .absent }
+        if let stop = state.stopAt, stop < epoch { return .absent }
+        if state.recordedBefore {
+            guard let run = state.record?.epochsRun, run >= epoch, let reached = value(at: epoch, of: state.epochs)
+            else { return .absent }
+            return .reached(value: reached.value, best: reached.best, recorded: state.stopAt == epoch)
+        }
+        guard rank == state.decided else { return .unknown }  // an earlier rung of its is undecided
+        if state.epochs.count >= epoch {
+            guard let reached = value(at: epoch, of: state.epochs) else { return .absent }  // diverged there
+            return .reached(value: reached.value, best: reached.best, recorded: nil)
+        }
+        // It ended (recorded, or its whole result is here) before reaching the rung.
+        if state.record != nil || state.held != nil { return .absent }
+        return .unknown
+    }
+
+    private mutating func apply(_ decision: RungLedger.Decision) {
+        guard let id = positions[decision.position], var state = trials[id] else { return }
+        state.decided += 1
+        if decision.stop {
+            state.stopAt = decision.rung
+            statistics.stopped += 1
+            actions.append(.event(.stopDecided(trial: id, rung: decision.rung)))
+            if state.held == nil, let holder = state.holder {
+                actions.append(.stop(holder, trial: id, afterEpoch: decision.rung))
+            }
+        }
+        trials[id] = state
+    }
+
+    private func decisionsComplete(_ state: TrialState) -> Bool {
+        if state.stopAt != nil { return true }
+        guard let epochs = state.held?.epochs.count else { return false }
+        return state.decided >= state.rungs.filter { $0 < epochs }.count
+    }
+
+    private mutating func recordHeld(_ id: String, now: Duration) {
+        var state = trials[id]!
+        var outcome = state.held!
+        if let rung = state.stopAt {
+            statistics.speculativeEpochs += max(0, state.epochs.count - rung)
+            if outcome.epochs.count > rung || outcome.status != .stopped {
+                outcome = TrainingResult(config: outcome.config, epochs: Array(outcome.epochs.prefix(rung)), status: .stopped)
+            }
+        } else if outcome.status == .stopped {
+            outcome.status = .completed  // stopped by a decision this run did not take (a stale stop): all its epochs count
+        }
+        let deliverer = state.deliveries.last.flatMap { workers[$0] }
+        let record = TrialRecord(trial: state.trial, result: outcome, attempts: max(1, state.attempts),
+                                 worker: deliverer?.name ?? state.deliveries.last?.description ?? "",
+                                 host: deliverer?.host ?? "", number: state.number)
+        state.held = nil
+        let deliveries = state.deliveries
+        state.deliveries = []
+        trials[id] = state
+        held.remove(id)
+        finish(id, with: record, epochs: outcome.epochs)
+        for worker in deliveries { actions.append(.acknowledge(worker, trial: id)) }
+    }
+
+    /// Records a trial's row and its epochs.
+    private mutating func finish(_ id: String, with record: TrialRecord, epochs: [EpochMetrics]) {
+        trials[id]!.record = record
+        trials[id]!.holder = nil
+        if record.status == .failed { retries.removeAll { $0 == id } }
+        recordedByID[id] = record
+        recordedCount += 1
+        if record.status == .stopped { stoppedCount += 1 }
+        actions.append(.record(record, epochs: epochs))
+        actions.append(.event(.trialRecorded(record)))
+    }
+
+    /// Moves the frontier over settled positions: what bayes learns from, and where the sweep ends.
+    private mutating func advanceFrontier() -> Bool {
+        var moved = false
+        while frontier < min(cursor, limit) {
+            if duplicates.contains(frontier) {
+                frontier += 1
+                moved = true
+                continue
+            }
+            guard let id = positions[frontier], let state = trials[id], state.isSettled else { break }
+            if let record = state.record {
+                epochsSpent += record.epochsRun
+                if record.status != .failed {
+                    let sign: Double = spec.metric.minimize ? 1 : -1
+                    let loss = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
+                    history.append((frontier, TPE.Observation(config: record.config,
+                                                              depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss)))
+                }
+                if record.status == .completed, spec.metric.reachesTarget(record.metric(spec.metric.name) ?? .nan) {
+                    endSweep(at: frontier + 1, reason: .targetReached)
+                } else if let budget = spec.epochBudget, epochsSpent >= budget {
+                    endSweep(at: frontier + 1, reason: .budgetSpent)
+                }
+            }
+            if ledger == nil && tpe == nil {
+                // Nothing will ask about it again: keep memory to what is in flight (the record stays in
+                // recordedByID, which also tells a repeated draw it was run).
+                positions[frontier] = nil
+                trials[id] = nil
+            }
+            frontier += 1
+            moved = true
+        }
+        return moved
+    }
+
+    /// The trials before `number` settle the sweep's end there: everything from `number` on is not
+    /// part of it. Running ones are stopped, held results let go, recorded ones moved aside.
+    private mutating func endSweep(at number: Int, reason: SweepEvent.EndReason) {
+        guard cutoff == nil || number < cutoff! else { return }
+        cutoff = number
+        outcome = reason == .targetReached ? .targetReached : .budgetSpent
+        actions.append(.event(.sweepEnded(reason: reason, number: number - 1)))
+        var beyond: Set<String> = []
+        for (id, state) in trials where state.number >= number && !state.beyondEnd {
+            if let holder = state.holder {
+                actions.append(.stop(holder, trial: id, afterEpoch: nil))
+                workers[holder]?.trial = nil
+            }
+            if state.held != nil {
+                for worker in state.deliveries { actions.append(.acknowledge(worker, trial: id)) }
+                held.remove(id)
+            }
+            if let record = state.record {
+                beyond.insert(id)
+                recordedCount -= 1
+                if record.status == .stopped { stoppedCount -= 1 }
+            }
+            trials[id]!.beyondEnd = true
+            trials[id]!.held = nil
+            trials[id]!.holder = nil
+        }
+        retries.removeAll { trials[$0]?.beyondEnd ?? true }
+        if !beyond.isEmpty { actions.append(.moveBeyondEnd(beyond)) }
+    }
+
+    private mutating func end(now: Duration) {
+        for worker in sortedWorkers() {
+            if let since = workers[worker]!.waitingSince { statistics.waiting += now - since }
+            actions.append(.bye(worker))
+        }
+        workers.removeAll()
+        idle.removeAll()
+        let window = options.farewell ?? options.livenessWindow
+        phase = window > .zero ? .farewell(until: now + window) : .done
+    }
+
+    // MARK: - Faults
+
+    /// `worker` no longer trains `id` (it died, or said hello without it): the trial goes back to the
+    /// queue, or is recorded as failed once it has taken down `maxAttempts` workers.
+    private mutating func release(_ id: String, from worker: WorkerID) {
+        guard let state = trials[id], state.holder == worker else { return }
+        trials[id]!.holder = nil
+        if state.isSettled || state.held != nil { return }
+        if state.attempts >= options.maxAttempts {
+            let name = workers[worker]?.name ?? worker.description
+            finish(id, with: TrialRecord(failed: state.trial, reason: "took down \(state.attempts) workers in a row (last: \(name))",
+                                         attempts: state.attempts, worker: name, host: workers[worker]?.host ?? "",
+                                         number: state.number), epochs: [])
+        } else {
+            retries.append(id)
+        }
+    }
+
+    private func sortedWorkers() -> [WorkerID] { workers.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) } }
+
+    // MARK: - Status
+
+    /// A worker as `sweep status` shows it.
+    public struct WorkerStatus: Equatable, Sendable {
+        public var name: String, host: String
+        public var trial: String?
+        public var epoch: Int?, epochs: Int?
+        /// The last rung its trial passed.
+        public var rung: Int?
+    }
+
+    /// The workers, by name.
+    public var workerStatus: [WorkerStatus] {
+        workers.values.sorted { $0.name < $1.name }.map { state in
+            let trial = state.trial.flatMap { trials[$0] }
+            let rung = trial.flatMap { t in t.decided > 0 ? t.rungs[min(t.decided, t.rungs.count) - 1] : nil }
+            return WorkerStatus(name: state.name, host: state.host, trial: state.trial, epoch: state.epoch,
+                                epochs: trial?.trial.config.epochs, rung: rung)
+        }
+    }
+
+    /// Trial positions of the sweep (its end, once settled).
+    public var totalCount: Int { limit }
+}

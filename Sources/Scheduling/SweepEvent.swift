@@ -1,0 +1,35 @@
+import Sweeping
+import Training
+
+/// What happened in a sweep, for progress displays and logs.
+public enum SweepEvent: Sendable, Equatable {
+    /// A worker said hello.
+    case workerJoined(worker: String, host: String)
+    /// A worker missed its heartbeats; its trial, if any, went back to the queue.
+    case workerLost(worker: String, trial: String?)
+    /// A trial was handed to a worker.
+    case trialStarted(trial: String, number: Int, worker: String, attempt: Int)
+    /// An epoch of a running trial finished.
+    case epoch(trial: String, worker: String, metrics: EpochMetrics)
+    /// Early termination decided to stop a trial after this rung (epoch).
+    case stopDecided(trial: String, rung: Int)
+    /// A result was written durably (and acknowledged).
+    case trialRecorded(TrialRecord)
+    /// A result for an already recorded trial arrived and was dropped (then acknowledged).
+    case duplicateResult(trial: String, worker: String)
+    /// The sweep's end was settled by the trials in order up to `number`: its target was reached,
+    /// or its epoch budget spent.
+    case sweepEnded(reason: EndReason, number: Int)
+    /// A CURVE handshake was refused (key not authorised) or admitted.
+    case authentication(accepted: Bool, key: String, address: String)
+    /// A frame or message was dropped: malformed, oversized, another version, or out of place.
+    case rejected(peer: String, reason: String)
+
+    /// Why a sweep ended before its last position.
+    public enum EndReason: String, Sendable, Equatable {
+        /// A completed trial reached `metric.target`.
+        case targetReached = "target_reached"
+        /// The trials' epochs reached `epoch_budget`.
+        case budgetSpent = "budget_spent"
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import Sweeping
+import Training
+
+/// `method: bayes`: the Tree-structured Parzen Estimator (Bergstra et al., "Algorithms for
+/// Hyper-Parameter Optimization", NeurIPS 2011), as Optuna's `TPESampler` runs it by default
+/// (independent per parameter; 10 random start-up trials; 24 candidates; γ(n) = min(⌈n/10⌉, 25);
+/// recent trials weighted fully, older ones on a ramp; a prior kernel of weight 1; Optuna's bandwidths
+/// with its "magic clip"; pruned trials ranked after completed ones, deeper first).
+///
+/// Numbers are modelled in each parameter's percentile space: a value is the point u ∈ (0, 1) where
+/// its distribution function puts it (a log-uniform's u is its logarithm, rescaled), so every W&B
+/// distribution — uniform, log, inverse-log, normal, beta, quantised or not — is one bounded,
+/// continuous axis, and the prior is the distribution itself. Listed values are categorical.
+///
+/// Deterministic: a proposal is a function of the history it is given and of its own random stream
+/// (`random_seed` and the trial's position), never of timing.
+public struct TPE: Sendable {
+    /// One finished trial the model learns from.
+    public struct Observation: Sendable, Equatable {
+        /// The trial's configuration.
+        public var config: TrainingConfig
+        /// Its rank key, smaller is better: completed trials (`depth` = +∞) before stopped ones, deeper
+        /// stops first, then by the metric (signed so that smaller is better; +∞ for a diverged trial).
+        public var depth: Double
+        /// The metric, signed so that smaller is better.
+        public var loss: Double
+
+        /// An observation.
+        public init(config: TrainingConfig, depth: Double, loss: Double) {
+            self.config = config
+            self.depth = depth
+            self.loss = loss
+        }
+    }
+
+    /// The sweep's parameters.
+    public let parameters: [Parameter]
+    /// Random trials before the model is used (Optuna's `n_startup_trials`).
+    public var startupTrials = 10
+    /// Candidates drawn from the good-trials model per parameter (Optuna's `n_ei_candidates`).
+    public var candidates = 24
+    /// The weight of the prior kernel.
+    public var priorWeight = 1.0
+
+    /// A model over these parameters.
+    public init(parameters: [Parameter]) { self.parameters = parameters }
+
+    /// The proposal after `history` (in sweep order): with fewer than `startupTrials` observations,
+    /// nil (the caller draws at random); otherwise each swept parameter's value maximising l(x)/g(x)
+    /// among candidates drawn from l.
+    public func propose(after history: [Observation], random: inout SplitMix64) -> TrainingConfig? {
+        guard history.count >= startupTrials else { return nil }
+        let n = history.count
+        let below = min(Int((0.1 * Double(n)).rounded(.up)), 25)
+        // Sort by (completed first, deeper stops first, smaller loss); keep chronological order within each group.
+        let order = history.indices.sorted { a, b in
+            let (x, y) = (history[a], history[b])
+            if x.depth != y.depth { return x.depth > y.depth }
+            if x.loss != y.loss { return x.loss < y.loss }
+            return a < b
+        }
+        let good = Set(order.prefix(below))
+        var config = TrainingConfig()
+        for parameter in parameters {
+            let goodIndices = history.indices.filter { good.contains($0) }
+            let badIndices = history.indices.filter { !good.contains($0) }
+            switch parameter.domain {
+            case .values(let choices, let probabilities):
+                guard choices.count > 1 else {
+                    config[parameter.name] = choices[0].value
+                    continue
+                }
+                func index(_ value: HyperparameterValue) -> Int? { choices.firstIndex { $0.value == value } }
+                let l = CategoricalEstimator(observations: goodIndices.compactMap { index(history[$0].config[parameter.name]) },
+                                             choices: choices.count, prior: probabilities, priorWeight: priorWeight)
+                let g = CategoricalEstimator(observations: badIndices.compactMap { index(history[$0].config[parameter.name]) },
+                                             choices: choices.count, prior: probabilities, priorWeight: priorWeight)
+                var best = (score: -Double.infinity, choice: 0)
+                for _ in 0..<candidates {
+                    let choice = l.sample(&random)
+                    let score = l.logProbability(choice) - g.logProbability(choice)
+                    if score > best.score { best = (score, choice) }
+                }
+                config[parameter.name] = choices[best.choice].value
+            case .distribution(let distribution):
+                func u(_ index: Int) -> Double? {
+                    history[index].config[parameter.name].number.map { distribution.percentile(of: $0) }
+                }
+                let l = ParzenEstimator(observations: goodIndices.compactMap(u), priorWeight: priorWeight)
+                let g = ParzenEstimator(observations: badIndices.compactMap(u), priorWeight: priorWeight)
+                var best = (score: -Double.infinity, point: 0.5)
+                for _ in 0..<candidates {
+                    let point = l.sample(&random)
+                    let score = l.logDensity(point) - g.logDensity(point)
+                    if score > best.score { best = (score, point) }
+                }
+                // Back to a value through the distribution's quantile function, kept inside (0, 1).
+                let point = min(max(best.point, 1e-12), 1 - 1e-12)
+                config[parameter.name] = parameter.value(atPercentile: point)
+            }
+        }
+        return config
+    }
+}
+
+/// Optuna's observation weights: all 1 below 25; above, the oldest on a ramp from 1/n up, the newest 25 at 1.
+func tpeWeights(_ count: Int) -> [Double] {
+    guard count >= 25 else { return Array(repeating: 1, count: count) }
+    let ramp = count - 25
+    let steps: [Double] = ramp == 1 ? [1.0 / Double(count)]
+        : (0..<ramp).map { 1.0 / Double(count) + (1 - 1.0 / Double(count)) * Double($0) / Double(ramp - 1) }
+    return steps + Array(repeating: 1, count: 25)
+}
+
+/// A mixture of truncated normals on [0, 1], one per observation and one wide prior kernel, with
+/// Optuna's univariate bandwidths: each kernel as wide as the larger gap to its neighbours (the prior
+/// mean and the ends counted), clipped to [1/min(100, n + 2), 1].
+struct ParzenEstimator {
+    var means: [Double] = []
+    var sigmas: [Double] = []
+    var weights: [Double] = []
+    /// log(weight) − log(σ·√(2π)·mass on [0, 1]) of each kernel: the density's constant part.
+    private var logScales: [Double] = []
+
+    init(observations: [Double], priorWeight: Double) {
+        let observed = observations.map { min(max($0, 0), 1) }
+        var sigmas: [Double] = []
+        if !observed.isEmpty {
+            let withPrior = observed + [0.5]
+            let order = withPrior.indices.sorted { withPrior[$0] < withPrior[$1] }
+            let sorted: [Double] = [0.0] + order.map { withPrior[$0] } + [1.0]
+            var sortedSigmas: [Double] = []
+            for index in 1..<(sorted.count - 1) {
+                let left: Double = sorted[index] - sorted[index - 1]
+                let right: Double = sorted[index + 1] - sorted[index]
+                sortedSigmas.append(max(left, right))
+            }
+            // Optuna's consider_endpoints = False: the outermost kernels look inwards only.
+            if sorted.count >= 4 {
+                sortedSigmas[0] = sorted[2] - sorted[1]
+                sortedSigmas[sortedSigmas.count - 1] = sorted[sorted.count - 2] - sorted[sorted.count - 3]
+            }
+            var byPosition = [Double](repeating: 0, count: withPrior.count)
+            for (rank, index) in order.enumerated() { byPosition[index] = sortedSigmas[rank] }
+            let minimum = 1 / min(100, Double(observed.count + 2))
+            sigmas = byPosition.prefix(observed.count).map { min(max($0, minimum), 1) }
+        }
+        means = observed + [0.5]
+        self.sigmas = sigmas + [1]
+        let raw = tpeWeights(observed.count) + [priorWeight]
+        let total = raw.reduce(0, +)
+        weights = raw.map { $0 / total }
+        let root = (2 * Double.pi).squareRoot()
+        logScales = weights.indices.map { index in
+            let (mu, sigma) = (means[index], self.sigmas[index])
+            let mass = Probability.normalCDF((1 - mu) / sigma) - Probability.normalCDF((0 - mu) / sigma)
+            return log(weights[index]) - log(sigma * root * max(mass, 1e-300))
+        }
+    }
+
+    /// One draw: a kernel by weight, then a point from its normal truncated to [0, 1] (by inversion).
+    func sample(_ random: inout SplitMix64) -> Double {
+        var pick = random.nextOpenUnit()
+        var kernel = weights.count - 1
+        for (index, weight) in weights.enumerated() {
+            if pick < weight { kernel = index; break }
+            pick -= weight
+        }
+        let (mu, sigma) = (means[kernel], sigmas[kernel])
+        let low = Probability.normalCDF((0 - mu) / sigma), high = Probability.normalCDF((1 - mu) / sigma)
+        let p = low + random.nextOpenUnit() * (high - low)
+        return min(max(mu + sigma * Probability.normalQuantile(p), 0), 1)
+    }
+
+    /// The log density at `x`.
+    func logDensity(_ x: Double) -> Double {
+        var top = -Double.infinity
+        var terms = [Double](repeating: 0, count: weights.count)
+        for index in weights.indices {
+            let z = (x - means[index]) / sigmas[index]
+            terms[index] = logScales[index] - 0.5 * z * z
+            top = max(top, terms[index])
+        }
+        var sum = 0.0
+        for term in terms { sum += exp(term - top) }
+        return top + log(sum)
+    }
+}
+
+/// Optuna's categorical estimator: each observed kernel puts 1 on its choice plus the prior's share on
+/// every choice; the prior kernel is the prior alone (uniform, or the sweep file's probabilities).
+struct CategoricalEstimator {
+    var probabilities: [Double]
+
+    init(observations: [Int], choices: Int, prior: [Double]?, priorWeight: Double) {
+        let base = prior ?? Array(repeating: 1 / Double(choices), count: choices)
+        let kernels = Double(observations.count + 1)
+        let weights = tpeWeights(observations.count)
+        var total = [Double](repeating: 0, count: choices)
+        // Each observed kernel's row (one-hot plus prior share, normalised), times its weight.
+        for (position, choice) in observations.enumerated() {
+            var row = base.map { priorWeight * $0 / kernels }
+            row[choice] += 1
+            let sum = row.reduce(0, +)
+            for index in 0..<choices { total[index] += weights[position] * row[index] / sum }
+        }
+        for index in 0..<choices { total[index] += priorWeight * base[index] }
+        let sum = total.reduce(0, +)
+        probabilities = total.map { $0 / sum }
+    }
+
+    func sample(_ random: inout SplitMix64) -> Int {
+        var pick = random.nextOpenUnit()
+        for (index, p) in probabilities.enumerated() {
+            if pick < p { return index }
+            pick -= p
+        }
+        return probabilities.count - 1
+    }
+
+    func logProbability(_ choice: Int) -> Double { log(max(probabilities[choice], 1e-300)) }
+}

@@ -1,0 +1,95 @@
+import Foundation
+@testable import Scheduling
+import Sweeping
+import Testing
+import Training
+
+/// `method: bayes` (TPE): deterministic, learns, and works with every distribution.
+@Suite("TPE")
+struct TPETests {
+    static let space = """
+        parameters:
+          learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 0.5}
+          momentum: {distribution: uniform, min: 0, max: 0.95}
+          dropout: {distribution: uniform, min: 0, max: 0.5}
+          augment: {values: [none, flip, rotate_flip]}
+          epochs: {value: 5}
+        """
+
+    static func history(_ spec: SweepSpec, count: Int) -> [TPE.Observation] {
+        spec.space.prefix(count).map { trial in
+            let run = FakeTrainer.run(trial.config)
+            return TPE.Observation(config: trial.config, depth: .infinity, loss: run.final!.testLoss)
+        }
+    }
+
+    @Test func aProposalIsAFunctionOfItsHistoryAndItsStream() {
+        let spec = SweepSpec.test("method: bayes\nrun_cap: 100\n" + Self.space)
+        let tpe = TPE(parameters: spec.parameters)
+        let history = Self.history(spec, count: 30)
+        var a = SplitMix64(seed: 1, stream: 9, index: 30), b = SplitMix64(seed: 1, stream: 9, index: 30)
+        let first = tpe.propose(after: history, random: &a), second = tpe.propose(after: history, random: &b)
+        #expect(first != nil && first == second)
+        var c = SplitMix64(seed: 1, stream: 9, index: 31)
+        #expect(tpe.propose(after: history, random: &c) != first, "another position, another draw")
+        var d = SplitMix64(seed: 1, stream: 9, index: 30)
+        #expect(tpe.propose(after: Array(history.prefix(9)), random: &d) == nil, "fewer than 10: random start-up")
+        #expect(spec.space.admits(first!))
+    }
+
+    @Test func itBeatsRandomSearchOnTheSameBudget() {
+        // 40 trials, 5 seeds each; the objective is FakeTrainer's (best near lr 0.03, momentum 0.6, dropout 0.2).
+        var bayesBest: [Double] = [], randomBest: [Double] = []
+        for seed in 1...5 {
+            for (method, collect) in [("bayes", 0), ("random", 1)] {
+                let spec = SweepSpec.test("method: \(method)\nrun_cap: 40\nparallelism: 2\nrandom_seed: \(seed)\n" + Self.space)
+                var fleet = Fleet(spec, workers: 2, seed: UInt64(seed))
+                let best = fleet.run().compactMap(\.finalTestLoss).min()!
+                if collect == 0 { bayesBest.append(best) } else { randomBest.append(best) }
+            }
+        }
+        let bayes = bayesBest.reduce(0, +) / 5, random = randomBest.reduce(0, +) / 5
+        print("TPE on the stand-in objective, 40 trials, 5 seeds: bayes mean best \(bayes), random \(random)")
+        #expect(bayes < random)
+    }
+
+    @Test func everyDistributionCanBeProposed() {
+        let spec = SweepSpec.test("""
+            method: bayes
+            run_cap: 60
+            parallelism: 1
+            parameters:
+              learning_rate: {distribution: q_log_uniform_values, min: 0.001, max: 0.5, q: 0.001}
+              momentum: {distribution: beta, a: 5, b: 2}
+              weight_decay: {distribution: log_normal, mu: -9, sigma: 1}
+              l1: {distribution: inv_log_uniform_values, min: 1.0e-7, max: 1.0e-4}
+              max_norm: {distribution: log_uniform, min: 0, max: 2}
+              dropout: {distribution: q_uniform, min: 0, max: 0.6, q: 0.1}
+              batch_size: {distribution: int_uniform, min: 32, max: 128}
+              augment: {values: [none, flip], probabilities: [0.8, 0.2]}
+              hidden: {values: ["16", "32,16"]}
+              epochs: {value: 3}
+            """)
+        var fleet = Fleet(spec, workers: 2, seed: 3)
+        let records = fleet.run()
+        #expect(records.count == 60)
+        // The model's proposals (after the start-up) stay inside every parameter's domain.
+        #expect(records.allSatisfy { spec.space.admits($0.config) })
+        #expect(records.allSatisfy { $0.status == .completed })
+        let proposed = records.filter { ($0.number ?? 0) > 11 }
+        // q_uniform's values are round(x / q)·q, as numpy computes them (6 · 0.1 = 0.6000000000000001).
+        #expect(Set(proposed.map(\.config.dropout)).isSubset(of: Set((0...6).map { Double($0) * 0.1 })))
+    }
+
+    @Test func aProposalAfterTwoThousandTrialsIsQuick() {
+        let spec = SweepSpec.test("method: bayes\nrun_cap: 3000\n" + Self.space)
+        let tpe = TPE(parameters: spec.parameters)
+        let history = Self.history(spec, count: 2000)
+        var random = SplitMix64(seed: 1, stream: 9, index: 2000)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let proposal = tpe.propose(after: history, random: &random)
+        print("a TPE proposal after 2,000 trials took \(start.duration(to: clock.now)) (debug build; Scripts/bench adaptive times release)")
+        #expect(proposal.map(spec.space.admits) == true)
+    }
+}
