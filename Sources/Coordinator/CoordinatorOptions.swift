@@ -1,18 +1,9 @@
-/// Timing and fault policy of a coordinator.
+import Scheduling
+
+/// A coordinator's settings: its scheduling policy and its security.
 public struct CoordinatorOptions: Sendable {
-    /// How often each side sends a heartbeat.
-    public var heartbeatMilliseconds = 1000
-    /// Heartbeats a worker may miss before it is declared dead.
-    public var liveness = 3
-    /// Workers a trial may take down before it is recorded as failed.
-    public var maxAttempts = 3
-    /// After a restart (some trials already recorded), how long to hold trials back so that workers
-    /// still training can reconnect and claim theirs; nil: one liveness window.
-    public var graceMilliseconds: Int?
-    /// After the last result, how long to keep answering workers that speak up with `bye` (they were
-    /// reconnecting, or had just started); nil: one liveness window. 0 when every worker is a child
-    /// process that exits with the coordinator anyway.
-    public var farewellMilliseconds: Int?
+    /// Heartbeats, liveness, attempts, grace and farewell (decided by the `Scheduler`).
+    public var scheduling = SchedulerOptions()
 
     /// CURVE encryption and, with `authorizedKeys`, authentication of workers by public key.
     public var curve: Curve?
@@ -31,6 +22,6 @@ public struct CoordinatorOptions: Sendable {
         }
     }
 
-    /// The defaults: a beat a second, dead after three missed, three attempts per trial.
+    /// The defaults: a beat a second, dead after three missed, three attempts per trial, no CURVE.
     public init() {}
 }

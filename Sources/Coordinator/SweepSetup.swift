@@ -1,9 +1,10 @@
 import Foundation
+import Scheduling
 import Sweeping
 import Training
 
 /// A sweep ready to run: its results directory locked, opened (and recovered), its spec recorded,
-/// failed trials moved aside when they are to be retried.
+/// failed trials moved aside when they are to be retried, and its scheduler rebuilt from the CSVs.
 public struct SweepSetup {
     /// The spec being run.
     public let spec: SweepSpec
@@ -13,38 +14,43 @@ public struct SweepSetup {
     public let movedAside: String?
     /// Failed trials moved to failed.csv to run again (`retryFailed`).
     public let retried: Int
+    /// The decisions, resumed from what is recorded.
+    public var scheduler: Scheduler
+    /// What the scheduler said as it resumed (the sweep's end, say).
+    public let startingEvents: [SweepEvent]
 
     /// Opens `Results/<name>` (or `resultsDirectory`), after moving an old one aside if `fresh`.
     public init(spec: SweepSpec, resultsDirectory: String?, fresh: Bool, retryFailed: Bool = false,
-                warn: (String) -> Void) throws {
+                options: SchedulerOptions = SchedulerOptions(), warn: (String) -> Void) throws {
         self.spec = spec
         let directory = resultsDirectory ?? ("Results" as NSString).appendingPathComponent(spec.name)
         movedAside = fresh ? try ResultStore.moveAside(directory) : nil
         store = try ResultStore(directory: directory, warn: warn)
         if retryFailed {
             let failed = Set(store.records.filter { $0.status == .failed && spec.space.admits($0.config) }.map(\.id))
-            retried = try store.moveAside(failed: failed)
+            retried = try store.moveAside(failed, to: .failed)
         } else {
             retried = 0
         }
         try store.writeSpec(spec.text)
+        // Early termination compares trials epoch by epoch, so it needs the recorded epochs too.
+        let epochs = spec.earlyTermination == nil ? [:]
+            : ResultStore.readEpochs((directory as NSString).appendingPathComponent("epochs.csv"))
+        scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held, options: options, now: .zero)
+        var events: [SweepEvent] = []
+        for action in scheduler.startingActions() {
+            switch action {
+            case .moveBeyondEnd(let ids): try store.moveAside(ids, to: .beyondEnd)
+            case .event(let event): events.append(event)
+            default: break
+            }
+        }
+        startingEvents = events
     }
 
     /// Recorded trials that belong to this sweep.
-    public var recordedCount: Int { store.records.filter { spec.space.admits($0.config) }.count }
+    public var recordedCount: Int { scheduler.recordedCount }
 
-    /// The recorded trial of this sweep that reached `metric.target`, if one has.
-    public var targetReachedBy: TrialRecord? {
-        store.records.first { record in
-            record.status == .completed && spec.space.admits(record.config)
-                && spec.metric.reachesTarget(record.metric(spec.metric.name) ?? .nan)
-        }
-    }
-
-    /// Whether anything is left to run: a position not yet recorded, and no target reached.
-    public var hasWork: Bool {
-        guard targetReachedBy == nil else { return false }
-        for index in 0..<spec.space.count where !store.recordedIDs.contains(spec.space[index].id) { return true }
-        return false
-    }
+    /// Whether anything is left to run.
+    public var hasWork: Bool { scheduler.phase == .running }
 }

@@ -10,20 +10,21 @@ public enum Message: Equatable, Sendable {
     case ready
     /// An epoch of `trial` finished.
     case progress(trial: String, metrics: EpochMetrics)
-    /// `trial` finished; the worker re-sends this until it is acknowledged.
-    case result(trial: String, outcome: TrainingResult)
+    /// `trial` (position `number` of the sweep) finished; the worker re-sends this until it is acknowledged.
+    case result(trial: String, number: Int?, outcome: TrainingResult)
     /// Still alive.
     case heartbeat
 
     // Coordinator → worker.
     /// The coordinator accepted `hello`; beat every `heartbeatMilliseconds`, dead after `liveness` missed.
     case welcome(heartbeatMilliseconds: Int, liveness: Int)
-    /// Train `config` and report as `trial`.
-    case trial(id: String, config: TrainingConfig)
+    /// Train `config` and report as `trial`, position `number` of the sweep.
+    case trial(id: String, number: Int?, config: TrainingConfig)
     /// The result of `trial` is on disk; forget it.
     case ack(trial: String)
-    /// Abandon `trial` (it was recorded or reassigned).
-    case stop(trial: String)
+    /// Abandon `trial` (it was recorded or reassigned), or, with `afterEpoch`, stop it after that epoch
+    /// and report the result cut there (early termination).
+    case stop(trial: String, afterEpoch: Int?)
     /// The sweep is over: exit.
     case bye
     /// The coordinator refused this peer; the reason says why.
@@ -45,16 +46,19 @@ public enum Message: Equatable, Sendable {
         public var pid: Int32
         /// The trial the worker is still training after a reconnect, if any.
         public var running: String?
-        /// That trial's configuration: a restarted coordinator, which holds no list of trials, checks
-        /// the claim against its sweep with it.
+        /// That trial's position and configuration: a restarted coordinator, which holds no list of
+        /// trials, checks the claim against its sweep with them.
+        public var number: Int?
         public var config: TrainingConfig?
 
         /// Creates a hello.
-        public init(worker: String, host: String, pid: Int32, running: String? = nil, config: TrainingConfig? = nil) {
+        public init(worker: String, host: String, pid: Int32, running: String? = nil, number: Int? = nil,
+                    config: TrainingConfig? = nil) {
             self.worker = worker
             self.host = host
             self.pid = pid
             self.running = running
+            self.number = number
             self.config = config
         }
     }
@@ -77,9 +81,12 @@ public enum Message: Equatable, Sendable {
         var liveness: Int?
         var reason: String?
         var report: CoordinatorStatus?
+        var number: Int?
+        var afterEpoch: Int?
 
         enum CodingKeys: String, CodingKey {
             case v, type, hello, trial, metrics, outcome, config, heartbeatMs = "heartbeat_ms", liveness, reason, report
+            case number, afterEpoch = "after_epoch"
         }
     }
 
@@ -92,13 +99,15 @@ public enum Message: Equatable, Sendable {
         case .hello(let hello): envelope.type = "hello"; envelope.hello = hello
         case .ready: envelope.type = "ready"
         case .progress(let trial, let metrics): envelope.type = "progress"; envelope.trial = trial; envelope.metrics = metrics
-        case .result(let trial, let outcome): envelope.type = "result"; envelope.trial = trial; envelope.outcome = outcome
+        case .result(let trial, let number, let outcome):
+            envelope.type = "result"; envelope.trial = trial; envelope.number = number; envelope.outcome = outcome
         case .heartbeat: envelope.type = "heartbeat"
         case .welcome(let interval, let liveness):
             envelope.type = "welcome"; envelope.heartbeatMs = interval; envelope.liveness = liveness
-        case .trial(let id, let config): envelope.type = "trial"; envelope.trial = id; envelope.config = config
+        case .trial(let id, let number, let config):
+            envelope.type = "trial"; envelope.trial = id; envelope.number = number; envelope.config = config
         case .ack(let trial): envelope.type = "ack"; envelope.trial = trial
-        case .stop(let trial): envelope.type = "stop"; envelope.trial = trial
+        case .stop(let trial, let afterEpoch): envelope.type = "stop"; envelope.trial = trial; envelope.afterEpoch = afterEpoch
         case .bye: envelope.type = "bye"
         case .error(let reason): envelope.type = "error"; envelope.reason = reason
         case .status: envelope.type = "status"
@@ -136,14 +145,17 @@ public enum Message: Equatable, Sendable {
         case "hello": return .hello(try need(envelope.hello, "hello"))
         case "ready": return .ready
         case "progress": return .progress(trial: try need(envelope.trial, "trial"), metrics: try need(envelope.metrics, "metrics"))
-        case "result": return .result(trial: try need(envelope.trial, "trial"), outcome: try need(envelope.outcome, "outcome"))
+        case "result":
+            return .result(trial: try need(envelope.trial, "trial"), number: envelope.number,
+                           outcome: try need(envelope.outcome, "outcome"))
         case "heartbeat": return .heartbeat
         case "welcome":
             return .welcome(heartbeatMilliseconds: try need(envelope.heartbeatMs, "heartbeat_ms"),
                             liveness: try need(envelope.liveness, "liveness"))
-        case "trial": return .trial(id: try need(envelope.trial, "trial"), config: try need(envelope.config, "config"))
+        case "trial":
+            return .trial(id: try need(envelope.trial, "trial"), number: envelope.number, config: try need(envelope.config, "config"))
         case "ack": return .ack(trial: try need(envelope.trial, "trial"))
-        case "stop": return .stop(trial: try need(envelope.trial, "trial"))
+        case "stop": return .stop(trial: try need(envelope.trial, "trial"), afterEpoch: envelope.afterEpoch)
         case "bye": return .bye
         case "error": return .error(reason: try need(envelope.reason, "reason"))
         case "status": return .status

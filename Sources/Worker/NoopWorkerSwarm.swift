@@ -41,11 +41,11 @@ public final class NoopWorkerSwarm {
                         switch message {
                         case .welcome:
                             try socket.send([Message.ready.encoded()])
-                        case .trial(let id, let config):
+                        case .trial(let id, let number, let config):
                             let outcome = TrainingResult(
                                 config: config, status: .completed,
                                 epochs: [EpochMetrics(epoch: 1, trainLoss: 0, testLoss: 0, testAccuracy: 0, seconds: 0)])
-                            try socket.send([Message.result(trial: id, outcome: outcome).encoded()])
+                            try socket.send([Message.result(trial: id, number: number, outcome: outcome).encoded()])
                         case .ack:
                             acknowledged += 1
                             try socket.send([Message.ready.encoded()])

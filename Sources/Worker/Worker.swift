@@ -32,10 +32,15 @@ public final class Worker {
     private var nextReconnect = ContinuousClock.now
     private var backoff = Duration.milliseconds(1000)
     private var welcomed = false
+    /// The trial being trained: its id, position and configuration, and how many epochs are done.
     private var training: String?
+    private var trainingNumber: Int?
     private var trainingConfig: TrainingConfig?
+    private var epochsDone = 0
+    /// Early termination: stop after this epoch and report the result cut there.
+    private var stopAfter: Int?
     private var abandon = false
-    private var pending: (trial: String, outcome: TrainingResult)?
+    private var pending: (trial: String, number: Int?, outcome: TrainingResult)?
     private var exit: Exit?
     private let log: (String) -> Void
 
@@ -121,24 +126,31 @@ public final class Worker {
             backoff = .milliseconds(1000)
             welcomed = true
             if let pending {
-                send(.result(trial: pending.trial, outcome: pending.outcome))
+                send(.result(trial: pending.trial, number: pending.number, outcome: pending.outcome))
             } else if training == nil {
                 send(.ready)
             }
-        case .trial(let id, let config):
+        case .trial(let id, let number, let config):
             guard training == nil, pending == nil else {
                 log("ignoring trial \(id): still busy")
                 return
             }
-            try train(id, config)
+            try train(id, number: number, config)
         case .ack(let trial):
             if pending?.trial == trial {
                 pending = nil
                 send(.ready)
             }
-        case .stop(let trial):
-            if training == trial { abandon = true }
-            if pending?.trial == trial {
+        case .stop(let trial, let afterEpoch):
+            if training == trial {
+                if let afterEpoch {
+                    stopAfter = afterEpoch  // the trainer's tick ends the run once that many epochs are done
+                } else {
+                    abandon = true
+                }
+            }
+            // A result already sent and cut by the coordinator itself (afterEpoch), or not wanted (nil).
+            if pending?.trial == trial && afterEpoch == nil {
                 pending = nil
                 send(.ready)
             }
@@ -155,34 +167,44 @@ public final class Worker {
         }
     }
 
-    private func train(_ id: String, _ config: TrainingConfig) throws {
+    private func train(_ id: String, number: Int?, _ config: TrainingConfig) throws {
         if data == nil { data = try FashionMNIST.load(directory: options.dataDirectory) }
         training = id
+        trainingNumber = number
         trainingConfig = config
+        epochsDone = 0
+        stopAfter = nil
         abandon = false
-        defer { training = nil; trainingConfig = nil }
+        defer { training = nil; trainingNumber = nil; trainingConfig = nil; stopAfter = nil }
         log("training \(id)")
         let trainer = try Trainer(config: config, data: data!)
-        let result = trainer.run(
-            onEpoch: { metrics in self.send(.progress(trial: id, metrics: metrics)) },
+        var result = trainer.run(
+            onEpoch: { metrics in
+                self.epochsDone = metrics.epoch
+                self.send(.progress(trial: id, metrics: metrics))
+            },
             tick: {
                 // Keep the connection alive through long epochs; nothing waits here.
                 try? self.service(waitMilliseconds: 0)
-                return !self.abandon && self.exit == nil
+                return !self.abandon && self.exit == nil && self.epochsDone < (self.stopAfter ?? Int.max)
             })
         guard !abandon, exit == nil else {
             log("abandoned \(id)")
             if exit == nil { send(.ready) }
             return
         }
-        pending = (id, result)
-        send(.result(trial: id, outcome: result))
+        if let stopAfter, stopAfter < config.epochs, result.epochs.count >= stopAfter {
+            result = TrainingResult(config: config, epochs: Array(result.epochs.prefix(stopAfter)), status: .stopped)
+            log("stopped \(id) after epoch \(stopAfter)")
+        }
+        pending = (id, number, result)
+        send(.result(trial: id, number: number, outcome: result))
     }
 
     private func sayHello() {
         welcomed = false
         send(.hello(.init(worker: options.name, host: options.host, pid: getpid(), running: training,
-                          config: trainingConfig)))
+                          number: trainingNumber, config: trainingConfig)))
         lastHeard = ContinuousClock.now
     }
 

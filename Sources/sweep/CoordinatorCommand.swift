@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import Scheduling
 import Foundation
 import Messaging
 import Sweeping
@@ -47,31 +48,30 @@ struct CoordinatorCommand: ParsableCommand {
         coordinatorOptions.curve = try security.curve(bind: bind)
         let spec = try SweepSpec(contentsOf: spec)
         for warning in spec.warnings { warn(warning) }
-        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed, warn: warn)
-        if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
-        if setup.retried > 0 { say("retrying \(setup.retried) failed trials; their earlier rows are in failed.csv") }
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed,
+                                   options: coordinatorOptions.scheduling, warn: warn)
+        announce(setup)
         guard setup.hasWork else {
-            if let best = setup.targetReachedBy { say("trial \(best.id) reached the target \(spec.metric.name); nothing to run") }
-            say("all \(spec.count) trials are already recorded in \(setup.store.directory)")
             printRanking(setup, top: top)
             return
         }
         let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: 0, quiet: quiet)
         let coordinator = session.coordinator
         let before = coordinator.recordedCount
-        say("sweep \(spec.name): \(spec.count - before) of \(spec.count) trials to run; listening on "
+        say("sweep \(spec.name): \(coordinator.totalCount - before) of \(coordinator.totalCount) trials to run; listening on "
             + "\(coordinator.endpoint)")
         let outcome = try session.run()
         guard outcome != .stopped else {
-            say("stopped: \(coordinator.recordedCount) of \(spec.count) trials recorded; run the same command to resume")
+            say("stopped: \(coordinator.recordedCount) of \(coordinator.totalCount) trials recorded; run the same command to resume")
             throw ExitCode(ExitStatus.interrupted)
         }
         let seconds = session.dispatchSeconds
         let recorded = coordinator.recordedCount - before
-        say("\(outcome == .finished ? "all" : "target reached:") \(coordinator.recordedCount) of \(spec.count) trials "
+        say("\(outcome.summary) \(coordinator.recordedCount) of \(coordinator.totalCount) trials "
             + "recorded in \(setup.store.directory); \(recorded) in "
             + String(format: "%.2f s since the first dispatch (%.0f trials/s); ", seconds, Double(recorded) / max(seconds, 1e-9))
             + "coordinator used \(cpuSeconds()) s of CPU")
+        sayStatistics(coordinator)
         printRanking(setup, top: top)
     }
 }

@@ -17,12 +17,12 @@ final class CoordinatorSession {
         self.setup = setup
         Interrupts.install()
         context = try Context()
-        coordinator = try Coordinator(space: setup.spec.space, metric: setup.spec.metric, store: setup.store, bind: bind,
-                                      context: context, options: options)
+        coordinator = try Coordinator(scheduler: setup.scheduler, store: setup.store, bind: bind, context: context,
+                                      options: options)
         try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
                                curvePublicKey: try options.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
             .write(to: setup.store.directory)
-        progress = ProgressReporter(total: setup.spec.count, alreadyDone: coordinator.recordedCount, workers: workers,
+        progress = ProgressReporter(total: coordinator.totalCount, alreadyDone: coordinator.recordedCount, workers: workers,
                                     metric: setup.spec.metric, best: setup.spec.metric.best(of: setup.store.records),
                                     quiet: quiet)
     }

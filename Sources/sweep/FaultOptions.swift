@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import Scheduling
 
 /// Heartbeat and retry settings of the coordinator (workers learn the heartbeat from it).
 struct FaultOptions: ParsableArguments {
@@ -31,10 +32,10 @@ struct FaultOptions: ParsableArguments {
 
     var coordinatorOptions: CoordinatorOptions {
         var options = CoordinatorOptions()
-        options.heartbeatMilliseconds = heartbeatMilliseconds
-        options.liveness = liveness
-        options.maxAttempts = maxAttempts
-        options.farewellMilliseconds = farewellMilliseconds
+        options.scheduling.heartbeat = .milliseconds(heartbeatMilliseconds)
+        options.scheduling.liveness = liveness
+        options.scheduling.maxAttempts = maxAttempts
+        options.scheduling.farewell = farewellMilliseconds.map { .milliseconds($0) }
         return options
     }
 }

@@ -1,4 +1,5 @@
 import Coordinator
+import Scheduling
 import Foundation
 import Sweeping
 
@@ -9,6 +10,7 @@ final class ProgressReporter {
     private let startDone: Int
     private var failed = 0
     private var diverged = 0
+    private var stopped = 0
     private var running: [String: (worker: String, epoch: Int)] = [:]
     private var best: (loss: Double, trial: String)?
     private let started = ContinuousClock.now
@@ -42,7 +44,7 @@ final class ProgressReporter {
         if let best, let value = best.metric(metric.name) { self.best = (value, best.id) }
     }
 
-    func handle(_ event: CoordinatorEvent) {
+    func handle(_ event: SweepEvent) {
         switch event {
         case .workerJoined(let worker, let host):
             if !workerNames.contains(worker) { workerNames.append(worker) }
@@ -50,10 +52,14 @@ final class ProgressReporter {
             if !live && !quiet { log("worker \(worker) joined from \(host)") }
         case .workerLost(let worker, let trial):
             log("worker \(worker) lost\(trial.map { "; trial \($0) goes back to the queue" } ?? "")")
-        case .trialStarted(let trial, let worker, let attempt):
+        case .trialStarted(let trial, let number, let worker, let attempt):
             running[trial] = (worker, 0)
             if firstTrial == nil { firstTrial = ContinuousClock.now }
-            if !live && !quiet { log("trial \(trial) started on \(worker)\(attempt > 1 ? " (attempt \(attempt))" : "")") }
+            if !live && !quiet {
+                log("trial \(trial) started on \(worker) (#\(number)\(attempt > 1 ? ", attempt \(attempt)" : ""))")
+            }
+        case .stopDecided(let trial, let rung):
+            if !live && !quiet { log("trial \(trial) stopped early after epoch \(rung)") }
         case .epoch(let trial, let worker, let metrics):
             running[trial] = (worker, metrics.epoch)
         case .trialRecorded(let record):
@@ -66,14 +72,16 @@ final class ProgressReporter {
                    best.map({ goal.isBetter(value, than: $0.loss) }) ?? true { best = (value, record.id) }
             case .diverged: diverged += 1
             case .failed: failed += 1
+            case .stopped: stopped += 1
             }
             if !live && (!quiet || record.status == .failed) {
                 let value = record.metric(metric).map { String(format: "%.4f", $0) } ?? "-"
                 log("trial \(record.id) \(record.status.rawValue) \(metric) \(value) [\(done)/\(total)]"
                     + (record.reason.isEmpty ? "" : ": \(record.reason)"))
             }
-        case .targetReached(let trial):
-            log("trial \(trial) reached the target \(metric); no more trials are handed out")
+        case .sweepEnded(let reason, let number):
+            log(reason == .targetReached ? "trial #\(number) reached the target \(metric): the sweep ends there"
+                                         : "the epoch budget is spent at trial #\(number): the sweep ends there")
         case .duplicateResult(let trial, let worker):
             if !live && !quiet { log("dropped a duplicate result of trial \(trial) from \(worker)") }
         case .authentication(let accepted, let key, let address):
@@ -98,6 +106,7 @@ final class ProgressReporter {
             eta = clock(elapsed / Double(finishedHere) * Double(total - done))
         }
         var line = "[\(done)/\(total)] running \(running.count)"
+        if stopped > 0 { line += ", stopped \(stopped)" }
         if failed > 0 { line += ", failed \(failed)" }
         if diverged > 0 { line += ", diverged \(diverged)" }
         line += ", \(clock(elapsed)) elapsed, ETA \(eta)"

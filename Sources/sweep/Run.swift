@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import Scheduling
 import Foundation
 import Messaging
 import Sweeping
@@ -60,24 +61,22 @@ struct Run: ParsableCommand {
         coordinatorOptions.curve = try security.curve(bind: bind)
         // On the default ephemeral loopback port only our own workers can have joined, and they are
         // children that exit with us: no straggler to wait for at the end.
-        if bind == Run.defaultBind, faults.farewellMilliseconds == nil { coordinatorOptions.farewellMilliseconds = 0 }
+        if bind == Run.defaultBind, faults.farewellMilliseconds == nil { coordinatorOptions.scheduling.farewell = .zero }
         let localWorkerKeys = try CurveKeys.generate()
         coordinatorOptions.curve?.authorizedKeys?.insert(localWorkerKeys.publicKey)
         let spec = try spec.map { path throws(SpecError) in try SweepSpec(contentsOf: path) } ?? SweepSpec.quickstart()
         for warning in spec.warnings { warn(warning) }
         try FashionMNIST.checkFiles(directory: data)
-        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed, warn: warn)
-        if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
-        if setup.retried > 0 { say("retrying \(setup.retried) failed trials; their earlier rows are in failed.csv") }
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed,
+                                   options: coordinatorOptions.scheduling, warn: warn)
+        announce(setup)
         let directory = setup.store.directory
-        say("sweep \(spec.name): \(spec.count) trials, \(setup.recordedCount) already recorded in \(directory)")
         guard setup.hasWork else {
-            if let best = setup.targetReachedBy { say("trial \(best.id) reached the target \(spec.metric.name); nothing to run") }
             printRanking(setup, top: top)
             return
         }
 
-        let count = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, spec.count - setup.recordedCount)
+        let count = max(1, min(workers ?? ProcessInfo.processInfo.activeProcessorCount, setup.scheduler.totalCount - setup.recordedCount))
         let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: count)
         let coordinator = session.coordinator
         let parent = getpid()
@@ -104,12 +103,13 @@ struct Run: ParsableCommand {
             },
             afterwards: { outcome in pool.stop(after: .seconds(outcome == .finished ? 5 : 1)) })
         switch outcome {
-        case .finished, .targetReached:
-            say("\(outcome == .finished ? "all" : "target reached:") \(coordinator.recordedCount) of \(spec.count) "
-                + "trials recorded in \(directory); coordinator used \(cpuSeconds()) s of CPU")
+        case .finished, .targetReached, .budgetSpent:
+            say("\(outcome.summary) \(coordinator.recordedCount) of \(coordinator.totalCount) trials recorded in \(directory); "
+                + "coordinator used \(cpuSeconds()) s of CPU")
+            sayStatistics(coordinator)
             printRanking(setup, top: top)
         case .stopped:
-            say("stopped: \(coordinator.recordedCount) of \(spec.count) trials recorded in \(directory); "
+            say("stopped: \(coordinator.recordedCount) of \(coordinator.totalCount) trials recorded in \(directory); "
                 + "run the same command to resume")
             if workersGone && Interrupts.caught == nil {
                 throw RunFailure("every worker exited before the sweep finished (see their messages above)", code: ExitStatus.failure)
@@ -148,8 +148,43 @@ extension Coordinator.Outcome {
         case .finished: return .finished
         case .stopped: return .stopped
         case .targetReached: return .targetReached
+        case .budgetSpent: return .budgetSpent
         }
     }
+
+    /// The start of the closing line.
+    var summary: String {
+        switch self {
+        case .finished: return "all"
+        case .stopped: return "stopped:"
+        case .targetReached: return "target reached:"
+        case .budgetSpent: return "epoch budget spent:"
+        }
+    }
+}
+
+/// The first lines of `sweep run` and `sweep coordinator`: what was moved, what is recorded, and why
+/// there is nothing to do when there is not.
+func announce(_ setup: SweepSetup) {
+    if let moved = setup.movedAside { say("moved the earlier results to \(moved)") }
+    if setup.retried > 0 { say("retrying \(setup.retried) failed trials; their earlier rows are in failed.csv") }
+    say("sweep \(setup.spec.name): \(setup.scheduler.totalCount) trials, \(setup.recordedCount) already recorded in "
+        + setup.store.directory)
+    for event in setup.startingEvents {
+        if case .sweepEnded(let reason, let number) = event {
+            say(reason == .targetReached ? "trial #\(number) reached the target \(setup.spec.metric.name); nothing to run"
+                                         : "the epoch budget was spent by trial #\(number); nothing to run")
+        }
+    }
+}
+
+/// What determinism cost this run: time workers waited for earlier trials, epochs trained beyond stops.
+func sayStatistics(_ coordinator: Coordinator) {
+    let statistics = coordinator.statistics
+    guard statistics.stopped > 0 || statistics.waiting > .zero else { return }
+    let waited = Double(statistics.waiting.components.seconds) + Double(statistics.waiting.components.attoseconds) * 1e-18
+    say("early termination stopped \(statistics.stopped) trials (\(statistics.speculativeEpochs) epochs trained past their "
+        + "stops while decisions waited); workers waited \(String(format: "%.1f", waited)) s in all for earlier trials")
 }
 
 /// This process's own CPU time (user + system), formatted.

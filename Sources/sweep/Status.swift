@@ -63,6 +63,7 @@ struct Status: ParsableCommand {
                 if let trial = worker.trial {
                     line += "training \(trial)"
                     if let epochs = worker.epochs { line += ", epoch \(worker.epoch ?? 0)/\(epochs) done" }
+                    if let rung = worker.rung { line += ", passed the rung at epoch \(rung)" }
                 } else {
                     line += "idle"
                 }
@@ -81,6 +82,7 @@ struct Status: ParsableCommand {
             lines.append("best \(metric.name) \(String(format: "%.4f", value)) (trial \(best.id)\(settings.isEmpty ? "" : ": " + settings))")
         }
         let statuses = Dictionary(grouping: records, by: \.status).mapValues(\.count)
+        if let stopped = statuses[.stopped] { lines.append("stopped early: \(stopped)") }
         if let diverged = statuses[.diverged] { lines.append("diverged: \(diverged)") }
         if let failed = statuses[.failed] { lines.append("failed: \(failed)") }
         return lines.joined(separator: "\n") + "\n"

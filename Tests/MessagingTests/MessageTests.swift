@@ -20,12 +20,14 @@ struct MessageTests {
     static let messages: [Message] = [
         .hello(.init(worker: "a:1", host: "a", pid: 1)),
         .hello(.init(worker: "b:2", host: "b", pid: 2, running: "0123456789abcdef")),
+        .hello(.init(worker: "c:3", host: "c", pid: 3, running: "0123456789abcdef", number: 7, config: config)),
         .ready, .heartbeat, .bye,
         .progress(trial: "t1", metrics: metrics),
-        .result(trial: "t1", outcome: TrainingResult(config: config, epochs: [metrics], status: .diverged)),
+        .result(trial: "t1", number: nil, outcome: TrainingResult(config: config, epochs: [metrics], status: .diverged)),
+        .result(trial: "t1", number: 12, outcome: TrainingResult(config: config, epochs: [metrics], status: .stopped)),
         .welcome(heartbeatMilliseconds: 1000, liveness: 3),
-        .trial(id: "t2", config: config),
-        .ack(trial: "t3"), .stop(trial: "t4"),
+        .trial(id: "t2", number: 4, config: config),
+        .ack(trial: "t3"), .stop(trial: "t4", afterEpoch: nil), .stop(trial: "t5", afterEpoch: 3),
         .error(reason: "protocol version 2 is not supported"),
     ]
 

@@ -1,0 +1,95 @@
+import Foundation
+import SweepTestSupport
+import Sweeping
+import Testing
+
+/// Adaptive sweeps through the real binary, real workers and real FashionMNIST (small slices): the
+/// same trials.csv with 1 or 2 workers, and after the coordinator is SIGKILLed and run again.
+@Suite("Adaptive sweeps", .serialized)
+struct AdaptiveSweepTests {
+    static let space = """
+        parameters:
+          learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}
+          momentum: {distribution: uniform, min: 0, max: 0.95}
+          dropout: {distribution: uniform, min: 0, max: 0.5}
+          augment: {values: [none, flip]}
+          hidden: {value: "16"}
+          train_limit: {value: 1500}
+          test_limit: {value: 300}
+        """
+
+    static let bayes = """
+        name: adaptive
+        method: bayes
+        run_cap: 16
+        parallelism: 2
+        random_seed: 3
+        """ + "\n" + space + "\n  epochs: {value: 2}\n"
+
+    static let hyperband = """
+        name: adaptive
+        method: random
+        run_cap: 14
+        random_seed: 4
+        early_terminate: {type: hyperband, min_iter: 1, eta: 2}
+        """ + "\n" + space + "\n  epochs: {value: 5}\n"
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var yaml: String
+        var testDescription: String { name }
+    }
+
+    static let cases = [Case(name: "bayes", yaml: bayes), Case(name: "hyperband", yaml: hyperband)]
+
+    /// Runs the sweep in a fresh results directory with `workers` workers; returns its outcomes.
+    static func run(_ yaml: String, workers: Int, in scratch: Scratch, results: String) throws -> Results {
+        scratch.write(yaml, to: "adaptive.yaml")
+        let outcome = try SweepBinary.run(["run", "adaptive.yaml", "--workers", "\(workers)", "--results", results],
+                                          directory: scratch.path)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        return Results(scratch.file(results))
+    }
+
+    @Test(.timeLimit(.minutes(10)), arguments: cases)
+    func oneAndTwoWorkersRecordTheSameTrials(_ test: Case) throws {
+        let scratch = Scratch()
+        let one = try Self.run(test.yaml, workers: 1, in: scratch, results: "one")
+        let two = try Self.run(test.yaml, workers: 2, in: scratch, results: "two")
+        #expect(one.trials.count >= 10)
+        #expect(one.outcomes == two.outcomes)
+        #expect(one.epochFigures == two.epochFigures)
+        let statuses = Dictionary(grouping: one.trials, by: \.status).mapValues(\.count)
+        print("\(test.name): \(one.trials.count) trials, statuses \(statuses); identical with 1 and 2 workers")
+        if test.name == "hyperband" {
+            #expect((statuses[.stopped] ?? 0) >= 3, "hyperband should stop some trials: \(statuses)")
+            for record in one.trials where record.status == .stopped {
+                #expect(one.epochs[record.id]?.count == record.stoppedAt)
+            }
+        } else {
+            // Positions 13, 14 and 15 are the model's (horizon past the 10 random start-up trials).
+            #expect(Set(one.trials.compactMap(\.number)) == Set(0..<16))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(10)), arguments: cases)
+    func aCoordinatorKilledMidSweepResumesToTheSameTrials(_ test: Case) throws {
+        let scratch = Scratch()
+        let reference = try Self.run(test.yaml, workers: 1, in: scratch, results: "reference")
+        scratch.write(test.yaml, to: "adaptive.yaml")
+        let process = try SweepBinary.start(["run", "adaptive.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path)
+        #expect(Processes.await(seconds: 180) { scratch.rows("killed/trials.csv").count >= 4 }, "\(scratch.text("stderr.log"))")
+        let workers = Processes.children(of: process.processIdentifier)
+        kill(process.processIdentifier, SIGKILL)
+        for worker in workers { kill(worker, SIGKILL) }
+        process.waitUntilExit()
+        let before = scratch.rows("killed/trials.csv").count
+        #expect(before < reference.trials.count, "the sweep finished before it could be killed")
+        let resumed = try SweepBinary.run(["run", "adaptive.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let killed = Results(scratch.file("killed"))
+        print("\(test.name): killed after \(before) trials; resumed to \(killed.trials.count), the reference has \(reference.trials.count)")
+        #expect(killed.outcomes == reference.outcomes)
+        #expect(killed.epochFigures == reference.epochFigures)
+    }
+}
