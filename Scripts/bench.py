@@ -193,17 +193,114 @@ def report(opts):
               f"report.html {size / 1024:.0f} KiB")
 
 
+ADAPTIVE_SPACE = """metric: {name: test_loss, goal: minimize}
+parameters:
+  learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}
+  momentum: {distribution: uniform, min: 0, max: 0.95}
+  weight_decay: {distribution: log_uniform_values, min: 1.0e-6, max: 1.0e-3}
+  dropout: {distribution: uniform, min: 0, max: 0.5}
+  augment: {values: [none, flip, rotate_flip]}
+  epochs: {value: 20}
+"""
+
+ADAPTIVE_METHODS = {
+    "random": "method: random\nrun_cap: {trials}\n",
+    "bayes": "method: bayes\nrun_cap: {trials}\nparallelism: 2\n",
+    "hyperband": "method: random\nrun_cap: 100000\nepoch_budget: {budget}\nearly_terminate: {{type: hyperband, min_iter: 1, eta: 3}}\n",
+}
+
+
+def read_trials(directory):
+    import csv
+    with open(os.path.join(directory, "trials.csv")) as f:
+        return list(csv.DictReader(f))
+
+
+def adaptive(opts):
+    import re
+    import tempfile
+    budget = opts.budget
+    trials = budget // 20
+    print(f"adaptive: 2 workers, full data, 20-epoch trials, {budget} epochs each: random ({trials} trials), bayes "
+          f"({trials} trials, TPE, parallelism 2), random + hyperband (min_iter 1, eta 3, trials until {budget} epochs)")
+    results = {method: [] for method in ADAPTIVE_METHODS}
+    with tempfile.TemporaryDirectory() as scratch:
+        for seed in opts.seeds:
+            for method, head in ADAPTIVE_METHODS.items():
+                spec = os.path.join(scratch, f"{method}-{seed}.yaml")
+                with open(spec, "w") as f:
+                    f.write(f"name: {method}-{seed}\nrandom_seed: {seed}\n" + head.format(trials=trials, budget=budget)
+                            + ADAPTIVE_SPACE)
+                out = os.path.join(scratch, f"{method}-{seed}")
+                start = time.perf_counter()
+                proc = subprocess.Popen([opts.sweep, "run", spec, "--workers", "2", "--results", out],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                # When each completed trial was recorded, to see how soon the best so far is reached.
+                curve, log = [], []
+                for line in proc.stderr:
+                    log.append(line)
+                    m = re.search(r"trial \S+ completed test_loss ([0-9.]+)", line)
+                    if m:
+                        best = min(float(m.group(1)), curve[-1][1] if curve else float("inf"))
+                        curve.append((time.perf_counter() - start, best))
+                proc.wait()
+                wall = time.perf_counter() - start
+                proc.stderr = "".join(log)
+                if proc.returncode != 0:
+                    sys.exit(f"bench: {method} failed: {proc.stderr}")
+                rows = read_trials(out)
+                completed = [float(r["final_test_loss"]) for r in rows if r["status"] == "completed"]
+                epochs = sum(int(r["epochs_run"]) for r in rows)
+                waited = re.search(r"workers waited ([0-9.]+) s", proc.stderr)
+                waited = float(waited.group(1)) if waited else 0.0
+                speculative = re.search(r"\(([0-9]+) epochs trained past", proc.stderr)
+                speculative = int(speculative.group(1)) if speculative else 0
+                entry = {"best": min(completed), "epochs": epochs, "wall": wall, "configs": len(rows),
+                         "idle": waited / (2 * wall), "speculative": speculative, "curve": curve}
+                results[method].append(entry)
+                print(f"  seed {seed} {method:9s}: best test_loss {entry['best']:.4f}, {epochs} epochs, {len(rows)} "
+                      f"configurations, {wall:.0f} s wall; workers waited {100 * entry['idle']:.1f}% of their time, "
+                      f"{speculative} epochs trained past stops", flush=True)
+        print("  mean over seeds " + ", ".join(map(str, opts.seeds)) + ":")
+        for method, entries in results.items():
+            mean = lambda key: statistics.mean(e[key] for e in entries)
+            print(f"    {method:9s}: best test_loss {mean('best'):.4f} (sd {statistics.pstdev(e['best'] for e in entries):.4f}), "
+                  f"{mean('epochs'):.0f} epochs, {mean('configs'):.0f} configurations, {mean('wall'):.0f} s wall, "
+                  f"idle {100 * mean('idle'):.1f}%")
+        if opts.optuna:
+            print(f"  anchor: Optuna TPE + HyperbandPruner, PyTorch (1 thread per process, pre-batched tensors), "
+                  f"2 processes, {budget} epochs")
+            for seed in opts.seeds:
+                proc = subprocess.run([TORCH_PYTHON, os.path.join(ROOT, "Scripts", "optuna_anchor.py"), "--seed", str(seed),
+                                       "--budget", str(budget), "--processes", "2"], capture_output=True, text=True)
+                if proc.returncode != 0:
+                    sys.exit(f"bench: the Optuna anchor failed: {proc.stderr[-2000:]}")
+                summary = json.loads(proc.stdout.strip().splitlines()[-1])
+                print(f"    seed {seed}: Optuna best test_loss {summary['best']:.4f} after {summary['wall']:.0f} s "
+                      f"({summary['trials']} trials, {summary['epochs']} epochs)", flush=True)
+                for method, entries in results.items():
+                    entry = entries[opts.seeds.index(seed)]
+                    reached = next((t for t, best in entry["curve"] if best <= summary["best"]), None)
+                    when = (f"reached it after {reached:.0f} s, {summary['wall'] / reached:.1f}x sooner" if reached
+                            else f"did not reach it (best {entry['best']:.4f} in {entry['wall']:.0f} s)")
+                    print(f"      sweep {method:9s} {when}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "report"])
+    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "report", "adaptive"])
     parser.add_argument("--trials", type=int, default=20000)
     parser.add_argument("--sweep", required=True)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--budget", type=int, default=400)
+    parser.add_argument("--optuna", action="store_true", help="also run the Optuna anchor (TORCH_PYTHON must have optuna)")
     opts = parser.parse_args()
     started = time.time()
-    {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "report": report}[opts.what](opts)
+    {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "report": report,
+     "adaptive": adaptive}[opts.what](opts)
     print(f"bench {opts.what}: {time.time() - started:.0f} s")
 
 

@@ -111,6 +111,9 @@ public struct Scheduler {
     private var recordedByNumber: [Int: String] = [:]
     private var recordedEpochs: [String: [EpochMetrics]]
     private var cursor = 0
+    /// The cursor position last found not recorded (records at the cursor or beyond only come from
+    /// the start, so a position found unrecorded stays so).
+    private var unrecordedCursor = -1
     private var frontier = 0
     private var retries: [String] = []
     private var cutoff: Int?
@@ -227,11 +230,12 @@ public struct Scheduler {
     }
 
     private mutating func tick(now: Duration) {
-        if now - lastBeat >= options.heartbeat {
-            lastBeat = now
-            for worker in sortedWorkers() { actions.append(.heartbeat(worker)) }
-        }
-        for worker in sortedWorkers() where now - workers[worker]!.lastSeen > options.livenessWindow {
+        // Beats and reaping keep the heartbeat's cadence: a worker is found dead at most one beat late.
+        guard now - lastBeat >= options.heartbeat else { return }
+        lastBeat = now
+        let everyone = sortedWorkers()
+        for worker in everyone { actions.append(.heartbeat(worker)) }
+        for worker in everyone where now - workers[worker]!.lastSeen > options.livenessWindow {
             let state = workers.removeValue(forKey: worker)!
             idle.remove(worker)
             if let since = state.waitingSince { statistics.waiting += now - since }
@@ -371,6 +375,7 @@ public struct Scheduler {
     /// Opens the recorded positions at the cursor, in order, so that the frontier and the rung
     /// decisions can pass them before any worker asks for work.
     private mutating func openRecordedPositions() {
+        guard cursor != unrecordedCursor else { return }  // checked already: the cursor's position is not recorded
         while cursor < limit {
             if positions[cursor] != nil || duplicates.contains(cursor) {
                 cursor += 1  // opened already (a claim, or a held result)
@@ -381,6 +386,7 @@ public struct Scheduler {
             } else if tpe == nil, let record = recordedByID[spec.space[cursor].id], record.number == nil, trials[record.id] == nil {
                 openRecorded(record.id, at: cursor)
             } else {
+                unrecordedCursor = cursor
                 return
             }
             cursor += 1
@@ -567,10 +573,14 @@ public struct Scheduler {
         trials[id] = state
     }
 
+    /// Whether every decision the held result's row depends on is taken: one at each rung before its
+    /// last epoch, and, for a result a worker cut at a rung when told to stop there (perhaps by an earlier
+    /// coordinator), the one at that rung too.
     private func decisionsComplete(_ state: TrialState) -> Bool {
         if state.stopAt != nil { return true }
-        guard let epochs = state.held?.epochs.count else { return false }
-        return state.decided >= state.rungs.filter { $0 < epochs }.count
+        guard let held = state.held else { return false }
+        let epochs = held.epochs.count
+        return state.decided >= state.rungs.filter { $0 < epochs || (held.status == .stopped && $0 == epochs) }.count
     }
 
     private mutating func recordHeld(_ id: String, now: Duration) {
@@ -582,7 +592,14 @@ public struct Scheduler {
                 outcome = TrainingResult(config: outcome.config, epochs: Array(outcome.epochs.prefix(rung)), status: .stopped)
             }
         } else if outcome.status == .stopped {
-            outcome.status = .completed  // stopped by a decision this run did not take (a stale stop): all its epochs count
+            // Cut at a rung that this sweep's decisions let it pass (a stop from a sweep file since
+            // changed): its remaining epochs were never run, so it runs again.
+            state.held = nil
+            state.deliveries = []
+            trials[id] = state
+            held.remove(id)
+            retries.append(id)
+            return
         }
         let deliverer = state.deliveries.last.flatMap { workers[$0] }
         let record = TrialRecord(trial: state.trial, result: outcome, attempts: max(1, state.attempts),

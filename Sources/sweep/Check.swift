@@ -45,7 +45,15 @@ struct Check: ParsableCommand {
                          + "proposal k learns from trials 0…k−\(spec.parallelism + 1) (parallelism \(spec.parallelism))")
         }
         if let rule = spec.earlyTermination {
-            let rungs = rule.rungs(forEpochs: spec.parameters.contains { $0.name == .epochs } ? Int.max : TrainingConfig().epochs)
+            // The rungs up to the longest trial's epochs.
+            var longest = TrainingConfig().epochs
+            if let epochs = spec.parameters.first(where: { $0.name == .epochs }) {
+                switch epochs.domain {
+                case .values(let choices, _): longest = choices.compactMap { $0.value.number }.map { Int($0) }.max() ?? longest
+                case .distribution(let distribution): longest = Int(min(distribution.support.high, 100_000))
+                }
+            }
+            let rungs = rule.rungs(forEpochs: longest)
             lines.append("early_terminate: \(rule.type), eta \(rule.eta), rungs at epochs "
                          + rungs.prefix(8).map(String.init).joined(separator: ", ") + (rungs.count > 8 ? ", …" : ""))
         }

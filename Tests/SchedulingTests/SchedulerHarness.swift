@@ -167,9 +167,17 @@ struct Fleet {
     var kills = 0, restarts = 0
     var started = 0
 
+    /// Harness timings, but no trial is ever given up on: which trial meets three killed workers in
+    /// a row depends on the faults, and giving up is a fault-dependent outcome by design.
+    static var options: SchedulerOptions {
+        var options = Harness.options
+        options.maxAttempts = 1_000
+        return options
+    }
+
     init(_ spec: SweepSpec, workers count: Int, seed: UInt64) {
         self.spec = spec
-        harness = Harness(spec)
+        harness = Harness(spec, options: Fleet.options)
         random = SplitMix64(seed: seed, stream: 0xF1EE7)
         for _ in 0..<count { addWorker() }
     }
@@ -183,31 +191,27 @@ struct Fleet {
 
     /// Runs until the scheduler is done (or `limit` steps), killing a random busy worker every
     /// `killEvery` steps (and starting a new one) and restarting the scheduler at the given steps.
-    mutating func run(killEvery: Int? = nil, restartAt: Set<Int> = [], limit: Int = 200_000) -> [TrialRecord] {
+    mutating func run(killEvery: Int? = nil, maximumKills: Int = 12, restartAt: Set<Int> = [],
+                      limit: Int = 200_000) -> [TrialRecord] {
         var step = 0
         while harness.scheduler.phase == .running && step < limit {
             step += 1
             if restartAt.contains(step) { restart() }
-            if let killEvery, step % killEvery == 0 {
+            if let killEvery, step % killEvery == 0, kills < maximumKills {
                 let busy = workers.indices.filter { workers[$0].alive && !workers[$0].gone && workers[$0].trial != nil }
                 if !busy.isEmpty {
                     let victim = busy[random.nextIndex(below: busy.count)]
                     workers[victim].alive = false  // SIGKILL: no word, ever again
                     kills += 1
                     addWorker()
+                    workers.removeAll { !$0.alive }
                 }
             }
             let busy = workers.indices.filter { workers[$0].alive && workers[$0].trial != nil }
-            if busy.isEmpty {
-                harness.now += .milliseconds(10)
-                react(to: harness.send(.tick))
-                continue
-            }
-            let chosen = busy[random.nextIndex(below: busy.count)]
-            trainOneEpoch(chosen)
+            if !busy.isEmpty { trainOneEpoch(busy[random.nextIndex(below: busy.count)]) }
             harness.now += .milliseconds(10)
             react(to: harness.send(.tick))
-            // Living workers beat now and then, so only the dead are reaped.
+            // Living workers beat, busy or idle, so only the dead are reaped.
             for index in workers.indices where workers[index].alive && !workers[index].gone {
                 react(to: harness.send(.heartbeat(WorkerID(workers[index].name))))
             }
@@ -254,7 +258,7 @@ struct Fleet {
         let kept = harness.records
         var epochs: [String: [EpochMetrics]] = [:]
         for record in kept { epochs[record.id] = harness.epochs[record.id] }
-        harness = Harness(spec, records: kept, epochs: epochs, held: harness.held, now: harness.now)
+        harness = Harness(spec, records: kept, epochs: epochs, held: harness.held, options: Fleet.options, now: harness.now)
         for index in workers.indices where workers[index].alive && !workers[index].gone {
             let running = workers[index].trial.map {
                 SchedulerInput.RunningTrial(trial: $0.trial, number: $0.number, config: $0.config)

@@ -17,11 +17,14 @@ struct SweepSpecTests {
         #expect(trials.allSatisfy { $0.config.epochs == 3 })
     }
 
-    @Test(arguments: ["quickstart", "seed-regularization", "seed-optimizers", "seed-overfit"])
+    @Test(arguments: ["quickstart", "seed-regularization", "seed-optimizers", "seed-overfit", "adaptive-bayes",
+                      "adaptive-hyperband"])
     func shippedSweepsParse(name: String) throws {
         let spec = try SweepSpec(contentsOf: Self.repository.appendingPathComponent("Sweeps/\(name).yaml").path)
         #expect(spec.name == name)
-        let expected = ["quickstart": 16, "seed-regularization": 8, "seed-optimizers": 8, "seed-overfit": 2][name]!
+        #expect(spec.warnings.isEmpty)
+        let expected = ["quickstart": 16, "seed-regularization": 8, "seed-optimizers": 8, "seed-overfit": 2,
+                        "adaptive-bayes": 20, "adaptive-hyperband": 100_000][name]!
         #expect(spec.count == expected)
     }
 
