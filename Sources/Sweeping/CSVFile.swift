@@ -182,13 +182,13 @@ final class CSVFile {
         try appendCreating(text, to: quarantinePath(path), columns: quarantineColumns)
     }
 
-    /// Appends `text` to the CSV file at `path`, writing `columns` first if the file is new; durably,
-    /// and cut back to its old length if the write fails.
-    static func appendCreating(_ text: String, to path: String, columns: [String]) throws(StoreError) {
+    /// Appends `text` to the file at `path`, writing the CSV header `columns` first if the file is new
+    /// (none for nil); durably, and cut back to its old length if the write fails.
+    static func appendCreating(_ text: String, to path: String, columns: [String]?) throws(StoreError) {
         do throws(Errno) {
             let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT | O_APPEND)
             let length = try file.size()
-            let bytes = Array(((length == 0 ? CSV.line(columns) : "") + text).utf8)
+            let bytes = Array(((length == 0 ? columns.map(CSV.line) ?? "" : "") + text).utf8)
             do {
                 try file.write(bytes)
                 try file.sync()

@@ -129,19 +129,7 @@ public final class ResultStore {
     /// rewritten; a held result whose row is written later is simply passed over when read).
     public func hold(_ results: [HeldResult]) throws(StoreError) {
         guard !results.isEmpty else { return }
-        do throws(Errno) {
-            let file = try FileDescriptor(path: ResultStore.path(directory, "held.jsonl"), flags: O_RDWR | O_CREAT | O_APPEND)
-            let length = try file.size()
-            do {
-                try file.write(Array(results.map(\.line).joined().utf8))
-                try file.sync()
-            } catch {
-                _ = try? file.truncate(to: length)
-                throw error
-            }
-        } catch {
-            throw .system(error)
-        }
+        try CSVFile.appendCreating(results.map(\.line).joined(), to: ResultStore.path(directory, "held.jsonl"), columns: nil)
         held += results
     }
 
