@@ -207,6 +207,9 @@ ADAPTIVE_METHODS = {
     "random": "method: random\nrun_cap: {trials}\n",
     "bayes": "method: bayes\nrun_cap: {trials}\nparallelism: 2\n",
     "hyperband": "method: random\nrun_cap: 100000\nepoch_budget: {budget}\nearly_terminate: {{type: hyperband, min_iter: 1, eta: 3}}\n",
+    # Optuna's TPE + HyperbandPruner's counterpart, for the anchor.
+    "bayes+hb": "method: bayes\nrun_cap: 100000\nparallelism: {parallelism}\nepoch_budget: {budget}\n"
+                "early_terminate: {{type: hyperband, min_iter: 1, eta: 3}}\n",
 }
 
 
@@ -223,15 +226,17 @@ def adaptive(opts):
     trials = budget // 20
     print(f"adaptive: 2 workers, full data, 20-epoch trials, {budget} epochs each: random ({trials} trials), bayes "
           f"({trials} trials, TPE, parallelism 2), random + hyperband (min_iter 1, eta 3, trials until {budget} epochs)")
-    results = {method: [] for method in ADAPTIVE_METHODS}
+    methods = opts.methods
+    results = {method: [] for method in methods}
     with tempfile.TemporaryDirectory() as scratch:
         for seed in opts.seeds:
-            for method, head in ADAPTIVE_METHODS.items():
+            for method in methods:
+                head = ADAPTIVE_METHODS[method]
                 spec = os.path.join(scratch, f"{method}-{seed}.yaml")
                 with open(spec, "w") as f:
-                    f.write(f"name: {method}-{seed}\nrandom_seed: {seed}\n" + head.format(trials=trials, budget=budget)
-                            + ADAPTIVE_SPACE)
-                out = os.path.join(scratch, f"{method}-{seed}")
+                    f.write(f"name: bench-{seed}\nrandom_seed: {seed}\n"
+                            + head.format(trials=trials, budget=budget, parallelism=opts.parallelism) + ADAPTIVE_SPACE)
+                out = os.path.join(scratch, f"{method.replace('+', '-')}-{seed}")
                 start = time.perf_counter()
                 proc = subprocess.Popen([opts.sweep, "run", spec, "--workers", "2", "--results", out],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -267,15 +272,23 @@ def adaptive(opts):
             print(f"    {method:9s}: best test_loss {mean('best'):.4f} (sd {statistics.pstdev(e['best'] for e in entries):.4f}), "
                   f"{mean('epochs'):.0f} epochs, {mean('configs'):.0f} configurations, {mean('wall'):.0f} s wall, "
                   f"idle {100 * mean('idle'):.1f}%")
-        if opts.optuna:
+        if opts.optuna or opts.optuna_results:
             print(f"  anchor: Optuna TPE + HyperbandPruner, PyTorch (1 thread per process, pre-batched tensors), "
                   f"2 processes, {budget} epochs")
+            saved = json.load(open(opts.optuna_results)) if opts.optuna_results and os.path.exists(opts.optuna_results) else {}
             for seed in opts.seeds:
-                proc = subprocess.run([TORCH_PYTHON, os.path.join(ROOT, "Scripts", "optuna_anchor.py"), "--seed", str(seed),
-                                       "--budget", str(budget), "--processes", "2"], capture_output=True, text=True)
-                if proc.returncode != 0:
-                    sys.exit(f"bench: the Optuna anchor failed: {proc.stderr[-2000:]}")
-                summary = json.loads(proc.stdout.strip().splitlines()[-1])
+                if str(seed) in saved:
+                    summary = saved[str(seed)]
+                    print(f"    (seed {seed}: Optuna's figures from {opts.optuna_results}, run earlier in this sitting)")
+                else:
+                    proc = subprocess.run([TORCH_PYTHON, os.path.join(ROOT, "Scripts", "optuna_anchor.py"), "--seed",
+                                           str(seed), "--budget", str(budget), "--processes", "2"], capture_output=True, text=True)
+                    if proc.returncode != 0:
+                        sys.exit(f"bench: the Optuna anchor failed: {proc.stderr[-2000:]}")
+                    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+                    saved[str(seed)] = summary
+                    if opts.optuna_results:
+                        json.dump(saved, open(opts.optuna_results, "w"))
                 print(f"    seed {seed}: Optuna best test_loss {summary['best']:.4f} after {summary['wall']:.0f} s "
                       f"({summary['trials']} trials, {summary['epochs']} epochs)", flush=True)
                 for method, entries in results.items():
@@ -297,6 +310,10 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--budget", type=int, default=400)
     parser.add_argument("--optuna", action="store_true", help="also run the Optuna anchor (TORCH_PYTHON must have optuna)")
+    parser.add_argument("--optuna-results", help="a JSON file for the anchor's figures: reused for seeds it holds, filled for others")
+    parser.add_argument("--methods", nargs="+", default=["random", "bayes", "hyperband", "bayes+hb"],
+                        choices=list(ADAPTIVE_METHODS))
+    parser.add_argument("--parallelism", type=int, default=8, help="bayes+hb's parallelism (bayes alone uses 2)")
     opts = parser.parse_args()
     started = time.time()
     {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "report": report,
