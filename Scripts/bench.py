@@ -117,7 +117,42 @@ def sweep(opts):
         print(f"  speed-up 2 workers vs 1: {walls[1] / walls[2]:.2f}x")
 
 
+def bayes_proposals(opts):
+    """The cost of a bayes proposal after ~2,000 recorded trials: the coordinator runs zero-length trials
+    (the noop swarm) through TPE; the marginal time per trial from 2,000 to 2,500 trials is the proposal's."""
+    import re
+    import tempfile
+    print("bayes proposals: zero-length trials through TPE (2 parameters), marginal time per trial from 2,000 to 2,500")
+    walls = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for cap in (2000, 2500):
+            spec = os.path.join(scratch, f"bayes-{cap}.yaml")
+            with open(spec, "w") as f:
+                f.write(f"name: bayes-{cap}\nmethod: bayes\nrun_cap: {cap}\nparallelism: 8\nparameters:\n"
+                        "  learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}\n"
+                        "  momentum: {distribution: uniform, min: 0, max: 0.9}\n  hidden: {value: \"16\"}\n  epochs: {value: 1}\n")
+            coord = subprocess.Popen([opts.sweep, "coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--quiet",
+                                      "--results", os.path.join(scratch, f"r{cap}")], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+            endpoint = None
+            for line in coord.stderr:
+                m = re.search(r"listening on (\S+)", line)
+                if m:
+                    endpoint = m.group(1)
+                    break
+            subprocess.run([opts.sweep, "worker", "--connect", endpoint, "--benchmark-noop-trainer", "--benchmark-simulate", "8"],
+                           capture_output=True, check=True)
+            rest = coord.stderr.read()
+            coord.wait()
+            m = re.search(r"in ([0-9.]+) s since the first dispatch", rest)
+            walls[cap] = float(m.group(1))
+            print(f"  {cap} trials: {walls[cap]:.2f} s", flush=True)
+    print(f"  a proposal after 2,000 to 2,500 trials: {1000 * (walls[2500] - walls[2000]) / 500:.1f} ms")
+
+
 def coordinator(opts):
+    if opts.bayes:
+        return bayes_proposals(opts)
     import re
     import tempfile
     trials, workers = opts.trials, 256
@@ -303,6 +338,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "report", "adaptive"])
     parser.add_argument("--trials", type=int, default=20000)
+    parser.add_argument("--bayes", action="store_true", help="coordinator: time bayes proposals instead")
     parser.add_argument("--sweep", required=True)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true")

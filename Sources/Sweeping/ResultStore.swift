@@ -211,8 +211,13 @@ public final class ResultStore {
         do {
             let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT)
             guard try file.tryLock() else {
-                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
-                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                // The holder writes its pid and host just after it locks: give it a moment to.
+                var holder = ""
+                for _ in 0..<100 {
+                    holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                    if !holder.isEmpty { break }
+                    usleep(10_000)
+                }
                 let parts = holder.split(separator: " ", maxSplits: 1)
                 throw StoreError.busy(directory: directory, holder: parts.count == 2 ? "pid \(parts[0]) on \(parts[1])"
                                                                                      : "another process")
