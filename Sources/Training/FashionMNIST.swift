@@ -2,6 +2,10 @@ import Foundation
 
 /// The FashionMNIST training and test splits.
 public struct FashionMNIST: Sendable {
+    /// The pixels of one image (28 × 28) and the number of classes: the network's two ends.
+    public static let pixelsPerImage = 784
+    public static let classes = 10
+
     /// Where Debian's `dataset-fashion-mnist` package puts the files.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
 

@@ -44,6 +44,17 @@ public final class SGD {
         gradient?.deallocate()
     }
 
+    /// The momentum buffer's contents (nil without momentum), for a checkpoint.
+    public var velocityValues: [Float]? { velocity.map(Array.init) }
+
+    /// Continues from a checkpoint: `steps` taken, with this momentum buffer (ignored without momentum).
+    public func restore(steps: Int, velocity values: [Float]?) {
+        self.steps = steps
+        if let velocity, let values, values.count == velocity.count {
+            _ = velocity.update(from: values)
+        }
+    }
+
     /// Back-propagates `model`'s last training forward pass of `rows` rows and updates its parameters.
     public func step(_ model: MLP, rows: Int) {
         let w = model.parameters.baseAddress!, count = model.parameterCount

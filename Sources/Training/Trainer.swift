@@ -1,6 +1,8 @@
 import CSupport
 
-/// Trains one configuration on FashionMNIST and measures every epoch.
+/// Trains one configuration on FashionMNIST and measures every epoch; between any two minibatches
+/// its whole state can be taken as a `TrainingCheckpoint`, and a trainer made from one continues
+/// bit-identically.
 public final class Trainer {
     /// The configuration being trained.
     public let config: TrainingConfig
@@ -12,6 +14,19 @@ public final class Trainer {
     private let order: UnsafeMutableBufferPointer<Int32>
     private let batchLabels: UnsafeMutablePointer<UInt8>
 
+    // Where training stands: everything a checkpoint holds beyond the parameters and the optimiser.
+    /// The epochs finished.
+    public private(set) var epochs: [EpochMetrics] = []
+    /// The epoch in progress (or next), 1-based.
+    public private(set) var epoch = 1
+    /// Images of this epoch's shuffled order trained on.
+    public private(set) var sample = 0
+    private var lossTotal = 0.0
+    private var batches = 0
+    private var augmentState: UInt64
+    /// The epoch whose shuffled order `order` holds (0: none yet).
+    private var shuffledEpoch = 0
+
     /// Rows per forward pass on the test set: large batches keep the GEMMs efficient.
     public static let evaluationBatch = 1000
 
@@ -22,11 +37,41 @@ public final class Trainer {
         self.config = config
         self.data = FashionMNIST(train: config.trainLimit.map { data.train.prefix($0) } ?? data.train,
                                  test: config.testLimit.map { data.test.prefix($0) } ?? data.test)
-        let sizes = [data.train.pixelsPerImage] + config.hidden + [10]
+        let sizes = [data.train.pixelsPerImage] + config.hidden + [FashionMNIST.classes]
         model = MLP(layerSizes: sizes, seed: config.seed, capacity: max(config.batchSize, Trainer.evaluationBatch))
         optimizer = SGD(for: model, config: config)
         order = .allocate(capacity: self.data.train.count)
         batchLabels = .allocate(capacity: config.batchSize)
+        augmentState = Trainer.augmentationStart(config, epoch: 1)
+    }
+
+    /// Continues the run `checkpoint` was taken from; throws if it is of another configuration than
+    /// `config` (when given), of another network or data slice, or holds impossible values.
+    public convenience init(resuming checkpoint: TrainingCheckpoint, config expected: TrainingConfig? = nil,
+                            data: FashionMNIST) throws(CheckpointError) {
+        if let expected, let differing = Hyperparameter.allCases.first(where: { expected[$0] != checkpoint.config[$0] }) {
+            throw .foreign("its \(differing.rawValue) is \(checkpoint.config[differing]), not \(expected[differing])")
+        }
+        do {
+            try self.init(config: checkpoint.config, data: data)
+        } catch {
+            throw .badHeader("\(error)")
+        }
+        guard model.layerSizes == checkpoint.layerSizes else {
+            throw .foreign("network \(checkpoint.layerSizes), but this data makes \(model.layerSizes)")
+        }
+        let count = self.data.train.count
+        guard checkpoint.sample <= count, checkpoint.sample % config.batchSize == 0 || checkpoint.sample == count,
+              checkpoint.batches == (checkpoint.sample + config.batchSize - 1) / config.batchSize
+        else { throw .foreign("position \(checkpoint.sample) in an epoch of \(count) images") }
+        model.parameters.baseAddress!.update(from: checkpoint.parameters, count: checkpoint.parameters.count)
+        optimizer.restore(steps: checkpoint.steps, velocity: checkpoint.velocity)
+        epochs = checkpoint.epochs
+        epoch = checkpoint.epoch
+        sample = checkpoint.sample
+        lossTotal = checkpoint.lossTotal
+        batches = checkpoint.batches
+        augmentState = checkpoint.augmentState
     }
 
     deinit {
@@ -34,28 +79,45 @@ public final class Trainer {
         batchLabels.deallocate()
     }
 
+    /// The whole state now: call it between minibatches (from `run`'s `tick` or `onEpoch`).
+    public func checkpoint() -> TrainingCheckpoint {
+        TrainingCheckpoint(config: config, layerSizes: model.layerSizes, epochs: epochs, epoch: epoch, sample: sample,
+                           lossTotal: lossTotal, batches: batches, augmentState: augmentState, steps: optimizer.steps,
+                           parameters: Array(model.parameters), velocity: optimizer.velocityValues)
+    }
+
+    /// The augmentation generator's state at the start of `epoch`.
+    private static func augmentationStart(_ config: TrainingConfig, epoch: Int) -> UInt64 {
+        SplitMix64(seed: config.seed, stream: RandomStream.augmentation.rawValue, index: UInt64(epoch)).state
+    }
+
     /// How many minibatches pass between calls of `run`'s `tick`.
     public static let batchesPerTick = 16
 
-    /// Runs every epoch, calling `onEpoch` after each, and stops early when a loss is not finite.
+    /// Runs the remaining epochs, calling `onEpoch` after each, and stops early when a loss is not finite.
     ///
     /// `tick` is called every `batchesPerTick` minibatches and between epochs, so a caller can keep a
-    /// connection alive during long epochs; returning false abandons the run where it is (the result
-    /// then holds only the epochs that finished).
+    /// connection alive during long epochs or take a checkpoint; returning false abandons the run where
+    /// it is (the result then holds only the epochs that finished, and the trainer can run on later).
+    /// When `onEpoch` is called, the finished epoch is in `epochs` and a checkpoint starts the next.
     public func run(onEpoch: (EpochMetrics) -> Void = { _ in }, tick: () -> Bool = { true }) -> TrainingResult {
-        var epochs: [EpochMetrics] = []
         var status = TrainingResult.Status.completed
         let clock = ContinuousClock()
-        for epoch in 1...config.epochs {
+        while epoch <= config.epochs {
             guard tick() else { break }
             let start = clock.now
-            guard let trainLoss = trainEpoch(epoch, tick: tick) else { break }
+            guard let trainLoss = trainEpoch(tick: tick) else { break }
             let (testLoss, accuracy) = evaluate()
             let elapsed = start.duration(to: clock.now)
             let metrics = EpochMetrics(epoch: epoch, trainLoss: trainLoss, testLoss: testLoss, testAccuracy: accuracy,
                                        seconds: Double(elapsed.components.seconds)
                                            + Double(elapsed.components.attoseconds) * 1e-18)
             epochs.append(metrics)
+            epoch += 1
+            sample = 0
+            lossTotal = 0
+            batches = 0
+            augmentState = Trainer.augmentationStart(config, epoch: epoch)
             onEpoch(metrics)
             if !metrics.isFinite {
                 status = .diverged
@@ -65,21 +127,24 @@ public final class Trainer {
         return TrainingResult(config: config, epochs: epochs, status: status)
     }
 
-    /// One pass over the shuffled training set; returns the mean minibatch loss (NaN or ∞ when it
-    /// diverged), or nil when `tick` asked to stop.
-    public func trainEpoch(_ epoch: Int, tick: () -> Bool = { true }) -> Double? {
+    /// Trains the rest of the epoch in progress (all of it from a fresh start); returns the mean
+    /// minibatch loss (NaN or ∞ when it diverged), or nil when `tick` asked to stop.
+    public func trainEpoch(tick: () -> Bool = { true }) -> Double? {
         let train = data.train, pixels = train.pixelsPerImage, batchSize = config.batchSize
-        for i in 0..<train.count { order[i] = Int32(i) }
-        var shuffler = SplitMix64(seed: config.seed, stream: RandomStream.shuffle.rawValue, index: UInt64(epoch))
-        shuffler.shuffle(order)
-        var augmentRandom = SplitMix64(seed: config.seed, stream: RandomStream.augmentation.rawValue,
-                                       index: UInt64(epoch))
+        if shuffledEpoch != epoch {
+            for i in 0..<train.count { order[i] = Int32(i) }
+            var shuffler = SplitMix64(seed: config.seed, stream: RandomStream.shuffle.rawValue, index: UInt64(epoch))
+            shuffler.shuffle(order)
+            shuffledEpoch = epoch
+        }
+        var augmentRandom = SplitMix64(seed: 0)
+        augmentRandom.state = augmentState
         let scale: Float = 1 / 255
-        var lossTotal = 0.0, batches = 0, stopped = false
+        var stopped = false
         train.images.withUnsafeBufferPointer { images in
             train.labels.withUnsafeBufferPointer { labels in
-                var start = 0
-                while start < train.count {
+                while sample < train.count {
+                    let start = sample
                     let rows = min(batchSize, train.count - start)
                     let input = model.input
                     // The next batch's images are scattered over 47 MB: ask for them now, so they
@@ -107,9 +172,10 @@ public final class Trainer {
                     let loss = outcome.lossSum / Double(rows)
                     lossTotal += loss
                     batches += 1
-                    guard loss.isFinite else { return }
+                    guard loss.isFinite else { return }  // diverged: the epoch's mean is not finite
                     optimizer.step(model, rows: rows)
-                    start += rows
+                    sample = next
+                    augmentState = augmentRandom.state
                     if batches % Trainer.batchesPerTick == 0 && !tick() {
                         stopped = true
                         return
