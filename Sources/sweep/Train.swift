@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SystemCalls
 import Training
 
 /// `sweep train`: one configuration, one line per epoch.
@@ -10,6 +11,10 @@ struct Train: ParsableCommand {
             Prints one line per epoch (train_loss is the mean of the epoch's minibatch losses; test_loss \
             and test_accuracy are over the test set), then a summary. A NaN or infinite loss stops the run \
             with status 'diverged'. Example: sweep train --lr 0.1 --momentum 0.9 --dropout 0.4 --epochs 30
+            --checkpoint FILE keeps the whole training state in FILE after every epoch and on Ctrl-C; \
+            --resume FILE continues such a run bit-identically (its configuration comes from the file). \
+            --save FILE writes the final weights as safetensors, loadable into PyTorch's \
+            nn.Sequential(Linear, ReLU, Dropout, …, Linear) with load_state_dict.
             """)
 
     @OptionGroup(title: "Hyperparameters")
@@ -23,18 +28,82 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON object per epoch and a final summary object instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Write the final weights here as safetensors.", valueName: "file"))
+    var save: String?
+
+    @Option(help: ArgumentHelp("Keep a checkpoint of the whole training state here, replaced after every epoch and on Ctrl-C.",
+                               valueName: "file"))
+    var checkpoint: String?
+
+    @Option(help: ArgumentHelp("Continue the run a checkpoint file holds (hyperparameter flags, if given, must match it).",
+                               valueName: "file"))
+    var resume: String?
+
     func run() throws {
-        let config = options.config
         let dataset = try FashionMNIST.load(directory: data)
-        let trainer = try Trainer(config: config, data: dataset)
+        let trainer: Trainer
+        if let resume {
+            let bytes: [UInt8]
+            do {
+                bytes = try FileDescriptor(path: resume, flags: O_RDONLY).readAll()
+            } catch {
+                throw RunFailure("cannot read \(error)", code: ExitStatus.noInput)
+            }
+            do {
+                // Flags left at their defaults say nothing; any given must agree with the checkpoint.
+                let given = options.config == TrainingConfig() ? nil : options.config
+                trainer = try Trainer(resuming: TrainingCheckpoint(decoding: bytes), config: given, data: dataset)
+            } catch {
+                throw RunFailure("\(resume): \(error)", code: ExitStatus.dataError)
+            }
+        } else {
+            trainer = try Trainer(config: options.config, data: dataset)
+        }
+        let config = trainer.config
         let output = EpochPrinter(json: json, epochs: config.epochs)
         if !json {
             output.line("training \(config.hidden.map(String.init).joined(separator: "-")) MLP on "
                         + "\(config.trainLimit.map { min($0, dataset.train.count) } ?? dataset.train.count) images, testing on "
                         + "\(config.testLimit.map { min($0, dataset.test.count) } ?? dataset.test.count); \(config.summary)")
+            if let resume { output.line("resuming from \(resume) at epoch \(trainer.epoch) of \(config.epochs)") }
         }
-        let result = trainer.run(onEpoch: output.epoch)
+        for metrics in trainer.epochs { output.epoch(metrics) }
+        if checkpoint != nil || save != nil { try check(writable: [checkpoint, save].compactMap { $0 }) }
+        Interrupts.install()
+        let result = trainer.run(onEpoch: { metrics in
+            output.epoch(metrics)
+            if let checkpoint { write(trainer.checkpoint().encoded(), to: checkpoint) }
+        }, tick: { Interrupts.caught == nil })
+        if Interrupts.caught != nil {
+            if let checkpoint {
+                write(trainer.checkpoint().encoded(), to: checkpoint)
+                FileHandle.standardError.write(Data("sweep: interrupted; continue with --resume \(checkpoint)\n".utf8))
+            }
+            throw ExitCode(ExitStatus.interrupted)
+        }
         output.summary(result)
+        if let save {
+            write(SafeTensors.encode(trainer.checkpoint()), to: save)
+        }
+    }
+
+    /// Fails now, not after an hour of training, if an output file cannot be created.
+    private func check(writable paths: [String]) throws {
+        for path in paths {
+            let slash = path.lastIndex(of: "/")
+            let directory = slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+            guard access(directory, W_OK) == 0 else {
+                throw RunFailure("cannot write \(path): \(String(cString: strerror(errno)))", code: ExitStatus.cannotCreate)
+            }
+        }
+    }
+
+    private func write(_ bytes: [UInt8], to path: String) {
+        do {
+            try Directory.replace(path, with: bytes)
+        } catch {
+            Sweep.fail("cannot write \(error)", code: ExitStatus.ioError)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SweepTestSupport
 import Testing
+import Training
 
 /// `sweep train` through the real binary: output formats and every validation error.
 @Suite("sweep train")
@@ -103,5 +104,67 @@ struct TrainCommandTests {
                      "--train-limit", "--json", "rotate_flip_vflip"] {
             #expect(outcome.stdout.contains(flag), "help lacks \(flag)")
         }
+    }
+
+    /// The epoch lines of `--json` output without wall time, as text: what must repeat to the bit.
+    static func epochFigures(_ stdout: String) -> [String] {
+        stdout.split(separator: "\n").filter { $0.hasPrefix("{\"epoch\":") }
+            .map { $0.split(separator: ",").filter { !$0.hasPrefix("\"seconds\"") }.joined(separator: ",") }
+    }
+
+    @Test(.timeLimit(.minutes(10))) func ctrlCKeepsACheckpointAndResumeContinuesBitIdentically() throws {
+        let scratch = Scratch("sweep-train-resume")
+        let flags = ["--json", "--epochs", "30", "--train-limit", "6000", "--test-limit", "500", "--hidden", "32,16",
+                     "--momentum", "0.9", "--dropout", "0.3", "--augment", "rotate_flip_vflip", "--seed", "3"]
+        let reference = try SweepBinary.run(["train"] + flags)
+        #expect(reference.status == 0, "stderr: \(reference.stderr)")
+        let checkpoint = scratch.file("run.ckpt")
+        let process = try SweepBinary.start(["train"] + flags + ["--checkpoint", checkpoint], directory: scratch.path)
+        // The first checkpoint is written after epoch 1: then interrupt, as Ctrl-C would.
+        #expect(Processes.await(seconds: 120) { FileManager.default.fileExists(atPath: checkpoint) })
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let log = scratch.text("stderr.log")
+        let saved = try TrainingCheckpoint(decoding: Array(try Data(contentsOf: URL(fileURLWithPath: checkpoint))))
+        #expect(saved.epochs.count < 30, "the run finished before the interrupt: \(log)")
+
+        let model = scratch.file("model.safetensors")
+        let resumed = try SweepBinary.run(["train", "--json", "--resume", checkpoint, "--save", model])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        #expect(Self.epochFigures(resumed.stdout).count == 30)
+        #expect(Self.epochFigures(resumed.stdout) == Self.epochFigures(reference.stdout))
+
+        // The weights load as nn.Sequential(Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear) expects.
+        let (tensors, metadata) = try SafeTensors.decode(Array(try Data(contentsOf: URL(fileURLWithPath: model))))
+        #expect(tensors.map(\.name) == ["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"])
+        #expect(tensors.map(\.shape) == [[32, 784], [32], [16, 32], [16], [10, 16], [10]])
+        #expect(metadata["epochs"] == "30")
+        // (Compared as text: JSONSerialization does not parse every Double back exactly.)
+        let summary = String(resumed.stdout.split(separator: "\n").last!)
+        let loss = try #require(summary.split(separator: ",").first { $0.hasPrefix("\"final_test_loss\":") })
+        #expect(metadata["final_test_loss"] == String(loss.dropFirst("\"final_test_loss\":".count)))
+    }
+
+    @Test(.timeLimit(.minutes(10))) func aCorruptOrForeignCheckpointIsRefusedInOneLine() throws {
+        let scratch = Scratch("sweep-train-corrupt")
+        let checkpoint = scratch.file("run.ckpt")
+        let made = try SweepBinary.run(["train", "--epochs", "2", "--checkpoint", checkpoint] + Self.small)
+        #expect(made.status == 0, "stderr: \(made.stderr)")
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: checkpoint)))
+        // Another configuration than the checkpoint's: refused, naming the difference.
+        let foreign = try SweepBinary.run(["train", "--resume", checkpoint, "--lr", "0.2"] + Self.small)
+        #expect(foreign.status == 65)
+        #expect(foreign.stderrLines.count == 1)
+        #expect(foreign.stderr.contains("checkpoint is of another run: its learning_rate is 0.01, not 0.2"), "\(foreign.stderr)")
+        bytes[bytes.count / 2] ^= 1
+        try Data(bytes).write(to: URL(fileURLWithPath: checkpoint))
+        let corrupt = try SweepBinary.run(["train", "--resume", checkpoint])
+        #expect(corrupt.status == 65)
+        #expect(corrupt.stderrLines.count == 1)
+        #expect(corrupt.stderr.contains("\(checkpoint): checkpoint is corrupt: CRC-32"), "\(corrupt.stderr)")
+        let missing = try SweepBinary.run(["train", "--resume", scratch.file("absent.ckpt")])
+        #expect(missing.status == 66)
+        #expect(missing.stderrLines.count == 1)
     }
 }
