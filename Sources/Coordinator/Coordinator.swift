@@ -18,6 +18,7 @@ public final class Coordinator {
     private let socket: Socket
     private let authenticator: Authenticator?
     private let store: ResultStore
+    private let checkpoints: CheckpointStore
     private let options: CoordinatorOptions
     private var scheduler: Scheduler
     private let clock = ContinuousClock()
@@ -27,6 +28,13 @@ public final class Coordinator {
     private var batch: [(record: TrialRecord, epochs: [EpochMetrics])] = []
     private var held: [HeldResult] = []
     private var beyondEnd: Set<String> = []
+    /// Checkpoints arriving piece by piece, one per worker; a whole one waits in `arrived` for the
+    /// scheduler to say it is wanted, then in `checkpointWrites` for the flush.
+    private var assemblies: [WorkerID: (chunk: Message.Chunk, bytes: [UInt8])] = [:]
+    private var arrived: [WorkerID: [UInt8]] = [:]
+    private var checkpointWrites: [(trial: String, bytes: [UInt8])] = []
+    /// Checkpoint and model files to settle once the rows they follow are on disk.
+    private var fileChanges: [SchedulerAction] = []
 
     /// How a run ended.
     public enum Outcome: Equatable, Sendable {
@@ -41,7 +49,7 @@ public final class Coordinator {
     }
 
     /// Binds `bind` and prepares to run what `scheduler` decides, recording into `store`.
-    public init(scheduler: Scheduler, store: ResultStore, bind: String, context: Context,
+    public init(scheduler: Scheduler, store: ResultStore, checkpoints: CheckpointStore, bind: String, context: Context,
                 options: CoordinatorOptions = CoordinatorOptions()) throws(ZMQError) {
         // The ZAP handler must be bound before the first handshake can arrive.
         authenticator = try options.curve.map { curve throws(ZMQError) in
@@ -64,6 +72,7 @@ public final class Coordinator {
         endpoint = try socket.lastEndpoint
         self.socket = socket
         self.store = store
+        self.checkpoints = checkpoints
         self.options = options
         self.scheduler = scheduler
         started = clock.now
@@ -175,6 +184,9 @@ public final class Coordinator {
         case .heartbeat: input = .heartbeat(worker)
         case .progress(let trial, let metrics): input = .progress(worker, trial: trial, metrics: metrics)
         case .result(let trial, let number, let outcome): input = .result(worker, trial: trial, number: number, outcome: outcome)
+        case .checkpoint(let chunk):
+            guard let checkpoint = assemble(chunk, from: worker, onEvent: onEvent) else { return }
+            input = .checkpoint(worker, trial: chunk.trial, epochs: checkpoint.epochs)
         case .status:
             send(.statusReport(status), to: worker)  // anyone may ask; it needs no hello
             return
@@ -185,6 +197,44 @@ public final class Coordinator {
         perform(scheduler.handle(input, now: now), onEvent)
     }
 
+    /// Adds a piece to the worker's checkpoint; returns the checkpoint once whole and valid. Memory is
+    /// bounded: one assembly per worker, for a trial it trains, no larger than that trial's model can
+    /// need; a piece out of order drops the assembly.
+    private func assemble(_ chunk: Message.Chunk, from worker: WorkerID, onEvent: (SweepEvent) -> Void) -> TrainingCheckpoint? {
+        func refuse(_ reason: String) -> TrainingCheckpoint? {
+            assemblies[worker] = nil
+            onEvent(.rejected(peer: worker.description, reason: "checkpoint of trial \(chunk.trial) refused: \(reason)"))
+            return nil
+        }
+        guard let config = scheduler.config(ofTrial: chunk.trial, trainedBy: worker) else {
+            return refuse("this worker is not training it")
+        }
+        let limit = TrainingCheckpoint.maximumSize(for: config)
+        guard chunk.total <= limit else { return refuse("\(chunk.total) bytes, more than its model can need (\(limit))") }
+        if chunk.offset == 0 { assemblies[worker] = (chunk, []) }
+        guard var assembly = assemblies[worker], assembly.chunk.trial == chunk.trial, assembly.chunk.total == chunk.total,
+              assembly.chunk.epoch == chunk.epoch, assembly.bytes.count == chunk.offset else {
+            return refuse("piece at \(chunk.offset) out of order")
+        }
+        assemblies[worker] = nil  // no copy-on-write of the growing buffer
+        assembly.bytes += chunk.data
+        guard assembly.bytes.count == chunk.total else {
+            assemblies[worker] = assembly
+            return nil
+        }
+        let checkpoint: TrainingCheckpoint
+        do {
+            checkpoint = try TrainingCheckpoint(decoding: assembly.bytes)
+        } catch {
+            return refuse(error.description)
+        }
+        guard checkpoint.config == config, checkpoint.epochs.count == chunk.epoch else {
+            return refuse("it holds another configuration or epoch")
+        }
+        arrived[worker] = assembly.bytes
+        return checkpoint
+    }
+
     /// Carries out the scheduler's actions: records and moves wait for the next flush, and so does
     /// every message, so that none overtakes the writes it follows.
     private func perform(_ actions: [SchedulerAction], _ onEvent: (SweepEvent) -> Void) {
@@ -193,8 +243,17 @@ public final class Coordinator {
             case .welcome(let worker):
                 outbox.append((worker, .welcome(heartbeatMilliseconds: Int(options.scheduling.heartbeat / .milliseconds(1)),
                                                 liveness: options.scheduling.liveness)))
-            case .assign(let worker, let trial, let number, let config):
-                outbox.append((worker, .trial(id: trial, number: number, config: config)))
+            case .assign(let worker, let assignment):
+                assign(assignment, to: worker, onEvent)
+            case .storeCheckpoint(let worker, let trial, let epoch):
+                if let bytes = arrived.removeValue(forKey: worker) {
+                    checkpointWrites.append((trial, bytes))
+                    outbox.append((worker, .checkpointStored(trial: trial, epoch: epoch)))
+                }
+            case .proceed(let worker, let trial, let epoch):
+                outbox.append((worker, .proceed(trial: trial, epoch: epoch)))
+            case .removeCheckpoint, .keepModel, .removeModel:
+                fileChanges.append(action)
             case .stop(let worker, let trial, let afterEpoch):
                 outbox.append((worker, .stop(trial: trial, afterEpoch: afterEpoch)))
             case .record(let record, let epochs):
@@ -215,9 +274,34 @@ public final class Coordinator {
         }
     }
 
-    /// Writes the pending results durably (one fsync per file), keeps the held ones, moves aside what
-    /// is past the sweep's end, then sends what waited for that.
+    /// A trial message, and the pieces of the checkpoint to resume from; a stored checkpoint that
+    /// cannot be read is reported and the trial starts from scratch.
+    private func assign(_ assignment: Assignment, to worker: WorkerID, _ onEvent: (SweepEvent) -> Void) {
+        var work = Message.Work(checkpointEvery: assignment.checkpointEvery > 0 ? assignment.checkpointEvery : nil,
+                                pauseAt: assignment.pauseAt.isEmpty ? nil : assignment.pauseAt,
+                                sendFinal: assignment.sendFinal ? true : nil)
+        var pieces: [Message] = []
+        if let from = assignment.resumeFrom {
+            do {
+                let bytes = try checkpoints.bytes(assignment.trial)
+                work.resumeBytes = bytes.count
+                pieces = Message.checkpointMessages(bytes, trial: assignment.trial, epoch: from)
+            } catch {
+                onEvent(.rejected(peer: "checkpoints", reason: "\(checkpoints.checkpointPath(assignment.trial)): \(error); "
+                                  + "trial \(assignment.trial) starts from scratch"))
+            }
+        }
+        outbox.append((worker, .trial(id: assignment.trial, number: assignment.number, config: assignment.config, work: work)))
+        for piece in pieces { outbox.append((worker, piece)) }
+    }
+
+    /// Writes the checkpoints that arrived and the pending results durably (one fsync per results file),
+    /// keeps the held ones, moves aside what is past the sweep's end, settles checkpoint and model
+    /// files, then sends what waited for that.
     private func flush() throws {
+        for (trial, bytes) in checkpointWrites { try checkpoints.write(bytes, trial: trial) }
+        checkpointWrites.removeAll()
+        arrived.removeAll()
         if !batch.isEmpty {
             try store.append(contentsOf: batch)
             batch.removeAll(keepingCapacity: true)
@@ -230,6 +314,23 @@ public final class Coordinator {
             try store.moveAside(beyondEnd, to: .beyondEnd)
             beyondEnd.removeAll()
         }
+        for change in fileChanges {
+            switch change {
+            case .removeCheckpoint(let id): try checkpoints.remove(id)
+            case .removeModel(let id): try checkpoints.removeModel(id)
+            case .keepModel(let id):
+                do {
+                    try checkpoints.keepModel(id)
+                } catch let error as StoreError {
+                    throw error
+                } catch {
+                    // A final checkpoint that does not read back: the record stands; `sweep export` remakes the model.
+                    FileHandle.standardError.write(Data("sweep: cannot keep the model of trial \(id): \(error)\n".utf8))
+                }
+            default: break
+            }
+        }
+        fileChanges.removeAll()
         for (worker, message) in outbox { send(message, to: worker) }
         outbox.removeAll(keepingCapacity: true)
     }

@@ -10,6 +10,8 @@ public struct SweepSetup {
     public let spec: SweepSpec
     /// The open results store (holding the directory's lock).
     public let store: ResultStore
+    /// Its checkpoints and kept models.
+    public let checkpoints: CheckpointStore
     /// Where the old results went, when `fresh` moved them aside.
     public let movedAside: String?
     /// Failed trials moved to failed.csv to run again (`retryFailed`).
@@ -36,11 +38,22 @@ public struct SweepSetup {
         // Early termination compares trials epoch by epoch, so it needs the recorded epochs too.
         let epochs = spec.earlyTermination == nil ? [:]
             : ResultStore.readEpochs((directory as NSString).appendingPathComponent("epochs.csv"))
-        scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held, options: options, now: .zero)
+        checkpoints = CheckpointStore(directory: directory)
+        scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held,
+                              checkpoints: checkpoints.checkpoints(warn: warn), models: checkpoints.models(),
+                              options: options, now: .zero)
         var events: [SweepEvent] = []
         for action in scheduler.startingActions() {
             switch action {
             case .moveBeyondEnd(let ids): try store.moveAside(ids, to: .beyondEnd)
+            case .removeCheckpoint(let id): try checkpoints.remove(id)
+            case .removeModel(let id): try checkpoints.removeModel(id)
+            case .keepModel(let id):
+                do {
+                    try checkpoints.keepModel(id)
+                } catch {
+                    warn("cannot keep the model of trial \(id): \(error)")
+                }
             case .event(let event): events.append(event)
             default: break
             }

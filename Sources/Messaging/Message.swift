@@ -14,12 +14,19 @@ public enum Message: Equatable, Sendable {
     case result(trial: String, number: Int?, outcome: TrainingResult)
     /// Still alive.
     case heartbeat
+    /// A piece of a checkpoint of `trial`: worker → coordinator (to keep), coordinator → worker (to
+    /// resume from, after a `trial` with `work.resumeBytes`). Pieces go in order; see `Chunk`.
+    case checkpoint(Chunk)
 
     // Coordinator → worker.
     /// The coordinator accepted `hello`; beat every `heartbeatMilliseconds`, dead after `liveness` missed.
     case welcome(heartbeatMilliseconds: Int, liveness: Int)
-    /// Train `config` and report as `trial`, position `number` of the sweep.
-    case trial(id: String, number: Int?, config: TrainingConfig)
+    /// Train `config` and report as `trial`, position `number` of the sweep, as `work` says.
+    case trial(id: String, number: Int?, config: TrainingConfig, work: Work = Work())
+    /// The checkpoint of `trial` after `epoch` epochs is on disk.
+    case checkpointStored(trial: String, epoch: Int)
+    /// Go on past rung `epoch` (the worker waits there after sending its checkpoint).
+    case proceed(trial: String, epoch: Int)
     /// The result of `trial` is on disk; forget it.
     case ack(trial: String)
     /// Abandon `trial` (it was recorded or reassigned), or, with `afterEpoch`, stop it after that epoch
@@ -63,6 +70,65 @@ public enum Message: Equatable, Sendable {
         }
     }
 
+    /// How to train a trial, beyond its configuration. Every field is optional: absent, the worker
+    /// trains from scratch to the end, sending no checkpoint.
+    public struct Work: Codable, Equatable, Sendable {
+        /// Seconds of training between checkpoints sent (nil or 0: none but those below).
+        public var checkpointEvery: Double?
+        /// Rungs (epochs): after each, send a checkpoint and wait for `proceed` or `stop`.
+        public var pauseAt: [Int]?
+        /// Send a checkpoint of the final weights before the result (to keep the model).
+        public var sendFinal: Bool?
+        /// A checkpoint of this many bytes follows in `checkpoint` messages: resume from it.
+        public var resumeBytes: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case checkpointEvery = "checkpoint_every", pauseAt = "pause_at", sendFinal = "send_final"
+            case resumeBytes = "resume_bytes"
+        }
+
+        /// Creates instructions.
+        public init(checkpointEvery: Double? = nil, pauseAt: [Int]? = nil, sendFinal: Bool? = nil, resumeBytes: Int? = nil) {
+            self.checkpointEvery = checkpointEvery
+            self.pauseAt = pauseAt
+            self.sendFinal = sendFinal
+            self.resumeBytes = resumeBytes
+        }
+    }
+
+    /// One piece of a checkpoint: bytes `offset..<offset + data.count` of `total`, for `trial` after
+    /// `epoch` epochs. A checkpoint of a large model (10 MB for 1024-512) is many pieces, each well
+    /// inside the frame limit; receivers keep one assembly per peer and drop it at the first piece out
+    /// of order, so garbage costs at most one checkpoint's memory.
+    public struct Chunk: Codable, Equatable, Sendable {
+        public var trial: String
+        public var epoch: Int
+        public var offset: Int
+        public var total: Int
+        /// Base64 in JSON.
+        public var data: Data
+
+        /// Creates a piece.
+        public init(trial: String, epoch: Int, offset: Int, total: Int, data: Data) {
+            self.trial = trial
+            self.epoch = epoch
+            self.offset = offset
+            self.total = total
+            self.data = data
+        }
+    }
+
+    /// The largest piece of a checkpoint in one message: base64 makes it 683 KiB, inside `maximumSize`.
+    public static let chunkSize = 512 * 1024
+
+    /// `bytes` as `checkpoint` messages of at most `chunkSize` bytes each.
+    public static func checkpointMessages(_ bytes: [UInt8], trial: String, epoch: Int) -> [Message] {
+        stride(from: 0, to: max(bytes.count, 1), by: chunkSize).map { offset in
+            .checkpoint(Chunk(trial: trial, epoch: epoch, offset: offset, total: bytes.count,
+                              data: Data(bytes[offset..<min(offset + chunkSize, bytes.count)])))
+        }
+    }
+
     /// The protocol version this build speaks.
     public static let protocolVersion = 1
     /// The largest frame either side accepts (the coordinator's socket enforces it too).
@@ -83,10 +149,13 @@ public enum Message: Equatable, Sendable {
         var report: CoordinatorStatus?
         var number: Int?
         var afterEpoch: Int?
+        var work: Work?
+        var chunk: Chunk?
+        var epoch: Int?
 
         enum CodingKeys: String, CodingKey {
             case v, type, hello, trial, metrics, outcome, config, heartbeatMs = "heartbeat_ms", liveness, reason, report
-            case number, afterEpoch = "after_epoch"
+            case number, afterEpoch = "after_epoch", work, chunk, epoch
         }
     }
 
@@ -104,8 +173,12 @@ public enum Message: Equatable, Sendable {
         case .heartbeat: envelope.type = "heartbeat"
         case .welcome(let interval, let liveness):
             envelope.type = "welcome"; envelope.heartbeatMs = interval; envelope.liveness = liveness
-        case .trial(let id, let number, let config):
+        case .trial(let id, let number, let config, let work):
             envelope.type = "trial"; envelope.trial = id; envelope.number = number; envelope.config = config
+            envelope.work = work == Work() ? nil : work
+        case .checkpoint(let chunk): envelope.type = "checkpoint"; envelope.chunk = chunk
+        case .checkpointStored(let trial, let epoch): envelope.type = "checkpoint_stored"; envelope.trial = trial; envelope.epoch = epoch
+        case .proceed(let trial, let epoch): envelope.type = "proceed"; envelope.trial = trial; envelope.epoch = epoch
         case .ack(let trial): envelope.type = "ack"; envelope.trial = trial
         case .stop(let trial, let afterEpoch): envelope.type = "stop"; envelope.trial = trial; envelope.afterEpoch = afterEpoch
         case .bye: envelope.type = "bye"
@@ -153,7 +226,18 @@ public enum Message: Equatable, Sendable {
             return .welcome(heartbeatMilliseconds: try need(envelope.heartbeatMs, "heartbeat_ms"),
                             liveness: try need(envelope.liveness, "liveness"))
         case "trial":
-            return .trial(id: try need(envelope.trial, "trial"), number: envelope.number, config: try need(envelope.config, "config"))
+            return .trial(id: try need(envelope.trial, "trial"), number: envelope.number, config: try need(envelope.config, "config"),
+                          work: envelope.work ?? Work())
+        case "checkpoint":
+            let chunk = try need(envelope.chunk, "chunk")
+            guard chunk.offset >= 0, chunk.total >= 0, chunk.epoch >= 0, chunk.data.count <= chunkSize,
+                  chunk.offset + chunk.data.count <= chunk.total else {
+                throw .malformed("checkpoint piece \(chunk.offset)+\(chunk.data.count) of \(chunk.total) bytes")
+            }
+            return .checkpoint(chunk)
+        case "checkpoint_stored":
+            return .checkpointStored(trial: try need(envelope.trial, "trial"), epoch: try need(envelope.epoch, "epoch"))
+        case "proceed": return .proceed(trial: try need(envelope.trial, "trial"), epoch: try need(envelope.epoch, "epoch"))
         case "ack": return .ack(trial: try need(envelope.trial, "trial"))
         case "stop": return .stop(trial: try need(envelope.trial, "trial"), afterEpoch: envelope.afterEpoch)
         case "bye": return .bye

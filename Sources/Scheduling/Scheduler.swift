@@ -67,6 +67,14 @@ public struct Scheduler {
         var beyondEnd = false
         /// The trial was recorded before this scheduler started (its decisions are in its record).
         var recordedBefore = false
+        /// Finished epochs in its stored checkpoint (nil: none stored).
+        var checkpoint: Int?
+        /// The stored checkpoint holds the final weights.
+        var finalStored = false
+        /// Paused at the rung of its checkpoint: nobody trains it until that rung is decided.
+        var paused = false
+        /// Epochs computed for it across attempts, as reported by progress.
+        var trained = 0
 
         var isSettled: Bool { record != nil || beyondEnd }
     }
@@ -124,14 +132,30 @@ public struct Scheduler {
     private var holdUntil: Duration
     private var lastBeat: Duration
     private var actions: [SchedulerAction] = []
+    /// Stored checkpoints found at the start (their finished epochs), waiting for their trial's position.
+    private var storedCheckpoints: [String: [EpochMetrics]]
+    /// Trials whose worker waits at a rung for word, with the rung.
+    private var atRung: [String: Int] = [:]
+    /// Paused trials that passed their rung, to continue before anything new, by position.
+    private var promotions: [String] = []
+    /// The best completed trials, best first, at most `keep_models`: the ones whose weights are kept.
+    private var best: [(key: Double, number: Int, id: String)] = []
+    /// Whether a trial at an undecided rung pauses (hyperband, asha) instead of training on.
+    private let pauses: Bool
+    /// Trials with a model file.
+    private var modelsOnDisk: Set<String> = []
 
     /// A scheduler for `spec`, resuming from what is recorded: `records` (trials.csv), their `epochs`
-    /// (epochs.csv; needed by early termination) and the results `held` until their rows can be written.
-    /// `now` is the time on the caller's clock.
+    /// (epochs.csv; needed by early termination), the results `held` until their rows can be written,
+    /// the stored `checkpoints` (each trial's finished epochs) and the kept `models`. `now` is the
+    /// time on the caller's clock.
     public init(spec: SweepSpec, records: [TrialRecord], epochs: [String: [EpochMetrics]], held: [HeldResult] = [],
-                options: SchedulerOptions, now: Duration) {
+                checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [], options: SchedulerOptions,
+                now: Duration) {
         self.spec = spec
         self.options = options
+        pauses = spec.earlyTermination?.pausesAtRungs ?? false
+        storedCheckpoints = checkpoints
         tpe = spec.method == .bayes ? TPE(parameters: spec.parameters) : nil
         ledger = spec.earlyTermination.map(RungLedger.init(rule:))
         let ours = records.filter { spec.space.admits($0.config) }
@@ -145,6 +169,13 @@ public struct Scheduler {
         lastBeat = now
         // A restart: workers of the previous coordinator may still be training; hold trials back.
         holdUntil = ours.isEmpty ? now : now + (options.grace ?? options.livenessWindow)
+        // Models of trials this sweep has not recorded go; the rest are settled as the frontier passes
+        // their trials (with the checkpoints of recorded trials a crash left behind).
+        modelsOnDisk = models
+        for id in models.sorted() where recordedByID[id] == nil {
+            actions.append(.removeModel(id))
+            modelsOnDisk.remove(id)
+        }
         openRecordedPositions()
         for result in held where spec.space.admits(result.outcome.config) && result.outcome.config.trialID == result.trial {
             guard let id = place(result.trial, number: result.number, config: result.outcome.config),
@@ -205,7 +236,10 @@ public struct Scheduler {
             _ = known(worker, now: now, "heartbeat")
         case .progress(let worker, let trial, let metrics):
             guard known(worker, now: now, "progress") else { return }
-            if workers[worker]!.trial == trial { workers[worker]!.epoch = metrics.epoch }
+            if workers[worker]!.trial == trial {
+                workers[worker]!.epoch = metrics.epoch
+                if let state = trials[trial], !state.isSettled { trials[trial]!.trained += 1 }
+            }
             actions.append(.event(.epoch(trial: trial, worker: workers[worker]!.name, metrics: metrics)))
             if ledger != nil, trials[trial]?.holder == worker, trials[trial]!.epochs.count == metrics.epoch - 1 {
                 trials[trial]!.epochs.append(metrics)
@@ -213,6 +247,9 @@ public struct Scheduler {
         case .result(let worker, let trial, let number, let outcome):
             if workers[worker] != nil { workers[worker]!.lastSeen = now }
             receive(trial, number: number, outcome: outcome, from: worker, now: now)
+        case .checkpoint(let worker, let trial, let epochs):
+            guard known(worker, now: now, "checkpoint") else { return }
+            checkpoint(trial, epochs: epochs, from: worker)
         case .tick:
             tick(now: now)
         }
@@ -254,7 +291,8 @@ public struct Scheduler {
             // It is recorded already (or not part of the sweep): forget it, and leave.
             actions.append(.acknowledge(worker, trial: trial))
             actions.append(.bye(worker))
-        case .hello(let worker, _, _, _), .ready(let worker), .heartbeat(let worker), .progress(let worker, _, _):
+        case .hello(let worker, _, _, _), .ready(let worker), .heartbeat(let worker), .progress(let worker, _, _),
+             .checkpoint(let worker, _, _):
             actions.append(.bye(worker))
         }
     }
@@ -264,13 +302,22 @@ public struct Scheduler {
     private mutating func assign(_ worker: WorkerID, now: Duration) {
         guard now >= holdUntil, let state = workers[worker], state.idle, state.trial == nil else { return }
         var next: String?
+        // Promoted trials first (they hold up decisions about later ones), then retries, then new positions.
+        while next == nil, !promotions.isEmpty {
+            let id = promotions.removeFirst()
+            if let trial = trials[id], !trial.isSettled, trial.held == nil, trial.holder == nil, !trial.paused { next = id }
+        }
         while next == nil, let retry = retries.first {
             retries.removeFirst()
-            if let trial = trials[retry], !trial.isSettled, trial.held == nil, trial.holder == nil { next = retry }
+            if let trial = trials[retry], !trial.isSettled, trial.held == nil, trial.holder == nil, !trial.paused,
+               !pauseIfUndecided(retry) {
+                next = retry
+            }
         }
-        if next == nil {
+        while next == nil {
             switch openNext() {
-            case .trial(let id): next = id
+            case .trial(let id):
+                if !pauseIfUndecided(id) { next = id }
             case .waiting:
                 if workers[worker]!.waitingSince == nil { workers[worker]!.waitingSince = now }
                 return
@@ -290,9 +337,24 @@ public struct Scheduler {
         idle.remove(worker)
         workers[worker]!.epoch = nil
         let trial = trials[id]!
-        actions.append(.assign(worker, trial: id, number: trial.number, config: trial.trial.config))
+        let resume = trial.checkpoint.flatMap { $0 > 0 ? $0 : nil }
+        let pauseAt = pauses ? trial.rungs.indices.filter { $0 >= trial.decided && trial.rungs[$0] > (resume ?? 0) }.map { trial.rungs[$0] } : []
+        actions.append(.assign(worker, Assignment(trial: id, number: trial.number, config: trial.trial.config, resumeFrom: resume,
+                                                  pauseAt: pauseAt, checkpointEvery: spec.checkpointEvery,
+                                                  sendFinal: spec.keepModels > 0)))
         actions.append(.event(.trialStarted(trial: id, number: trial.number, worker: state.name, attempt: trial.attempts)))
+        if let resume { actions.append(.event(.resumed(trial: id, fromEpoch: resume, worker: state.name))) }
         if let rung = trial.stopAt { actions.append(.stop(worker, trial: id, afterEpoch: rung)) }
+    }
+
+    /// Pauses `id` instead of handing it out when its checkpoint is at a rung not decided yet (a trial
+    /// requeued after its worker died there, or found paused after a restart); true if it paused.
+    private mutating func pauseIfUndecided(_ id: String) -> Bool {
+        guard pauses, let state = trials[id], state.stopAt == nil, let at = state.checkpoint,
+              let rank = state.rungs.firstIndex(of: at), rank >= state.decided else { return false }
+        trials[id]!.paused = true
+        actions.append(.event(.paused(trial: id, rung: at)))
+        return true
     }
 
     private enum Next { case trial(String), waiting, exhausted }
@@ -356,7 +418,16 @@ public struct Scheduler {
     private mutating func open(_ trial: Trial, at position: Int) {
         let rungs = spec.earlyTermination?.rungs(forEpochs: trial.config.epochs) ?? []
         ledger?.track(rungs)
-        trials[trial.id] = TrialState(trial: trial, number: position, rungs: rungs)
+        var state = TrialState(trial: trial, number: position, rungs: rungs)
+        if let epochs = storedCheckpoints.removeValue(forKey: trial.id) {
+            // A checkpoint from before a restart: the epochs it holds were trained, and early
+            // termination can judge the trial on them.
+            state.checkpoint = epochs.count
+            state.finalStored = epochs.count >= trial.config.epochs
+            state.trained = epochs.count
+            if ledger != nil { state.epochs = epochs }
+        }
+        trials[trial.id] = state
         positions[position] = trial.id
     }
 
@@ -405,6 +476,8 @@ public struct Scheduler {
         }
         if let holder = state.holder, holder != worker { workers[holder]?.trial = nil }
         retries.removeAll { $0 == id }
+        promotions.removeAll { $0 == id }
+        trials[id]!.paused = false
         trials[id]!.holder = worker
         trials[id]!.attempts = max(state.attempts, 1)
         workers[worker]!.trial = id
@@ -430,6 +503,49 @@ public struct Scheduler {
             open(Trial(config: config), at: number)
         }
         return id
+    }
+
+    // MARK: - Checkpoints
+
+    /// A checkpoint from the worker training `id`: stored (replacing an older one); at a rung where the
+    /// trial may pause, the worker waits for word, given once the rung is settled or found undecided.
+    private mutating func checkpoint(_ id: String, epochs: [EpochMetrics], from worker: WorkerID) {
+        guard let state = trials[id], !state.isSettled, state.held == nil, state.holder == worker,
+              workers[worker]?.trial == id, epochs.count <= state.trial.config.epochs else {
+            let name = workers[worker]?.name ?? worker.description
+            actions.append(.event(.rejected(peer: name, reason: "checkpoint of trial \(id), which this worker is not training")))
+            return
+        }
+        let count = epochs.count
+        if count >= (state.checkpoint ?? 0) {
+            trials[id]!.checkpoint = count
+            trials[id]!.finalStored = count >= state.trial.config.epochs
+            actions.append(.storeCheckpoint(worker, trial: id, epoch: count))
+            actions.append(.event(.checkpointStored(trial: id, epoch: count, worker: workers[worker]!.name)))
+        }
+        // The checkpoint holds every finished epoch: early termination may not have seen them all
+        // (a coordinator restarted since the trial began).
+        if ledger != nil, state.epochs.count < count { trials[id]!.epochs = epochs }
+        if pauses, state.rungs.contains(count) { atRung[id] = count }
+    }
+
+    /// The word for a worker waiting at rung `rung` of `id`, once this input's decisions are taken:
+    /// go on if the trial passed it, nothing if it was stopped there (the `stop` went out with the
+    /// decision), or pause if the decision must wait for earlier trials.
+    private mutating func resolveRung(_ id: String, _ rung: Int) {
+        guard let state = trials[id], let holder = state.holder, !state.isSettled, state.held == nil,
+              let rank = state.rungs.firstIndex(of: rung) else { return }
+        if state.stopAt != nil { return }
+        if rank < state.decided {
+            actions.append(.proceed(holder, trial: id, epoch: rung))
+            return
+        }
+        actions.append(.stop(holder, trial: id, afterEpoch: nil))
+        workers[holder]?.trial = nil
+        workers[holder]?.epoch = nil
+        trials[id]!.holder = nil
+        trials[id]!.paused = true
+        actions.append(.event(.paused(trial: id, rung: rung)))
     }
 
     // MARK: - Results
@@ -521,6 +637,8 @@ public struct Scheduler {
             }
             if advanceFrontier() { changed = true }
         }
+        for (id, rung) in atRung.sorted(by: { $0.key < $1.key }) { resolveRung(id, rung) }
+        atRung.removeAll()
         // A result that must still wait is kept durably, so that its worker can move on at once.
         for id in arrivals {
             guard let state = trials[id], let outcome = state.held, !state.deliveries.isEmpty else { continue }
@@ -569,8 +687,23 @@ public struct Scheduler {
             if state.held == nil, let holder = state.holder {
                 actions.append(.stop(holder, trial: id, afterEpoch: decision.rung))
             }
+        } else if state.paused && state.checkpoint == decision.rung {
+            state.paused = false
+            let at = promotions.firstIndex { trials[$0].map { $0.number > state.number } ?? false } ?? promotions.endIndex
+            promotions.insert(id, at: at)
+            actions.append(.event(.promoted(trial: id, rung: decision.rung)))
         }
         trials[id] = state
+        // Nobody trains it (paused, or queued after its worker died) and its epochs to the rung are
+        // known: its row is complete now.
+        if decision.stop, state.held == nil, state.holder == nil, !state.isSettled, state.epochs.count >= decision.rung {
+            trials[id]!.paused = false
+            promotions.removeAll { $0 == id }
+            retries.removeAll { $0 == id }
+            let cut = TrainingResult(config: state.trial.config, epochs: Array(state.epochs.prefix(decision.rung)), status: .stopped)
+            finish(id, with: TrialRecord(trial: state.trial, result: cut, attempts: max(1, state.attempts),
+                                         worker: "", host: "", number: state.number), epochs: cut.epochs)
+        }
     }
 
     /// Whether every decision the held result's row depends on is taken: one at each rung before its
@@ -614,8 +747,18 @@ public struct Scheduler {
         for worker in deliveries { actions.append(.acknowledge(worker, trial: id)) }
     }
 
-    /// Records a trial's row and its epochs.
-    private mutating func finish(_ id: String, with record: TrialRecord, epochs: [EpochMetrics]) {
+    /// Records a trial's row and its epochs, and settles its checkpoint: the final weights of one of
+    /// the best `keep_models` completed trials become its model; any other checkpoint goes.
+    private mutating func finish(_ id: String, with row: TrialRecord, epochs: [EpochMetrics]) {
+        var record = row
+        let state = trials[id]!
+        record.epochsTrained = max(state.trained, record.epochsRun)
+        // Final weights wait for the frontier (which settles whether the trial is part of the sweep
+        // and ranks it); any other checkpoint is done with.
+        if state.checkpoint != nil && !(record.status == .completed && state.finalStored && spec.keepModels > 0) {
+            actions.append(.removeCheckpoint(id))
+            trials[id]!.checkpoint = nil
+        }
         trials[id]!.record = record
         trials[id]!.holder = nil
         if record.status == .failed { retries.removeAll { $0 == id } }
@@ -624,6 +767,48 @@ public struct Scheduler {
         if record.status == .stopped { stoppedCount += 1 }
         actions.append(.record(record, epochs: epochs))
         actions.append(.event(.trialRecorded(record)))
+    }
+
+    /// The frontier passed recorded trial `id`, which is part of the sweep for good: if it ranks among
+    /// the best `keep_models` its final weights become its model (pushing out the last one's), else
+    /// its files go.
+    private mutating func settleFiles(_ id: String, _ record: TrialRecord) {
+        let state = trials[id]!
+        let hasModel = modelsOnDisk.contains(id)
+        var ranked = false, converted = false
+        if record.status == .completed, let evicted = rank(record) {
+            ranked = true
+            if !hasModel {
+                if state.finalStored && state.checkpoint != nil {
+                    actions.append(.keepModel(id))
+                    modelsOnDisk.insert(id)
+                    converted = true
+                } else if !state.recordedBefore {
+                    actions.append(.event(.noModel(trial: id)))
+                }
+            }
+            if let evicted, modelsOnDisk.remove(evicted) != nil { actions.append(.removeModel(evicted)) }
+        }
+        if !ranked && hasModel {
+            actions.append(.removeModel(id))
+            modelsOnDisk.remove(id)
+        }
+        if state.checkpoint != nil && !converted { actions.append(.removeCheckpoint(id)) }
+        trials[id]!.checkpoint = nil
+    }
+
+    /// Puts a completed record among the best `keep_models` if it ranks there (by the metric, then by
+    /// position); returns nil if it does not, else the id pushed out (`.some(nil)`: none).
+    @discardableResult
+    private mutating func rank(_ record: TrialRecord) -> String?? {
+        guard spec.keepModels > 0 else { return nil }
+        let sign: Double = spec.metric.minimize ? 1 : -1
+        let value = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
+        let entry = (key: value, number: record.number ?? Int.max, id: record.id)
+        let at = best.firstIndex { ($0.key, $0.number, $0.id) > (entry.key, entry.number, entry.id) } ?? best.endIndex
+        guard at < spec.keepModels else { return nil }
+        best.insert(entry, at: at)
+        return .some(best.count > spec.keepModels ? best.removeLast().id : nil)
     }
 
     /// Moves the frontier over settled positions: what bayes learns from, and where the sweep ends.
@@ -637,6 +822,7 @@ public struct Scheduler {
             }
             guard let id = positions[frontier], let state = trials[id], state.isSettled else { break }
             if let record = state.record {
+                settleFiles(id, record)
                 epochsSpent += record.epochsRun
                 if record.status != .failed {
                     let sign: Double = spec.metric.minimize ? 1 : -1
@@ -683,12 +869,18 @@ public struct Scheduler {
                 beyond.insert(id)
                 recordedCount -= 1
                 if record.status == .stopped { stoppedCount -= 1 }
+                if modelsOnDisk.remove(id) != nil { actions.append(.removeModel(id)) }
+            }
+            if state.checkpoint != nil {
+                actions.append(.removeCheckpoint(id))
+                trials[id]!.checkpoint = nil
             }
             trials[id]!.beyondEnd = true
             trials[id]!.held = nil
             trials[id]!.holder = nil
         }
         retries.removeAll { trials[$0]?.beyondEnd ?? true }
+        promotions.removeAll { trials[$0]?.beyondEnd ?? true }
         if !beyond.isEmpty { actions.append(.moveBeyondEnd(beyond)) }
     }
 
@@ -746,4 +938,10 @@ public struct Scheduler {
 
     /// Trial positions of the sweep (its end, once settled).
     public var totalCount: Int { limit }
+
+    /// The configuration of an open trial that `worker` is training (what a checkpoint it sends must hold).
+    public func config(ofTrial id: String, trainedBy worker: WorkerID) -> TrainingConfig? {
+        guard let state = trials[id], state.holder == worker else { return nil }
+        return state.trial.config
+    }
 }

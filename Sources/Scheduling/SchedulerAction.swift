@@ -7,8 +7,20 @@ import Training
 public enum SchedulerAction: Sendable, Equatable {
     /// Accept a worker's hello.
     case welcome(WorkerID)
-    /// Train this trial (position `number` of the sweep).
-    case assign(WorkerID, trial: String, number: Int, config: TrainingConfig)
+    /// Train this trial, as the assignment says (resuming from its stored checkpoint, say).
+    case assign(WorkerID, Assignment)
+    /// Write the checkpoint of `trial` that `worker` just sent (after `epoch` epochs) durably, replacing
+    /// the trial's earlier one, then tell the worker it is stored.
+    case storeCheckpoint(WorkerID, trial: String, epoch: Int)
+    /// The worker waiting at rung `epoch` of `trial` goes on.
+    case proceed(WorkerID, trial: String, epoch: Int)
+    /// Delete the stored checkpoint of this trial (it is recorded, or past the sweep's end).
+    case removeCheckpoint(String)
+    /// Turn the trial's final checkpoint into its model file (it ranks among the best `keep_models`),
+    /// then delete the checkpoint.
+    case keepModel(String)
+    /// Delete the trial's model file (better trials pushed it out).
+    case removeModel(String)
     /// Stop training `trial`: at once, discarding it (`afterEpoch` nil), or after `afterEpoch` epochs,
     /// reporting the result cut there (early termination).
     case stop(WorkerID, trial: String, afterEpoch: Int?)

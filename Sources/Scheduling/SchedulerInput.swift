@@ -14,6 +14,9 @@ public enum SchedulerInput: Sendable {
     case progress(WorkerID, trial: String, metrics: EpochMetrics)
     /// `trial` ended; `number` is its position in the sweep, if the worker knows it.
     case result(WorkerID, trial: String, number: Int?, outcome: TrainingResult)
+    /// A whole, valid checkpoint of `trial` after these finished `epochs` arrived from the worker
+    /// (the shell has checked its bytes and holds them until `storeCheckpoint` says where they go).
+    case checkpoint(WorkerID, trial: String, epochs: [EpochMetrics])
     /// Time passed: beat, reap silent workers, end the grace and farewell windows.
     case tick
 

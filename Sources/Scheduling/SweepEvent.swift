@@ -9,6 +9,16 @@ public enum SweepEvent: Sendable, Equatable {
     case workerLost(worker: String, trial: String?)
     /// A trial was handed to a worker.
     case trialStarted(trial: String, number: Int, worker: String, attempt: Int)
+    /// The trial just handed out resumes from its checkpoint after `fromEpoch` epochs.
+    case resumed(trial: String, fromEpoch: Int, worker: String)
+    /// A checkpoint of a running trial is stored.
+    case checkpointStored(trial: String, epoch: Int, worker: String)
+    /// A trial at a rung it may not pass yet was paused (its checkpoint kept, its worker freed).
+    case paused(trial: String, rung: Int)
+    /// A paused trial passed its rung and waits for a worker to continue it.
+    case promoted(trial: String, rung: Int)
+    /// A trial among the best `keep_models` has no final weights to keep (`sweep export` makes them).
+    case noModel(trial: String)
     /// An epoch of a running trial finished.
     case epoch(trial: String, worker: String, metrics: EpochMetrics)
     /// Early termination decided to stop a trial after this rung (epoch).

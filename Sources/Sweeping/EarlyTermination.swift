@@ -31,6 +31,13 @@ public struct EarlyTermination: Equatable, Sendable {
     /// The name as written (`hyperband`, `asha`, `median`).
     public var type: String
 
+    /// Whether a trial waiting for a decision at a rung pauses (hyperband, asha: few rungs, each a real
+    /// cut) rather than training on meanwhile (the median rule decides at every epoch).
+    public var pausesAtRungs: Bool {
+        if case .median = rule { return false }
+        return true
+    }
+
     /// The rungs that matter for a trial of `epochs` epochs, ascending: a decision at its last epoch
     /// saves nothing, so there is none.
     public func rungs(forEpochs epochs: Int) -> [Int] {

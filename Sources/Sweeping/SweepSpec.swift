@@ -35,6 +35,10 @@ public struct SweepSpec: Sendable {
     public var earlyTermination: EarlyTermination?
     /// The sweep ends once its trials, in sweep order, have run this many epochs (an extension).
     public var epochBudget: Int?
+    /// Seconds of training between the checkpoints a worker sends (0: none but those at rungs and the final one).
+    public var checkpointEvery: Double
+    /// The final weights of this many of the best completed trials are kept as safetensors files.
+    public var keepModels: Int
     /// The parameters, in file order.
     public var parameters: [Parameter]
     /// The trials, by position, computed on demand.
@@ -45,6 +49,13 @@ public struct SweepSpec: Sendable {
     public var text: String
     /// Where it came from, for messages.
     public var file: String
+
+    /// `checkpoint_every`'s default and largest value (a week), in seconds.
+    public static let defaultCheckpointInterval = 60.0
+    public static let longestCheckpointInterval = 604_800.0
+    /// `keep_models`'s default and largest value.
+    public static let defaultKeptModels = 5
+    public static let mostKeptModels = 10_000
 
     /// The largest sweep file read: a sweep file is a few hundred bytes, and this bounds the parser's work.
     public static let maximumFileSize = 1 << 20
@@ -65,7 +76,7 @@ public struct SweepSpec: Sendable {
     static let keyRules: [(key: String, rule: KeyRule)] = [
         ("name", .used), ("description", .used), ("method", .used), ("metric", .used), ("run_cap", .used),
         ("random_seed", .used), ("parameters", .used), ("early_terminate", .used), ("parallelism", .used),
-        ("epoch_budget", .used),
+        ("epoch_budget", .used), ("checkpoint_every", .used), ("keep_models", .used),
         ("entity", .noEffect("W&B's entity: sweep records results locally, so it has no effect")),
         ("project", .noEffect("W&B's project: sweep records results locally, so it has no effect")),
         ("controller", .noEffect("sweep is always its own (local) controller, so it has no effect")),
@@ -159,6 +170,17 @@ public struct SweepSpec: Sendable {
         epochBudget = try top["epoch_budget"].map { (node: Node) throws(SpecError) in
             try reader.integer(node, key: "epoch_budget", range: 1...Int.max)
         }
+        checkpointEvery = try top["checkpoint_every"].map { (node: Node) throws(SpecError) in
+            let seconds = try reader.number(node, key: "checkpoint_every")
+            guard seconds >= 0, seconds <= SweepSpec.longestCheckpointInterval else {
+                throw reader.error(node, key: "checkpoint_every",
+                                   "must be from 0 (off) to \(Int(SweepSpec.longestCheckpointInterval)) seconds, got \(reader.describe(node))")
+            }
+            return seconds
+        } ?? SweepSpec.defaultCheckpointInterval
+        keepModels = try top["keep_models"].map { (node: Node) throws(SpecError) in
+            try reader.integer(node, key: "keep_models", range: 0...SweepSpec.mostKeptModels)
+        } ?? SweepSpec.defaultKeptModels
         earlyTermination = try top["early_terminate"].map { (node: Node) throws(SpecError) in try EarlyTermination(node, reader: reader) }
 
         guard let parametersNode = top["parameters"] else {

@@ -26,6 +26,10 @@ public struct TrialRecord: Equatable, Sendable {
     public var number: Int?
     /// The rung (epoch) at which early termination stopped it.
     public var stoppedAt: Int?
+    /// Epochs computed across all its attempts, as far as the coordinator saw them (a trial resumed
+    /// from a checkpoint repeats only the epochs after it; one started again repeats all): the work
+    /// faults cost is `epochs_trained − epochs_run`. Nil in files written before it was recorded.
+    public var epochsTrained: Int?
 
     /// The columns, in file order. Parameter columns carry the sweep keys' names. Columns added
     /// after the first release go at the end, so a file with fewer of them is an older layout of the
@@ -33,10 +37,11 @@ public struct TrialRecord: Equatable, Sendable {
     public static let columns = ["trial", "status"] + parameterColumns + [
         "final_train_loss", "final_test_loss", "final_test_accuracy", "best_test_loss", "best_epoch", "epochs_run",
         "seconds", "attempts", "worker", "host", "reason", "number", "stopped_at",
+        "epochs_trained",
     ]
 
-    /// The columns every layout has had.
-    public static let requiredColumns = Array(columns.prefix(columns.count - 2))
+    /// The columns every layout has had (`number`, `stopped_at` and `epochs_trained` came later).
+    public static let requiredColumns = Array(columns.prefix(columns.count - 3))
 
     /// The configuration's columns, one per hyperparameter, named by its sweep key.
     public static let parameterColumns = Hyperparameter.allCases.map(\.rawValue)
@@ -86,7 +91,7 @@ public struct TrialRecord: Equatable, Sendable {
         return [id, status.rawValue] + Hyperparameter.allCases.map { config[$0].description } + [
             text(finalTrainLoss), text(finalTestLoss), text(finalTestAccuracy), text(bestTestLoss),
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
-            number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "",
+            number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "", epochsTrained.map(String.init) ?? "",
         ]
     }
 
@@ -147,6 +152,7 @@ public struct TrialRecord: Equatable, Sendable {
         reason = try field("reason")
         number = try addedInteger("number")
         stoppedAt = try addedInteger("stopped_at")
+        epochsTrained = try addedInteger("epochs_trained")
         if status == .stopped && stoppedAt == nil { throw RecordError("status stopped needs stopped_at") }
     }
 

@@ -28,6 +28,30 @@ public enum Directory {
         try syscall("rename", from) { Glibc.rename(from, to) }
     }
 
+    /// Removes the file at `path`; one that is not there is fine.
+    public static func remove(_ path: String) throws(Errno) {
+        if unlink(path) == 0 { return }
+        let code = errno
+        if code == ENOENT { return }
+        throw Errno(code: code, operation: "unlink", path: path)
+    }
+
+    /// The names in directory `path` (without `.` and `..`), sorted; none if it does not exist.
+    public static func list(_ path: String) throws(Errno) -> [String] {
+        guard let stream = opendir(path) else {
+            let code = errno
+            if code == ENOENT { return [] }
+            throw Errno(code: code, operation: "opendir", path: path)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
     /// Whether `path` exists (as anything).
     public static func exists(_ path: String) -> Bool {
         var info = stat()

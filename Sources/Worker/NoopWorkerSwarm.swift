@@ -41,7 +41,7 @@ public final class NoopWorkerSwarm {
                         switch message {
                         case .welcome:
                             try socket.send([Message.ready.encoded()])
-                        case .trial(let id, let number, let config):
+                        case .trial(let id, let number, let config, _):
                             let outcome = TrainingResult(
                                 config: config, status: .completed,
                                 epochs: [EpochMetrics(epoch: 1, trainLoss: 0, testLoss: 0, testAccuracy: 0, seconds: 0)])

@@ -7,7 +7,9 @@ import Training
 ///
 /// Single-threaded: while training, the trainer's tick services the socket (heartbeats, `stop`,
 /// `bye`), so no second thread ever touches the socket. A result is re-sent after every reconnect
-/// until the coordinator acknowledges it.
+/// until the coordinator acknowledges it. Checkpoints go to the coordinator as the trial's `work`
+/// asks (every `checkpoint_every` seconds, at rungs, at the end); at a rung the worker waits for
+/// `proceed` or `stop`; a trial handed out with a checkpoint resumes from it.
 public final class Worker {
     /// How a worker's run ended.
     public enum Exit: Equatable, Sendable {
@@ -40,6 +42,13 @@ public final class Worker {
     /// Early termination: stop after this epoch and report the result cut there.
     private var stopAfter: Int?
     private var abandon = false
+    /// How to train the current trial (checkpoints, rungs).
+    private var work = Message.Work()
+    /// The rung the worker waits at, and the checkpoint sent there (sent again after a reconnect).
+    private var waitingAt: Int?
+    private var rungCheckpoint: [UInt8] = []
+    /// A trial waiting for the checkpoint it resumes from, and the pieces so far.
+    private var resuming: (id: String, number: Int?, config: TrainingConfig, work: Message.Work, bytes: [UInt8])?
     private var pending: (trial: String, number: Int?, outcome: TrainingResult)?
     private var exit: Exit?
     private let log: (String) -> Void
@@ -125,23 +134,41 @@ public final class Worker {
             self.liveness = max(1, liveness)
             backoff = .milliseconds(1000)
             welcomed = true
+            resuming = nil  // its pieces, if any, went to the old connection
             if let pending {
                 send(.result(trial: pending.trial, number: pending.number, outcome: pending.outcome))
+            } else if let training, let waitingAt {
+                // Still at the rung: the new coordinator needs the checkpoint to decide.
+                for piece in Message.checkpointMessages(rungCheckpoint, trial: training, epoch: waitingAt) { send(piece) }
             } else if training == nil {
                 send(.ready)
             }
-        case .trial(let id, let number, let config):
-            guard training == nil, pending == nil else {
+        case .trial(let id, let number, let config, let work):
+            guard training == nil, pending == nil, resuming == nil else {
                 log("ignoring trial \(id): still busy")
                 return
             }
-            try train(id, number: number, config)
+            if let total = work.resumeBytes, total > 0 {
+                resuming = (id, number, config, work, [])
+                return
+            }
+            try train(id, number: number, config, work: work, from: nil)
+        case .checkpoint(let chunk):
+            try receive(chunk)
+        case .checkpointStored(let trial, let epoch):
+            log("checkpoint of \(trial) after epoch \(epoch) stored")
+        case .proceed(let trial, let epoch):
+            if training == trial && waitingAt == epoch { waitingAt = nil }
         case .ack(let trial):
             if pending?.trial == trial {
                 pending = nil
                 send(.ready)
             }
         case .stop(let trial, let afterEpoch):
+            if resuming?.id == trial && afterEpoch == nil {
+                resuming = nil
+                send(.ready)
+            }
             if training == trial {
                 if let afterEpoch {
                     stopAfter = afterEpoch  // the trainer's tick ends the run once that many epochs are done
@@ -167,25 +194,77 @@ public final class Worker {
         }
     }
 
-    private func train(_ id: String, number: Int?, _ config: TrainingConfig) throws {
+    /// A piece of the checkpoint the announced trial resumes from; once whole, training starts (from
+    /// scratch, with one line, if the checkpoint is bad).
+    private func receive(_ chunk: Message.Chunk) throws {
+        guard var pending = resuming, pending.id == chunk.trial, let total = pending.work.resumeBytes,
+              chunk.total == total, chunk.offset == pending.bytes.count,
+              total <= TrainingCheckpoint.maximumSize(for: pending.config) else {
+            if let pending = resuming, pending.id == chunk.trial {
+                log("checkpoint for \(chunk.trial) arrived out of order; training it from scratch")
+                resuming = nil
+                try train(pending.id, number: pending.number, pending.config, work: pending.work, from: nil)
+            }
+            return
+        }
+        resuming = nil  // no copy-on-write of the growing buffer
+        pending.bytes += chunk.data
+        guard pending.bytes.count == total else {
+            resuming = pending
+            return
+        }
+        var checkpoint: TrainingCheckpoint?
+        do {
+            checkpoint = try TrainingCheckpoint(decoding: pending.bytes)
+        } catch {
+            log("refused the checkpoint of \(pending.id) (\(error)); training it from scratch")
+        }
+        try train(pending.id, number: pending.number, pending.config, work: pending.work, from: checkpoint)
+    }
+
+    private func train(_ id: String, number: Int?, _ config: TrainingConfig, work: Message.Work,
+                       from checkpoint: TrainingCheckpoint?) throws {
         if data == nil { data = try FashionMNIST.load(directory: options.dataDirectory) }
         training = id
         trainingNumber = number
         trainingConfig = config
-        epochsDone = 0
+        self.work = work
         stopAfter = nil
         abandon = false
-        defer { training = nil; trainingNumber = nil; trainingConfig = nil; stopAfter = nil }
-        log("training \(id)")
-        let trainer = try Trainer(config: config, data: data!)
+        waitingAt = nil
+        defer { training = nil; trainingNumber = nil; trainingConfig = nil; stopAfter = nil; waitingAt = nil; rungCheckpoint = [] }
+        var trainer = try Trainer(config: config, data: data!)
+        if let checkpoint {
+            do {
+                trainer = try Trainer(resuming: checkpoint, config: config, data: data!)
+                log("training \(id) from its checkpoint after epoch \(trainer.epochs.count)")
+            } catch {
+                log("refused the checkpoint of \(id) (\(error)); training it from scratch")
+            }
+        } else {
+            log("training \(id)")
+        }
+        epochsDone = trainer.epochs.count
+        let interval = work.checkpointEvery.flatMap { $0 > 0 ? Duration.seconds($0) : nil }
+        let rungs = Set(work.pauseAt ?? [])
+        let clock = ContinuousClock()
+        var lastCheckpoint = clock.now
         var result = trainer.run(
             onEpoch: { metrics in
                 self.epochsDone = metrics.epoch
                 self.send(.progress(trial: id, metrics: metrics))
+                if rungs.contains(metrics.epoch) && metrics.isFinite && self.epochsDone < (self.stopAfter ?? Int.max) {
+                    self.waitAtRung(trainer, trial: id)
+                    lastCheckpoint = clock.now
+                }
             },
             tick: {
                 // Keep the connection alive through long epochs; nothing waits here.
                 try? self.service(waitMilliseconds: 0)
+                if let interval, clock.now - lastCheckpoint >= interval, !self.abandon, self.exit == nil {
+                    self.sendCheckpoint(trainer.checkpoint().encoded(), trial: id, epoch: trainer.epochs.count)
+                    lastCheckpoint = clock.now
+                }
                 return !self.abandon && self.exit == nil && self.epochsDone < (self.stopAfter ?? Int.max)
             })
         guard !abandon, exit == nil else {
@@ -196,9 +275,29 @@ public final class Worker {
         if let stopAfter, stopAfter < config.epochs, result.epochs.count >= stopAfter {
             result = TrainingResult(config: config, epochs: Array(result.epochs.prefix(stopAfter)), status: .stopped)
             log("stopped \(id) after epoch \(stopAfter)")
+        } else if result.status == .completed && work.sendFinal == true {
+            sendCheckpoint(trainer.checkpoint().encoded(), trial: id, epoch: trainer.epochs.count)
         }
         pending = (id, number, result)
         send(.result(trial: id, number: number, outcome: result))
+    }
+
+    /// At a rung: send the checkpoint and wait (answering the coordinator) until told to go on,
+    /// stop there, or abandon the trial (it pauses).
+    private func waitAtRung(_ trainer: Trainer, trial: String) {
+        rungCheckpoint = trainer.checkpoint().encoded()
+        waitingAt = epochsDone
+        sendCheckpoint(rungCheckpoint, trial: trial, epoch: epochsDone)
+        while waitingAt != nil && !abandon && exit == nil && epochsDone < (stopAfter ?? Int.max) {
+            if let parent = options.parentPID, getppid() != parent { exit = .orphaned }
+            try? service(waitMilliseconds: 100)
+        }
+        waitingAt = nil
+        rungCheckpoint = []
+    }
+
+    private func sendCheckpoint(_ bytes: [UInt8], trial: String, epoch: Int) {
+        for piece in Message.checkpointMessages(bytes, trial: trial, epoch: epoch) { send(piece) }
     }
 
     private func sayHello() {

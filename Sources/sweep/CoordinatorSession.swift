@@ -17,7 +17,7 @@ final class CoordinatorSession {
         self.setup = setup
         Interrupts.install()
         context = try Context()
-        coordinator = try Coordinator(scheduler: setup.scheduler, store: setup.store, bind: bind, context: context,
+        coordinator = try Coordinator(scheduler: setup.scheduler, store: setup.store, checkpoints: setup.checkpoints, bind: bind, context: context,
                                       options: options)
         try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
                                curvePublicKey: try options.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })

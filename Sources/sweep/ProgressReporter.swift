@@ -31,6 +31,8 @@ final class ProgressReporter {
     private var lastRecorded: ContinuousClock.Instant?
 
     private let goal: Metric
+    /// Trials paused at a rung now.
+    private var paused = 0
 
     init(total: Int, alreadyDone: Int, workers: Int, metric: Metric, best: TrialRecord?, quiet: Bool = false) {
         self.quiet = quiet
@@ -58,12 +60,27 @@ final class ProgressReporter {
             if !live && !quiet {
                 log("trial \(trial) started on \(worker) (#\(number)\(attempt > 1 ? ", attempt \(attempt)" : ""))")
             }
+        case .resumed(let trial, let epoch, let worker):
+            running[trial] = (worker, epoch)
+            if !live && !quiet { log("trial \(trial) resumes on \(worker) from its checkpoint after epoch \(epoch)") }
+        case .checkpointStored:
+            break  // every minute per worker: too often to log
+        case .paused(let trial, let rung):
+            running[trial] = nil
+            paused += 1
+            if !live && !quiet { log("trial \(trial) paused at rung \(rung) until earlier trials decide it") }
+        case .promoted(let trial, let rung):
+            paused -= 1
+            if !live && !quiet { log("trial \(trial) passed rung \(rung): it continues from its checkpoint") }
+        case .noModel(let trial):
+            log("trial \(trial) ranks among the best but no final weights arrived; sweep export \(trial) remakes them")
         case .stopDecided(let trial, let rung):
             if !live && !quiet { log("trial \(trial) stopped early after epoch \(rung)") }
         case .epoch(let trial, let worker, let metrics):
             running[trial] = (worker, metrics.epoch)
         case .trialRecorded(let record):
             lastRecorded = ContinuousClock.now
+            if record.status == .stopped && running[record.id] == nil && paused > 0 { paused -= 1 }
             running[record.id] = nil
             done += 1
             switch record.status {
@@ -106,6 +123,7 @@ final class ProgressReporter {
             eta = clock(elapsed / Double(finishedHere) * Double(total - done))
         }
         var line = "[\(done)/\(total)] running \(running.count)"
+        if paused > 0 { line += ", paused \(paused)" }
         if stopped > 0 { line += ", stopped \(stopped)" }
         if failed > 0 { line += ", failed \(failed)" }
         if diverged > 0 { line += ", diverged \(diverged)" }

@@ -27,6 +27,10 @@ struct MessageTests {
         .result(trial: "t1", number: 12, outcome: TrainingResult(config: config, epochs: [metrics], status: .stopped)),
         .welcome(heartbeatMilliseconds: 1000, liveness: 3),
         .trial(id: "t2", number: 4, config: config),
+        .trial(id: "t2", number: 4, config: config,
+               work: .init(checkpointEvery: 60, pauseAt: [1, 3, 9], sendFinal: true, resumeBytes: 123_456)),
+        .checkpoint(.init(trial: "t6", epoch: 3, offset: 0, total: 5, data: Data([0, 1, 2, 255, 254]))),
+        .checkpointStored(trial: "t6", epoch: 3), .proceed(trial: "t6", epoch: 3),
         .ack(trial: "t3"), .stop(trial: "t4", afterEpoch: nil), .stop(trial: "t5", afterEpoch: 3),
         .error(reason: "protocol version 2 is not supported"),
     ]
@@ -77,5 +81,33 @@ struct MessageTests {
     @Test func oversizedFramesAreRefusedBeforeParsing() {
         let big = [UInt8](repeating: UInt8(ascii: " "), count: Message.maximumSize + 1)
         #expect(throws: WireError.oversized(bytes: Message.maximumSize + 1)) { try Message.decode(big) }
+    }
+
+    @Test func aCheckpointOfTenMegabytesTravelsInPiecesInsideTheFrameLimit() throws {
+        // The 1024-512 model with momentum: 2 × 1,333,770 floats, about 10.7 MB.
+        var bytes = [UInt8](repeating: 0, count: 10_670_160)
+        var random = SplitMix64(seed: 3)
+        for i in stride(from: 0, to: bytes.count, by: 97) { bytes[i] = UInt8(truncatingIfNeeded: random.next()) }
+        let pieces = Message.checkpointMessages(bytes, trial: "t", epoch: 7)
+        #expect(pieces.count == 21)
+        var joined: [UInt8] = []
+        for piece in pieces {
+            let frame = piece.encoded()
+            #expect(frame.count <= Message.maximumSize)
+            guard case .checkpoint(let chunk) = try Message.decode(frame) else { Issue.record("not a piece"); return }
+            #expect(chunk.offset == joined.count && chunk.total == bytes.count && chunk.epoch == 7)
+            joined += chunk.data
+        }
+        #expect(joined == bytes)
+    }
+
+    @Test func aPieceThatDoesNotFitItsCheckpointIsMalformed() {
+        for (offset, total, size) in [(10, 12, 3), (-1, 5, 1), (0, 5, Message.chunkSize + 1)] {
+            let frame = Message.checkpoint(.init(trial: "t", epoch: 1, offset: offset, total: max(total, size), data: Data(count: size)))
+                .encoded()
+            let fixed = offset == 10 ? Array(String(decoding: frame, as: UTF8.self)
+                .replacingOccurrences(of: "\"total\":\(max(total, size))", with: "\"total\":\(total)").utf8) : frame
+            #expect(throws: WireError.self) { try Message.decode(fixed) }
+        }
     }
 }

@@ -16,14 +16,23 @@ struct Harness {
     var epochs: [String: [EpochMetrics]] = [:]
     /// Results kept until their rows can be written, as `held.jsonl` would keep them.
     var held: [HeldResult] = []
+    /// Stored checkpoints (each trial's finished epochs) and kept models, as `checkpoints/` and `models/` would hold them.
+    var checkpoints: [String: [EpochMetrics]] = [:]
+    var models: Set<String> = []
+    /// The checkpoint each worker sent last, until the scheduler says to store it.
+    private var sent: [WorkerID: [EpochMetrics]] = [:]
 
     init(_ spec: SweepSpec, records: [TrialRecord] = [], epochs: [String: [EpochMetrics]] = [:], held: [HeldResult] = [],
+         checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [],
          options: SchedulerOptions = Harness.options, now: Duration = .zero) {
-        scheduler = Scheduler(spec: spec, records: records, epochs: epochs, held: held, options: options, now: now)
+        scheduler = Scheduler(spec: spec, records: records, epochs: epochs, held: held, checkpoints: checkpoints, models: models,
+                              options: options, now: now)
         self.now = now
         self.records = records
         self.epochs = epochs
         self.held = held
+        self.checkpoints = checkpoints
+        self.models = models
         take(scheduler.startingActions())
     }
 
@@ -39,6 +48,7 @@ struct Harness {
     /// Sends one input now; returns what it caused.
     @discardableResult
     mutating func send(_ input: SchedulerInput) -> [SchedulerAction] {
+        if case .checkpoint(let worker, _, let epochs) = input { sent[worker] = epochs }
         let result = scheduler.handle(input, now: now)
         take(result)
         return result
@@ -71,6 +81,17 @@ struct Harness {
             case .moveBeyondEnd(let ids):
                 records.removeAll { ids.contains($0.id) }
                 for id in ids { epochs[id] = nil }
+            case .storeCheckpoint(let worker, let trial, let epoch):
+                precondition(sent[worker]?.count == epoch, "told to store a checkpoint that was not sent")
+                checkpoints[trial] = sent.removeValue(forKey: worker)
+            case .removeCheckpoint(let trial):
+                checkpoints[trial] = nil
+            case .keepModel(let trial):
+                precondition(checkpoints[trial] != nil, "a model kept from no checkpoint")
+                checkpoints[trial] = nil
+                models.insert(trial)
+            case .removeModel(let trial):
+                models.remove(trial)
             default: break
             }
         }
@@ -84,16 +105,10 @@ struct Harness {
         return assignment(in: send(.ready(WorkerID(name))), to: name)
     }
 
-    struct Assignment: Equatable {
-        var trial: String
-        var number: Int
-        var config: TrainingConfig
-    }
+    typealias Assignment = Scheduling.Assignment
 
     func assignment(in actions: [SchedulerAction], to name: String) -> Assignment? {
-        for case .assign(let worker, let trial, let number, let config) in actions where worker == WorkerID(name) {
-            return Assignment(trial: trial, number: number, config: config)
-        }
+        for case .assign(let worker, let assignment) in actions where worker == WorkerID(name) { return assignment }
         return nil
     }
 
@@ -148,6 +163,9 @@ enum FakeTrainer {
 /// the steps shared out by a seeded random generator (so the interleaving of workers varies with
 /// the seed), with optional faults: workers killed without a word and replaced, and the scheduler
 /// itself replaced mid-sweep by a new one built from what was recorded (a coordinator restart).
+/// With `checkpointing`, workers behave as real ones given checkpoint work: a checkpoint after some
+/// epochs (at random, standing in for `checkpoint_every`), one at each rung of `pauseAt` followed by
+/// a wait for word, one of the final weights, and resumption from the stored one when handed out so.
 struct Fleet {
     struct Worker {
         var name: String
@@ -155,6 +173,7 @@ struct Fleet {
         var trained: [EpochMetrics] = []
         var full: TrainingResult?
         var stopAfter: Int?
+        var waitingAt: Int?
         var pending: (trial: String, number: Int, result: TrainingResult)?
         var alive = true
         var gone = false
@@ -164,8 +183,11 @@ struct Fleet {
     var workers: [Worker] = []
     var random: SplitMix64
     let spec: SweepSpec
+    let checkpointing: Bool
     var kills = 0, restarts = 0
     var started = 0
+    /// Epochs trained by all workers, and trials resumed from a checkpoint.
+    var epochsTrained = 0, resumes = 0
 
     /// Harness timings, but no trial is ever given up on: which trial meets three killed workers in
     /// a row depends on the faults, and giving up is a fault-dependent outcome by design.
@@ -175,8 +197,9 @@ struct Fleet {
         return options
     }
 
-    init(_ spec: SweepSpec, workers count: Int, seed: UInt64) {
+    init(_ spec: SweepSpec, workers count: Int, seed: UInt64, checkpointing: Bool = false) {
         self.spec = spec
+        self.checkpointing = checkpointing
         harness = Harness(spec, options: Fleet.options)
         random = SplitMix64(seed: seed, stream: 0xF1EE7)
         for _ in 0..<count { addWorker() }
@@ -207,7 +230,7 @@ struct Fleet {
                     workers.removeAll { !$0.alive }
                 }
             }
-            let busy = workers.indices.filter { workers[$0].alive && workers[$0].trial != nil }
+            let busy = workers.indices.filter { workers[$0].alive && workers[$0].trial != nil && workers[$0].waitingAt == nil }
             if !busy.isEmpty { trainOneEpoch(busy[random.nextIndex(below: busy.count)]) }
             harness.now += .milliseconds(10)
             react(to: harness.send(.tick))
@@ -225,11 +248,26 @@ struct Fleet {
         let full = workers[index].full!
         let next = workers[index].trained.count
         var done = next >= full.epochs.count
+        let worker = WorkerID(workers[index].name)
         if !done {
             let metrics = full.epochs[next]
             workers[index].trained.append(metrics)
-            react(to: harness.send(.progress(WorkerID(workers[index].name), trial: assignment.trial, metrics: metrics)))
+            epochsTrained += 1
+            react(to: harness.send(.progress(worker, trial: assignment.trial, metrics: metrics)))
             done = workers[index].trained.count >= full.epochs.count || workers[index].trial == nil
+            guard workers[index].trial?.trial == assignment.trial else { return }
+            let count = workers[index].trained.count
+            let cut = workers[index].stopAfter.map { count >= $0 } ?? false
+            if checkpointing && !done && !cut && metrics.isFinite {
+                if assignment.pauseAt.contains(count) {
+                    workers[index].waitingAt = count
+                    react(to: harness.send(.checkpoint(worker, trial: assignment.trial, epochs: workers[index].trained)))
+                    return
+                }
+                if random.nextIndex(below: 3) == 0 {
+                    react(to: harness.send(.checkpoint(worker, trial: assignment.trial, epochs: workers[index].trained)))
+                }
+            }
         }
         let stopAfter = workers[index].stopAfter
         guard workers[index].trial != nil else { return }
@@ -238,7 +276,12 @@ struct Fleet {
             let cut = TrainingResult(config: assignment.config, epochs: Array(workers[index].trained.prefix(stopAfter)), status: .stopped)
             deliver(index, assignment, cut)
         } else if done {
-            deliver(index, assignment, full)
+            let result = TrainingResult(config: full.config, epochs: workers[index].trained, status: full.status)
+            if checkpointing && assignment.sendFinal && result.status == .completed {
+                react(to: harness.send(.checkpoint(worker, trial: assignment.trial, epochs: result.epochs)))
+                guard workers[index].trial?.trial == assignment.trial else { return }
+            }
+            deliver(index, assignment, result)
         }
     }
 
@@ -247,6 +290,7 @@ struct Fleet {
         workers[index].trained = []
         workers[index].full = nil
         workers[index].stopAfter = nil
+        workers[index].waitingAt = nil
         workers[index].pending = (assignment.trial, assignment.number, result)
         react(to: harness.send(.result(WorkerID(workers[index].name), trial: assignment.trial, number: assignment.number,
                                        outcome: result)))
@@ -258,7 +302,8 @@ struct Fleet {
         let kept = harness.records
         var epochs: [String: [EpochMetrics]] = [:]
         for record in kept { epochs[record.id] = harness.epochs[record.id] }
-        harness = Harness(spec, records: kept, epochs: epochs, held: harness.held, options: Fleet.options, now: harness.now)
+        harness = Harness(spec, records: kept, epochs: epochs, held: harness.held, checkpoints: harness.checkpoints,
+                          models: harness.models, options: Fleet.options, now: harness.now)
         for index in workers.indices where workers[index].alive && !workers[index].gone {
             let running = workers[index].trial.map {
                 SchedulerInput.RunningTrial(trial: $0.trial, number: $0.number, config: $0.config)
@@ -275,15 +320,28 @@ struct Fleet {
                 guard let index = index(of: worker) else { continue }
                 if let pending = workers[index].pending {
                     react(to: harness.send(.result(worker, trial: pending.trial, number: pending.number, outcome: pending.result)))
+                } else if let trial = workers[index].trial, workers[index].waitingAt != nil {
+                    react(to: harness.send(.checkpoint(worker, trial: trial.trial, epochs: workers[index].trained)))
                 } else if workers[index].trial == nil {
                     react(to: harness.send(.ready(worker)))
                 }
-            case .assign(let worker, let trial, let number, let config):
+            case .assign(let worker, let assignment):
                 guard let index = index(of: worker) else { continue }
-                workers[index].trial = Harness.Assignment(trial: trial, number: number, config: config)
+                workers[index].trial = assignment
                 workers[index].trained = []
                 workers[index].full = nil
                 workers[index].stopAfter = nil
+                workers[index].waitingAt = nil
+                if let from = assignment.resumeFrom {
+                    let stored = harness.checkpoints[assignment.trial] ?? []
+                    precondition(stored.count == from, "resume from \(from) epochs, but \(stored.count) are stored")
+                    precondition(stored == Array(FakeTrainer.run(assignment.config).epochs.prefix(from)), "a stored checkpoint differs from the run")
+                    workers[index].trained = stored
+                    resumes += 1
+                }
+            case .proceed(let worker, let trial, let epoch):
+                guard let index = index(of: worker), workers[index].trial?.trial == trial, workers[index].waitingAt == epoch else { continue }
+                workers[index].waitingAt = nil
             case .stop(let worker, let trial, let afterEpoch):
                 guard let index = index(of: worker) else { continue }
                 if workers[index].trial?.trial == trial {
@@ -296,6 +354,7 @@ struct Fleet {
                         }
                     } else {
                         workers[index].trial = nil
+                        workers[index].waitingAt = nil
                         react(to: harness.send(.ready(worker)))
                     }
                 } else if workers[index].pending?.trial == trial && afterEpoch == nil {
@@ -326,6 +385,7 @@ func outcomes(_ records: [TrialRecord]) -> [String] {
         var copy = record
         copy.seconds = 0
         copy.attempts = 0
+        copy.epochsTrained = nil  // the work faults cost differs by design
         copy.worker = ""
         copy.host = ""
         return copy.fields.joined(separator: ",")

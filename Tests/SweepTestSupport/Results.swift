@@ -21,13 +21,14 @@ public struct Results {
     }
 
     /// What must be identical between two runs of the same trials: everything but wall time,
-    /// worker, host and attempts, by trial id.
+    /// worker, host, attempts and epochs trained (what faults cost), by trial id.
     public var outcomes: [String: [String]] {
         var rows: [String: [String]] = [:]
         for record in trials {
             var copy = record
             copy.seconds = 0
             copy.attempts = 0
+            copy.epochsTrained = nil
             copy.worker = ""
             copy.host = ""
             rows[record.id] = copy.fields

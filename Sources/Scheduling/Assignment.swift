@@ -1,0 +1,30 @@
+import Training
+
+/// A trial handed to a worker, and how to train it: from where, where to wait, what to send back.
+public struct Assignment: Sendable, Equatable {
+    /// The trial's id, position in the sweep and configuration.
+    public var trial: String
+    public var number: Int
+    public var config: TrainingConfig
+    /// Resume from the stored checkpoint, which holds this many finished epochs (nil: from scratch).
+    public var resumeFrom: Int?
+    /// Rungs after which the worker sends a checkpoint and waits to be told to go on or stop (pause
+    /// and promote); empty when early termination does not pause.
+    public var pauseAt: [Int]
+    /// Seconds of training between checkpoints (0: none but at rungs and the final one).
+    public var checkpointEvery: Double
+    /// Send the final weights (to keep the model).
+    public var sendFinal: Bool
+
+    /// Creates an assignment.
+    public init(trial: String, number: Int, config: TrainingConfig, resumeFrom: Int? = nil, pauseAt: [Int] = [],
+                checkpointEvery: Double = 0, sendFinal: Bool = false) {
+        self.trial = trial
+        self.number = number
+        self.config = config
+        self.resumeFrom = resumeFrom
+        self.pauseAt = pauseAt
+        self.checkpointEvery = checkpointEvery
+        self.sendFinal = sendFinal
+    }
+}
