@@ -185,7 +185,11 @@ public final class Coordinator {
         case .progress(let trial, let metrics): input = .progress(worker, trial: trial, metrics: metrics)
         case .result(let trial, let number, let outcome): input = .result(worker, trial: trial, number: number, outcome: outcome)
         case .checkpoint(let chunk):
-            guard let checkpoint = assemble(chunk, from: worker, onEvent: onEvent) else { return }
+            // A piece says the worker is alive as much as a heartbeat does (a large checkpoint is many).
+            guard let checkpoint = assemble(chunk, from: worker, onEvent: onEvent) else {
+                perform(scheduler.handle(.heartbeat(worker), now: now), onEvent)
+                return
+            }
             input = .checkpoint(worker, trial: chunk.trial, epochs: checkpoint.epochs)
         case .status:
             send(.statusReport(status), to: worker)  // anyone may ask; it needs no hello

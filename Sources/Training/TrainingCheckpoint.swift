@@ -200,10 +200,13 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     private static func floats(_ bytes: [UInt8], from start: Int, count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             bytes.withUnsafeBytes { raw in
+                #if _endian(big)
                 for i in 0..<count {
-                    buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i,
-                                                                                         as: UInt32.self)))
+                    buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
                 }
+                #else
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + 4 * count)]))
+                #endif
             }
             initialized = count
         }
