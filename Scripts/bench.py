@@ -334,9 +334,139 @@ def adaptive(opts):
                     print(f"      sweep {method:9s} {when}", flush=True)
 
 
+CHECKPOINT_SPACE = """
+parameters:
+  learning_rate: {{values: [0.01, 0.02, 0.05, 0.1]}}
+  momentum: {{values: [0.0, 0.9]}}
+  dropout: {{value: 0.2}}
+  seed: {{values: {seeds}}}
+  epochs: {{value: {epochs}}}
+"""
+
+
+def run_checkpoint_sweep(opts, scratch, name, head, trials_seeds, epochs):
+    """Runs a sweep with 2 workers; returns (median epoch seconds, wall seconds, epochs run)."""
+    spec = os.path.join(scratch, f"{name}.yaml")
+    with open(spec, "w") as f:
+        f.write(f"name: {name}\n" + head + CHECKPOINT_SPACE.format(seeds=trials_seeds, epochs=epochs))
+    out = os.path.join(scratch, name)
+    start = time.perf_counter()
+    proc = subprocess.run([opts.sweep, "run", spec, "--workers", "2", "--results", out],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"bench: {name} failed: {proc.stderr}")
+    import csv
+    with open(os.path.join(out, "epochs.csv")) as f:
+        seconds = [float(r["seconds"]) for r in csv.DictReader(f)]
+    return statistics.median(seconds), wall, len(seconds)
+
+
+def chaos_run(opts, scratch, name, checkpoint_every, kill_every):
+    """40 trials x 10 epochs, full data, 2 workers, one SIGKILLed every `kill_every` seconds (and
+    replaced); returns (kills, sum of epochs_trained - epochs_run, wall seconds)."""
+    import random
+    import re
+    spec = os.path.join(scratch, f"{name}.yaml")
+    with open(spec, "w") as f:
+        f.write(f"name: {name}\ncheckpoint_every: {checkpoint_every}\nkeep_models: 0\n"
+                + CHECKPOINT_SPACE.format(seeds="[0, 1, 2, 3, 4]", epochs=10))
+    out = os.path.join(scratch, name)
+    log = open(os.path.join(scratch, f"{name}-coordinator.log"), "w+")
+    coordinator = subprocess.Popen([opts.sweep, "coordinator", spec, "--results", out, "--bind", "tcp://127.0.0.1:*",
+                                    "--heartbeat-ms", "300", "--max-attempts", "100", "--quiet"],
+                                   stdout=subprocess.DEVNULL, stderr=log, text=True)
+    endpoint = None
+    while endpoint is None:
+        time.sleep(0.1)
+        log.seek(0)
+        m = re.search(r"listening on (\S+)", log.read())
+        endpoint = m.group(1) if m else None
+        if coordinator.poll() is not None:
+            sys.exit("bench: the chaos coordinator did not start")
+    rng = random.Random(opts.seeds[0])
+    workers, started, kills = [], 0, 0
+
+    def start_worker():
+        nonlocal started
+        started += 1
+        workers.append(subprocess.Popen([opts.sweep, "worker", "--connect", endpoint, "--name", f"{name}-{started}", "--quiet"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    for _ in range(2):
+        start_worker()
+    begin = time.perf_counter()
+    next_kill = begin + kill_every * (0.5 + rng.random())
+    while coordinator.poll() is None:
+        time.sleep(0.05)
+        if time.perf_counter() >= next_kill:
+            alive = [w for w in workers if w.poll() is None]
+            if alive:
+                victim = rng.choice(alive)
+                victim.kill()
+                victim.wait()
+                workers.remove(victim)
+                kills += 1
+                start_worker()
+            next_kill = time.perf_counter() + kill_every * (0.5 + rng.random())
+    wall = time.perf_counter() - begin
+    for w in workers:
+        try:
+            w.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            w.kill()
+    if coordinator.returncode != 0:
+        sys.exit(f"bench: the chaos coordinator failed ({coordinator.returncode}); see {log.name}")
+    rows = read_trials(out)
+    lost = sum(int(r["epochs_trained"]) - int(r["epochs_run"]) for r in rows)
+    return kills, lost, wall, len(rows)
+
+
+def checkpoint(opts):
+    import tempfile
+    print("checkpoint: the 128-128 model, full data, 2 workers, 16 trials x 20 epochs per run; median epoch time "
+          "(training + test pass, as epochs.csv records it) without checkpoints, at the default interval (60 s) "
+          "and at about one per epoch; runs interleaved, medians over rounds")
+    with tempfile.TemporaryDirectory() as scratch:
+        configs = {"none": "checkpoint_every: 0\nkeep_models: 0\n", "default": "", "per-epoch": None}
+        measured = {name: [] for name in configs}
+        per_epoch = None
+        for round in range(opts.rounds):
+            for name, head in configs.items():
+                if head is None:
+                    # The interval: a little under the epoch time measured without checkpoints.
+                    interval = 0.9 * statistics.median(e[0] for e in measured["none"])
+                    head = f"checkpoint_every: {interval:.3f}\n"
+                    per_epoch = interval
+                seconds, wall, epochs = run_checkpoint_sweep(opts, scratch, f"{name}-{round}", head, "[0, 1]", 20)
+                measured[name].append((seconds, wall))
+                print(f"  round {round} {name:9s}: median epoch {seconds:.4f} s, wall {wall:.1f} s ({epochs} epochs)", flush=True)
+        base = statistics.median(e[0] for e in measured["none"])
+        for name in ("default", "per-epoch"):
+            value = statistics.median(e[0] for e in measured[name])
+            wall = statistics.median(e[1] for e in measured[name]) / statistics.median(e[1] for e in measured["none"])
+            print(f"  {name:9s}: epoch time {value:.4f} s vs {base:.4f} s without checkpoints: overhead "
+                  f"{100 * (value / base - 1):+.2f}% (wall {100 * (wall - 1):+.2f}%)"
+                  + (f"; interval {per_epoch:.3f} s" if name == "per-epoch" else ""))
+
+        interval = opts.chaos_interval
+        epoch = base
+        interval_epochs = interval / epoch
+        print(f"chaos: 40 trials x 10 epochs, full data, 2 workers, a random worker SIGKILLed about every "
+              f"{opts.kill_every:.0f} s and replaced")
+        kills, lost, wall, rows = chaos_run(opts, scratch, "chaos-with", interval, opts.kill_every)
+        bound = kills * (interval_epochs + 1)
+        print(f"  with checkpoints every {interval} s (~{interval_epochs:.1f} epochs): {kills} kills, "
+              f"sum(epochs_trained - epochs_run) = {lost} (bound kills x (interval + 1) = {bound:.1f}: "
+              f"{'within' if lost <= bound else 'OVER'}), {rows} trials, {wall:.0f} s", flush=True)
+        kills0, lost0, wall0, rows0 = chaos_run(opts, scratch, "chaos-without", 0, opts.kill_every)
+        print(f"  without checkpoints: {kills0} kills, sum(epochs_trained - epochs_run) = {lost0} "
+              f"({lost0 / max(kills0, 1):.1f} per kill; half a trial is 5), {rows0} trials, {wall0:.0f} s", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "report", "adaptive"])
+    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "report", "adaptive", "checkpoint"])
     parser.add_argument("--trials", type=int, default=20000)
     parser.add_argument("--bayes", action="store_true", help="coordinator: time bayes proposals instead")
     parser.add_argument("--sweep", required=True)
@@ -350,10 +480,12 @@ def main():
     parser.add_argument("--methods", nargs="+", default=["random", "bayes", "hyperband", "bayes+hb"],
                         choices=list(ADAPTIVE_METHODS))
     parser.add_argument("--parallelism", type=int, default=8, help="bayes+hb's parallelism (bayes alone uses 2)")
+    parser.add_argument("--chaos-interval", type=float, default=1.0, help="checkpoint: checkpoint_every of the chaos run")
+    parser.add_argument("--kill-every", type=float, default=5.0, help="checkpoint: mean seconds between worker kills")
     opts = parser.parse_args()
     started = time.time()
     {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "report": report,
-     "adaptive": adaptive}[opts.what](opts)
+     "adaptive": adaptive, "checkpoint": checkpoint}[opts.what](opts)
     print(f"bench {opts.what}: {time.time() - started:.0f} s")
 
 
