@@ -21,7 +21,7 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
                        providers: [.apt(["libzmq3-dev"])]),
 
-        // A prefetch hint and prctl(), which Swift cannot spell.
+        // A prefetch hint, prctl(), and the fork-and-exec supervisor of program trials, which Swift cannot spell.
         .target(name: "CSupport"),
 
         // System calls with EINTR retried and their real errno: an owned FileDescriptor, directories.
@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CSupport"]),
 
         // Sweep files, trial expansion and ids, the CSV results store, ranking. No sockets.
-        .target(name: "Sweeping", dependencies: ["Training", "SystemCalls", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Sweeping", dependencies: ["Training", "SystemCalls", "Programs", .product(name: "Yams", package: "Yams")]),
 
         // Every decision of a sweep (dispatch, liveness, retries, bayes, early termination, its end),
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
@@ -43,6 +43,10 @@ let package = Package(
         // The HTML report (inline SVG charts), from the CSVs only.
         .target(name: "Reporting", dependencies: ["Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
 
+        // Running someone's program as a trial: W&B's command macros, a supervised child in its own
+        // process group (no orphans), its metric lines and capped log.
+        .target(name: "Programs", dependencies: ["CSupport", "SystemCalls"]),
+
         // The two roles: hand out trials and record results / connect, train, report.
         .target(name: "Coordinator", dependencies: ["Messaging", "Scheduling", "Sweeping", "Training"]),
         .target(name: "Worker", dependencies: ["Messaging", "Training", "CSupport"]),
@@ -51,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls",
+                "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -62,7 +66,8 @@ let package = Package(
         .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging", "Sweeping", "SweepTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
-        .testTarget(name: "SweepingTests", dependencies: ["Sweeping", "SweepTestSupport"]),
+        .testTarget(name: "SweepingTests", dependencies: ["Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ProgramsTests", dependencies: ["Programs", "SweepTestSupport"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Sweeping", "Training"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],

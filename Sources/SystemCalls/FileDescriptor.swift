@@ -16,7 +16,39 @@ public struct FileDescriptor: ~Copyable {
         self.path = path
     }
 
+    /// Takes ownership of an open descriptor (one end of a pipe, say); `path` names it in messages.
+    public init(adopting rawValue: Int32, path: String) {
+        self.rawValue = rawValue
+        self.path = path
+    }
+
     deinit { close(rawValue) }
+
+    /// Reads what is there, up to `limit` bytes, into `buffer`: the count, 0 at end of file, nil if
+    /// nothing is there yet (a non-blocking descriptor).
+    public func readAvailable(into buffer: inout [UInt8], limit: Int) throws(Errno) -> Int? {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: limit))
+        do {
+            let got = try syscall("read", path) {
+                buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress! + start, limit) }
+            }
+            buffer.removeLast(limit - got)
+            return got
+        } catch where error.code == EAGAIN || error.code == EWOULDBLOCK {
+            buffer.removeLast(limit)
+            return nil
+        } catch {
+            buffer.removeLast(limit)
+            throw error
+        }
+    }
+
+    /// Makes reads return at once when nothing is there.
+    public func setNonBlocking() throws(Errno) {
+        let flags = try syscall("fcntl", path) { fcntl(rawValue, F_GETFL) }
+        try syscall("fcntl", path) { fcntl(rawValue, F_SETFL, flags | O_NONBLOCK) }
+    }
 
     /// The file's size in bytes.
     public func size() throws(Errno) -> Int {

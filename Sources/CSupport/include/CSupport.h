@@ -2,6 +2,7 @@
 #define SWEEP_CSUPPORT_H
 // Two things Swift cannot spell directly: a prefetch hint, and the variadic prctl().
 #include <signal.h>
+#include "Supervisor.h"
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
