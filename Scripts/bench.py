@@ -117,6 +117,19 @@ def sweep(opts):
         print(f"  speed-up 2 workers vs 1: {walls[1] / walls[2]:.2f}x")
 
 
+def start_coordinator(opts, spec, results):
+    """A quiet `sweep coordinator` on an ephemeral loopback port; returns it (its stderr still open, for
+    the summary line) and the endpoint it announced."""
+    import re
+    coord = subprocess.Popen([opts.sweep, "coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--quiet",
+                              "--results", results], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in coord.stderr:
+        m = re.search(r"listening on (\S+)", line)
+        if m:
+            return coord, m.group(1)
+    sys.exit("bench: the coordinator did not start")
+
+
 def bayes_proposals(opts):
     """The cost of a bayes proposal after ~2,000 recorded trials: the coordinator runs zero-length trials
     (the noop swarm) through TPE; the marginal time per trial from 2,000 to 2,500 trials is the proposal's."""
@@ -131,15 +144,7 @@ def bayes_proposals(opts):
                 f.write(f"name: bayes-{cap}\nmethod: bayes\nrun_cap: {cap}\nparallelism: 8\nparameters:\n"
                         "  learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}\n"
                         "  momentum: {distribution: uniform, min: 0, max: 0.9}\n  hidden: {value: \"16\"}\n  epochs: {value: 1}\n")
-            coord = subprocess.Popen([opts.sweep, "coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--quiet",
-                                      "--results", os.path.join(scratch, f"r{cap}")], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-            endpoint = None
-            for line in coord.stderr:
-                m = re.search(r"listening on (\S+)", line)
-                if m:
-                    endpoint = m.group(1)
-                    break
+            coord, endpoint = start_coordinator(opts, spec, os.path.join(scratch, f"r{cap}"))
             subprocess.run([opts.sweep, "worker", "--connect", endpoint, "--benchmark-noop-trainer", "--benchmark-simulate", "8"],
                            capture_output=True, check=True)
             rest = coord.stderr.read()
@@ -166,16 +171,7 @@ def coordinator(opts):
         rates = []
         for round_ in range(opts.rounds):
             results = os.path.join(scratch, f"results-{round_}")
-            coord = subprocess.Popen([opts.sweep, "coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--quiet",
-                                      "--results", results], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            endpoint = None
-            for line in coord.stderr:
-                m = re.search(r"listening on (\S+)", line)
-                if m:
-                    endpoint = m.group(1)
-                    break
-            if endpoint is None:
-                sys.exit("bench: the coordinator did not start")
+            coord, endpoint = start_coordinator(opts, spec, results)
             swarm = subprocess.run([opts.sweep, "worker", "--connect", endpoint, "--benchmark-noop-trainer",
                                     "--benchmark-simulate", str(workers)], capture_output=True, text=True)
             rest = coord.stderr.read()

@@ -50,8 +50,8 @@ public struct Metric: Equatable, Sendable {
         return best?.record
     }
 
-    /// Reads `metric:` from a sweep file.
-    init(_ node: Node, reader: NodeReader) throws(SpecError) {
+    /// Reads `metric:` from a sweep file; a program sweep's metric may have any name its program prints.
+    init(_ node: Node, reader: NodeReader, anyName: Bool = false) throws(SpecError) {
         let mapping = try reader.mapping(node, key: "metric")
         for (keyNode, _) in mapping {
             switch keyNode.string ?? "" {
@@ -73,7 +73,7 @@ public struct Metric: Equatable, Sendable {
             throw reader.error(node, key: "metric.name", "missing; name the metric, e.g. {name: test_loss, goal: minimize}")
         }
         let name = try reader.string(nameNode, key: "metric.name")
-        guard Metric.names.contains(name) else {
+        guard Metric.names.contains(name) || (anyName && !name.isEmpty && !name.contains("\n")) else {
             throw reader.error(nameNode, key: "metric.name",
                                "'\(name.prefix(60))' is not a metric; use one of \(Metric.names.joined(separator: ", "))")
         }

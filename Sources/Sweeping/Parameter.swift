@@ -51,19 +51,23 @@ public struct Parameter: Sendable {
     /// The value at percentile u ∈ (0, 1): W&B's `ppf`, the inverse of the distribution function.
     public func value(atPercentile u: Double) -> HyperparameterValue {
         switch domain {
-        case .values(let choices, let probabilities?):
-            // W&B: the first value whose cumulative probability exceeds u.
-            var total = 0.0
-            for (index, p) in probabilities.enumerated() {
-                total += p
-                if u < total { return choices[index].value }
-            }
-            return choices[choices.count - 1].value
-        case .values(let choices, nil):
-            return choices[min(Int(u * Double(choices.count)), choices.count - 1)].value
+        case .values(let choices, let probabilities):
+            return choices[Parameter.categoricalIndex(atPercentile: u, count: choices.count, probabilities: probabilities)].value
         case .distribution(let distribution):
             return typed(distribution.value(atPercentile: u))
         }
+    }
+
+    /// Which of `count` listed values percentile u picks: W&B's, the first whose cumulative
+    /// probability exceeds u, or with no probabilities, equal shares.
+    static func categoricalIndex(atPercentile u: Double, count: Int, probabilities: [Double]?) -> Int {
+        guard let probabilities else { return min(Int(u * Double(count)), count - 1) }
+        var total = 0.0
+        for (index, p) in probabilities.enumerated() {
+            total += p
+            if u < total { return index }
+        }
+        return count - 1
     }
 
     /// Whether `value` is one this parameter can give (a result's config checked against the sweep).
@@ -127,39 +131,12 @@ public struct Parameter: Sendable {
         let spec = try reader.mapping(node, key: path)
         if let nested = spec.first(where: { $0.key.string == "parameters" })?.key {
             throw reader.error(nested, key: "\(path).parameters",
-                               "nested parameters are for sweeping your own program (W&B's program/command), "
-                               + "which comes in a later version; \(keyText) takes value, values or a distribution")
+                               "nested parameters are for sweeping your own program (program: or command:); "
+                               + "the built-in trainer's \(keyText) takes value, values or a distribution")
         }
 
-        // Which form: W&B's rules, with the distribution inferred when it is not named.
-        let form: String
-        if let distributionNode = spec["distribution"] {
-            form = try reader.string(distributionNode, key: "\(path).distribution")
-            guard Parameter.formKeys[form] != nil else {
-                throw reader.error(distributionNode, key: "\(path).distribution",
-                                   "'\(form)' is not a distribution; use one of "
-                                   + Parameter.distributionNames.joined(separator: ", "))
-            }
-        } else if spec["value"] != nil {
-            form = "constant"
-        } else if spec["values"] != nil {
-            form = spec["probabilities"] != nil ? "categorical_w_probabilities" : "categorical"
-        } else if let low = spec["min"], let high = spec["max"] {
-            // W&B: int_uniform when both bounds are integers, else uniform.
-            form = low.int != nil && high.int != nil ? "int_uniform" : "uniform"
-        } else {
-            throw reader.error(node, key: path, "needs value, values, min and max, or a distribution")
-        }
+        let form = try Parameter.form(of: spec, at: node, path: path, reader: reader)
         self.form = form
-        let allowed = Set(Parameter.formKeys[form]! + ["distribution"])
-        for (key, _) in spec where !allowed.contains(key.string ?? "") {
-            let stray = key.string ?? ""
-            var hint = ""
-            if stray == "q", Parameter.formKeys["q_" + form] != nil { hint = "; use distribution: q_\(form)" }
-            if stray == "probabilities", form == "categorical" { hint = "; use distribution: categorical_w_probabilities" }
-            throw reader.error(key, key: "\(path).\(stray)", "does not belong to a \(form) parameter (it takes "
-                               + Parameter.formKeys[form]!.joined(separator: ", ") + ")\(hint)")
-        }
 
         let kind = name.kind
         func choice(_ node: Node, _ key: String) throws(SpecError) -> Choice {
@@ -171,14 +148,6 @@ public struct Parameter: Sendable {
             }
             return Choice(value: value, line: node.mark?.line)
         }
-        func number(_ key: String, default fallback: Double? = nil) throws(SpecError) -> Double {
-            guard let node = spec[key] else {
-                if let fallback { return fallback }
-                throw reader.error(spec["distribution"] ?? node, key: path, "a \(form) distribution needs \(key)")
-            }
-            return try reader.number(node, key: "\(path).\(key)")
-        }
-
         switch form {
         case "constant", "categorical", "categorical_w_probabilities":
             if form == "constant" {
@@ -218,6 +187,58 @@ public struct Parameter: Sendable {
             throw reader.error(distributionKey, key: path, "\(keyText) takes \(kind.article) from value or values, "
                                + "not a \(form) distribution")
         }
+        let distribution = try Parameter.distribution(form, spec: spec, at: node, path: path, method: method, reader: reader)
+        try Parameter.checkFits(distribution, name, grid: method == .grid, at: distributionKey, key: path, reader: reader)
+        domain = .distribution(distribution)
+    }
+
+    /// The W&B form of a parameter's mapping, named or inferred as W&B infers it, with every key
+    /// checked against the form's (W&B's `additionalProperties: false`).
+    static func form(of spec: Node.Mapping, at node: Node, path: String, reader: NodeReader) throws(SpecError) -> String {
+        // Which form: W&B's rules, with the distribution inferred when it is not named.
+        let form: String
+        if let distributionNode = spec["distribution"] {
+            form = try reader.string(distributionNode, key: "\(path).distribution")
+            guard Parameter.formKeys[form] != nil else {
+                throw reader.error(distributionNode, key: "\(path).distribution",
+                                   "'\(form)' is not a distribution; use one of "
+                                   + Parameter.distributionNames.joined(separator: ", "))
+            }
+        } else if spec["value"] != nil {
+            form = "constant"
+        } else if spec["values"] != nil {
+            form = spec["probabilities"] != nil ? "categorical_w_probabilities" : "categorical"
+        } else if let low = spec["min"], let high = spec["max"] {
+            // W&B: int_uniform when both bounds are integers, else uniform.
+            form = low.int != nil && high.int != nil ? "int_uniform" : "uniform"
+        } else {
+            throw reader.error(node, key: path, "needs value, values, min and max, or a distribution")
+        }
+        let allowed = Set(Parameter.formKeys[form]! + ["distribution"])
+        for (key, _) in spec where !allowed.contains(key.string ?? "") {
+            let stray = key.string ?? ""
+            var hint = ""
+            if stray == "q", Parameter.formKeys["q_" + form] != nil { hint = "; use distribution: q_\(form)" }
+            if stray == "probabilities", form == "categorical" { hint = "; use distribution: categorical_w_probabilities" }
+            throw reader.error(key, key: "\(path).\(stray)", "does not belong to a \(form) parameter (it takes "
+                               + Parameter.formKeys[form]!.joined(separator: ", ") + ")\(hint)")
+        }
+
+        return form
+    }
+
+    /// The distribution of a parameter of a numeric `form` (not `constant` or `categorical`), its
+    /// bounds checked, and on a grid, its enumerability.
+    static func distribution(_ form: String, spec: Node.Mapping, at node: Node, path: String, method: SweepSpec.Method,
+                             reader: NodeReader) throws(SpecError) -> Distribution {
+        func number(_ key: String, default fallback: Double? = nil) throws(SpecError) -> Double {
+            guard let node = spec[key] else {
+                if let fallback { return fallback }
+                throw reader.error(spec["distribution"] ?? node, key: path, "a \(form) distribution needs \(key)")
+            }
+            return try reader.number(node, key: "\(path).\(key)")
+        }
+        let distributionKey = spec["distribution"] ?? node
         let family: Distribution.Family
         var q: Double?
         if form.hasPrefix("q_") {
@@ -269,8 +290,7 @@ public struct Parameter: Sendable {
                 throw reader.error(distributionKey, key: path, "this q_uniform gives no values (numpy's arange(min, max, q) is empty)")
             }
         }
-        try Parameter.checkFits(distribution, name, grid: method == .grid, at: distributionKey, key: path, reader: reader)
-        domain = .distribution(distribution)
+        return distribution
     }
 
     /// A distribution must give only values the hyperparameter accepts: whole numbers where it counts,
@@ -303,7 +323,7 @@ public struct Parameter: Sendable {
         return value
     }
 
-    private static func probabilities(_ node: Node, count: Int, key: String, reader: NodeReader) throws(SpecError) -> [Double] {
+    static func probabilities(_ node: Node, count: Int, key: String, reader: NodeReader) throws(SpecError) -> [Double] {
         guard let items = node.sequence else {
             throw reader.error(node, key: key, "must be a list of numbers, one per value, got \(reader.describe(node))")
         }

@@ -39,8 +39,10 @@ public struct SweepSpec: Sendable {
     public var checkpointEvery: Double
     /// The final weights of this many of the best completed trials are kept as safetensors files.
     public var keepModels: Int
-    /// The parameters, in file order.
+    /// The parameters of the built-in trainer, in file order (empty for a program sweep).
     public var parameters: [Parameter]
+    /// What a program sweep runs (`program:` or `command:`); nil for the built-in trainer.
+    public var program: ProgramSpec?
     /// The trials, by position, computed on demand.
     public let space: TrialSpace
     /// Things the file says that have no effect here (W&B's `entity`, `project`, …), one line each.
@@ -82,10 +84,7 @@ public struct SweepSpec: Sendable {
         ("controller", .noEffect("sweep is always its own (local) controller, so it has no effect")),
         ("apiVersion", .noEffect("has no effect")),
         ("kind", .noEffect("has no effect")),
-        ("program", .refused("sweeping your own program comes in a later version of sweep; today it trains "
-                             + "its built-in FashionMNIST MLP, so remove program and command")),
-        ("command", .refused("sweeping your own program comes in a later version of sweep; today it trains "
-                             + "its built-in FashionMNIST MLP, so remove program and command")),
+        ("program", .used), ("command", .used),
         ("job", .refused("W&B Launch jobs are not supported; sweep runs its own workers")),
         ("image_uri", .refused("W&B Launch images are not supported; sweep runs its own workers")),
         ("scheduler", .refused("W&B Launch schedulers (method: custom) are not supported")),
@@ -151,13 +150,17 @@ public struct SweepSpec: Sendable {
         }
         self.method = method
 
-        metric = try top["metric"].map { (node: Node) throws(SpecError) in try Metric(node, reader: reader) } ?? Metric()
+        let isProgram = top["program"] != nil || top["command"] != nil
+        metric = try top["metric"].map { (node: Node) throws(SpecError) in try Metric(node, reader: reader, anyName: isProgram) } ?? Metric()
+
 
         runCap = try top["run_cap"].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...Int.max) }
         randomSeed = try top["random_seed"].map { (node: Node) throws(SpecError) in
             UInt64(try reader.integer(node, key: "random_seed", range: 0...Int.max))
         } ?? 0
-        if method != .grid && runCap == nil {
+        // W&B runs a random or bayes sweep until it is stopped; the built-in trainer's sweeps are bounded
+        // so that a run ends and ranks (a program sweep, like W&B's, may be unbounded).
+        if method != .grid && runCap == nil && top["program"] == nil && top["command"] == nil {
             throw reader.error(top["method"]!, key: "run_cap", "\(method == .random ? "random search" : "bayes") needs run_cap, "
                                + "the number of trials to draw")
         }
@@ -186,6 +189,40 @@ public struct SweepSpec: Sendable {
         guard let parametersNode = top["parameters"] else {
             throw reader.error(root, key: "parameters", "missing; a sweep needs at least one parameter")
         }
+        if isProgram {
+            let (programName, command) = try ProgramSpec.readCommand(top, root: root, reader: reader)
+            let parameters = try ProgramParameter.read(parametersNode, prefix: [], method: method, reader: reader)
+            // Absolute, because trials run in this folder and the program's path must still hold there.
+            let folder = (file as NSString).deletingLastPathComponent
+            let directory = folder.hasPrefix("/") ? folder
+                : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder) as NSString).standardizingPath
+            let program = ProgramSpec(program: programName, command: command, directory: directory, parameters: parameters,
+                                      method: method, randomSeed: randomSeed, runCap: runCap)
+            if let path = program.programPath, command.elements.contains("${program}") {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                    throw reader.error(top["program"]!, key: "program", "'\(programName!.prefix(200))' not found (looked for \(path); "
+                                       + "a relative program is found next to the sweep file)")
+                }
+            }
+            if method == .grid && program.gridSize == nil && runCap == nil {
+                let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
+                throw SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
+                                "the grid has \(sizes) points, more than \(Int.max); add run_cap, or use method: random")
+            }
+            for key in ["checkpoint_every", "keep_models"] {
+                if let node = top[key] {
+                    warnings.append(reader.error(node, key: key, "applies to the built-in trainer only, so it has no effect "
+                                                 + "on a program sweep").description)
+                }
+            }
+            self.program = program
+            self.parameters = []
+            self.warnings = warnings
+            space = TrialSpace(method: method, parameters: [], randomSeed: randomSeed, runCap: runCap)
+            return
+        }
+        program = nil
         var parameters: [Parameter] = []
         for (keyNode, valueNode) in try reader.mapping(parametersNode, key: "parameters") {
             parameters.append(try Parameter(key: keyNode, value: valueNode, method: method, reader: reader))
@@ -217,8 +254,8 @@ public struct SweepSpec: Sendable {
         try self.init(yaml: text, file: path)
     }
 
-    /// Trial positions (see `TrialSpace.count`).
-    public var count: Int { space.count }
+    /// Trial positions (see `TrialSpace.count`, `ProgramSpec.count`).
+    public var count: Int { program?.count ?? space.count }
 
     /// `nesterov: true` needs a momentum above 0 in every trial: refused when momentum can be 0 (the
     /// one rule `TrainingConfig.validate` has between two hyperparameters).

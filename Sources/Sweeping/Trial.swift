@@ -32,9 +32,14 @@ extension TrainingConfig {
     private static let keyOrder = Hyperparameter.allCases.sorted { $0.rawValue < $1.rawValue }
 
     /// 16 hex digits of the FNV-1a 64-bit hash of `canonicalKey`.
-    public var trialID: String {
+    public var trialID: String { Trial.hash(canonicalKey) }
+}
+
+extension Trial {
+    /// 16 hex digits of the FNV-1a 64-bit hash of `text`: a trial id.
+    static func hash(_ text: String) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in canonicalKey.utf8 {
+        for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }

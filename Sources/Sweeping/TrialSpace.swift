@@ -26,12 +26,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
         self.randomSeed = randomSeed
         switch method {
         case .grid:
-            var size: Int? = 1
-            for parameter in parameters {
-                guard let current = size else { break }
-                let (product, overflow) = current.multipliedReportingOverflow(by: parameter.gridCount ?? 1)
-                size = overflow ? nil : product
-            }
+            let size = TrialSpace.gridSize(parameters.map(\.gridCount))
             gridSize = size
             count = Swift.min(size ?? Int.max, runCap ?? Int.max)
         case .random, .bayes:
@@ -91,4 +86,15 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
 
     /// The random stream random search draws from (any fixed number; this one is written "SEED").
     static let randomStream: UInt64 = 0x5EED
+
+    /// The product of the parameters' grid counts (a distribution counts 1), or nil past `Int.max`.
+    static func gridSize(_ counts: [Int?]) -> Int? {
+        var size = 1
+        for count in counts {
+            let (product, overflow) = size.multipliedReportingOverflow(by: count ?? 1)
+            if overflow { return nil }
+            size = product
+        }
+        return size
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Programs
 import Sweeping
 import Training
 
@@ -28,6 +29,10 @@ struct Check: ParsableCommand {
         for warning in spec.warnings { warn(warning) }
         var lines = ["\(spec.file): ok"]
         lines.append("name: \(spec.name) (results in \(("Results" as NSString).appendingPathComponent(spec.name)))")
+        if let program = spec.program {
+            print((lines + ProgramCheck(spec: spec, program: program, show: show).lines).joined(separator: "\n"))
+            return
+        }
         switch spec.method {
         case .grid:
             let sizes = spec.parameters.map { "\($0.gridCount ?? 1)" }.joined(separator: " × ")

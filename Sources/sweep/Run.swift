@@ -66,6 +66,7 @@ struct Run: ParsableCommand {
         coordinatorOptions.curve?.authorizedKeys?.insert(localWorkerKeys.publicKey)
         let spec = try spec.map { path throws(SpecError) in try SweepSpec(contentsOf: path) } ?? SweepSpec.quickstart()
         for warning in spec.warnings { warn(warning) }
+        try ProgramCheck.refuseToRun(spec)
         try FashionMNIST.checkFiles(directory: data)
         let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed,
                                    options: coordinatorOptions.scheduling, warn: warn)

@@ -100,7 +100,7 @@ struct ParameterFormTests {
         let rates = try Self.numbers("{distribution: log_normal, mu: -4, sigma: 1}")
         #expect(rates.allSatisfy { $0 > 0 })
         // No built-in hyperparameter takes negative numbers, so normal and q_normal are refused on every
-        // one of them (programs, in a later version, will take them); their values, directly:
+        // one of them (a program sweep takes them); their values, directly:
         let normal = Distribution(name: "q_normal", family: .normal(mu: 1000, sigma: 50), q: 5)
         let values = (1..<100).map { normal.value(atPercentile: Double($0) / 100) }
         #expect(values.allSatisfy { $0.truncatingRemainder(dividingBy: 5) == 0 })
@@ -243,10 +243,10 @@ struct ParameterFormTests {
         Refusal(yaml: "early_terminate: {type: asha, eta: 1}\nparameters:\n  seed: {value: 1}\n", line: 1,
                 fragment: "early_terminate.eta: must be greater than 1"),
         Refusal(yaml: "method: bayes\nparameters:\n  seed: {value: 1}\n", line: 1, fragment: "run_cap: bayes needs run_cap"),
-        Refusal(yaml: "program: train.py\nparameters:\n  seed: {value: 1}\n", line: 1,
-                fragment: "program: sweeping your own program comes in a later version of sweep"),
-        Refusal(yaml: "command: [python, train.py]\nparameters:\n  seed: {value: 1}\n", line: 1,
-                fragment: "command: sweeping your own program comes in a later version of sweep"),
+        Refusal(yaml: "program: no-such-train.py\nparameters:\n  seed: {value: 1}\n", line: 1,
+                fragment: "program: 'no-such-train.py' not found"),
+        Refusal(yaml: "command: python train.py\nparameters:\n  seed: {value: 1}\n", line: 1,
+                fragment: "command: must be a list"),
         Refusal(yaml: "job: me/job:latest\nparameters:\n  seed: {value: 1}\n", line: 1, fragment: "job: W&B Launch jobs are not supported"),
         Refusal(yaml: "nmae: x\nparameters:\n  seed: {value: 1}\n", line: 1, fragment: "nmae: unknown key; expected one of name"),
         Refusal(yaml: "metric: {name: test_loss, impute: latest}\nparameters:\n  seed: {value: 1}\n", line: 1,

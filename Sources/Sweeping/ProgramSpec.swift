@@ -1,0 +1,148 @@
+import Foundation
+import Programs
+import Training
+import Yams
+
+/// What a program sweep runs (W&B's `program` and `command`) and over which parameters. Trials are
+/// computed on demand from their position, as `TrialSpace` computes the built-in trainer's.
+public struct ProgramSpec: Sendable {
+    /// `program:` as written.
+    public var program: String?
+    /// `command:`, or W&B's default.
+    public var command: ProgramCommand
+    /// The sweep file's directory: a relative `program` is found there.
+    public var directory: String
+    /// The parameters, flattened, in W&B's order.
+    public var parameters: [ProgramParameter]
+    /// grid, random or bayes (whose first proposals are its random start).
+    public let method: SweepSpec.Method
+    /// Seeds random search.
+    public let randomSeed: UInt64
+    /// Trial positions: the grid's size or `run_cap`, whichever is smaller.
+    public let count: Int
+    /// The grid's size, if it fits an Int.
+    public let gridSize: Int?
+
+    /// The program's path as the coordinator's machine sees it.
+    public var programPath: String? {
+        program.map { $0.hasPrefix("/") ? $0 : (directory as NSString).appendingPathComponent($0) }
+    }
+
+    init(program: String?, command: ProgramCommand, directory: String, parameters: [ProgramParameter],
+         method: SweepSpec.Method, randomSeed: UInt64, runCap: Int?) {
+        self.program = program
+        self.command = command
+        self.directory = directory
+        self.parameters = parameters
+        self.method = method
+        self.randomSeed = randomSeed
+        if method == .grid {
+            let size = TrialSpace.gridSize(parameters.map(\.gridCount))
+            gridSize = size
+            count = min(size ?? Int.max, runCap ?? Int.max)
+        } else {
+            // Without run_cap, as W&B: until it is stopped.
+            gridSize = nil
+            count = runCap ?? Int.max
+        }
+    }
+
+    /// Trial `index`'s values, flattened, in parameter order: grid points in mixed radix (last
+    /// parameter fastest), random draws from the same streams as the built-in trainer's.
+    public func values(at index: Int) -> [(name: String, value: ProgramValue)] {
+        var values = [ProgramValue](repeating: .null, count: parameters.count)
+        if method == .grid {
+            var rest = index
+            for (position, parameter) in parameters.enumerated().reversed() {
+                let size = parameter.gridCount ?? 1
+                values[position] = parameter.gridValue(at: rest % size)
+                rest /= size
+            }
+        } else {
+            var random = SplitMix64(seed: randomSeed, stream: TrialSpace.randomStream, index: UInt64(index))
+            for position in parameters.indices { values[position] = parameters[position].value(atPercentile: random.nextOpenUnit()) }
+        }
+        return zip(parameters, values).map { ($0.name, $1) }
+    }
+
+    /// The arguments as the program gets them: nested parameters nested again, as W&B's
+    /// `HyperParameterSet.to_config` does (top-level values first, then each group in order).
+    public func arguments(at index: Int) -> [(name: String, value: ProgramValue)] {
+        let flat = values(at: index)
+        var top: [ProgramValue.Pair] = []
+        for (parameter, value) in zip(parameters, flat.map(\.value)) where parameter.path.count == 1 {
+            top.append(.init(parameter.name, value))
+        }
+        for (parameter, value) in zip(parameters, flat.map(\.value)) where parameter.path.count > 1 {
+            ProgramSpec.insert(value, at: parameter.path[...], into: &top)
+        }
+        return top.map { ($0.key, $0.value) }
+    }
+
+    private static func insert(_ value: ProgramValue, at path: ArraySlice<String>, into pairs: inout [ProgramValue.Pair]) {
+        guard path.count > 1 else {
+            pairs.append(.init(path.first!, value))
+            return
+        }
+        let head = path.first!
+        if let index = pairs.firstIndex(where: { $0.key == head }), case .mapping(var inner) = pairs[index].value {
+            insert(value, at: path.dropFirst(), into: &inner)
+            pairs[index].value = .mapping(inner)
+        } else {
+            var inner: [ProgramValue.Pair] = []
+            insert(value, at: path.dropFirst(), into: &inner)
+            pairs.append(.init(head, .mapping(inner)))
+        }
+    }
+
+    /// A trial's stable id: the FNV-1a hash of its values' canonical text (`name=json`, sorted).
+    public func trialID(at index: Int) -> String {
+        ProgramSpec.trialID(values(at: index))
+    }
+
+    /// The id of a trial with these values.
+    public static func trialID(_ values: [(name: String, value: ProgramValue)]) -> String {
+        let key = values.sorted { $0.name < $1.name }.map { "\($0.name)=\($0.value.jsonText)" }.joined(separator: ";")
+        return Trial.hash(key)
+    }
+
+    /// Trial `index`'s argv on a machine with `environment`, the program found in `directory`
+    /// (the sweep file's, or a worker's `--workdir`).
+    public func argv(at index: Int, environment: [String: String], jsonFile: String, directory: String? = nil) -> [String] {
+        let program = self.program.map { $0.hasPrefix("/") ? $0 : ((directory ?? self.directory) as NSString).appendingPathComponent($0) } ?? ""
+        return command.argv(arguments: arguments(at: index), program: program,
+                            interpreter: Interpreter.forProgram(program, environment: environment),
+                            environment: environment, jsonFile: jsonFile)
+    }
+
+    /// Reads `program:` and `command:`.
+    static func readCommand(_ top: Node.Mapping, root: Node, reader: NodeReader) throws(SpecError) -> (program: String?, command: ProgramCommand) {
+        let program = try top["program"].map { (node: Node) throws(SpecError) -> String in
+            let text = try reader.string(node, key: "program")
+            guard !text.isEmpty, !text.contains("\n") else { throw reader.error(node, key: "program", "must name a file") }
+            return text
+        }
+        var command = ProgramCommand()
+        if let node = top["command"] {
+            guard let items = node.sequence else {
+                throw reader.error(node, key: "command", "must be a list such as [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"]")
+            }
+            guard !items.isEmpty else { throw reader.error(node, key: "command", "is empty; give at least the program to run") }
+            var elements: [String] = []
+            for item in items {
+                // W&B turns every element into a string (`str(c)`); only nested lists or mappings are wrong.
+                guard let text = item.scalar?.string else {
+                    throw reader.error(item, key: "command", "each element must be a string, got \(reader.describe(item))")
+                }
+                elements.append(text)
+            }
+            command = ProgramCommand(elements: elements)
+        }
+        let usesProgram = command.elements.contains("${program}")
+        if usesProgram && program == nil {
+            throw reader.error(top["command"] ?? root, key: "program",
+                               "missing; the command uses ${program}, so name the program to run")
+        }
+        return (program, command)
+    }
+}

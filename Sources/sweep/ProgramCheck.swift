@@ -1,0 +1,78 @@
+import Foundation
+import Programs
+import Sweeping
+
+/// What `sweep check` says of a program sweep: the program, the command, and each shown trial's argv.
+struct ProgramCheck {
+    let lines: [String]
+
+    init(spec: SweepSpec, program: ProgramSpec, show: Int) {
+        var lines: [String] = []
+        if let name = program.program, let path = program.programPath { lines.append("program: \(name) (\(path))") }
+        lines.append("command: " + program.command.elements.joined(separator: " "))
+        let sizes = program.parameters.map { "\($0.gridCount ?? 1)" }.joined(separator: " × ")
+        switch spec.method {
+        case .grid:
+            if let size = program.gridSize, size == program.count {
+                lines.append("method: grid, \(program.count) trials (\(sizes))")
+            } else {
+                lines.append("method: grid, the first \(program.count) of \(program.gridSize.map(String.init) ?? "more than \(Int.max)") "
+                             + "points (\(sizes)), capped by run_cap")
+            }
+        default:
+            let bound = spec.runCap.map { "\($0) trials (run_cap)" } ?? "unbounded (no run_cap: until it is stopped, as W&B)"
+            lines.append("method: \(spec.method.rawValue)\(spec.method == .bayes ? " (TPE)" : ""), \(bound), from random_seed \(spec.randomSeed)")
+        }
+        if let rule = spec.earlyTermination {
+            lines.append("early_terminate: \(rule.type), eta \(rule.eta); an epoch is one metric line of the program")
+        }
+        var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue)), read from the program's JSON lines"
+        if let target = spec.metric.target { metric += "; the sweep ends once a completed trial reaches \(target)" }
+        lines.append(metric)
+        lines.append("parameters:")
+        let width = program.parameters.map(\.name.count).max() ?? 0
+        for parameter in program.parameters {
+            lines.append("  " + parameter.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                         + "  \(parameter.form)  \(ProgramCheck.describe(parameter.domain))")
+        }
+        let shown = min(show, program.count)
+        if shown > 0 {
+            lines.append("first \(shown) trials\(spec.method == .bayes ? " (bayes: its random start)" : ""), each with the command it runs:")
+            let environment = ProcessInfo.processInfo.environment
+            for index in 0..<shown {
+                let settings = program.values(at: index).map { "\($0.name)=\($0.value.pythonText)" }.joined(separator: " ")
+                lines.append("  \(index + 1)  \(program.trialID(at: index))  \(settings)")
+                let argv = program.argv(at: index, environment: environment, jsonFile: "$SWEEP_TRIAL_DIR/args.json")
+                lines.append("     $ " + argv.map(ProgramCheck.shellQuoted).joined(separator: " "))
+            }
+        }
+        self.lines = lines
+    }
+
+    /// `sweep run` and `sweep coordinator` do not run program sweeps yet: one line that says what does.
+    static func refuseToRun(_ spec: SweepSpec) throws {
+        guard spec.program != nil else { return }
+        throw RunFailure("\(spec.file): running a program sweep across workers is not supported in this version; `sweep check \(spec.file)` "
+                         + "shows each trial's command and `sweep try \(spec.file)` runs one trial as a worker would",
+                         code: ExitStatus.unavailable)
+    }
+
+    static func describe(_ domain: ProgramParameter.Domain) -> String {
+        switch domain {
+        case .values(let values, let probabilities):
+            var text = values.prefix(8).map(\.pythonRepr).joined(separator: ", ") + (values.count > 8 ? ", …" : "")
+            if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
+            return text
+        case .distribution(let distribution):
+            let support = distribution.support
+            return "values in [\(support.low), \(support.high)]" + (distribution.q.map { " in steps of \($0)" } ?? "")
+        }
+    }
+
+    /// The argument as a POSIX shell would need it to read it back as one word.
+    static func shellQuoted(_ word: String) -> String {
+        let plain = word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0)) }
+        if plain && !word.isEmpty { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Programs
+import Sweeping
+import SystemCalls
+
+/// `sweep try`: one trial of a program sweep, run here exactly as a worker runs it.
+struct Try: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "try",
+        abstract: "Run one trial of a program sweep here, as a worker would, and say what it would record.",
+        discussion: """
+            Starts the trial's command (as `sweep check` shows it) in a process group of its own, with \
+            SWEEP_TRIAL_ID, SWEEP_ATTEMPT, SWEEP_TRIAL_DIR and SWEEP_METRICS_FD set; reads the JSON metric \
+            lines it prints on stdout (or writes to descriptor 3), and prints each one as read, then the \
+            outcome. Ctrl-C stops the program (SIGTERM, then SIGKILL after --stop-grace); if `sweep try` \
+            itself is killed, the program's group goes with it. Exit 0 if the trial completed, 1 if not.
+            """)
+
+    @Argument(help: ArgumentHelp("A sweep file with program: or command:.", valueName: "sweep.yaml"))
+    var spec: String
+
+    @Option(help: "Which trial, numbered as `sweep check` numbers them.")
+    var trial = 1
+
+    @Option(name: .customLong("max-seconds"), help: "End the trial as failed (timeout) after this many seconds.")
+    var maxSeconds: Double?
+
+    @Option(name: .customLong("stop-grace"), help: "Seconds between SIGTERM and SIGKILL when the trial is stopped.")
+    var stopGrace = 10.0
+
+    @Option(help: "Where the program is found and runs (default: the sweep file's folder).")
+    var workdir: String?
+
+    @Option(help: "Write the trial's stdout and stderr (the last 10 MB) to this file.")
+    var log: String?
+
+    func validate() throws {
+        if trial < 1 { throw ValidationError("--trial must be 1 or more, got \(trial)") }
+        if let maxSeconds, !(maxSeconds > 0) { throw ValidationError("--max-seconds must be greater than 0") }
+        if !(stopGrace >= 0) || stopGrace > 3600 { throw ValidationError("--stop-grace must be from 0 to 3600 seconds") }
+    }
+
+    func run() throws {
+        let spec = try SweepSpec(contentsOf: spec)
+        for warning in spec.warnings { warn(warning) }
+        guard let program = spec.program else {
+            throw RunFailure("\(spec.file) trains the built-in model; `sweep try` runs program sweeps (use `sweep train` for one "
+                             + "configuration)", code: ExitStatus.usage)
+        }
+        guard trial <= program.count else {
+            throw RunFailure("--trial \(trial): the sweep has \(program.count) trials", code: ExitStatus.usage)
+        }
+        let launch: ProgramLaunch
+        do {
+            launch = try ProgramLaunch(spec: spec, program: program, index: trial - 1, attempt: 1, workdir: workdir,
+                                       trialRoot: (NSTemporaryDirectory() as NSString).appendingPathComponent("sweep-trials"),
+                                       inherited: ProcessInfo.processInfo.environment)
+        } catch {
+            throw RunFailure(error.description, code: ExitStatus.noInput)
+        }
+        let limits = ProgramRun.Limits(metric: spec.metric.name, maxSeconds: maxSeconds, stopGraceSeconds: stopGrace)
+        print("trial \(trial) \(program.trialID(at: trial - 1)): \(launch.argv.map(ProgramCheck.shellQuoted).joined(separator: " "))")
+        let clock = ContinuousClock()
+        let run = try ProgramRun(executable: launch.executable, argv: launch.argv, environment: launch.environment,
+                                 directory: launch.directory, limits: limits, now: clock.now)
+        Interrupts.install()
+        var count = 0
+        while run.outcome == nil {
+            if Interrupts.caught != nil { run.stop(now: clock.now) }
+            var fds = run.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if fds.isEmpty { usleep(5000) } else { _ = poll(&fds, nfds_t(fds.count), 50) }
+            for line in run.service(now: clock.now) {
+                count += 1
+                let values = line.values.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+                print("  epoch \(line.epoch ?? count): \(values)")
+            }
+        }
+        if let log {
+            do { try Directory.replace(log, with: run.log.contents) } catch { warn("cannot write the log: \(error)") }
+        }
+        let last = run.lines.last { $0.value(spec.metric.name) != nil }?.value(spec.metric.name)
+        switch run.outcome! {
+        case .completed:
+            print("completed: \(run.lines.count) metric lines; \(spec.metric.name) \(last.map { "\($0)" } ?? "?") at the end")
+        case .stopped:
+            print("stopped after \(run.lines.count) metric lines")
+            throw ExitCode(ExitStatus.interrupted)
+        case .failed(let reason):
+            print("failed: \(reason)")
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import SweepTestSupport
+import Testing
+
+/// Program sweeps through the real binary: `sweep check` shows each trial's command, `sweep try`
+/// runs one as a worker would (exact argv, environment, metric lines), and a killed `sweep try`
+/// leaves no program behind.
+@Suite("Program trials", .timeLimit(.minutes(3)))
+struct ProgramTrialTests {
+    /// Writes its argv, its SWEEP_* variables and the JSON file's text into the log, then one metric line.
+    static let echo = """
+        import json, os, sys
+        env = {k: v for k, v in os.environ.items() if k.startswith("SWEEP_")}
+        json_file = next((a for a in sys.argv if a.endswith("args.json")), None)
+        print(json.dumps({"argv": sys.argv[1:], "env": env, "file": open(json_file).read() if json_file else None}))
+        print(json.dumps({"epoch": 1, "loss": 0.5}))
+        """
+
+    @Test func everyMacroGivesTheProgramTheArgvWandBWould() throws {
+        let scratch = Scratch()
+        scratch.write(Self.echo, to: "echo.py")
+        scratch.write("""
+            name: macros
+            program: echo.py
+            command:
+              - ${env}
+              - ${interpreter}
+              - ${program}
+              - ${args}
+              - ${args_no_hyphens}
+              - ${args_no_boolean_flags}
+              - ${args_json}
+              - ${args_json_file}
+              - --home=${envvar:SWEEP_TEST_HOME}
+              - ${hydra:runtime.cwd}
+            metric: {name: loss}
+            parameters:
+              lr: {value: 0.001}
+              flag: {value: false}
+              opt: {parameters: {name: {value: adam}}}
+            """, to: "macros.yaml")
+        let outcome = try SweepBinary.run(["try", "macros.yaml", "--log", "trial.log"], environment: ["SWEEP_TEST_HOME": "/h"],
+                                          directory: scratch.path)
+        #expect(outcome.status == 0, "\(outcome.stdout) \(outcome.stderr)")
+        #expect(outcome.stdout.contains("  epoch 1: loss=0.5\ncompleted: 1 metric lines; loss 0.5 at the end"), "\(outcome.stdout)")
+        let first = try #require(scratch.text("trial.log").split(separator: "\n").first)
+        let echoed = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+        let argv = try #require(echoed["argv"] as? [String])
+        let env = try #require(echoed["env"] as? [String: String])
+        let directory = try #require(env["SWEEP_TRIAL_DIR"])
+        #expect(argv == ["--flag=False", "--lr=0.001", "--opt={'name': 'adam'}",
+                         "flag=False", "lr=0.001", "opt={'name': 'adam'}",
+                         "--lr=0.001", "--opt={'name': 'adam'}",
+                         #"{"flag": false, "lr": 0.001, "opt": {"name": "adam"}}"#,
+                         directory + "/args.json", "--home=/h", "${hydra:runtime.cwd}"])
+        #expect(echoed["file"] as? String == #"{"flag": false, "lr": 0.001, "opt": {"name": "adam"}}"#)
+        #expect(env["SWEEP_ATTEMPT"] == "1" && env["SWEEP_METRICS_FD"] == "3")
+        #expect(env["SWEEP_TRIAL_ID"].map { directory.hasSuffix("/macros/" + $0) } == true)
+        // sweep check shows the same command, and sweep run says in one line that it does not run programs yet.
+        let check = try SweepBinary.run(["check", "macros.yaml"], directory: scratch.path)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("  1  ") && check.stdout.contains("flag=False lr=0.001 opt.name=adam"), "\(check.stdout)")
+        #expect(check.stdout.contains("     $ /usr/bin/env "), "\(check.stdout)")
+        let run = try SweepBinary.run(["run", "macros.yaml"], directory: scratch.path)
+        #expect(run.status == 69 && run.stderrLines.count == 1, "\(run.stderr)")
+    }
+
+    @Test func killingSweepTryTakesTheProgramAndItsChildren() throws {
+        let scratch = Scratch()
+        scratch.write("""
+            import os, signal, subprocess, sys, time
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+            open("pids.tmp", "w").write(f"{os.getpid()} {child.pid}")
+            os.rename("pids.tmp", "pids")
+            time.sleep(600)
+            """, to: "hang.py")
+        scratch.write("program: hang.py\nmetric: {name: loss}\nparameters:\n  a: {value: 1}\n", to: "hang.yaml")
+        let process = try SweepBinary.start(["try", "hang.yaml", "--stop-grace", "1"], directory: scratch.path, log: "try")
+        #expect(Processes.await(seconds: 30) { scratch.exists("pids") }, "the program never started")
+        let pids = scratch.text("pids").split(separator: " ").compactMap { Int32($0) }
+        #expect(pids.count == 2 && pids.allSatisfy(Processes.isAlive))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // The program ignores SIGTERM: the supervisor's SIGKILL after the 1 s grace ends both.
+        #expect(Processes.await(seconds: 10) { !pids.contains(where: Processes.isAlive) },
+                "orphans left: \(pids.filter(Processes.isAlive))")
+        for pid in pids where Processes.isAlive(pid) { kill(pid, SIGKILL) }
+    }
+
+    @Test func sweepTrainAsTheProgramGivesTheBuiltInTrainersNumbers() throws {
+        let scratch = Scratch()
+        let common = """
+              epochs: {value: 2}
+              train-limit: {value: 1000}
+              test-limit: {value: 200}
+              momentum: {value: 0.9}
+            """
+        scratch.write("""
+            name: as-program
+            command:
+              - \(SweepBinary.url.path)
+              - train
+              - --json
+              - ${args}
+            metric: {name: test_loss}
+            parameters:
+              lr: {value: 0.05}
+            \(common)
+            """, to: "program.yaml")
+        let tried = try SweepBinary.run(["try", "program.yaml"], directory: scratch.path)
+        #expect(tried.status == 0, "\(tried.stdout) \(tried.stderr)")
+        let trained = try SweepBinary.run(["train", "--json", "--lr", "0.05", "--epochs", "2", "--train-limit", "1000",
+                                           "--test-limit", "200", "--momentum", "0.9"], directory: scratch.path)
+        #expect(trained.status == 0)
+        // Each epoch's test_loss, as the program printed it and as `sweep try` read it, to the bit.
+        let printed = trained.stdout.split(separator: "\n").compactMap { line -> Double? in
+            // The text as printed, not JSONSerialization's reading of it (which may round).
+            guard line.contains("\"epoch\":"), let field = line.split(separator: "\"test_loss\":").last else { return nil }
+            return Double(field.prefix(while: { $0 != "," && $0 != "}" }))
+        }
+        let read = tried.stdout.split(separator: "\n").compactMap { line -> Double? in
+            guard line.hasPrefix("  epoch "), let field = line.split(separator: " ").first(where: { $0.hasPrefix("test_loss=") }) else { return nil }
+            return Double(field.dropFirst("test_loss=".count))
+        }
+        #expect(printed.count == 2 && read == printed, "\(printed) vs \(read)")
+    }
+}
+
+/// The shipped examples: the standard-library one runs; the PyTorch one is checked (PyTorch is not
+/// installed for the tests) and must at least compile.
+@Suite("Program examples", .timeLimit(.minutes(2)))
+struct ProgramExampleTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sweeps/examples").standardizedFileURL.path
+
+    @Test func thePythonExampleChecksAndRuns() throws {
+        let sweep = Self.examples + "/python/sweep.yaml"
+        let check = try SweepBinary.run(["check", sweep])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("method: grid, 8 trials (1 × 2 × 2 × 2)"), "\(check.stdout)")
+        let tried = try SweepBinary.run(["try", sweep, "--trial", "3"])
+        #expect(tried.status == 0, "\(tried.stdout) \(tried.stderr)")
+        #expect(tried.stdout.split(separator: "\n").filter { $0.hasPrefix("  epoch ") }.count == 5, "\(tried.stdout)")
+        #expect(tried.stdout.contains("completed: 5 metric lines"))
+    }
+
+    @Test func thePyTorchExampleChecksAndCompiles() throws {
+        let check = try SweepBinary.run(["check", Self.examples + "/pytorch/sweep.yaml"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("--dropout=0.0 --epochs=10 --lr=0.01 --momentum=0.0 --seed=0"), "\(check.stdout)")
+        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let compiled = try ProcessRunner.run(URL(fileURLWithPath: python),
+                                             ["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())", Self.examples + "/pytorch/train.py"])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+    }
+}
