@@ -39,6 +39,15 @@ public struct SweepSpec: Sendable {
     public var checkpointEvery: Double
     /// The final weights of this many of the best completed trials are kept as safetensors files.
     public var keepModels: Int
+    /// A program trial running longer than this many seconds ends as failed, reason `timeout` (an extension).
+    public var maxSeconds: Double?
+    /// Seconds between SIGTERM and SIGKILL when a program trial is stopped (an extension; W&B's agent waits 30).
+    public var stopGraceSeconds: Double
+
+    /// `stop_grace_seconds`' default (W&B's `KILL_DELAY`) and both keys' largest value (a week).
+    public static let defaultStopGrace = 30.0
+    public static let longestProgramSeconds = 604_800.0
+
     /// The parameters of the built-in trainer, in file order (empty for a program sweep).
     public var parameters: [Parameter]
     /// What a program sweep runs (`program:` or `command:`); nil for the built-in trainer.
@@ -84,7 +93,7 @@ public struct SweepSpec: Sendable {
         ("controller", .noEffect("sweep is always its own (local) controller, so it has no effect")),
         ("apiVersion", .noEffect("has no effect")),
         ("kind", .noEffect("has no effect")),
-        ("program", .used), ("command", .used),
+        ("program", .used), ("command", .used), ("max_seconds", .used), ("stop_grace_seconds", .used),
         ("job", .refused("W&B Launch jobs are not supported; sweep runs its own workers")),
         ("image_uri", .refused("W&B Launch images are not supported; sweep runs its own workers")),
         ("scheduler", .refused("W&B Launch schedulers (method: custom) are not supported")),
@@ -184,6 +193,18 @@ public struct SweepSpec: Sendable {
         keepModels = try top["keep_models"].map { (node: Node) throws(SpecError) in
             try reader.integer(node, key: "keep_models", range: 0...SweepSpec.mostKeptModels)
         } ?? SweepSpec.defaultKeptModels
+        func seconds(_ key: String, lowest: Double) throws(SpecError) -> Double? {
+            try top[key].map { (node: Node) throws(SpecError) in
+                let value = try reader.number(node, key: key)
+                guard value >= lowest, value <= SweepSpec.longestProgramSeconds else {
+                    throw reader.error(node, key: key, "must be from \(lowest == 0 ? "0" : "more than 0") to "
+                                       + "\(Int(SweepSpec.longestProgramSeconds)) seconds, got \(reader.describe(node))")
+                }
+                return value
+            }
+        }
+        maxSeconds = try seconds("max_seconds", lowest: 0.001)
+        stopGraceSeconds = try seconds("stop_grace_seconds", lowest: 0) ?? SweepSpec.defaultStopGrace
         earlyTermination = try top["early_terminate"].map { (node: Node) throws(SpecError) in try EarlyTermination(node, reader: reader) }
 
         guard let parametersNode = top["parameters"] else {
@@ -223,6 +244,11 @@ public struct SweepSpec: Sendable {
             return
         }
         program = nil
+        for key in ["max_seconds", "stop_grace_seconds"] {
+            if let node = top[key] {
+                warnings.append(reader.error(node, key: key, "applies to program sweeps only, so it has no effect here").description)
+            }
+        }
         var parameters: [Parameter] = []
         for (keyNode, valueNode) in try reader.mapping(parametersNode, key: "parameters") {
             parameters.append(try Parameter(key: keyNode, value: valueNode, method: method, reader: reader))

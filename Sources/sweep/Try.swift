@@ -23,11 +23,11 @@ struct Try: ParsableCommand {
     @Option(help: "Which trial, numbered as `sweep check` numbers them.")
     var trial = 1
 
-    @Option(name: .customLong("max-seconds"), help: "End the trial as failed (timeout) after this many seconds.")
+    @Option(name: .customLong("max-seconds"), help: "End the trial as failed (timeout) after this many seconds (default: the file's max_seconds).")
     var maxSeconds: Double?
 
-    @Option(name: .customLong("stop-grace"), help: "Seconds between SIGTERM and SIGKILL when the trial is stopped.")
-    var stopGrace = 10.0
+    @Option(name: .customLong("stop-grace"), help: "Seconds between SIGTERM and SIGKILL when the trial is stopped (default: the file's stop_grace_seconds, else 30).")
+    var stopGrace: Double?
 
     @Option(help: "Where the program is found and runs (default: the sweep file's folder).")
     var workdir: String?
@@ -38,7 +38,7 @@ struct Try: ParsableCommand {
     func validate() throws {
         if trial < 1 { throw ValidationError("--trial must be 1 or more, got \(trial)") }
         if let maxSeconds, !(maxSeconds > 0) { throw ValidationError("--max-seconds must be greater than 0") }
-        if !(stopGrace >= 0) || stopGrace > 3600 { throw ValidationError("--stop-grace must be from 0 to 3600 seconds") }
+        if let stopGrace, !(stopGrace >= 0) || stopGrace > 3600 { throw ValidationError("--stop-grace must be from 0 to 3600 seconds") }
     }
 
     func run() throws {
@@ -59,7 +59,8 @@ struct Try: ParsableCommand {
         } catch {
             throw RunFailure(error.description, code: ExitStatus.noInput)
         }
-        let limits = ProgramRun.Limits(metric: spec.metric.name, maxSeconds: maxSeconds, stopGraceSeconds: stopGrace)
+        let limits = ProgramRun.Limits(metric: spec.metric.name, maxSeconds: maxSeconds ?? spec.maxSeconds,
+                                       stopGraceSeconds: stopGrace ?? spec.stopGraceSeconds)
         print("trial \(trial) \(program.trialID(at: trial - 1)): \(launch.argv.map(ProgramCheck.shellQuoted).joined(separator: " "))")
         let clock = ContinuousClock()
         let run = try ProgramRun(executable: launch.executable, argv: launch.argv, environment: launch.environment,

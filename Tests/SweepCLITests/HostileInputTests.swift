@@ -91,7 +91,10 @@ struct HostileInputTests {
 
     @Test(.timeLimit(.minutes(5))) func aCoordinatorIsRefusedWhileARunHoldsTheFolderAndADeadHolderNeverBlocks() throws {
         let scratch = Scratch()
-        scratch.write(Self.twelve.replacingOccurrences(of: "epochs: {value: 2}", with: "epochs: {value: 40}"), to: "twelve.yaml")
+        // No checkpoints and no kept models: the holder's own new files (checkpoints/, models/) would
+        // otherwise show up in the listing that proves the refused commands changed nothing.
+        scratch.write("checkpoint_every: 0\nkeep_models: 0\n"
+                      + Self.twelve.replacingOccurrences(of: "epochs: {value: 2}", with: "epochs: {value: 40}"), to: "twelve.yaml")
         let holder = try SweepBinary.start(["run", "twelve.yaml", "--workers", "1"], directory: scratch.path, log: "h-")
         defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
         #expect(Processes.await(seconds: 60) { scratch.exists("Results/twelve/coordinator.json") })

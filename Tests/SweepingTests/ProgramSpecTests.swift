@@ -109,6 +109,33 @@ import Testing
         }
     }
 
+    static let launchFiles: [String] = {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/wandb-launch")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { directory.appendingPathComponent($0).path }
+    }()
+
+    @Test(arguments: launchFiles)
+    func wandbLaunchFilesAreRefusedInOneLine(path: String) throws {
+        #expect(ProgramSpecTests.launchFiles.count == 3)
+        do {
+            _ = try SweepSpec(contentsOf: path)
+            Issue.record("accepted \(path)")
+        } catch {
+            #expect(error.description.contains("W&B Launch") && !error.description.contains("\n"), "\(error.description)")
+        }
+    }
+
+    @Test func timeLimitsAreReadForProgramsAndWarnedAboutOtherwise() throws {
+        let limited = try spec("program: train.py\nmax_seconds: 90\nstop_grace_seconds: 2.5\nparameters:\n  a: {value: 1}\n")
+        #expect(limited.maxSeconds == 90 && limited.stopGraceSeconds == 2.5)
+        #expect(try spec("program: train.py\nparameters:\n  a: {value: 1}\n").stopGraceSeconds == 30)
+        let builtIn = try SweepSpec(yaml: "max_seconds: 5\nparameters:\n  seed: {value: 1}\n", file: "f.yaml")
+        #expect(builtIn.warnings == ["f.yaml:1: max_seconds: applies to program sweeps only, so it has no effect here"])
+        #expect(throws: SpecError.self) { try spec("program: train.py\nmax_seconds: 0\nparameters:\n  a: {value: 1}\n") }
+        #expect(throws: SpecError.self) { try spec("program: train.py\nstop_grace_seconds: -1\nparameters:\n  a: {value: 1}\n") }
+    }
+
     @Test func withoutAProgramNestedParametersAndFreeNamesAreStillRefused() throws {
         #expect(throws: SpecError.self) { try SweepSpec(yaml: "parameters:\n  widths: {value: 1}\n", file: "f.yaml") }
         #expect(throws: SpecError.self) { try SweepSpec(yaml: "parameters:\n  lr:\n    parameters: {a: {value: 1}}\n", file: "f.yaml") }
