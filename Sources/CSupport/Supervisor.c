@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -148,6 +149,8 @@ static void supervise(const char *path, char *const argv[], char *const envp[], 
         }
     }
 }
+
+const void *sweep_last_byte(const void *bytes, int byte, size_t count) { return memrchr(bytes, byte, count); }
 
 int sweep_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

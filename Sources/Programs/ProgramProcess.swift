@@ -119,14 +119,14 @@ public struct ProgramProcess: ~Copyable {
         }
     }
 
-    /// Reads what `output` has, up to `limit` bytes: the count, 0 at end of file (or on an error,
-    /// which ends that pipe too), nil if nothing is there yet.
-    public func read(_ output: Output, into buffer: inout [UInt8], limit: Int) -> Int? {
+    /// Reads what `output` has into `buffer`: the count, 0 at end of file (or on an error, which
+    /// ends that pipe too), nil if nothing is there yet.
+    public func read(_ output: Output, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         do {
             switch output {
-            case .stdout: return try stdout.readAvailable(into: &buffer, limit: limit)
-            case .stderr: return try stderr.readAvailable(into: &buffer, limit: limit)
-            case .metrics: return try metrics.readAvailable(into: &buffer, limit: limit)
+            case .stdout: return try stdout.readAvailable(into: buffer)
+            case .stderr: return try stderr.readAvailable(into: buffer)
+            case .metrics: return try metrics.readAvailable(into: buffer)
             }
         } catch {
             return 0
@@ -147,9 +147,10 @@ public struct ProgramProcess: ~Copyable {
             let pid = waitpid(group, &code, WNOHANG)
             guard pid == group || (pid < 0 && errno == ECHILD) else { return nil }
             supervisorGone = true
-            var chunk: [UInt8] = []
-            while let got = try? status.readAvailable(into: &chunk, limit: 4096), got > 0 {}
-            statusBytes += chunk
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while let got = chunk.withUnsafeMutableBytes({ try? status.readAvailable(into: $0) }) ?? nil, got > 0 {
+                statusBytes += chunk.prefix(got)
+            }
             if statusBytes.count < 8 {
                 // Killed with its group before it could report: the program went the same way.
                 let signal = (code & 0x7F) != 0 ? code & 0x7F : SIGKILL

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSupport
 import SystemCalls
 
 /// One trial of a program, from start to end: reads its output as it comes (metric lines from
@@ -106,9 +107,7 @@ public final class ProgramRun {
             fresh += drain(readsPerPipe: Int.max)
             for output in ProgramProcess.Output.allCases where open[output.rawValue] {
                 open[output.rawValue] = false
-                if !partial[output.rawValue].isEmpty, !overlong[output.rawValue] {
-                    fresh += take(line: partial[output.rawValue][...], from: output.rawValue)
-                }
+                fresh += finishLine(of: output.rawValue)
             }
             self.end = end
             outcome = decide(end)
@@ -118,21 +117,18 @@ public final class ProgramRun {
 
     private func drain(readsPerPipe: Int) -> [MetricLine] {
         var fresh: [MetricLine] = []
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(65536)
         for output in ProgramProcess.Output.allCases where open[output.rawValue] {
             let index = output.rawValue
             var reads = 0
             while reads < readsPerPipe {
                 reads += 1
-                chunk.removeAll(keepingCapacity: true)
-                guard let got = process.read(output, into: &chunk, limit: 65536) else { break }
+                guard let got = buffer.withUnsafeMutableBytes({ process.read(output, into: $0) }) else { break }
                 if got == 0 {
                     open[index] = false
-                    if !partial[index].isEmpty, !overlong[index] { fresh += take(line: partial[index][...], from: index) }
-                    partial[index] = []
+                    fresh += finishLine(of: index)
                     break
                 }
+                let chunk = buffer[..<got]
                 if output != .metrics { log.append(chunk) }
                 fresh += split(chunk, from: index)
             }
@@ -140,38 +136,104 @@ public final class ProgramRun {
         return fresh
     }
 
-    /// Splits fresh bytes into lines; whole lines of stdout or the metrics pipe may be metrics.
-    private func split(_ chunk: [UInt8], from index: Int) -> [MetricLine] {
+    /// Where reads land: one 64 KiB buffer, reused.
+    private var buffer = [UInt8](repeating: 0, count: 65536)
+
+    /// Splits fresh bytes into lines. Whole lines of stdout or the metrics pipe that start with `{`
+    /// may be metrics; of stderr only the last non-blank line matters (a failure's reason). Lines are
+    /// found with `memchr` and only candidates are decoded, so a flood of junk costs little.
+    private func split(_ chunk: ArraySlice<UInt8>, from index: Int) -> [MetricLine] {
+        if index == 1 { return splitErrors(chunk) }
         var fresh: [MetricLine] = []
-        var start = 0
-        for position in chunk.indices where chunk[position] == 0x0A {
-            if overlong[index] {
-                overlong[index] = false
-            } else {
-                partial[index] += chunk[start..<position]
-                fresh += take(line: partial[index][...], from: index)
-            }
-            partial[index] = []
-            start = position + 1
-        }
-        if start < chunk.count, !overlong[index] {
-            partial[index] += chunk[start...]
-            if partial[index].count > ProgramRun.maximumLineBytes {
-                overlong[index] = true
+        chunk.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var start = 0
+            while start < bytes.count {
+                guard let found = memchr(base + start, 0x0A, bytes.count - start) else { break }
+                let end = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                if overlong[index] {
+                    overlong[index] = false
+                } else if partial[index].isEmpty {
+                    fresh += take(line: UnsafeBufferPointer(rebasing: bytes[start..<end]), from: index)
+                } else {
+                    partial[index] += bytes[start..<end]
+                    fresh += partial[index].withUnsafeBufferPointer { take(line: $0, from: index) }
+                }
                 partial[index] = []
+                start = end + 1
+            }
+            if start < bytes.count, !overlong[index] {
+                partial[index] += bytes[start...]
+                if partial[index].count > ProgramRun.maximumLineBytes {
+                    overlong[index] = true
+                    partial[index] = []
+                }
             }
         }
         return fresh
     }
 
-    private func take(line bytes: ArraySlice<UInt8>, from index: Int) -> [MetricLine] {
-        let text = String(decoding: bytes, as: UTF8.self)
+    /// The unterminated last line of a pipe that has ended.
+    private func finishLine(of index: Int) -> [MetricLine] {
+        defer { partial[index] = [] }
+        guard !partial[index].isEmpty, !overlong[index] else { return [] }
         if index == 1 {
-            let trimmed = text.trimmingTrailingSpace
-            if !trimmed.isEmpty { lastErrorLine = String(trimmed.prefix(500)) }
+            _ = note(errorLine: partial[1][...])
             return []
         }
-        guard var line = MetricLine.parse(Substring(text)) else { return [] }
+        return partial[index].withUnsafeBufferPointer { take(line: $0, from: index) }
+    }
+
+    /// Keeps the last non-blank line of stderr, looking only at the end of each chunk.
+    private func splitErrors(_ chunk: ArraySlice<UInt8>) -> [MetricLine] {
+        chunk.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            func offset(_ pointer: UnsafeRawPointer) -> Int { pointer.assumingMemoryBound(to: UInt8.self) - base }
+            guard let lastNewline = sweep_last_byte(base, 0x0A, bytes.count).map(offset) else {
+                keepHead(of: bytes[...])  // the line in progress goes on
+                return
+            }
+            // Back over this chunk's complete lines, from the last, to the first that is not blank.
+            var end = lastNewline
+            var found = false
+            while end > 0, let previous = sweep_last_byte(base, 0x0A, end).map(offset) {
+                if note(errorLine: bytes[(previous + 1)..<end].prefix(ProgramRun.errorLineHead)) {
+                    found = true
+                    break
+                }
+                end = previous
+            }
+            if !found {
+                // Then it is the first line here, which began in an earlier chunk.
+                keepHead(of: bytes[..<end])
+                _ = note(errorLine: partial[1][...])
+            }
+            partial[1] = []
+            keepHead(of: bytes[(lastNewline + 1)...])
+        }
+        return []
+    }
+
+    /// How much of a stderr line is kept: a reason shows its first 500 characters.
+    private static let errorLineHead = 2048
+
+    private func keepHead(of bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        let room = ProgramRun.errorLineHead - partial[1].count
+        if room > 0 { partial[1] += bytes.prefix(room) }
+    }
+
+    /// Sets `lastErrorLine` from `bytes` if they are not blank; says whether they were not.
+    private func note<Bytes: Collection>(errorLine bytes: Bytes) -> Bool where Bytes.Element == UInt8 {
+        let trimmed = String(decoding: bytes, as: UTF8.self).trimmingTrailingSpace
+        guard !trimmed.isEmpty else { return false }
+        lastErrorLine = String(trimmed.prefix(500))
+        return true
+    }
+
+    private func take(line bytes: UnsafeBufferPointer<UInt8>, from index: Int) -> [MetricLine] {
+        // Only a line that starts (after spaces) with `{` can be metrics: decode nothing else.
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), bytes[first] == UInt8(ascii: "{") else { return [] }
+        guard var line = MetricLine.parse(Substring(String(decoding: bytes, as: UTF8.self))) else { return [] }
         // On stdout only a line with the sweep's metric counts; other JSON is logging.
         if index == 0 && line.value(limits.metric) == nil { return [] }
         if line.epoch == nil { line.epoch = (lines.last?.epoch ?? 0) + 1 }

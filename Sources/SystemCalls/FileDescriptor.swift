@@ -24,23 +24,13 @@ public struct FileDescriptor: ~Copyable {
 
     deinit { close(rawValue) }
 
-    /// Reads what is there, up to `limit` bytes, into `buffer`: the count, 0 at end of file, nil if
-    /// nothing is there yet (a non-blocking descriptor).
-    public func readAvailable(into buffer: inout [UInt8], limit: Int) throws(Errno) -> Int? {
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: limit))
+    /// Reads what is there into `buffer`: the count, 0 at end of file, nil if nothing is there yet
+    /// (a non-blocking descriptor).
+    public func readAvailable(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int? {
         do {
-            let got = try syscall("read", path) {
-                buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress! + start, limit) }
-            }
-            buffer.removeLast(limit - got)
-            return got
+            return try syscall("read", path) { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
         } catch where error.code == EAGAIN || error.code == EWOULDBLOCK {
-            buffer.removeLast(limit)
             return nil
-        } catch {
-            buffer.removeLast(limit)
-            throw error
         }
     }
 

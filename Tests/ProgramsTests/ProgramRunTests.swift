@@ -57,6 +57,17 @@ import SweepTestSupport
         #expect(run.outcome == .failed("exit 3: ValueError: learning rate must be positive"))
     }
 
+    @Test func theReasonIsTheLastNonBlankStderrLineHoweverItArrives() throws {
+        // A line split across writes (and so across reads), then blank lines after it.
+        let (run, _) = try run("""
+            import sys, time
+            sys.stderr.write("first\\nRuntimeError: out of me"); sys.stderr.flush(); time.sleep(0.3)
+            sys.stderr.write("mory\\n\\n   \\n"); sys.stderr.flush()
+            sys.exit(1)
+            """)
+        #expect(run.outcome == .failed("exit 1: RuntimeError: out of memory"))
+    }
+
     @Test func exitZeroWithoutTheMetricFails() throws {
         let (run, _) = try run("print('{\"accuracy\": 0.9}')\nprint('done')")
         #expect(run.outcome == .failed("exited 0 without printing loss"))

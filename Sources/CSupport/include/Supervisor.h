@@ -1,5 +1,6 @@
 #ifndef SWEEP_SUPERVISOR_H
 #define SWEEP_SUPERVISOR_H
+#include <stddef.h>
 #include <sys/types.h>
 
 /// What a supervised program's status pipe carries: 8-byte records of a tag and a value.
@@ -26,6 +27,9 @@ typedef struct {
 
 /// pipe2(fds, O_CLOEXEC): a pipe no other child inherits (Swift's Glibc module does not export pipe2).
 int sweep_pipe_cloexec(int fds[2]);
+
+/// memrchr: the last `byte` in the `count` bytes at `bytes`, or NULL (a GNU extension Swift's Glibc lacks).
+const void *sweep_last_byte(const void *bytes, int byte, size_t count);
 
 /// Starts a supervisor in a new process group (its pid is the group's id) that runs `path` with
 /// `argv` and `envp` in `directory`, and waits for it. When the program ends, the supervisor kills
