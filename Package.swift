@@ -51,11 +51,14 @@ let package = Package(
         .target(name: "Coordinator", dependencies: ["Messaging", "Scheduling", "Sweeping", "Training"]),
         .target(name: "Worker", dependencies: ["Messaging", "Training", "CSupport"]),
 
+        // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
+        .target(name: "Benchmarking", dependencies: ["Messaging", "Training"]),
+
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs",
+                "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -106,18 +106,18 @@ public final class Coordinator {
     public func run(shouldStop: () -> Bool = { false }, onEvent: (SweepEvent) -> Void = { _ in }) throws -> Outcome {
         defer { try? socket.set(.linger, 500) }  // the last byes are sent as the socket closes
         perform(scheduler.startingActions(), onEvent)
-        try flush()
+        try flush(onEvent)
         let wait = Int(min(options.scheduling.heartbeat, .milliseconds(100)) / .milliseconds(1))
         while scheduler.phase != .done {
             if shouldStop() {
                 guard scheduler.phase == .running else { break }  // in the farewell: everything is recorded
                 perform(scheduler.shutDown(), onEvent)
-                try flush()
+                try flush(onEvent)
                 return .stopped
             }
             try serve(waitMilliseconds: max(1, wait), onEvent: onEvent)
             perform(scheduler.handle(.tick, now: now), onEvent)
-            try flush()
+            try flush(onEvent)
         }
         switch scheduler.outcome {
         case .finished: return .finished
@@ -148,7 +148,7 @@ public final class Coordinator {
                     handle(frames, onEvent: onEvent)
                     handled += 1
                 }
-                try flush()
+                try flush(onEvent)
             }
         } catch let error as ZMQError where error.isInterrupted {
             return  // a signal: the caller loops round to ask shouldStop
@@ -302,7 +302,7 @@ public final class Coordinator {
     /// Writes the checkpoints that arrived and the pending results durably (one fsync per results file),
     /// keeps the held ones, moves aside what is past the sweep's end, settles checkpoint and model
     /// files, then sends what waited for that.
-    private func flush() throws {
+    private func flush(_ onEvent: (SweepEvent) -> Void) throws {
         for (trial, bytes) in checkpointWrites { try checkpoints.write(bytes, trial: trial) }
         checkpointWrites.removeAll()
         arrived.removeAll()
@@ -329,7 +329,7 @@ public final class Coordinator {
                     throw error
                 } catch {
                     // A final checkpoint that does not read back: the record stands; `sweep export` remakes the model.
-                    FileHandle.standardError.write(Data("sweep: cannot keep the model of trial \(id): \(error)\n".utf8))
+                    onEvent(.noModel(trial: id, reason: "its final checkpoint does not read back: \(error)"))
                 }
             default: break
             }

@@ -784,7 +784,7 @@ public struct Scheduler {
                     modelsOnDisk.insert(id)
                     converted = true
                 } else if !state.recordedBefore {
-                    actions.append(.event(.noModel(trial: id)))
+                    actions.append(.event(.noModel(trial: id, reason: "no final weights arrived")))
                 }
             }
             if let evicted, modelsOnDisk.remove(evicted) != nil { actions.append(.removeModel(evicted)) }

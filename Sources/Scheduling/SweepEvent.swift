@@ -17,8 +17,8 @@ public enum SweepEvent: Sendable, Equatable {
     case paused(trial: String, rung: Int)
     /// A paused trial passed its rung and waits for a worker to continue it.
     case promoted(trial: String, rung: Int)
-    /// A trial among the best `keep_models` has no final weights to keep (`sweep export` makes them).
-    case noModel(trial: String)
+    /// A trial among the best `keep_models` has no model kept, and why (`sweep export` makes it).
+    case noModel(trial: String, reason: String)
     /// An epoch of a running trial finished.
     case epoch(trial: String, worker: String, metrics: EpochMetrics)
     /// Early termination decided to stop a trial after this rung (epoch).

@@ -72,8 +72,8 @@ final class ProgressReporter {
         case .promoted(let trial, let rung):
             paused -= 1
             if !live && !quiet { log("trial \(trial) passed rung \(rung): it continues from its checkpoint") }
-        case .noModel(let trial):
-            log("trial \(trial) ranks among the best but no final weights arrived; sweep export \(trial) remakes them")
+        case .noModel(let trial, let reason):
+            log("trial \(trial) ranks among the best but has no model kept (\(reason)); sweep export \(trial) remakes it")
         case .stopDecided(let trial, let rung):
             if !live && !quiet { log("trial \(trial) stopped early after epoch \(rung)") }
         case .epoch(let trial, let worker, let metrics):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarking
 import Foundation
 import Messaging
 import Training
@@ -41,11 +42,13 @@ struct WorkerCommand: ParsableCommand {
     var quiet = false
 
     @Flag(name: .customLong("benchmark-noop-trainer"),
-          help: "Benchmarks only: train nothing, answer every trial at once with zeros (Scripts/bench coordinator).")
+          help: ArgumentHelp("Benchmarks only: train nothing, answer every trial at once with zeros (Scripts/bench coordinator).",
+                             visibility: .hidden))
     var benchmarkNoopTrainer = false
 
     @Option(name: .customLong("benchmark-simulate"),
-            help: "Benchmarks only, with --benchmark-noop-trainer: simulate this many workers in this process.")
+            help: ArgumentHelp("Benchmarks only, with --benchmark-noop-trainer: simulate this many workers in this process.",
+                               visibility: .hidden))
     var benchmarkSimulate = 1
 
     /// Set by `sweep run` for its own workers when CURVE is on (instead of key files).
