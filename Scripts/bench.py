@@ -240,7 +240,7 @@ ADAPTIVE_METHODS = {
     "hyperband": "method: random\nrun_cap: 100000\nepoch_budget: {budget}\nearly_terminate: {{type: hyperband, min_iter: 1, eta: 3}}\n",
     # Optuna's TPE + HyperbandPruner's counterpart, for the anchor.
     "bayes+hb": "method: bayes\nrun_cap: 100000\nparallelism: {parallelism}\nepoch_budget: {budget}\n"
-                "early_terminate: {{type: hyperband, min_iter: 1, eta: 3}}\n",
+                "early_terminate: {rule}\n",
 }
 
 
@@ -266,7 +266,7 @@ def adaptive(opts):
                 spec = os.path.join(scratch, f"{method}-{seed}.yaml")
                 with open(spec, "w") as f:
                     f.write(f"name: bench-{seed}\nrandom_seed: {seed}\n"
-                            + head.format(trials=trials, budget=budget, parallelism=opts.parallelism) + ADAPTIVE_SPACE)
+                            + head.format(trials=trials, budget=budget, parallelism=opts.parallelism, rule=opts.rule) + ADAPTIVE_SPACE)
                 out = os.path.join(scratch, f"{method.replace('+', '-')}-{seed}")
                 start = time.perf_counter()
                 proc = subprocess.Popen([opts.sweep, "run", spec, "--workers", "2", "--results", out],
@@ -476,6 +476,8 @@ def main():
     parser.add_argument("--methods", nargs="+", default=["random", "bayes", "hyperband", "bayes+hb"],
                         choices=list(ADAPTIVE_METHODS))
     parser.add_argument("--parallelism", type=int, default=8, help="bayes+hb's parallelism (bayes alone uses 2)")
+    parser.add_argument("--rule", default="{type: hyperband, min_iter: 1, eta: 3}",
+                        help="adaptive: bayes+hb's early_terminate, e.g. '{type: asha, min_iter: 1, eta: 3, max_iter: 20}'")
     parser.add_argument("--chaos-interval", type=float, default=1.0, help="checkpoint: checkpoint_every of the chaos run")
     parser.add_argument("--kill-every", type=float, default=5.0, help="checkpoint: mean seconds between worker kills")
     opts = parser.parse_args()
