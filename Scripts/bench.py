@@ -310,7 +310,7 @@ def adaptive(opts):
             for seed in opts.seeds:
                 if str(seed) in saved:
                     summary = saved[str(seed)]
-                    print(f"    (seed {seed}: Optuna's figures from {opts.optuna_results}, run earlier in this sitting)")
+                    print(f"    (seed {seed}: Optuna's figures saved in {opts.optuna_results} (not measured in this run))")
                 else:
                     proc = subprocess.run([TORCH_PYTHON, os.path.join(ROOT, "Scripts", "optuna_anchor.py"), "--seed",
                                            str(seed), "--budget", str(budget), "--processes", "2"], capture_output=True, text=True)
