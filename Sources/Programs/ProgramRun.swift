@@ -30,7 +30,7 @@ public final class ProgramRun {
         /// The log's cap in bytes.
         public var logCapacity: Int
 
-        public init(metric: String, maxSeconds: Double? = nil, stopGraceSeconds: Double = 10,
+        public init(metric: String, maxSeconds: Double? = nil, stopGraceSeconds: Double = ProgramRun.defaultStopGrace,
                     logCapacity: Int = TrialLog.defaultCapacity) {
             self.metric = metric
             self.maxSeconds = maxSeconds
@@ -38,6 +38,9 @@ public final class ProgramRun {
             self.logCapacity = logCapacity
         }
     }
+
+    /// Seconds between SIGTERM and SIGKILL unless a sweep says otherwise: W&B's agent's `KILL_DELAY`.
+    public static let defaultStopGrace = 30.0
 
     /// The longest line read as metrics; a longer one is only log.
     public static let maximumLineBytes = 1 << 20
@@ -257,14 +260,15 @@ public final class ProgramRun {
         }
     }
 
-    /// Runs to the end on this thread (for `sweep try` and tests): waits on the pipes, services.
-    public func wait(clock: ContinuousClock = ContinuousClock(), onLines: ([MetricLine]) -> Void = { _ in }) -> Outcome {
+    /// Runs to the end on this thread (for `sweep try` and tests): waits on the pipes and services
+    /// them, stops the program once `shouldStop` says so, and hands each metric line to `onLine`.
+    public func wait(clock: ContinuousClock = ContinuousClock(), shouldStop: () -> Bool = { false },
+                     onLine: (MetricLine) -> Void = { _ in }) -> Outcome {
         while outcome == nil {
+            if shouldStop() { stop(now: clock.now) }
             var fds = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            _ = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), 50) }
-            if fds.isEmpty { usleep(5000) }
-            let lines = service(now: clock.now)
-            if !lines.isEmpty { onLines(lines) }
+            if fds.isEmpty { usleep(5000) } else { _ = poll(&fds, nfds_t(fds.count), 20) }
+            service(now: clock.now).forEach(onLine)
         }
         return outcome!
     }

@@ -24,8 +24,11 @@ public struct ProgramSpec: Sendable {
     public let gridSize: Int?
 
     /// The program's path as the coordinator's machine sees it.
-    public var programPath: String? {
-        program.map { $0.hasPrefix("/") ? $0 : (directory as NSString).appendingPathComponent($0) }
+    public var programPath: String? { programPath(in: directory) }
+
+    /// The program's path when it is found in `folder` (a worker's `--workdir`, say).
+    public func programPath(in folder: String) -> String? {
+        program.map { $0.hasPrefix("/") ? $0 : (folder as NSString).appendingPathComponent($0) }
     }
 
     init(program: String?, command: ProgramCommand, directory: String, parameters: [ProgramParameter],
@@ -109,7 +112,7 @@ public struct ProgramSpec: Sendable {
     /// Trial `index`'s argv on a machine with `environment`, the program found in `directory`
     /// (the sweep file's, or a worker's `--workdir`).
     public func argv(at index: Int, environment: [String: String], jsonFile: String, directory: String? = nil) -> [String] {
-        let program = self.program.map { $0.hasPrefix("/") ? $0 : ((directory ?? self.directory) as NSString).appendingPathComponent($0) } ?? ""
+        let program = programPath(in: directory ?? self.directory) ?? ""
         return command.argv(arguments: arguments(at: index), program: program,
                             interpreter: Interpreter.forProgram(program, environment: environment),
                             environment: environment, jsonFile: jsonFile)

@@ -1,4 +1,5 @@
 import Foundation
+import Programs
 import Training
 import Yams
 
@@ -44,8 +45,8 @@ public struct SweepSpec: Sendable {
     /// Seconds between SIGTERM and SIGKILL when a program trial is stopped (an extension; W&B's agent waits 30).
     public var stopGraceSeconds: Double
 
-    /// `stop_grace_seconds`' default (W&B's `KILL_DELAY`) and both keys' largest value (a week).
-    public static let defaultStopGrace = 30.0
+    /// `max_seconds`' and `stop_grace_seconds`' largest value (a week); the grace's default is
+    /// `ProgramRun.defaultStopGrace`.
     public static let longestProgramSeconds = 604_800.0
 
     /// The parameters of the built-in trainer, in file order (empty for a program sweep).
@@ -204,7 +205,7 @@ public struct SweepSpec: Sendable {
             }
         }
         maxSeconds = try seconds("max_seconds", lowest: 0.001)
-        stopGraceSeconds = try seconds("stop_grace_seconds", lowest: 0) ?? SweepSpec.defaultStopGrace
+        stopGraceSeconds = try seconds("stop_grace_seconds", lowest: 0) ?? ProgramRun.defaultStopGrace
         earlyTermination = try top["early_terminate"].map { (node: Node) throws(SpecError) in try EarlyTermination(node, reader: reader) }
 
         guard let parametersNode = top["parameters"] else {

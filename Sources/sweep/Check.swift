@@ -91,6 +91,12 @@ struct Check: ParsableCommand {
         print(lines.joined(separator: "\n"))
     }
 
+    /// A distribution's values as `sweep check` shows them.
+    static func describe(_ distribution: Distribution) -> String {
+        let support = distribution.support
+        return "values in [\(support.low), \(support.high)]" + (distribution.q.map { " in steps of \($0)" } ?? "")
+    }
+
     private func describe(_ domain: Parameter.Domain) -> String {
         switch domain {
         case .values(let choices, let probabilities):
@@ -98,8 +104,7 @@ struct Check: ParsableCommand {
             if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
             return text
         case .distribution(let distribution):
-            let support = distribution.support
-            return "values in [\(support.low), \(support.high)]" + (distribution.q.map { " in steps of \($0)" } ?? "")
+            return Check.describe(distribution)
         }
     }
 }

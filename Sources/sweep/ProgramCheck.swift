@@ -64,8 +64,7 @@ struct ProgramCheck {
             if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
             return text
         case .distribution(let distribution):
-            let support = distribution.support
-            return "values in [\(support.low), \(support.high)]" + (distribution.q.map { " in steps of \($0)" } ?? "")
+            return Check.describe(distribution)
         }
     }
 

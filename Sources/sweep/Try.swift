@@ -66,22 +66,15 @@ struct Try: ParsableCommand {
         let run = try ProgramRun(executable: launch.executable, argv: launch.argv, environment: launch.environment,
                                  directory: launch.directory, limits: limits, now: clock.now)
         Interrupts.install()
-        var count = 0
-        while run.outcome == nil {
-            if Interrupts.caught != nil { run.stop(now: clock.now) }
-            var fds = run.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            if fds.isEmpty { usleep(5000) } else { _ = poll(&fds, nfds_t(fds.count), 50) }
-            for line in run.service(now: clock.now) {
-                count += 1
-                let values = line.values.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-                print("  epoch \(line.epoch ?? count): \(values)")
-            }
+        // Every line has its epoch by now: the program's, or its count.
+        let outcome = run.wait(clock: clock, shouldStop: { Interrupts.caught != nil }) { line in
+            print("  epoch \(line.epoch ?? 0): " + line.values.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
         }
         if let log {
             do { try Directory.replace(log, with: run.log.contents) } catch { warn("cannot write the log: \(error)") }
         }
         let last = run.lines.last { $0.value(spec.metric.name) != nil }?.value(spec.metric.name)
-        switch run.outcome! {
+        switch outcome {
         case .completed:
             print("completed: \(run.lines.count) metric lines; \(spec.metric.name) \(last.map { "\($0)" } ?? "?") at the end")
         case .stopped:

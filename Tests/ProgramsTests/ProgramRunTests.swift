@@ -18,12 +18,7 @@ import SweepTestSupport
         let run = try ProgramRun(executable: python, argv: ["python3", scratch.file("program.py")],
                                  environment: ProcessInfo.processInfo.environment.merging(["SWEEP_METRICS_FD": "3"]) { $1 },
                                  directory: scratch.path, limits: limits, now: started)
-        while run.outcome == nil {
-            if let stopAfter, clock.now - started >= stopAfter { run.stop(now: clock.now) }
-            var fds = run.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            if fds.isEmpty { usleep(2000) } else { _ = poll(&fds, nfds_t(fds.count), 20) }
-            run.service(now: clock.now)
-        }
+        _ = run.wait(clock: clock, shouldStop: { stopAfter.map { clock.now - started >= $0 } ?? false })
         return (run, clock.now - started)
     }
 
