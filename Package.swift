@@ -35,21 +35,21 @@ let package = Package(
 
         // Every decision of a sweep (dispatch, liveness, retries, bayes, early termination, its end),
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
-        .target(name: "Scheduling", dependencies: ["Sweeping", "Training"]),
+        .target(name: "Scheduling", dependencies: ["Sweeping", "Programs", "Training"]),
 
         // libzmq sockets as owned Swift values, and the wire protocol's messages.
-        .target(name: "Messaging", dependencies: ["CZeroMQ", "Training"]),
+        .target(name: "Messaging", dependencies: ["CZeroMQ", "Programs", "Training"]),
 
         // The HTML report (inline SVG charts), from the CSVs only.
         .target(name: "Reporting", dependencies: ["Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
 
         // Running someone's program as a trial: W&B's command macros, a supervised child in its own
         // process group (no orphans), its metric lines and capped log.
-        .target(name: "Programs", dependencies: ["CSupport", "SystemCalls"]),
+        .target(name: "Programs", dependencies: ["CSupport", "SystemCalls", "Training"]),
 
         // The two roles: hand out trials and record results / connect, train, report.
-        .target(name: "Coordinator", dependencies: ["Messaging", "Scheduling", "Sweeping", "Training"]),
-        .target(name: "Worker", dependencies: ["Messaging", "Training", "CSupport"]),
+        .target(name: "Coordinator", dependencies: ["Messaging", "Programs", "Scheduling", "Sweeping", "SystemCalls", "Training"]),
+        .target(name: "Worker", dependencies: ["Messaging", "Programs", "Training", "CSupport", "SystemCalls"]),
 
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
         .target(name: "Benchmarking", dependencies: ["Messaging", "Training"]),

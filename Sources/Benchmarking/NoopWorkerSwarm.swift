@@ -43,8 +43,8 @@ public final class NoopWorkerSwarm {
                             try socket.send([Message.ready.encoded()])
                         case .trial(let id, let number, let config, _):
                             let outcome = TrainingResult(
-                                config: config, status: .completed,
-                                epochs: [EpochMetrics(epoch: 1, trainLoss: 0, testLoss: 0, testAccuracy: 0, seconds: 0)])
+                                config: config, epochs: [EpochMetrics(epoch: 1, trainLoss: 0, testLoss: 0, testAccuracy: 0, seconds: 0)],
+                                status: .completed)
                             try socket.send([Message.result(trial: id, number: number, outcome: outcome).encoded()])
                         case .ack:
                             acknowledged += 1
@@ -64,11 +64,5 @@ public final class NoopWorkerSwarm {
                 }
             }
         }
-    }
-}
-
-extension TrainingResult {
-    fileprivate init(config: TrainingConfig, status: Status, epochs: [EpochMetrics]) {
-        self.init(config: config, epochs: epochs, status: status)
     }
 }

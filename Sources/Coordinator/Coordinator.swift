@@ -1,6 +1,8 @@
 import Foundation
 import Messaging
+import Programs
 import Scheduling
+import SystemCalls
 import Sweeping
 import Training
 
@@ -33,6 +35,8 @@ public final class Coordinator {
     private var assemblies: [WorkerID: (chunk: Message.Chunk, bytes: [UInt8])] = [:]
     private var arrived: [WorkerID: [UInt8]] = [:]
     private var checkpointWrites: [(trial: String, bytes: [UInt8])] = []
+    /// Program trials' logs arriving piece by piece, one per worker.
+    private var logAssemblies: [WorkerID: (chunk: Message.Chunk, bytes: [UInt8])] = [:]
     /// Checkpoint and model files to settle once the rows they follow are on disk.
     private var fileChanges: [SchedulerAction] = []
 
@@ -191,6 +195,9 @@ public final class Coordinator {
                 return
             }
             input = .checkpoint(worker, trial: chunk.trial, epochs: checkpoint.epochs)
+        case .log(let chunk):
+            assembleLog(chunk, from: worker, onEvent: onEvent)
+            input = .heartbeat(worker)
         case .status:
             send(.statusReport(status), to: worker)  // anyone may ask; it needs no hello
             return
@@ -237,6 +244,39 @@ public final class Coordinator {
         }
         arrived[worker] = assembly.bytes
         return checkpoint
+    }
+
+    /// Adds a piece to the worker's log of a program trial it runs; once whole, the log replaces the
+    /// trial's `logs/<trial>.log` (the last attempt's). Memory is bounded as for checkpoints: one
+    /// assembly per worker, no larger than a log can be.
+    private func assembleLog(_ chunk: Message.Chunk, from worker: WorkerID, onEvent: (SweepEvent) -> Void) {
+        func refuse(_ reason: String) {
+            logAssemblies[worker] = nil
+            onEvent(.rejected(peer: worker.description, reason: "log of trial \(chunk.trial) refused: \(reason)"))
+        }
+        // The id must be an open trial's this worker runs: it also names the file, so nothing else may.
+        guard scheduler.trains(chunk.trial, worker: worker) else { return refuse("this worker is not running it") }
+        let limit = TrialLog.defaultCapacity + 4096
+        guard chunk.total <= limit else { return refuse("\(chunk.total) bytes, more than a log keeps (\(limit))") }
+        if chunk.offset == 0 { logAssemblies[worker] = (chunk, []) }
+        guard var assembly = logAssemblies[worker], assembly.chunk.trial == chunk.trial, assembly.chunk.total == chunk.total,
+              assembly.chunk.epoch == chunk.epoch, assembly.bytes.count == chunk.offset else {
+            return refuse("piece at \(chunk.offset) out of order")
+        }
+        logAssemblies[worker] = nil
+        assembly.bytes += chunk.data
+        guard assembly.bytes.count == chunk.total else {
+            logAssemblies[worker] = assembly
+            return
+        }
+        let folder = (store.directory as NSString).appendingPathComponent("logs")
+        do {
+            try Directory.create(folder)
+            try Directory.replace((folder as NSString).appendingPathComponent(chunk.trial + ".log"), with: assembly.bytes)
+        } catch {
+            // A log is not a record: the sweep goes on, and says so.
+            onEvent(.rejected(peer: worker.description, reason: "cannot write the log of trial \(chunk.trial): \(error)"))
+        }
     }
 
     /// Carries out the scheduler's actions: records and moves wait for the next flush, and so does
@@ -294,6 +334,12 @@ public final class Coordinator {
                 onEvent(.rejected(peer: "checkpoints", reason: "\(checkpoints.checkpointPath(assignment.trial)): \(error); "
                                   + "trial \(assignment.trial) starts from scratch"))
             }
+        }
+        if case .program(let values) = assignment.point, let program = scheduler.spec.program {
+            let spec = scheduler.spec
+            work.program = program.job(for: values, sweep: spec.name, metric: spec.metric.name, maxSeconds: spec.maxSeconds,
+                                       stopGrace: spec.stopGraceSeconds)
+            work.attempt = assignment.attempt
         }
         outbox.append((worker, .trial(id: assignment.trial, number: assignment.number, config: assignment.config, work: work)))
         for piece in pieces { outbox.append((worker, piece)) }

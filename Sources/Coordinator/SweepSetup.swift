@@ -27,9 +27,9 @@ public struct SweepSetup {
         self.spec = spec
         let directory = resultsDirectory ?? ("Results" as NSString).appendingPathComponent(spec.name)
         movedAside = fresh ? try ResultStore.moveAside(directory) : nil
-        store = try ResultStore(directory: directory, warn: warn)
+        store = try ResultStore(directory: directory, layout: spec.layout, warn: warn)
         if retryFailed {
-            let failed = Set(store.records.filter { $0.status == .failed && spec.space.admits($0.config) }.map(\.id))
+            let failed = Set(store.records.filter { $0.status == .failed && spec.admits($0.point) }.map(\.id))
             retried = try store.moveAside(failed, to: .failed)
         } else {
             retried = 0
@@ -37,7 +37,7 @@ public struct SweepSetup {
         try store.writeSpec(spec.text)
         // Early termination compares trials epoch by epoch, so it needs the recorded epochs too.
         let epochs = spec.earlyTermination == nil ? [:]
-            : ResultStore.readEpochs((directory as NSString).appendingPathComponent("epochs.csv"))
+            : ResultStore.readEpochs((directory as NSString).appendingPathComponent(spec.layout.epochFile), layout: spec.layout)
         checkpoints = CheckpointStore(directory: directory)
         scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held,
                               checkpoints: checkpoints.checkpoints(warn: warn), models: checkpoints.models(),

@@ -1,4 +1,5 @@
 import Foundation
+import Programs
 import Training
 
 /// One message of the coordinator–worker protocol: a JSON object in one frame, with `"v"` and `"type"`.
@@ -17,12 +18,16 @@ public enum Message: Equatable, Sendable {
     /// A piece of a checkpoint of `trial`: worker → coordinator (to keep), coordinator → worker (to
     /// resume from, after a `trial` with `work.resumeBytes`). Pieces go in order; see `Chunk`.
     case checkpoint(Chunk)
+    /// A piece of a program trial's log (its stdout and stderr, the last 10 MB) after attempt
+    /// `chunk.epoch` ended; sent before the result, kept in `logs/<trial>.log` beside the results.
+    case log(Chunk)
 
     // Coordinator → worker.
     /// The coordinator accepted `hello`; beat every `heartbeatMilliseconds`, dead after `liveness` missed.
     case welcome(heartbeatMilliseconds: Int, liveness: Int)
-    /// Train `config` and report as `trial`, position `number` of the sweep, as `work` says.
-    case trial(id: String, number: Int?, config: TrainingConfig, work: Work = Work())
+    /// Train `config` (or run `work.program`) and report as `trial`, position `number` of the sweep,
+    /// as `work` says.
+    case trial(id: String, number: Int?, config: TrainingConfig?, work: Work = Work())
     /// The checkpoint of `trial` after `epoch` epochs is on disk.
     case checkpointStored(trial: String, epoch: Int)
     /// Go on past rung `epoch` (the worker waits there after sending its checkpoint).
@@ -81,18 +86,25 @@ public enum Message: Equatable, Sendable {
         public var sendFinal: Bool?
         /// A checkpoint of this many bytes follows in `checkpoint` messages: resume from it.
         public var resumeBytes: Int?
+        /// A program trial: the program to run instead of the built-in trainer.
+        public var program: ProgramJob?
+        /// Which attempt this is (1 for the first), for a program's `SWEEP_ATTEMPT`.
+        public var attempt: Int?
 
         enum CodingKeys: String, CodingKey {
             case checkpointEvery = "checkpoint_every", pauseAt = "pause_at", sendFinal = "send_final"
-            case resumeBytes = "resume_bytes"
+            case resumeBytes = "resume_bytes", program, attempt
         }
 
         /// Creates instructions.
-        public init(checkpointEvery: Double? = nil, pauseAt: [Int]? = nil, sendFinal: Bool? = nil, resumeBytes: Int? = nil) {
+        public init(checkpointEvery: Double? = nil, pauseAt: [Int]? = nil, sendFinal: Bool? = nil, resumeBytes: Int? = nil,
+                    program: ProgramJob? = nil, attempt: Int? = nil) {
             self.checkpointEvery = checkpointEvery
             self.pauseAt = pauseAt
             self.sendFinal = sendFinal
             self.resumeBytes = resumeBytes
+            self.program = program
+            self.attempt = attempt
         }
     }
 
@@ -126,6 +138,14 @@ public enum Message: Equatable, Sendable {
         stride(from: 0, to: max(bytes.count, 1), by: chunkSize).map { offset in
             .checkpoint(Chunk(trial: trial, epoch: epoch, offset: offset, total: bytes.count,
                               data: Data(bytes[offset..<min(offset + chunkSize, bytes.count)])))
+        }
+    }
+
+    /// `bytes` as `log` messages of at most `chunkSize` bytes each, for attempt `attempt`.
+    public static func logMessages(_ bytes: [UInt8], trial: String, attempt: Int) -> [Message] {
+        stride(from: 0, to: max(bytes.count, 1), by: chunkSize).map { offset in
+            .log(Chunk(trial: trial, epoch: attempt, offset: offset, total: bytes.count,
+                       data: Data(bytes[offset..<min(offset + chunkSize, bytes.count)])))
         }
     }
 
@@ -177,6 +197,7 @@ public enum Message: Equatable, Sendable {
             envelope.type = "trial"; envelope.trial = id; envelope.number = number; envelope.config = config
             envelope.work = work == Work() ? nil : work
         case .checkpoint(let chunk): envelope.type = "checkpoint"; envelope.chunk = chunk
+        case .log(let chunk): envelope.type = "log"; envelope.chunk = chunk
         case .checkpointStored(let trial, let epoch): envelope.type = "checkpoint_stored"; envelope.trial = trial; envelope.epoch = epoch
         case .proceed(let trial, let epoch): envelope.type = "proceed"; envelope.trial = trial; envelope.epoch = epoch
         case .ack(let trial): envelope.type = "ack"; envelope.trial = trial
@@ -226,15 +247,16 @@ public enum Message: Equatable, Sendable {
             return .welcome(heartbeatMilliseconds: try need(envelope.heartbeatMs, "heartbeat_ms"),
                             liveness: try need(envelope.liveness, "liveness"))
         case "trial":
-            return .trial(id: try need(envelope.trial, "trial"), number: envelope.number, config: try need(envelope.config, "config"),
-                          work: envelope.work ?? Work())
-        case "checkpoint":
+            let work = envelope.work ?? Work()
+            guard envelope.config != nil || work.program != nil else { throw .malformed("trial without \"config\" or a program") }
+            return .trial(id: try need(envelope.trial, "trial"), number: envelope.number, config: envelope.config, work: work)
+        case "checkpoint", "log":
             let chunk = try need(envelope.chunk, "chunk")
             guard chunk.offset >= 0, chunk.total >= 0, chunk.epoch >= 0, chunk.data.count <= chunkSize,
                   chunk.offset + chunk.data.count <= chunk.total else {
-                throw .malformed("checkpoint piece \(chunk.offset)+\(chunk.data.count) of \(chunk.total) bytes")
+                throw .malformed("\(type) piece \(chunk.offset)+\(chunk.data.count) of \(chunk.total) bytes")
             }
-            return .checkpoint(chunk)
+            return type == "log" ? .log(chunk) : .checkpoint(chunk)
         case "checkpoint_stored":
             return .checkpointStored(trial: try need(envelope.trial, "trial"), epoch: try need(envelope.epoch, "epoch"))
         case "proceed": return .proceed(trial: try need(envelope.trial, "trial"), epoch: try need(envelope.epoch, "epoch"))

@@ -115,6 +115,15 @@ public struct Socket: ~Copyable {
         return ((items[0].revents & Int16(ZMQ_POLLIN)) != 0, (items[1].revents & Int16(ZMQ_POLLIN)) != 0)
     }
 
+    /// Waits up to `milliseconds` for a message on this socket or input on one of `descriptors` (a
+    /// child's pipes, say); true if a message can be received now.
+    public func waitForMessage(orInputOn descriptors: [Int32], milliseconds: Int) throws(ZMQError) -> Bool {
+        var items = [zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)]
+            + descriptors.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        if zmq_poll(&items, Int32(items.count), milliseconds) < 0 { throw ZMQError("zmq_poll") }
+        return (items[0].revents & Int16(ZMQ_POLLIN)) != 0
+    }
+
     /// Waits up to `milliseconds` (−1: forever) for a message; true if one can be received now.
     public func waitForMessage(milliseconds: Int) throws(ZMQError) -> Bool {
         var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)

@@ -118,7 +118,7 @@ public struct Report {
 
     /// A short label of a configuration: its values of the varying parameters.
     private func label(_ record: TrialRecord, _ ranking: Ranking) -> String {
-        let fields = Dictionary(uniqueKeysWithValues: zip(TrialRecord.columns, record.fields))
+        let fields = Dictionary(uniqueKeysWithValues: zip(record.layout.columns, record.fields))
         let parts = ranking.varyingParameters.map { "\($0)=\(fields[$0] ?? "")" }
         return parts.isEmpty ? record.id : parts.joined(separator: " ")
     }
@@ -130,29 +130,37 @@ public struct Report {
         }.filter { !(data.epochs[$0.id] ?? []).isEmpty }
         let (width, height) = (760.0, 340.0), (left, right, topMargin, bottom) = (56.0, 16.0, 12.0, 40.0)
         let allEpochs = top.flatMap { data.epochs[$0.id] ?? [] }
-        let x = LinearScale(domain: allEpochs.map { Double($0.epoch) }, range: (left, width - right))
-        let y = LinearScale(domain: allEpochs.flatMap { [$0.trainLoss, $0.testLoss] }, range: (height - bottom, topMargin))
-        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: "loss", integerX: true)
+        // The built-in trainer's two losses; a program's metric, by the name it prints.
+        let program = data.layout.metric
+        func series(_ epochs: [EpochMetrics]) -> [(epoch: Int, solid: Double, dashed: Double?)] {
+            if let program {
+                return epochs.compactMap { e in e.value(named: program).flatMap { $0.isFinite ? (e.epoch, $0, nil) : nil } }
+            }
+            return epochs.filter(\.isFinite).map { ($0.epoch, $0.testLoss, $0.trainLoss) }
+        }
+        let allPoints = series(allEpochs)
+        let x = LinearScale(domain: allPoints.map { Double($0.epoch) }, range: (left, width - right))
+        let y = LinearScale(domain: allPoints.flatMap { [$0.solid] + ($0.dashed.map { [$0] } ?? []) }, range: (height - bottom, topMargin))
+        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: program ?? "loss", integerX: true)
         var legend: [Node<HTML.BodyContext>] = []
         for (index, record) in top.enumerated() {
             let colour = Palette.categorical[index % Palette.categorical.count]
-            let epochs = (data.epochs[record.id] ?? []).filter(\.isFinite)
-            let test = epochs.map { (x(Double($0.epoch)), y($0.testLoss)) }
-            let train = epochs.map { (x(Double($0.epoch)), y($0.trainLoss)) }
-            nodes.append(SVG.group(series: record.id, [
-                SVG.polyline(test, stroke: colour, width: 2, title: "\(record.id) test loss"),
-                SVG.polyline(train, stroke: colour, width: 1.5, dash: "5 3", title: "\(record.id) train loss"),
-            ]))
+            let points = series(data.epochs[record.id] ?? [])
+            let solid = points.map { (x(Double($0.epoch)), y($0.solid)) }
+            let dashed = points.compactMap { point in point.dashed.map { (x(Double(point.epoch)), y($0)) } }
+            var lines = [SVG.polyline(solid, stroke: colour, width: 2, title: "\(record.id) \(program ?? "test loss")")]
+            if !dashed.isEmpty { lines.append(SVG.polyline(dashed, stroke: colour, width: 1.5, dash: "5 3", title: "\(record.id) train loss")) }
+            nodes.append(SVG.group(series: record.id, lines))
             legend.append(.span(.class("key"), .span(.class("swatch"), .style("background:\(colour)")),
                                 .text("\(index + 1). \(label(record, ranking))")))
         }
-        legend.append(.span(.class("key note"), .text("solid: test loss · dashed: train loss")))
+        legend.append(.span(.class("key note"), .text(program.map { "\($0) by epoch" } ?? "solid: test loss · dashed: train loss")))
         return figure("curves", series: top.count, SVG.svg(width: width, height: height, label: "loss curves", nodes),
                       legend: legend)
     }
 
     private func perParameter(_ parameter: String) -> Node<HTML.BodyContext> {
-        let index = TrialRecord.columns.firstIndex(of: parameter)!
+        let index = data.layout.columns.firstIndex(of: parameter)!
         var groups: [String: [Double]] = [:]
         for record in data.records where record.status == .completed {
             if let value = record.metric(data.metric.name), value.isFinite { groups[record.fields[index], default: []].append(value) }
@@ -179,7 +187,8 @@ public struct Report {
     }
 
     private func heatmapChart() -> Node<HTML.BodyContext> {
-        guard let xi = TrialRecord.columns.firstIndex(of: heatmap.x), let yi = TrialRecord.columns.firstIndex(of: heatmap.y)
+        guard let xi = data.layout.parameters.firstIndex(of: heatmap.x).map({ $0 + 2 }),
+              let yi = data.layout.parameters.firstIndex(of: heatmap.y).map({ $0 + 2 })
         else { return .p(.class("note"), .text("unknown heatmap parameters \(heatmap.x), \(heatmap.y)")) }
         var cells: [String: [Double]] = [:]
         for record in data.records where record.status == .completed {
@@ -230,7 +239,7 @@ public struct Report {
         // Categorical axes: each parameter's distinct values, evenly spaced.
         var positions: [String: [String: Double]] = [:]
         for name in ranking.varyingParameters {
-            let index = TrialRecord.columns.firstIndex(of: name)!
+            let index = data.layout.columns.firstIndex(of: name)!
             let values = Set(data.records.map { $0.fields[index] }).sorted { (Double($0) ?? 0, $0) < (Double($1) ?? 0, $1) }
             let gap = (height - top - bottom) / Double(max(values.count - 1, 1))
             positions[name] = Dictionary(uniqueKeysWithValues: values.enumerated().map {
@@ -247,7 +256,7 @@ public struct Report {
             let value = record.metric(data.metric.name) ?? .nan
             var points: [(Double, Double)] = []
             for (i, name) in ranking.varyingParameters.enumerated() {
-                let index = TrialRecord.columns.firstIndex(of: name)!
+                let index = data.layout.columns.firstIndex(of: name)!
                 points.append((left + spacing * Double(i), positions[name]![record.fields[index]]!))
             }
             points.append((left + spacing * Double(axesNames.count - 1), value.isFinite ? metricScale(value) : top))

@@ -21,16 +21,21 @@ public struct ReportData: Sendable {
     /// The runs that produced them.
     public var runs: [ResultStore.Run]
 
+    /// The columns of the trials (the built-in trainer's when there are none).
+    public var layout: RecordLayout { records.first?.layout ?? .model }
+
     /// Reads `directory`.
     public init(directory: String) throws {
         self.directory = directory
         func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        records = try ResultStore.readTrials(file("trials.csv"))
-        epochs = ResultStore.readEpochs(file("epochs.csv"))
+        let spec = SweepSpec.stored(in: directory)
+        let layout = spec?.layout ?? .model
+        records = try ResultStore.readTrials(file("trials.csv"), layout: layout)
+        epochs = ResultStore.readEpochs(file(layout.epochFile), layout: layout)
         runs = ResultStore.readRuns(file("runs.csv"))
         name = (directory as NSString).lastPathComponent
         metric = Metric()
-        if let spec = try? SweepSpec(contentsOf: file("sweep.yaml")) {
+        if let spec {
             specText = spec.text
             name = spec.name
             metric = spec.metric

@@ -1,11 +1,12 @@
+import Programs
 import Training
 
 /// A trial handed to a worker, and how to train it: from where, where to wait, what to send back.
 public struct Assignment: Sendable, Equatable {
-    /// The trial's id, position in the sweep and configuration.
+    /// The trial's id, position in the sweep and what it trains.
     public var trial: String
     public var number: Int
-    public var config: TrainingConfig
+    public var point: TrialPoint
     /// Resume from the stored checkpoint, which holds this many finished epochs (nil: from scratch).
     public var resumeFrom: Int?
     /// Rungs after which the worker sends a checkpoint and waits to be told to go on or stop (pause
@@ -15,16 +16,22 @@ public struct Assignment: Sendable, Equatable {
     public var checkpointEvery: Double
     /// Send the final weights (to keep the model).
     public var sendFinal: Bool
+    /// Which attempt this is (1 for the first).
+    public var attempt: Int
+
+    /// The built-in trainer's configuration (nil for a program trial).
+    public var config: TrainingConfig? { point.model }
 
     /// Creates an assignment.
-    public init(trial: String, number: Int, config: TrainingConfig, resumeFrom: Int? = nil, pauseAt: [Int] = [],
-                checkpointEvery: Double = 0, sendFinal: Bool = false) {
+    public init(trial: String, number: Int, point: TrialPoint, resumeFrom: Int? = nil, pauseAt: [Int] = [],
+                checkpointEvery: Double = 0, sendFinal: Bool = false, attempt: Int = 1) {
         self.trial = trial
         self.number = number
-        self.config = config
+        self.point = point
         self.resumeFrom = resumeFrom
         self.pauseAt = pauseAt
         self.checkpointEvery = checkpointEvery
         self.sendFinal = sendFinal
+        self.attempt = attempt
     }
 }

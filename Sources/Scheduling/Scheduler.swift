@@ -1,3 +1,4 @@
+import Programs
 import Sweeping
 import Training
 
@@ -144,6 +145,8 @@ public struct Scheduler {
     private let pauses: Bool
     /// Trials with a model file.
     private var modelsOnDisk: Set<String> = []
+    /// The sweep's `trials.csv` columns.
+    private let layout: RecordLayout
 
     /// A scheduler for `spec`, resuming from what is recorded: `records` (trials.csv), their `epochs`
     /// (epochs.csv; needed by early termination), the results `held` until their rows can be written,
@@ -154,11 +157,14 @@ public struct Scheduler {
                 now: Duration) {
         self.spec = spec
         self.options = options
-        pauses = spec.earlyTermination?.pausesAtRungs ?? false
+        layout = spec.layout
+        // A program keeps its own checkpoints: it cannot be paused at a rung, so it trains on while a
+        // decision waits (and is stopped, with SIGTERM, if the decision is to stop it).
+        pauses = spec.program == nil && (spec.earlyTermination?.pausesAtRungs ?? false)
         storedCheckpoints = checkpoints
-        tpe = spec.method == .bayes ? TPE(parameters: spec.parameters) : nil
+        tpe = spec.method == .bayes ? (spec.program.map { TPE(parameters: $0.parameters) } ?? TPE(parameters: spec.parameters)) : nil
         ledger = spec.earlyTermination.map(RungLedger.init(rule:))
-        let ours = records.filter { spec.space.admits($0.config) }
+        let ours = records.filter { spec.admits($0.point) }
         // Early termination compares trials epoch by epoch: the recorded epochs wait here until their
         // trial's position is opened.
         recordedByID = Dictionary(ours.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -177,8 +183,8 @@ public struct Scheduler {
             modelsOnDisk.remove(id)
         }
         openRecordedPositions()
-        for result in held where spec.space.admits(result.outcome.config) && result.outcome.config.trialID == result.trial {
-            guard let id = place(result.trial, number: result.number, config: result.outcome.config),
+        for result in held {
+            guard let id = place(result.trial, number: result.number, point: result.outcome.config.map(TrialPoint.model)),
                   let state = trials[id], !state.isSettled else { continue }
             trials[id]!.held = result.outcome
             if ledger != nil { trials[id]!.epochs = result.outcome.epochs }
@@ -339,9 +345,10 @@ public struct Scheduler {
         let trial = trials[id]!
         let resume = trial.checkpoint.flatMap { $0 > 0 ? $0 : nil }
         let pauseAt = pauses ? trial.rungs.indices.filter { $0 >= trial.decided && trial.rungs[$0] > (resume ?? 0) }.map { trial.rungs[$0] } : []
-        actions.append(.assign(worker, Assignment(trial: id, number: trial.number, config: trial.trial.config, resumeFrom: resume,
-                                                  pauseAt: pauseAt, checkpointEvery: spec.checkpointEvery,
-                                                  sendFinal: spec.keepModels > 0)))
+        let model = spec.program == nil
+        actions.append(.assign(worker, Assignment(trial: id, number: trial.number, point: trial.trial.point, resumeFrom: resume,
+                                                  pauseAt: pauseAt, checkpointEvery: model ? spec.checkpointEvery : 0,
+                                                  sendFinal: model && spec.keepModels > 0, attempt: trial.attempts)))
         actions.append(.event(.trialStarted(trial: id, number: trial.number, worker: state.name, attempt: trial.attempts)))
         if let resume { actions.append(.event(.resumed(trial: id, fromEpoch: resume, worker: state.name))) }
         if let rung = trial.stopAt { actions.append(.stop(worker, trial: id, afterEpoch: rung)) }
@@ -359,7 +366,7 @@ public struct Scheduler {
 
     private enum Next { case trial(String), waiting, exhausted }
 
-    private var limit: Int { cutoff ?? spec.space.count }
+    private var limit: Int { cutoff ?? spec.count }
 
     /// Opens the next position: its trial, or a reason there is none.
     private mutating func openNext() -> Next {
@@ -374,8 +381,8 @@ public struct Scheduler {
                 cursor += 1
                 continue
             }
-            guard let config = proposal(at: position) else { return .waiting }
-            let trial = Trial(config: config)
+            guard let point = proposal(at: position) else { return .waiting }
+            let trial = Trial(point: point)
             cursor += 1
             if trials[trial.id] != nil || recordedByID[trial.id].map({ $0.number != nil && $0.number != position }) == true {
                 duplicates.insert(position)  // the same configuration again: one trial, run once
@@ -387,11 +394,11 @@ public struct Scheduler {
             }
             open(trial, at: position)
             do {
-                try config.validate()
+                try point.model?.validate()
             } catch {
                 // A corner the sweep file's checks cannot see: recorded, never handed out.
                 finish(trial.id, with: TrialRecord(failed: trial, reason: "cannot be trained: \(error)", attempts: 0,
-                                                   worker: "", host: "", number: position), epochs: [])
+                                                   worker: "", host: "", number: position, layout: layout), epochs: [])
                 continue
             }
             return .trial(trial.id)
@@ -401,29 +408,32 @@ public struct Scheduler {
 
     /// The configuration at `position`: the space's, or bayes's proposal once the trials it learns
     /// from are settled (nil until then).
-    private func proposal(at position: Int) -> TrainingConfig? {
-        guard let tpe else { return spec.space.config(at: position) }
+    private func proposal(at position: Int) -> TrialPoint? {
+        guard let tpe else { return spec.point(at: position) }
         let horizon = position - spec.parallelism
         // Too few trials before the horizon for the model: a random draw, whatever their results.
-        guard horizon > tpe.startupTrials else { return spec.space.config(at: position) }
+        guard horizon > tpe.startupTrials else { return spec.point(at: position) }
         guard frontier >= horizon else { return nil }
         let observations = history.prefix { $0.number < horizon }.map(\.observation)
         var random = SplitMix64(seed: spec.randomSeed, stream: Scheduler.bayesStream, index: UInt64(position))
-        return tpe.propose(after: Array(observations), random: &random) ?? spec.space.config(at: position)
+        guard let coordinates = tpe.propose(after: Array(observations), random: &random) else { return spec.point(at: position) }
+        if let program = spec.program { return .program(TPE.values(at: coordinates, parameters: program.parameters)) }
+        return .model(TPE.config(at: coordinates, parameters: spec.parameters))
     }
 
     /// The random stream bayes draws its candidates from ("BAE5").
     static let bayesStream: UInt64 = 0xBAE5
 
     private mutating func open(_ trial: Trial, at position: Int) {
-        let rungs = spec.earlyTermination?.rungs(forEpochs: trial.config.epochs) ?? []
+        // A program's epochs are not known in advance: every rung of the rule applies.
+        let rungs = spec.earlyTermination?.rungs(forEpochs: trial.point.epochs ?? EarlyTermination.maximumEpoch) ?? []
         ledger?.track(rungs)
         var state = TrialState(trial: trial, number: position, rungs: rungs)
         if let epochs = storedCheckpoints.removeValue(forKey: trial.id) {
             // A checkpoint from before a restart: the epochs it holds were trained, and early
             // termination can judge the trial on them.
             state.checkpoint = epochs.count
-            state.finalStored = epochs.count >= trial.config.epochs
+            state.finalStored = trial.point.epochs.map { epochs.count >= $0 } ?? false
             state.trained = epochs.count
             if ledger != nil { state.epochs = epochs }
         }
@@ -433,7 +443,7 @@ public struct Scheduler {
 
     private mutating func openRecorded(_ id: String, at position: Int) {
         let record = recordedByID[id]!
-        open(Trial(config: record.config), at: position)
+        open(Trial(point: record.point), at: position)
         var state = trials[id]!
         state.record = record
         state.recordedBefore = true
@@ -454,7 +464,7 @@ public struct Scheduler {
             }
             if let id = recordedByNumber[cursor] {
                 openRecorded(id, at: cursor)
-            } else if tpe == nil, let record = recordedByID[spec.space[cursor].id], record.number == nil, trials[record.id] == nil {
+            } else if tpe == nil, let record = recordedByID[spec.point(at: cursor).id], record.number == nil, trials[record.id] == nil {
                 openRecorded(record.id, at: cursor)
             } else {
                 unrecordedCursor = cursor
@@ -468,7 +478,7 @@ public struct Scheduler {
 
     /// A reconnecting worker still training `claim`: let it finish instead of giving the trial away.
     private mutating func adopt(_ claim: SchedulerInput.RunningTrial, by worker: WorkerID) {
-        guard let id = place(claim.trial, number: claim.number, config: claim.config),
+        guard let id = place(claim.trial, number: claim.number, point: claim.config.map(TrialPoint.model)),
               let state = trials[id], !state.isSettled, state.held == nil,
               state.holder == nil || state.holder == worker || workers[state.holder!] == nil else {
             actions.append(.stop(worker, trial: claim.trial, afterEpoch: nil))  // done, or someone else has it
@@ -487,20 +497,21 @@ public struct Scheduler {
     }
 
     /// The id of an opened trial, opening it at `number` if a worker vouches for it (a trial handed out
-    /// by an earlier coordinator): its configuration must be the sweep's at that position.
-    private mutating func place(_ id: String, number: Int?, config: TrainingConfig?) -> String? {
+    /// by an earlier coordinator): its point must be the sweep's at that position. A worker vouches
+    /// with the configuration it trains; a program trial's worker only with the id and position, so
+    /// its point is the sweep's at that position, computed again.
+    private mutating func place(_ id: String, number: Int?, point: TrialPoint?) -> String? {
         if trials[id] != nil { return id }
-        guard let number, let config, number >= 0, number < limit, config.trialID == id, spec.space.admits(config),
-              positions[number] == nil, !duplicates.contains(number) else { return nil }
-        if tpe == nil {
-            guard spec.space[number].id == id else { return nil }
-        } else if let proposed = proposal(at: number), Trial(config: proposed).id != id {
-            return nil  // (a proposal not computable yet is taken on trust: it was made from recorded results)
-        }
+        guard let number, number >= 0, number < limit, positions[number] == nil, !duplicates.contains(number) else { return nil }
+        if let point { guard point.id == id, spec.admits(point) else { return nil } }
+        let expected = proposal(at: number)
+        if let expected, expected.id != id { return nil }
+        // (A bayes proposal not computable yet is taken on trust: it was made from recorded results.)
+        guard let opened = point ?? expected else { return nil }
         if let recorded = recordedByID[id] {
             openRecorded(recorded.id, at: number)
         } else {
-            open(Trial(config: config), at: number)
+            open(Trial(point: opened), at: number)
         }
         return id
     }
@@ -511,7 +522,7 @@ public struct Scheduler {
     /// trial may pause, the worker waits for word, given once the rung is settled or found undecided.
     private mutating func checkpoint(_ id: String, epochs: [EpochMetrics], from worker: WorkerID) {
         guard let state = trials[id], !state.isSettled, state.held == nil, state.holder == worker,
-              workers[worker]?.trial == id, epochs.count <= state.trial.config.epochs else {
+              workers[worker]?.trial == id, epochs.count <= state.trial.point.epochs ?? -1 else {
             let name = workers[worker]?.name ?? worker.description
             actions.append(.event(.rejected(peer: name, reason: "checkpoint of trial \(id), which this worker is not training")))
             return
@@ -519,7 +530,7 @@ public struct Scheduler {
         let count = epochs.count
         if count >= (state.checkpoint ?? 0) {
             trials[id]!.checkpoint = count
-            trials[id]!.finalStored = count >= state.trial.config.epochs
+            trials[id]!.finalStored = count >= state.trial.point.epochs ?? Int.max
             actions.append(.storeCheckpoint(worker, trial: id, epoch: count))
             actions.append(.event(.checkpointStored(trial: id, epoch: count, worker: workers[worker]!.name)))
         }
@@ -556,8 +567,8 @@ public struct Scheduler {
             workers[worker]!.trial = nil
             workers[worker]!.epoch = nil
         }
-        guard let known = place(id, number: number, config: outcome.config), let state = trials[known],
-              outcome.config == state.trial.config else {
+        guard let known = place(id, number: number, point: outcome.config.map(TrialPoint.model)), let state = trials[known],
+              outcome.config == state.trial.point.model else {
             actions.append(.event(.rejected(peer: name, reason: "result for trial \(id), which is not in this sweep")))
             actions.append(.acknowledge(worker, trial: id))  // nothing to retry: it will never be accepted
             return
@@ -593,8 +604,18 @@ public struct Scheduler {
     /// The metric at `epoch` (1-based) of `epochs`, signed so that smaller is better, and the best
     /// so far; nil where the epoch is missing or not finite (the trial diverged there).
     private func value(at epoch: Int, of epochs: [EpochMetrics]) -> (value: Double, best: Double)? {
-        guard epoch <= epochs.count, epochs[epoch - 1].isFinite else { return nil }
         let sign: Double = spec.metric.minimize ? 1 : -1
+        if spec.program != nil {
+            // A program's metric, by the name it prints.
+            let name = spec.metric.name
+            guard epoch <= epochs.count, let last = epochs[epoch - 1].value(named: name), last.isFinite else { return nil }
+            var best = Double.infinity
+            for metrics in epochs.prefix(epoch) {
+                if let value = metrics.value(named: name), value.isFinite { best = min(best, sign * value) }
+            }
+            return (sign * last, best)
+        }
+        guard epoch <= epochs.count, epochs[epoch - 1].isFinite else { return nil }
         func signed(_ metrics: EpochMetrics, bestLoss: Double) -> Double {
             switch spec.metric.name {
             case "test_accuracy": return sign * metrics.testAccuracy
@@ -701,8 +722,8 @@ public struct Scheduler {
             promotions.removeAll { $0 == id }
             retries.removeAll { $0 == id }
             let cut = TrainingResult(config: state.trial.config, epochs: Array(state.epochs.prefix(decision.rung)), status: .stopped)
-            finish(id, with: TrialRecord(trial: state.trial, result: cut, attempts: max(1, state.attempts),
-                                         worker: "", host: "", number: state.number), epochs: cut.epochs)
+            finish(id, with: record(state.trial, cut, attempts: max(1, state.attempts), worker: "", host: "", number: state.number),
+                   epochs: cut.epochs)
         }
     }
 
@@ -735,9 +756,9 @@ public struct Scheduler {
             return
         }
         let deliverer = state.deliveries.last.flatMap { workers[$0] }
-        let record = TrialRecord(trial: state.trial, result: outcome, attempts: max(1, state.attempts),
-                                 worker: deliverer?.name ?? state.deliveries.last?.description ?? "",
-                                 host: deliverer?.host ?? "", number: state.number)
+        let record = record(state.trial, outcome, attempts: max(1, state.attempts),
+                            worker: deliverer?.name ?? state.deliveries.last?.description ?? "",
+                            host: deliverer?.host ?? "", number: state.number)
         state.held = nil
         let deliveries = state.deliveries
         state.deliveries = []
@@ -827,7 +848,9 @@ public struct Scheduler {
                 if record.status != .failed {
                     let sign: Double = spec.metric.minimize ? 1 : -1
                     let loss = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
-                    history.append((frontier, TPE.Observation(config: record.config,
+                    let coordinates = TPE.coordinates(of: record.point, parameters: spec.parameters,
+                                                      program: spec.program?.parameters ?? [])
+                    history.append((frontier, TPE.Observation(coordinates: coordinates,
                                                               depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss)))
                 }
                 if record.status == .completed, spec.metric.reachesTarget(record.metric(spec.metric.name) ?? .nan) {
@@ -907,7 +930,7 @@ public struct Scheduler {
             let name = workers[worker]?.name ?? worker.description
             finish(id, with: TrialRecord(failed: state.trial, reason: "took down \(state.attempts) workers in a row (last: \(name))",
                                          attempts: state.attempts, worker: name, host: workers[worker]?.host ?? "",
-                                         number: state.number), epochs: [])
+                                         number: state.number, layout: layout), epochs: [])
         } else {
             retries.append(id)
         }
@@ -932,16 +955,33 @@ public struct Scheduler {
             let trial = state.trial.flatMap { trials[$0] }
             let rung = trial.flatMap { t in t.decided > 0 ? t.rungs[min(t.decided, t.rungs.count) - 1] : nil }
             return WorkerStatus(name: state.name, host: state.host, trial: state.trial, epoch: state.epoch,
-                                epochs: trial?.trial.config.epochs, rung: rung)
+                                epochs: trial?.trial.point.epochs, rung: rung)
         }
     }
 
     /// Trial positions of the sweep (its end, once settled).
     public var totalCount: Int { limit }
 
-    /// The configuration of an open trial that `worker` is training (what a checkpoint it sends must hold).
+    /// The configuration of an open trial that `worker` is training (what a checkpoint it sends must
+    /// hold); nil for a program trial, which sends none.
     public func config(ofTrial id: String, trainedBy worker: WorkerID) -> TrainingConfig? {
         guard let state = trials[id], state.holder == worker else { return nil }
         return state.trial.config
+    }
+
+    /// Whether `worker` is training (or running) open trial `id`.
+    public func trains(_ id: String, worker: WorkerID) -> Bool {
+        guard let state = trials[id] else { return false }
+        return state.holder == worker && !state.isSettled
+    }
+
+    /// The point of an open trial (what the coordinator sends a worker for it).
+    public func point(ofTrial id: String) -> TrialPoint? { trials[id]?.trial.point }
+
+    /// A trial's row from its result, in the sweep's layout.
+    private func record(_ trial: Trial, _ result: TrainingResult, attempts: Int, worker: String, host: String,
+                        number: Int) -> TrialRecord {
+        TrialRecord(trial: trial, result: result, attempts: attempts, worker: worker, host: host, number: number,
+                    layout: layout, minimize: spec.metric.minimize)
     }
 }

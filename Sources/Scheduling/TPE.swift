@@ -1,4 +1,5 @@
 import Foundation
+import Programs
 import Sweeping
 import Training
 
@@ -16,10 +17,18 @@ import Training
 /// Deterministic: a proposal is a function of the history it is given and of its own random stream
 /// (`random_seed` and the trial's position), never of timing.
 public struct TPE: Sendable {
+    /// One parameter as the model sees it.
+    public enum Axis: Sendable {
+        /// Listed values: a coordinate is the index of the value.
+        case choices(Int, probabilities: [Double]?)
+        /// A distribution: a coordinate is the value's percentile u ∈ (0, 1).
+        case distribution(Distribution)
+    }
+
     /// One finished trial the model learns from.
     public struct Observation: Sendable, Equatable {
-        /// The trial's configuration.
-        public var config: TrainingConfig
+        /// Its coordinate on each axis (nil where its value is not one the axis knows).
+        public var coordinates: [Double?]
         /// Its rank key, smaller is better: completed trials (`depth` = +∞) before stopped ones, deeper
         /// stops first, then by the metric (signed so that smaller is better; +∞ for a diverged trial).
         public var depth: Double
@@ -27,15 +36,15 @@ public struct TPE: Sendable {
         public var loss: Double
 
         /// An observation.
-        public init(config: TrainingConfig, depth: Double, loss: Double) {
-            self.config = config
+        public init(coordinates: [Double?], depth: Double, loss: Double) {
+            self.coordinates = coordinates
             self.depth = depth
             self.loss = loss
         }
     }
 
-    /// The sweep's parameters.
-    public let parameters: [Parameter]
+    /// The sweep's parameters as axes.
+    public let axes: [Axis]
     /// Random trials before the model is used (Optuna's `n_startup_trials`).
     public var startupTrials = 10
     /// Candidates drawn from the good-trials model per parameter (Optuna's `n_ei_candidates`).
@@ -43,13 +52,13 @@ public struct TPE: Sendable {
     /// The weight of the prior kernel.
     public var priorWeight = 1.0
 
-    /// A model over these parameters.
-    public init(parameters: [Parameter]) { self.parameters = parameters }
+    /// A model over these axes.
+    public init(axes: [Axis]) { self.axes = axes }
 
     /// The proposal after `history` (in sweep order): with fewer than `startupTrials` observations,
-    /// nil (the caller draws at random); otherwise each swept parameter's value maximising l(x)/g(x)
-    /// among candidates drawn from l.
-    public func propose(after history: [Observation], random: inout SplitMix64) -> TrainingConfig? {
+    /// nil (the caller draws at random); otherwise, on each axis, the coordinate maximising l(x)/g(x)
+    /// among candidates drawn from l (a choice's index, or a percentile).
+    public func propose(after history: [Observation], random: inout SplitMix64) -> [Double]? {
         guard history.count >= startupTrials else { return nil }
         let n = history.count
         let below = min(Int((0.1 * Double(n)).rounded(.up)), 25)
@@ -61,32 +70,32 @@ public struct TPE: Sendable {
             return a < b
         }
         let good = Set(order.prefix(below))
-        var config = TrainingConfig()
-        for parameter in parameters {
-            let goodIndices = history.indices.filter { good.contains($0) }
-            let badIndices = history.indices.filter { !good.contains($0) }
-            switch parameter.domain {
-            case .values(let choices, let probabilities):
-                guard choices.count > 1 else {
-                    config[parameter.name] = choices[0].value
+        let goodIndices = history.indices.filter { good.contains($0) }
+        let badIndices = history.indices.filter { !good.contains($0) }
+        var proposal: [Double] = []
+        for (position, axis) in axes.enumerated() {
+            switch axis {
+            case .choices(let count, let probabilities):
+                guard count > 1 else {
+                    proposal.append(0)
                     continue
                 }
-                func index(_ value: HyperparameterValue) -> Int? { choices.firstIndex { $0.value == value } }
-                let l = CategoricalEstimator(observations: goodIndices.compactMap { index(history[$0].config[parameter.name]) },
-                                             choices: choices.count, prior: probabilities, priorWeight: priorWeight)
-                let g = CategoricalEstimator(observations: badIndices.compactMap { index(history[$0].config[parameter.name]) },
-                                             choices: choices.count, prior: probabilities, priorWeight: priorWeight)
+                func index(_ observation: Int) -> Int? {
+                    history[observation].coordinates[position].flatMap { Int(exactly: $0) }.flatMap { (0..<count).contains($0) ? $0 : nil }
+                }
+                let l = CategoricalEstimator(observations: goodIndices.compactMap(index), choices: count, prior: probabilities,
+                                             priorWeight: priorWeight)
+                let g = CategoricalEstimator(observations: badIndices.compactMap(index), choices: count, prior: probabilities,
+                                             priorWeight: priorWeight)
                 var best = (score: -Double.infinity, choice: 0)
                 for _ in 0..<candidates {
                     let choice = l.sample(&random)
                     let score = l.logProbability(choice) - g.logProbability(choice)
                     if score > best.score { best = (score, choice) }
                 }
-                config[parameter.name] = choices[best.choice].value
-            case .distribution(let distribution):
-                func u(_ index: Int) -> Double? {
-                    history[index].config[parameter.name].number.map { distribution.percentile(of: $0) }
-                }
+                proposal.append(Double(best.choice))
+            case .distribution:
+                func u(_ observation: Int) -> Double? { history[observation].coordinates[position] }
                 let l = ParzenEstimator(observations: goodIndices.compactMap(u), priorWeight: priorWeight)
                 let g = ParzenEstimator(observations: badIndices.compactMap(u), priorWeight: priorWeight)
                 var best = (score: -Double.infinity, point: 0.5)
@@ -96,11 +105,80 @@ public struct TPE: Sendable {
                     if score > best.score { best = (score, point) }
                 }
                 // Back to a value through the distribution's quantile function, kept inside (0, 1).
-                let point = min(max(best.point, 1e-12), 1 - 1e-12)
-                config[parameter.name] = parameter.value(atPercentile: point)
+                proposal.append(min(max(best.point, 1e-12), 1 - 1e-12))
+            }
+        }
+        return proposal
+    }
+}
+
+extension TPE {
+    /// A model over the built-in trainer's parameters.
+    public init(parameters: [Parameter]) {
+        self.init(axes: parameters.map { parameter in
+            switch parameter.domain {
+            case .values(let choices, let probabilities): return .choices(choices.count, probabilities: probabilities)
+            case .distribution(let distribution): return .distribution(distribution)
+            }
+        })
+    }
+
+    /// A model over a program's parameters.
+    public init(parameters: [ProgramParameter]) {
+        self.init(axes: parameters.map { parameter in
+            switch parameter.domain {
+            case .values(let values, let probabilities): return .choices(values.count, probabilities: probabilities)
+            case .distribution(let distribution): return .distribution(distribution)
+            }
+        })
+    }
+
+    /// A trial's coordinates: the index of a listed value, or a number's percentile.
+    public static func coordinates(of point: TrialPoint, parameters: [Parameter], program: [ProgramParameter]) -> [Double?] {
+        switch point {
+        case .model(let config):
+            return parameters.map { parameter in
+                let value = config[parameter.name]
+                switch parameter.domain {
+                case .values(let choices, _): return choices.firstIndex { $0.value == value }.map(Double.init)
+                case .distribution(let distribution): return value.number.map { distribution.percentile(of: $0) }
+                }
+            }
+        case .program(let values):
+            return zip(program, values).map { parameter, pair in
+                switch parameter.domain {
+                case .values(let choices, _): return choices.firstIndex(of: pair.value).map(Double.init)
+                case .distribution(let distribution):
+                    switch pair.value {
+                    case .int(let whole): return distribution.percentile(of: Double(whole))
+                    case .real(let real): return distribution.percentile(of: real)
+                    default: return nil
+                    }
+                }
+            }
+        }
+    }
+
+    /// The point at `coordinates` (from `propose`) of the sweep's model parameters.
+    public static func config(at coordinates: [Double], parameters: [Parameter]) -> TrainingConfig {
+        var config = TrainingConfig()
+        for (parameter, coordinate) in zip(parameters, coordinates) {
+            switch parameter.domain {
+            case .values(let choices, _): config[parameter.name] = choices[Int(coordinate)].value
+            case .distribution: config[parameter.name] = parameter.value(atPercentile: coordinate)
             }
         }
         return config
+    }
+
+    /// The program values at `coordinates` (from `propose`).
+    public static func values(at coordinates: [Double], parameters: [ProgramParameter]) -> [ProgramValue.Pair] {
+        zip(parameters, coordinates).map { parameter, coordinate in
+            switch parameter.domain {
+            case .values(let choices, _): return .init(parameter.name, choices[Int(coordinate)])
+            case .distribution: return .init(parameter.name, parameter.value(atPercentile: coordinate))
+            }
+        }
     }
 }
 

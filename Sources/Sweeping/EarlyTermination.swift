@@ -52,7 +52,7 @@ public struct EarlyTermination: Equatable, Sendable {
     ]
 
     /// The most rungs a rule may have (W&B computes 100 hyperband bands; epochs are capped at 100,000).
-    static let maximumEpoch = 100_000
+    public static let maximumEpoch = 100_000
 
     /// Reads `early_terminate:`.
     init(_ node: Node, reader: NodeReader) throws(SpecError) {

@@ -51,6 +51,22 @@ public struct ProgramParameter: Sendable {
         }
     }
 
+    /// Whether `value` is one this parameter can take (a distribution's: in its support).
+    public func admits(_ value: ProgramValue) -> Bool {
+        switch domain {
+        case .values(let values, _): return values.contains(value)
+        case .distribution(let distribution):
+            let x: Double
+            switch value {
+            case .int(let whole): x = Double(whole)
+            case .real(let real): x = real
+            default: return false
+            }
+            let support = distribution.support
+            return x >= support.low && x <= support.high
+        }
+    }
+
     private func typed(_ x: Double, _ distribution: Distribution) -> ProgramValue {
         // W&B gives int_uniform as an int and every other distribution as a float.
         if distribution.name == "int_uniform", let whole = Int(exactly: x.rounded()) { return .int(whole) }

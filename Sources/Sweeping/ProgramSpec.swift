@@ -68,18 +68,27 @@ public struct ProgramSpec: Sendable {
         return zip(parameters, values).map { ($0.name, $1) }
     }
 
+    /// Trial `index`'s point.
+    public func point(at index: Int) -> TrialPoint {
+        .program(values(at: index).map { ProgramValue.Pair($0.name, $0.value) })
+    }
+
     /// The arguments as the program gets them: nested parameters nested again, as W&B's
     /// `HyperParameterSet.to_config` does (top-level values first, then each group in order).
     public func arguments(at index: Int) -> [(name: String, value: ProgramValue)] {
-        let flat = values(at: index)
+        arguments(of: values(at: index).map { ProgramValue.Pair($0.name, $0.value) }).map { ($0.key, $0.value) }
+    }
+
+    /// `values` (flattened, in parameter order) nested again for the program.
+    public func arguments(of values: [ProgramValue.Pair]) -> [ProgramValue.Pair] {
         var top: [ProgramValue.Pair] = []
-        for (parameter, value) in zip(parameters, flat.map(\.value)) where parameter.path.count == 1 {
+        for (parameter, value) in zip(parameters, values.map(\.value)) where parameter.path.count == 1 {
             top.append(.init(parameter.name, value))
         }
-        for (parameter, value) in zip(parameters, flat.map(\.value)) where parameter.path.count > 1 {
+        for (parameter, value) in zip(parameters, values.map(\.value)) where parameter.path.count > 1 {
             ProgramSpec.insert(value, at: parameter.path[...], into: &top)
         }
-        return top.map { ($0.key, $0.value) }
+        return top
     }
 
     private static func insert(_ value: ProgramValue, at path: ArraySlice<String>, into pairs: inout [ProgramValue.Pair]) {
@@ -99,14 +108,19 @@ public struct ProgramSpec: Sendable {
     }
 
     /// A trial's stable id: the FNV-1a hash of its values' canonical text (`name=json`, sorted).
-    public func trialID(at index: Int) -> String {
-        ProgramSpec.trialID(values(at: index))
+    public func trialID(at index: Int) -> String { point(at: index).id }
+
+    /// What a worker needs to run the trial with these values (flattened, in parameter order).
+    public func job(for values: [ProgramValue.Pair], sweep: String, metric: String, maxSeconds: Double?,
+                    stopGrace: Double) -> ProgramJob {
+        ProgramJob(sweep: sweep, program: program, directory: directory, command: command.elements,
+                   arguments: arguments(of: values), metric: metric, maxSeconds: maxSeconds, stopGrace: stopGrace)
     }
 
-    /// The id of a trial with these values.
-    public static func trialID(_ values: [(name: String, value: ProgramValue)]) -> String {
-        let key = values.sorted { $0.name < $1.name }.map { "\($0.name)=\($0.value.jsonText)" }.joined(separator: ";")
-        return Trial.hash(key)
+    /// Whether `values` are ones this sweep can produce: the same names in the same order, each a
+    /// value its parameter admits.
+    public func admits(_ values: [ProgramValue.Pair]) -> Bool {
+        values.count == parameters.count && zip(parameters, values).allSatisfy { $0.name == $1.key && $0.admits($1.value) }
     }
 
     /// Trial `index`'s argv on a machine with `environment`, the program found in `directory`

@@ -1,4 +1,5 @@
 import Foundation
+import Programs
 import Training
 
 /// Configurations ranked by a metric: repeats of a configuration with different seeds form one row
@@ -10,8 +11,8 @@ public struct Ranking: Sendable {
     public struct Row: Sendable {
         /// 1-based rank; tied means share one (1, 2, 2, 4). Nil for rows without a completed or stopped trial.
         public var rank: Int?
-        /// A representative config (the seed is its first trial's).
-        public var config: TrainingConfig
+        /// A representative point (the seed is its first trial's).
+        public var point: TrialPoint
         /// The trials behind the row, in file order.
         public var trials: [String]
         /// Completed trials, whose metric the mean and sd are of.
@@ -44,11 +45,13 @@ public struct Ranking: Sendable {
         var groups: [String: [TrialRecord]] = [:]
         var order: [String] = []
         for record in records {
-            let key = record.config.canonicalKey(includingSeed: false)
+            let key = record.point.canonicalKey(includingSeed: false)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(record)
         }
-        let parameterIndex = Dictionary(uniqueKeysWithValues: TrialRecord.columns.enumerated().map { ($1, $0) })
+        // Every record of one results file has one layout; the built-in trainer's when there are none.
+        let layout = records.first?.layout ?? .model
+        let parameterIndex = Dictionary(uniqueKeysWithValues: layout.columns.enumerated().map { ($1, $0) })
         var rows: [(key: String, row: Row)] = order.map { key in
             let members = groups[key]!
             // Completed trials rank the row; a row with none but stopped ones ranks after them, by the
@@ -64,8 +67,8 @@ public struct Ranking: Sendable {
                 : members.contains { $0.status == .diverged } ? .diverged : .failed
             let fields = members[0].fields
             var parameters: [String: String] = [:]
-            for column in TrialRecord.parameterColumns { parameters[column] = fields[parameterIndex[column]!] }
-            return (key, Row(rank: nil, config: members[0].config, trials: members.map(\.id), completed: values.count,
+            for column in layout.parameters { parameters[column] = fields[parameterIndex[column]!] }
+            return (key, Row(rank: nil, point: members[0].point, trials: members.map(\.id), completed: values.count,
                              mean: mean, sd: sd, status: status, parameters: parameters,
                              stoppedAt: members.compactMap(\.stoppedAt)))
         }
@@ -83,7 +86,7 @@ public struct Ranking: Sendable {
         }
         let ranked = rows.map(\.row)
         self.rows = ranked
-        varyingParameters = TrialRecord.parameterColumns.filter { column in
+        varyingParameters = layout.parameters.filter { column in
             column != "seed" && Set(ranked.map { $0.parameters[column]! }).count > 1
         }
     }

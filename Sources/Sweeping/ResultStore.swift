@@ -3,8 +3,9 @@ import SystemCalls
 import Training
 
 /// The results of one sweep on disk, written by one process at a time: `trials.csv` (a row per
-/// finished trial), `epochs.csv` (a row per trial-epoch), `sweep.yaml` (the spec as run) and
-/// `runs.csv` (a row per run). Append-only; each batch is written, flushed and fsync'ed before
+/// finished trial), `epochs.csv` (a row per trial-epoch; a program sweep's `metrics.csv`, a row per
+/// trial, epoch and figure: see `RecordLayout`), `sweep.yaml` (the spec as run) and `runs.csv` (a
+/// row per run). Append-only; each batch is written, flushed and fsync'ed before
 /// `append` returns, so an acknowledged result survives a crash or power loss. Nothing recorded is
 /// ever deleted: rows that cannot stay go to a quarantine file, failed rows retried go to `failed.csv`.
 ///
@@ -20,13 +21,15 @@ public final class ResultStore {
     public private(set) var recordedIDs: Set<String> = []
     /// Results kept in `held.jsonl` whose rows are not written yet (see `HeldResult`).
     public private(set) var held: [HeldResult] = []
+    /// The files' columns.
+    public let layout: RecordLayout
 
     private let lock: FileDescriptor
     private var trials: CSVFile
     private var epochs: CSVFile
 
-    /// `epochs.csv`'s columns.
-    public static let epochColumns = ["trial", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
+    /// `epochs.csv`'s columns (the built-in trainer's).
+    public static let epochColumns = RecordLayout.model.epochColumns
     /// The lock file's name.
     public static let lockName = "lock"
 
@@ -34,21 +37,22 @@ public final class ResultStore {
     /// an unterminated last line left by a crash, a malformed or duplicated row anywhere, epoch rows of
     /// trials that were never recorded — are moved to `<file>.quarantine.csv` with their line number
     /// and byte offset, and reported through `warn`; every other row is kept as it was.
-    public init(directory: String, warn: (String) -> Void = { _ in }) throws(StoreError) {
+    public init(directory: String, layout: RecordLayout = .model, warn: (String) -> Void = { _ in }) throws(StoreError) {
         self.directory = directory
+        self.layout = layout
         do {
             try Directory.create(directory)
         } catch {
             throw .system(error)
         }
         lock = try ResultStore.takeLock(directory)
-        let header = Dictionary(uniqueKeysWithValues: TrialRecord.columns.enumerated().map { ($1, $0) })
+        let header = Dictionary(uniqueKeysWithValues: layout.columns.enumerated().map { ($1, $0) })
         var records: [TrialRecord] = []
         var firstLine: [String: Int] = [:]
-        trials = try CSVFile(path: ResultStore.path(directory, "trials.csv"), columns: TrialRecord.columns, warn: warn) { row in
+        trials = try CSVFile(path: ResultStore.path(directory, "trials.csv"), columns: layout.columns, warn: warn) { row in
             let record: TrialRecord
             do throws(RecordError) {
-                record = try TrialRecord(fields: row.fields, header: header)
+                record = try TrialRecord(fields: row.fields, header: header, layout: layout)
             } catch {
                 return "row \(error.description)"
             }
@@ -62,16 +66,17 @@ public final class ResultStore {
         var seen = Set<String>()
         let recorded = recordedIDs
         held = ResultStore.readHeld(directory, warn: warn).filter { !recorded.contains($0.trial) }
-        epochs = try CSVFile(path: ResultStore.path(directory, "epochs.csv"), columns: ResultStore.epochColumns,
+        epochs = try CSVFile(path: ResultStore.path(directory, layout.epochFile), columns: layout.epochColumns,
                              warn: warn) { row in
-            guard row.fields.count == ResultStore.epochColumns.count, ResultStore.epoch(row.fields) != nil else {
-                return "not an epoch row (trial, epoch, train_loss, test_loss, test_accuracy, seconds)"
+            guard let epoch = layout.epochRow(row.fields) else {
+                return "not an epoch row (\(layout.epochColumns.joined(separator: ", ")))"
             }
-            guard recorded.contains(row.fields[0]) else {
-                return "an epoch of trial \(row.fields[0]), which was interrupted before its result was recorded"
+            guard recorded.contains(epoch.trial) else {
+                return "an epoch of trial \(epoch.trial), which was interrupted before its result was recorded"
             }
-            guard seen.insert(row.fields[0] + "," + row.fields[1]).inserted else {
-                return "a second row for epoch \(row.fields[1]) of trial \(row.fields[0])"
+            let what = epoch.name.map { "\($0) at epoch \(epoch.epoch)" } ?? "epoch \(epoch.epoch)"
+            guard seen.insert(row.fields.prefix(epoch.name == nil ? 2 : 3).joined(separator: ",")).inserted else {
+                return "a second row for \(what) of trial \(epoch.trial)"
             }
             return nil
         }
@@ -95,10 +100,7 @@ public final class ResultStore {
         guard !fresh.isEmpty else { return 0 }
         var epochLines = ""
         for (record, epochs) in fresh {
-            for e in epochs {
-                epochLines += CSV.line([record.id, "\(e.epoch)", "\(e.trainLoss)", "\(e.testLoss)", "\(e.testAccuracy)",
-                                        "\(e.seconds)"])
-            }
+            for row in layout.epochRows(trial: record.id, epochs) { epochLines += CSV.line(row) }
         }
         let epochsLength = epochs.durableLength
         if !epochLines.isEmpty { try epochs.append(epochLines) }
@@ -157,13 +159,14 @@ public final class ResultStore {
         let alreadyMoved = Set((try? String(contentsOfFile: failedPath, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? [])
         let newRows = moving.filter { !alreadyMoved.contains($0) }
         if !newRows.isEmpty {
-            try CSVFile.appendCreating(newRows.map { $0 + "\n" }.joined(), to: failedPath, columns: TrialRecord.columns)
+            try CSVFile.appendCreating(newRows.map { $0 + "\n" }.joined(), to: failedPath, columns: layout.columns)
         }
         let epochLines = try epochs.lines()
         let movingEpochs = epochLines.filter { ids.contains(trial($0)) }
         if !movingEpochs.isEmpty {
             try CSVFile.appendCreating(movingEpochs.map { $0 + "\n" }.joined(),
-                                       to: ResultStore.path(directory, "\(place.rawValue)-epochs.csv"), columns: ResultStore.epochColumns)
+                                       to: ResultStore.path(directory, "\(place.rawValue)-\(layout.epochFile)"),
+                                       columns: layout.epochColumns)
             try epochs.replace(with: epochLines.filter { !ids.contains(trial($0)) }, quarantined: [], warn: { _ in })
         }
         try trials.replace(with: trialLines.filter { !ids.contains(trial($0)) }, quarantined: [], warn: { _ in })
@@ -236,14 +239,15 @@ public final class ResultStore {
 
     /// Reads `trials.csv` without changing it: rows that cannot be read (and a torn last line) are
     /// skipped, each reported through `warn`; a trial's first row wins.
-    public static func readTrials(_ path: String, warn: (String) -> Void = { _ in }) throws(StoreError) -> [TrialRecord] {
+    public static func readTrials(_ path: String, layout: RecordLayout = .model,
+                                  warn: (String) -> Void = { _ in }) throws(StoreError) -> [TrialRecord] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .system(Errno(code: Directory.exists(path) ? EACCES : ENOENT, operation: "read", path: path))
         }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard let headerLine = lines.first, let headerFields = CSV.fields(headerLine) else { return [] }
         let header = Dictionary(headerFields.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        for column in TrialRecord.requiredColumns where header[column] == nil {
+        for column in layout.requiredColumns where header[column] == nil {
             throw .unexpectedHeader(path: path, found: headerFields.joined(separator: ","))
         }
         var result: [TrialRecord] = []
@@ -251,7 +255,7 @@ public final class ResultStore {
         for (index, line) in lines.enumerated().dropFirst() {
             do throws(RecordError) {
                 guard let fields = CSV.fields(line) else { throw RecordError("quotes do not balance") }
-                let record = try TrialRecord(fields: fields, header: header)
+                let record = try TrialRecord(fields: fields, header: header, layout: layout)
                 if seen.insert(record.id).inserted { result.append(record) }
             } catch {
                 warn("\(path):\(index + 1): skipping a row that cannot be read: \(error.description)")
@@ -260,22 +264,11 @@ public final class ResultStore {
         return result
     }
 
-    /// Reads `epochs.csv` without changing it: each trial's epochs in order.
-    public static func readEpochs(_ path: String) -> [String: [EpochMetrics]] {
+    /// Reads the epochs file (`epochs.csv`, or a program sweep's `metrics.csv`) without changing it:
+    /// each trial's epochs in order.
+    public static func readEpochs(_ path: String, layout: RecordLayout = .model) -> [String: [EpochMetrics]] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
-        var result: [String: [EpochMetrics]] = [:]
-        for fields in CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst() {
-            guard let metrics = epoch(fields) else { continue }
-            result[fields[0], default: []].append(metrics)
-        }
-        return result
-    }
-
-    /// One `epochs.csv` row's figures, or nil if it is not one.
-    static func epoch(_ fields: [String]) -> EpochMetrics? {
-        guard fields.count == epochColumns.count, let epoch = Int(fields[1]), let train = Double(fields[2]),
-              let test = Double(fields[3]), let accuracy = Double(fields[4]), let seconds = Double(fields[5]) else { return nil }
-        return EpochMetrics(epoch: epoch, trainLoss: train, testLoss: test, testAccuracy: accuracy, seconds: seconds)
+        return layout.epochs(from: Array(CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst()))
     }
 
     /// One run of a sweep (a `sweep run` or `sweep coordinator` invocation), as kept in `runs.csv`.

@@ -102,7 +102,7 @@ public struct SweepSpec: Sendable {
     ]
 
     /// Parses and validates a sweep file's text; every error names the key and line.
-    public init(yaml: String, file: String) throws(SpecError) {
+    public init(yaml: String, file: String, findProgram: Bool = true) throws(SpecError) {
         self.text = yaml
         self.file = file
         guard yaml.utf8.count <= SweepSpec.maximumFileSize else {
@@ -220,7 +220,7 @@ public struct SweepSpec: Sendable {
                 : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder) as NSString).standardizingPath
             let program = ProgramSpec(program: programName, command: command, directory: directory, parameters: parameters,
                                       method: method, randomSeed: randomSeed, runCap: runCap)
-            if let path = program.programPath, command.elements.contains("${program}") {
+            if findProgram, let path = program.programPath, command.elements.contains("${program}") {
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                     throw reader.error(top["program"]!, key: "program", "'\(programName!.prefix(200))' not found (looked for \(path); "
@@ -232,6 +232,15 @@ public struct SweepSpec: Sendable {
                 throw SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
                                 "the grid has \(sizes) points, more than \(Int.max); add run_cap, or use method: random")
             }
+            if let rule = earlyTermination, rule.type == "median", let node = top["early_terminate"] {
+                throw reader.error(node, key: "early_terminate.type", "median needs to know how many epochs a trial runs, "
+                                   + "which a program does not say; use hyperband or asha")
+            }
+            let reserved = RecordLayout.reservedNames(metric: metric.name)
+            if let clash = parameters.first(where: { reserved.contains($0.name) }) {
+                throw SpecError(file: file, line: clash.line, key: "parameters.\(clash.name)",
+                                "is also the name of a trials.csv column (\(reserved.sorted().joined(separator: ", "))); rename it")
+            }
             for key in ["checkpoint_every", "keep_models"] {
                 if let node = top[key] {
                     warnings.append(reader.error(node, key: key, "applies to the built-in trainer only, so it has no effect "
@@ -239,6 +248,7 @@ public struct SweepSpec: Sendable {
                 }
             }
             self.program = program
+            keepModels = 0  // a program keeps its own weights
             self.parameters = []
             self.warnings = warnings
             space = TrialSpace(method: method, parameters: [], randomSeed: randomSeed, runCap: runCap)
@@ -268,8 +278,9 @@ public struct SweepSpec: Sendable {
         }
     }
 
-    /// Reads and parses the sweep file at `path`.
-    public init(contentsOf path: String) throws(SpecError) {
+    /// Reads and parses the sweep file at `path`; `findProgram` false skips looking for a program
+    /// sweep's program (the copy a results folder keeps is read for its parameters and metric only).
+    public init(contentsOf path: String, findProgram: Bool = true) throws(SpecError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let data = FileManager.default.contents(atPath: path) else {
@@ -278,11 +289,32 @@ public struct SweepSpec: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpecError(file: path, line: nil, key: nil, "the sweep file is not UTF-8 text")
         }
-        try self.init(yaml: text, file: path)
+        try self.init(yaml: text, file: path, findProgram: findProgram)
+    }
+
+    /// The spec a results folder keeps (`sweep.yaml`, as run), if it is there and reads.
+    public static func stored(in directory: String) -> SweepSpec? {
+        try? SweepSpec(contentsOf: (directory as NSString).appendingPathComponent("sweep.yaml"), findProgram: false)
     }
 
     /// Trial positions (see `TrialSpace.count`, `ProgramSpec.count`).
     public var count: Int { program?.count ?? space.count }
+
+    /// What trial `index` trains (before bayes proposes its own points: its random start).
+    public func point(at index: Int) -> TrialPoint {
+        program?.point(at: index) ?? .model(space.config(at: index))
+    }
+
+    /// Whether `point` is one this sweep can produce (see `TrialSpace.admits`, `ProgramSpec.admits`).
+    public func admits(_ point: TrialPoint) -> Bool {
+        switch point {
+        case .model(let config): return program == nil && space.admits(config)
+        case .program(let values): return program?.admits(values) ?? false
+        }
+    }
+
+    /// The columns of this sweep's `trials.csv` and epochs file.
+    public var layout: RecordLayout { RecordLayout(self) }
 
     /// `nesterov: true` needs a momentum above 0 in every trial: refused when momentum can be 0 (the
     /// one rule `TrainingConfig.validate` has between two hyperparameters).

@@ -1,3 +1,4 @@
+import Programs
 import Training
 
 /// One row of `trials.csv`: a finished trial's configuration and outcome.
@@ -5,13 +6,19 @@ public struct TrialRecord: Equatable, Sendable {
     /// The trial id.
     public var id: String
     /// What was trained.
-    public var config: TrainingConfig
+    public var point: TrialPoint
+    /// The columns of the file it belongs to.
+    public var layout: RecordLayout
     /// How it ended.
     public var status: TrialStatus
-    /// The last epoch's figures (nil when no epoch ran).
+    /// The last epoch's figures (nil when no epoch ran, or a program did not print them).
     public var finalTrainLoss: Double?, finalTestLoss: Double?, finalTestAccuracy: Double?
-    /// The lowest test loss of any epoch, and that epoch.
-    public var bestTestLoss: Double?, bestEpoch: Int?
+    /// The lowest test loss of any epoch (the built-in trainer's).
+    public var bestTestLoss: Double?
+    /// A program sweep's metric: its last value and its best (in the goal's direction).
+    public var finalValue: Double?, bestValue: Double?
+    /// The epoch of the best value (the lowest test loss for the built-in trainer).
+    public var bestEpoch: Int?
     /// Epochs that ran.
     public var epochsRun: Int
     /// Training wall time.
@@ -31,51 +38,66 @@ public struct TrialRecord: Equatable, Sendable {
     /// faults cost is `epochs_trained − epochs_run`. Nil in files written before it was recorded.
     public var epochsTrained: Int?
 
-    /// The columns, in file order. Parameter columns carry the sweep keys' names. Columns added
-    /// after the first release go at the end, so a file with fewer of them is an older layout of the
-    /// same file (`ResultStore` extends it).
-    public static let columns = ["trial", "status"] + parameterColumns + [
-        "final_train_loss", "final_test_loss", "final_test_accuracy", "best_test_loss", "best_epoch", "epochs_run",
-        "seconds", "attempts", "worker", "host", "reason", "number", "stopped_at",
-        "epochs_trained",
-    ]
+    /// The built-in trainer's configuration (every default for a program trial, which has none).
+    public var config: TrainingConfig { point.model ?? TrainingConfig() }
 
-    /// The columns every layout has had (`number`, `stopped_at` and `epochs_trained` came later).
-    public static let requiredColumns = Array(columns.prefix(columns.count - 3))
+    /// The built-in trainer's columns, in file order.
+    public static let columns = RecordLayout.model.columns
 
-    /// The configuration's columns, one per hyperparameter, named by its sweep key.
-    public static let parameterColumns = Hyperparameter.allCases.map(\.rawValue)
+    /// The columns every layout of the built-in trainer's file has had.
+    public static let requiredColumns = RecordLayout.model.requiredColumns
 
-    /// A record from a training result (a `stopped` result records the rung it stopped at).
-    public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String, number: Int? = nil) {
+    /// The built-in trainer's configuration columns, one per hyperparameter, named by its sweep key.
+    public static let parameterColumns = RecordLayout.model.parameters
+
+    /// A record from a training result (a `stopped` result records the rung it stopped at). A
+    /// program trial's record needs its sweep's `layout` and `goal` (which value is its best).
+    public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String, number: Int? = nil,
+                layout: RecordLayout = .model, minimize: Bool = true) {
         id = trial.id
-        config = trial.config
+        point = trial.point
+        self.layout = layout
         switch result.status {
         case .completed: status = .completed
         case .diverged: status = .diverged
+        case .failed: status = .failed
         case .stopped:
             status = .stopped
             stoppedAt = result.epochs.count
         }
         self.number = number
-        finalTrainLoss = result.final?.trainLoss
-        finalTestLoss = result.final?.testLoss
-        finalTestAccuracy = result.final?.testAccuracy
-        bestTestLoss = result.best?.testLoss
-        bestEpoch = result.best?.epoch
+        let final = result.final
+        finalTrainLoss = final?.value(named: "train_loss")
+        finalTestLoss = final?.value(named: "test_loss")
+        finalTestAccuracy = final?.value(named: "test_accuracy")
+        if let metric = layout.metric {
+            finalValue = final?.value(named: metric)
+            var best: (epoch: Int, value: Double)?
+            for epoch in result.epochs {
+                guard let value = epoch.value(named: metric), !value.isNaN else { continue }
+                if best.map({ minimize ? value < $0.value : value > $0.value }) ?? true { best = (epoch.epoch, value) }
+            }
+            bestValue = best?.value
+            bestEpoch = best?.epoch
+        } else {
+            bestTestLoss = result.best?.testLoss
+            bestEpoch = result.best?.epoch
+        }
         epochsRun = result.epochs.count
         seconds = result.seconds
         self.attempts = attempts
         self.worker = worker
         self.host = host
-        reason = ""
+        reason = result.reason ?? ""
     }
 
     /// A record of a trial that could not be trained.
-    public init(failed trial: Trial, reason: String, attempts: Int, worker: String, host: String, number: Int? = nil) {
+    public init(failed trial: Trial, reason: String, attempts: Int, worker: String, host: String, number: Int? = nil,
+                layout: RecordLayout = .model) {
         self.number = number
         id = trial.id
-        config = trial.config
+        point = trial.point
+        self.layout = layout
         status = .failed
         epochsRun = 0
         seconds = 0
@@ -85,18 +107,31 @@ public struct TrialRecord: Equatable, Sendable {
         self.reason = reason
     }
 
-    /// The record's fields, in `columns` order; doubles at full (round-trip) precision.
+    /// The record's fields, in its layout's `columns` order; doubles at full (round-trip) precision,
+    /// a program's values as Python's `str` writes them (what the program got).
     public var fields: [String] {
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
-        return [id, status.rawValue] + Hyperparameter.allCases.map { config[$0].description } + [
-            text(finalTrainLoss), text(finalTestLoss), text(finalTestAccuracy), text(bestTestLoss),
+        let parameters: [String]
+        let metrics: [String]
+        switch point {
+        case .model(let config):
+            parameters = Hyperparameter.allCases.map { config[$0].description }
+        case .program(let values):
+            parameters = values.map(\.value.pythonText)
+        }
+        if layout.isProgram {
+            metrics = [text(finalValue), text(bestValue)]
+        } else {
+            metrics = [text(finalTrainLoss), text(finalTestLoss), text(finalTestAccuracy), text(bestTestLoss)]
+        }
+        return [id, status.rawValue] + parameters + metrics + [
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
             number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "", epochsTrained.map(String.init) ?? "",
         ]
     }
 
     /// Reads a row given the file's header; throws a reason when a field is missing or malformed.
-    public init(fields: [String], header: [String: Int]) throws(RecordError) {
+    public init(fields: [String], header: [String: Int], layout: RecordLayout = .model) throws(RecordError) {
         func field(_ name: String) throws(RecordError) -> String {
             guard let index = header[name] else { throw RecordError("no '\(name)' column") }
             guard index < fields.count else { throw RecordError("has \(fields.count) fields, the header \(header.count)") }
@@ -130,19 +165,34 @@ public struct TrialRecord: Equatable, Sendable {
             throw RecordError("status '\(try field("status"))' is not completed, stopped, diverged or failed")
         }
         self.status = status
-        var config = TrainingConfig()
-        for parameter in Hyperparameter.allCases {
-            let text = try field(parameter.rawValue)
-            guard let value = parameter.parse(text) else {
-                throw RecordError("\(parameter.rawValue) '\(text)' is not \(parameter.kind.article)")
+        self.layout = layout
+        if layout.isProgram {
+            var values: [ProgramValue.Pair] = []
+            for (index, name) in layout.parameters.enumerated() {
+                let text = try field(name)
+                guard let value = layout.programValue(text, of: index) else {
+                    throw RecordError("\(name) '\(text.prefix(60))' is not a value of this sweep's parameter")
+                }
+                values.append(.init(name, value))
             }
-            config[parameter] = value
+            point = .program(values)
+            finalValue = try optionalDouble(layout.metric!)
+            bestValue = try optionalDouble("best_" + layout.metric!)
+        } else {
+            var config = TrainingConfig()
+            for parameter in Hyperparameter.allCases {
+                let text = try field(parameter.rawValue)
+                guard let value = parameter.parse(text) else {
+                    throw RecordError("\(parameter.rawValue) '\(text)' is not \(parameter.kind.article)")
+                }
+                config[parameter] = value
+            }
+            point = .model(config)
+            finalTrainLoss = try optionalDouble("final_train_loss")
+            finalTestLoss = try optionalDouble("final_test_loss")
+            finalTestAccuracy = try optionalDouble("final_test_accuracy")
+            bestTestLoss = try optionalDouble("best_test_loss")
         }
-        self.config = config
-        finalTrainLoss = try optionalDouble("final_train_loss")
-        finalTestLoss = try optionalDouble("final_test_loss")
-        finalTestAccuracy = try optionalDouble("final_test_accuracy")
-        bestTestLoss = try optionalDouble("best_test_loss")
         bestEpoch = try optionalInteger("best_epoch")
         epochsRun = try integer("epochs_run")
         seconds = try double("seconds")
@@ -158,6 +208,10 @@ public struct TrialRecord: Equatable, Sendable {
 
     /// The value of a `trials.csv` metric column, by name (nil if absent or unknown).
     public func metric(_ name: String) -> Double? {
+        if let metric = layout.metric {
+            if name == metric || name == "final_" + metric { return finalValue }
+            if name == "best_" + metric { return bestValue }
+        }
         switch name {
         case "test_loss", "final_test_loss": return finalTestLoss
         case "best_test_loss": return bestTestLoss

@@ -110,8 +110,7 @@ public final class Trainer {
             let (testLoss, accuracy) = evaluate()
             let elapsed = start.duration(to: clock.now)
             let metrics = EpochMetrics(epoch: epoch, trainLoss: trainLoss, testLoss: testLoss, testAccuracy: accuracy,
-                                       seconds: Double(elapsed.components.seconds)
-                                           + Double(elapsed.components.attoseconds) * 1e-18)
+                                       seconds: elapsed.inSeconds)
             epochs.append(metrics)
             epoch += 1
             sample = 0

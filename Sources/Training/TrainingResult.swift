@@ -8,14 +8,18 @@ public struct TrainingResult: Codable, Equatable, Sendable {
         case diverged
         /// The sweep's early-termination rule stopped it after its last epoch here.
         case stopped
+        /// A program trial failed (`reason` says how: `timeout`, `exit 1: …`).
+        case failed
     }
 
-    /// The configuration trained.
-    public var config: TrainingConfig
+    /// The configuration trained (nil for a program trial: the coordinator knows its values).
+    public var config: TrainingConfig?
     /// One record per epoch run (the last one is where a diverged run stopped).
     public var epochs: [EpochMetrics]
     /// How it ended.
     public var status: Status
+    /// Why a program trial failed.
+    public var reason: String?
 
     /// The last epoch's record.
     public var final: EpochMetrics? { epochs.last }
@@ -24,10 +28,11 @@ public struct TrainingResult: Codable, Equatable, Sendable {
         epochs.filter(\.testLoss.isFinite).min { $0.testLoss < $1.testLoss }
     }
     /// Creates a result.
-    public init(config: TrainingConfig, epochs: [EpochMetrics], status: Status) {
+    public init(config: TrainingConfig?, epochs: [EpochMetrics], status: Status, reason: String? = nil) {
         self.config = config
         self.epochs = epochs
         self.status = status
+        self.reason = reason
     }
 
     /// Total training time.

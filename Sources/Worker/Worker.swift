@@ -1,6 +1,7 @@
 import CSupport
 import Foundation
 import Messaging
+import Programs
 import Training
 
 /// Connects to a coordinator, trains the trials it hands out, and reports every epoch and result.
@@ -10,6 +11,11 @@ import Training
 /// until the coordinator acknowledges it. Checkpoints go to the coordinator as the trial's `work`
 /// asks (every `checkpoint_every` seconds, at rungs, at the end); at a rung the worker waits for
 /// `proceed` or `stop`; a trial handed out with a checkpoint resumes from it.
+///
+/// A program trial (`work.program`) runs the program as a child in its own process group under a
+/// small supervisor: its metric lines go out as progress, a stop sends SIGTERM and, after the grace,
+/// SIGKILL, and if this worker dies the supervisor kills the group. Its log goes to the coordinator
+/// before its result.
 public final class Worker {
     /// How a worker's run ended.
     public enum Exit: Equatable, Sendable {
@@ -51,6 +57,7 @@ public final class Worker {
     private var resuming: (id: String, number: Int?, config: TrainingConfig, work: Message.Work, bytes: [UInt8])?
     private var pending: (trial: String, number: Int?, outcome: TrainingResult)?
     private var exit: Exit?
+    private var shouldStop: () -> Bool = { false }
     private let log: (String) -> Void
 
     /// Prepares a worker; nothing is connected until `run`.
@@ -85,6 +92,7 @@ public final class Worker {
 
     /// Works until the coordinator says `bye` (or refuses us, or `shouldStop`).
     public func run(shouldStop: @escaping () -> Bool = { false }) throws -> Exit {
+        self.shouldStop = shouldStop
         sayHello()
         while exit == nil {
             if shouldStop() { return .stopped }
@@ -97,13 +105,13 @@ public final class Worker {
 
     /// Handles whatever has arrived (waiting up to `waitMilliseconds` for the first), beats, and
     /// reconnects when the coordinator has gone quiet.
-    private func service(waitMilliseconds: Int) throws {
+    private func service(waitMilliseconds: Int, orInputOn descriptors: [Int32] = []) throws {
         if let parent = options.parentPID, getppid() != parent {
             exit = .orphaned
             return
         }
         do {
-            if try socket.waitForMessage(milliseconds: waitMilliseconds) {
+            if try socket.waitForMessage(orInputOn: descriptors, milliseconds: waitMilliseconds) {
                 while exit == nil, let frames = try socket.receive(dontWait: true) {
                     try handle(frames)
                 }
@@ -148,6 +156,11 @@ public final class Worker {
                 log("ignoring trial \(id): still busy")
                 return
             }
+            if let job = work.program {
+                runProgram(id, number: number, job: job, attempt: work.attempt ?? 1)
+                return
+            }
+            guard let config else { return }  // the decoder lets a trial without either through: never
             if let total = work.resumeBytes, total > 0 {
                 resuming = (id, number, config, work, [])
                 return
@@ -280,6 +293,72 @@ public final class Worker {
         }
         pending = (id, number, result)
         send(.result(trial: id, number: number, outcome: result))
+    }
+
+    /// Runs a program trial to its end: each metric line goes out as the next epoch's progress (the
+    /// unit of early termination, as W&B counts a program's logged rows); a stop after an epoch, the
+    /// coordinator's `stop` or `bye`, or Ctrl-C ends the program (SIGTERM, then SIGKILL after the
+    /// grace). The log and the result go out unless the trial was abandoned.
+    private func runProgram(_ id: String, number: Int?, job: ProgramJob, attempt: Int) {
+        training = id
+        trainingNumber = number
+        stopAfter = nil
+        abandon = false
+        defer { training = nil; trainingNumber = nil; stopAfter = nil }
+        let clock = ContinuousClock()
+        func finish(_ epochs: [EpochMetrics], _ status: TrainingResult.Status, reason: String?, log bytes: [UInt8]) {
+            for piece in Message.logMessages(bytes, trial: id, attempt: attempt) { send(piece) }
+            let result = TrainingResult(config: nil, epochs: epochs, status: status, reason: reason)
+            pending = (id, number, result)
+            send(.result(trial: id, number: number, outcome: result))
+        }
+        let run: ProgramRun
+        do {
+            let launch = try ProgramLaunch(job: job, trial: id, attempt: attempt, workdir: options.workdir,
+                                           trialRoot: options.trialRoot, inherited: ProcessInfo.processInfo.environment)
+            run = try ProgramRun(executable: launch.executable, argv: launch.argv, environment: launch.environment,
+                                 directory: launch.directory,
+                                 limits: .init(metric: job.metric, maxSeconds: job.maxSeconds, stopGraceSeconds: job.stopGrace),
+                                 now: clock.now)
+        } catch {
+            log("cannot start \(id): \(error)")
+            finish([], .failed, reason: "cannot start: \(error)", log: Array("cannot start: \(error)\n".utf8))
+            return
+        }
+        log("running \(id) (attempt \(attempt))")
+        var epochs: [EpochMetrics] = []
+        var lastLine = clock.now
+        while run.outcome == nil {
+            if abandon || exit != nil || shouldStop() || epochs.count >= (stopAfter ?? Int.max) { run.stop(now: clock.now) }
+            // Output, a message, or the next deadline (timeout, grace), whichever comes first.
+            let descriptors = run.descriptors
+            try? service(waitMilliseconds: descriptors.isEmpty ? 1 : 50, orInputOn: descriptors)
+            for line in run.service(now: clock.now) {
+                let now = clock.now
+                let values = line.values.map { (name: $0.name, value: $0.value) }
+                let metrics = EpochMetrics(epoch: epochs.count + 1, seconds: line.value("seconds") ?? (now - lastLine).inSeconds,
+                                           named: values)
+                lastLine = now
+                epochs.append(metrics)
+                send(.progress(trial: id, metrics: metrics))
+            }
+        }
+        guard !abandon, exit == nil, !shouldStop() else {
+            log("abandoned \(id)")
+            if exit == nil && !shouldStop() { send(.ready) }
+            return
+        }
+        switch run.outcome! {
+        case .completed:
+            finish(epochs, .completed, reason: nil, log: run.log.contents)
+        case .stopped:
+            let cut = stopAfter ?? epochs.count
+            log("stopped \(id) after epoch \(cut)")
+            finish(Array(epochs.prefix(cut)), .stopped, reason: nil, log: run.log.contents)
+        case .failed(let reason):
+            log("\(id) failed: \(reason)")
+            finish(epochs, .failed, reason: reason, log: run.log.contents)
+        }
     }
 
     /// At a rung: send the checkpoint and wait (answering the coordinator) until told to go on,

@@ -1,3 +1,5 @@
+import Programs
+
 /// How a worker finds its coordinator and its data.
 public struct WorkerOptions: Sendable {
     /// The coordinator's endpoint, e.g. `tcp://127.0.0.1:5555`.
@@ -14,6 +16,10 @@ public struct WorkerOptions: Sendable {
     public var serverKey: String?
     /// This worker's CURVE secret key (Z85); nil: a new key pair per process.
     public var secretKey: String?
+    /// Where program trials' programs are found (nil: the sweep file's folder, as the coordinator sees it).
+    public var workdir: String?
+    /// Where program trials get their own folders (`<root>/<sweep>/<trial>`, `$SWEEP_TRIAL_DIR`).
+    public var trialRoot = ProgramLaunch.defaultTrialRoot
     /// Largest wait between reconnect attempts.
     public var maxBackoffMilliseconds = 30_000
 

@@ -81,10 +81,10 @@ struct Check: ParsableCommand {
             lines.append(spec.method == .bayes ? "first \(shown) trials (bayes: its random start):" : "first \(shown) trials:")
             let swept = spec.parameters.map(\.name)
             for index in 0..<shown {
-                let trial = spec.space[index]
-                let settings = swept.map { "\($0.rawValue)=\(trial.config[$0])" }.joined(separator: " ")
-                var line = "  \(index + 1)  \(trial.id)  \(settings)"
-                do { try trial.config.validate() } catch { line += "  (cannot be trained: \(error); it would be recorded as failed)" }
+                let config = spec.space.config(at: index)
+                let settings = swept.map { "\($0.rawValue)=\(config[$0])" }.joined(separator: " ")
+                var line = "  \(index + 1)  \(config.trialID)  \(settings)"
+                do { try config.validate() } catch { line += "  (cannot be trained: \(error); it would be recorded as failed)" }
                 lines.append(line)
             }
         }

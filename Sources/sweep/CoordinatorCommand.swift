@@ -48,7 +48,6 @@ struct CoordinatorCommand: ParsableCommand {
         coordinatorOptions.curve = try security.curve(bind: bind)
         let spec = try SweepSpec(contentsOf: spec)
         for warning in spec.warnings { warn(warning) }
-        try ProgramCheck.refuseToRun(spec)
         let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed,
                                    options: coordinatorOptions.scheduling, warn: warn)
         announce(setup)

@@ -43,6 +43,10 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let (directory, record) = try find()
+        guard let config = record.point.model else {
+            throw RunFailure("trial \(record.id) ran a program, which keeps its own weights (in its $SWEEP_TRIAL_DIR on the "
+                             + "worker); sweep export makes models of the built-in trainer", code: ExitStatus.dataError)
+        }
         let path = output ?? "\(record.id).safetensors"
         let kept = CheckpointStore(directory: directory).modelPath(record.id)
         if !replay, let bytes = try? FileDescriptor(path: kept, flags: O_RDONLY).readAll() {
@@ -55,7 +59,7 @@ struct Export: ParsableCommand {
                              code: ExitStatus.dataError)
         }
         let dataset = try FashionMNIST.load(directory: data)
-        let trainer = try Trainer(config: record.config, data: dataset)
+        let trainer = try Trainer(config: config, data: dataset)
         let epochs = record.epochsRun
         say("replaying trial \(record.id) for \(epochs) epoch\(epochs == 1 ? "" : "s")")
         Interrupts.install()
@@ -92,7 +96,8 @@ struct Export: ParsableCommand {
         }
         var found: [(String, TrialRecord)] = []
         for directory in directories {
-            let records = (try? ResultStore.readTrials(directory + "/trials.csv")) ?? []
+            let layout = SweepSpec.stored(in: directory)?.layout ?? .model
+            let records = (try? ResultStore.readTrials(directory + "/trials.csv", layout: layout)) ?? []
             found += records.filter { $0.id.hasPrefix(trial.lowercased()) }.map { (directory, $0) }
         }
         guard !found.isEmpty else {

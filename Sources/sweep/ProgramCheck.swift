@@ -49,14 +49,6 @@ struct ProgramCheck {
         self.lines = lines
     }
 
-    /// `sweep run` and `sweep coordinator` do not run program sweeps yet: one line that says what does.
-    static func refuseToRun(_ spec: SweepSpec) throws {
-        guard spec.program != nil else { return }
-        throw RunFailure("\(spec.file): running a program sweep across workers is not supported in this version; `sweep check \(spec.file)` "
-                         + "shows each trial's command and `sweep try \(spec.file)` runs one trial as a worker would",
-                         code: ExitStatus.unavailable)
-    }
-
     static func describe(_ domain: ProgramParameter.Domain) -> String {
         switch domain {
         case .values(let values, let probabilities):

@@ -2,6 +2,7 @@ import Coordinator
 import Scheduling
 import Foundation
 import Sweeping
+import Training
 
 /// Shows a running sweep: on a terminal one live status line; otherwise a plain log line per event.
 final class ProgressReporter {
@@ -27,7 +28,7 @@ final class ProgressReporter {
 
     /// Seconds from the first trial handed out until now.
     /// From the first trial handed out to the last one recorded (not to the end of the farewell).
-    var secondsSinceFirstTrial: Double { seconds((lastRecorded ?? ContinuousClock.now) - (firstTrial ?? started)) }
+    var secondsSinceFirstTrial: Double { ((lastRecorded ?? ContinuousClock.now) - (firstTrial ?? started)).inSeconds }
     private var lastRecorded: ContinuousClock.Instant?
 
     private let goal: Metric
@@ -116,7 +117,7 @@ final class ProgressReporter {
         let now = ContinuousClock.now
         guard force || now - lastDraw >= .milliseconds(100) else { return }
         lastDraw = now
-        let elapsed = seconds(now - started)
+        let elapsed = (now - started).inSeconds
         var eta = "-"
         let finishedHere = done - startDone
         if finishedHere > 0 && done < total {
@@ -143,10 +144,6 @@ final class ProgressReporter {
     private func log(_ text: String) {
         if live { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         FileHandle.standardError.write(Data("sweep: \(text)\n".utf8))
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     private func clock(_ seconds: Double) -> String {

@@ -38,11 +38,11 @@ struct Rank: ParsableCommand {
                              + "or its trials.csv", code: ExitStatus.noInput)
         }
         let csv = isDirectory.boolValue ? (path as NSString).appendingPathComponent("trials.csv") : path
-        let records = try ResultStore.readTrials(csv, warn: warn)
-        // The sweep's own metric, if the spec is beside the CSV and no --by was given.
+        // The sweep's columns and its own metric, if the spec is beside the CSV (and no --by was given).
+        let spec = SweepSpec.stored(in: (csv as NSString).deletingLastPathComponent)
+        let records = try ResultStore.readTrials(csv, layout: spec?.layout ?? .model, warn: warn)
         var metric = Metric(name: by ?? "test_loss")
-        let specPath = ((csv as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweep.yaml")
-        if by == nil, let spec = try? SweepSpec(contentsOf: specPath) { metric = spec.metric }
+        if by == nil, let spec { metric = spec.metric }
         let ranking = Ranking(records: records, metric: metric)
         if json {
             print(ranking.json(top: top), terminator: "")

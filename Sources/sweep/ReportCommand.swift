@@ -25,17 +25,16 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The heatmap's row parameter (default: weight_decay).", valueName: "parameter"))
     var y: String?
 
-    func validate() throws {
-        for (flag, value) in [("--x", x), ("--y", y)] {
-            if let value, !TrialRecord.parameterColumns.contains(value) {
-                throw ValidationError("\(flag) must be a parameter (\(TrialRecord.parameterColumns.joined(separator: ", "))), got '\(value)'")
-            }
-        }
-    }
-
     func run() throws {
         guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("trials.csv")) else {
             throw RunFailure("\(directory) has no trials.csv; give a results directory such as Results/quickstart", code: ExitStatus.noInput)
+        }
+        // The parameters are the sweep's: the built-in trainer's, or a program sweep's own.
+        let parameters = (SweepSpec.stored(in: directory)?.layout ?? .model).parameters
+        for (flag, value) in [("--x", x), ("--y", y)] {
+            if let value, !parameters.contains(value) {
+                throw ValidationError("\(flag) must be a parameter (\(parameters.joined(separator: ", "))), got '\(value)'")
+            }
         }
         let path = try writeReport(directory: directory, output: output,
                                    heatmap: x == nil && y == nil ? nil : (x ?? "learning_rate", y ?? "weight_decay"))

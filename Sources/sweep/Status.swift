@@ -46,8 +46,9 @@ struct Status: ParsableCommand {
     /// The status block, from the coordinator if one answers, else from the CSVs.
     func snapshot() throws -> String {
         let csv = (directory as NSString).appendingPathComponent("trials.csv")
-        let records = FileManager.default.fileExists(atPath: csv) ? try ResultStore.readTrials(csv, warn: warn) : []
-        let spec = try? SweepSpec(contentsOf: (directory as NSString).appendingPathComponent("sweep.yaml"))
+        let spec = SweepSpec.stored(in: directory)
+        let records = FileManager.default.fileExists(atPath: csv)
+            ? try ResultStore.readTrials(csv, layout: spec?.layout ?? .model, warn: warn) : []
         let metric = spec?.metric ?? Metric()
         let planned = spec?.count
         var lines: [String] = []
@@ -77,7 +78,7 @@ struct Status: ParsableCommand {
         }
         if let best = metric.best(of: records), let value = best.metric(metric.name) {
             let ranking = Ranking(records: records, metric: metric)
-            let fields = Dictionary(uniqueKeysWithValues: zip(TrialRecord.columns, best.fields))
+            let fields = Dictionary(uniqueKeysWithValues: zip(best.layout.columns, best.fields))
             let settings = ranking.varyingParameters.map { "\($0)=\(fields[$0] ?? "")" }.joined(separator: " ")
             lines.append("best \(metric.name) \(String(format: "%.4f", value)) (trial \(best.id)\(settings.isEmpty ? "" : ": " + settings))")
         }

@@ -53,9 +53,11 @@ struct Try: ParsableCommand {
         }
         let launch: ProgramLaunch
         do {
-            launch = try ProgramLaunch(spec: spec, program: program, index: trial - 1, attempt: 1, workdir: workdir,
-                                       trialRoot: (NSTemporaryDirectory() as NSString).appendingPathComponent("sweep-trials"),
-                                       inherited: ProcessInfo.processInfo.environment)
+            let point = program.point(at: trial - 1)
+            let job = program.job(for: point.programValues ?? [], sweep: spec.name, metric: spec.metric.name,
+                                  maxSeconds: spec.maxSeconds, stopGrace: spec.stopGraceSeconds)
+            launch = try ProgramLaunch(job: job, trial: point.id, attempt: 1, workdir: workdir,
+                                       trialRoot: ProgramLaunch.defaultTrialRoot, inherited: ProcessInfo.processInfo.environment)
         } catch {
             throw RunFailure(error.description, code: ExitStatus.noInput)
         }

@@ -14,6 +14,11 @@ struct WorkerCommand: ParsableCommand {
             One worker trains one trial at a time with one OpenBLAS thread; start one per core. If the \
             coordinator goes away the worker keeps training, reconnects with backoff, and delivers its result \
             when the coordinator is back. Example: sweep worker --connect tcp://127.0.0.1:5555
+
+            For a program sweep the worker runs the program (in its own process group; if the worker dies, so \
+            does the program). The program is looked for in --workdir on this machine, else in the sweep \
+            file's folder as the coordinator's machine names it: copy or mount your code there, e.g. \
+            sweep worker --connect tcp://coord:5555 --workdir ~/project
             """)
 
     @Option(help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint"))
@@ -22,6 +27,15 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("FashionMNIST directory (default: $FASHION_MNIST_DIR or \(FashionMNIST.defaultDirectory)).",
                                valueName: "dir"))
     var data: String?
+
+    @Option(help: ArgumentHelp("Program sweeps: the folder the program is found and run in on this machine "
+                               + "(default: the sweep file's folder, as the coordinator's machine names it).", valueName: "dir"))
+    var workdir: String?
+
+    @Option(name: .customLong("trial-root"),
+            help: ArgumentHelp("Program sweeps: where each trial gets its own folder ($SWEEP_TRIAL_DIR = <dir>/<sweep>/<trial>; "
+                               + "default: $TMPDIR/sweep-trials).", valueName: "dir"))
+    var trialRoot: String?
 
     @Option(help: "This worker's name, unique in the sweep (default: host:pid).")
     var name: String?
@@ -62,10 +76,24 @@ struct WorkerCommand: ParsableCommand {
             return
         }
         if benchmarkSimulate != 1 { throw ValidationError("--benchmark-simulate needs --benchmark-noop-trainer") }
-        try FashionMNIST.checkFiles(directory: data)
+        // Only the built-in trainer reads FashionMNIST: a worker for program sweeps needs none, and
+        // a worker without it fails with the data's error at its first built-in trial.
+        if data != nil || FileManager.default.fileExists(atPath: FashionMNIST.resolveDirectory(data)) {
+            try FashionMNIST.checkFiles(directory: data)
+        }
+        if let workdir {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: workdir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--workdir \(workdir) is not a folder")
+            }
+        }
         let host = ProcessInfo.processInfo.hostName
         var options = WorkerOptions(endpoint: connect, name: name ?? "\(host):\(getpid())", host: host,
                                     dataDirectory: data, parentPID: parentPID)
+        options.workdir = workdir.map { ($0 as NSString).standardizingPath }.map {
+            $0.hasPrefix("/") ? $0 : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent($0)
+        }
+        if let trialRoot { options.trialRoot = trialRoot }
         if curveSecretKey != nil && serverKey == nil {
             throw ValidationError("--curve-secret-key needs --server-key (the coordinator's public key)")
         }

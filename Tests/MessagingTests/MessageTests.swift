@@ -60,7 +60,7 @@ struct MessageTests {
         ("{\"v\":2,\"type\":\"ready\"}", WireError.unsupportedVersion(2)),
         ("{\"v\":1}", WireError.malformed("no \"type\" field")),
         ("{\"v\":1,\"type\":\"launch\"}", WireError.unknownType("launch")),
-        ("{\"v\":1,\"type\":\"trial\",\"trial\":\"x\"}", WireError.malformed("trial without \"config\"")),
+        ("{\"v\":1,\"type\":\"trial\",\"trial\":\"x\"}", WireError.malformed("trial without \"config\" or a program")),
         ("{\"v\":\"one\",\"type\":\"ready\"}", WireError.malformed("")),
     ])
     func badFramesAreNamed(text: String, expected: WireError) {

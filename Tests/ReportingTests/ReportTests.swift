@@ -29,7 +29,7 @@ struct ReportTests {
         try store.writeSpec(text)
         var random = SplitMix64(seed: 3)
         for trial in spec.space {
-            let config = trial.config
+            let config = trial.config!
             let diverges = config.learningRate == 1.0 && config.dropout == 0.4
             let base = 0.3 + config.dropout * 0.1 + config.weightDecay * 100 + abs(log10(config.learningRate) + 1.5) * 0.05
             var metrics: [EpochMetrics] = []

@@ -35,7 +35,7 @@ struct CheckpointSchedulingTests {
         let trialGiven = harness.join("a")
         let trial = try #require(trialGiven)
         #expect(trial.checkpointEvery == 60 && trial.sendFinal && trial.resumeFrom == nil)
-        let run = FakeTrainer.run(trial.config)
+        let run = FakeTrainer.run(trial.config!)
         for metrics in run.epochs.prefix(5) { harness.send(.progress(WorkerID("a"), trial: trial.trial, metrics: metrics)) }
         let stored = harness.send(.checkpoint(WorkerID("a"), trial: trial.trial, epochs: Array(run.epochs.prefix(4))))
         #expect(stored.contains(.storeCheckpoint(WorkerID("a"), trial: trial.trial, epoch: 4)))
@@ -63,12 +63,12 @@ struct CheckpointSchedulingTests {
         let trialGiven = harness.join("a")
         let trial = try #require(trialGiven)
         harness.send(.hello(WorkerID("b"), name: "b", host: "h", running: nil))
-        let run = FakeTrainer.run(trial.config)
+        let run = FakeTrainer.run(trial.config!)
         let replies = harness.send(.checkpoint(WorkerID("b"), trial: trial.trial, epochs: Array(run.epochs.prefix(2))))
         #expect(!replies.contains { if case .storeCheckpoint = $0 { true } else { false } })
         #expect(harness.checkpoints.isEmpty)
         #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("b")) == nil)
-        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("a")) == trial.config)
+        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("a")) == trial.config!)
     }
 
     @Test func aTrialAtAnUndecidedRungPausesAndIsPromotedFromItsCheckpoint() throws {
@@ -78,7 +78,7 @@ struct CheckpointSchedulingTests {
         let secondGiven = harness.join("b")
         let second = try #require(secondGiven)
         #expect(first.pauseAt == [1, 3] && second.pauseAt == [1, 3])
-        let runs = [FakeTrainer.run(first.config), FakeTrainer.run(second.config)]
+        let runs = [FakeTrainer.run(first.config!), FakeTrainer.run(second.config!)]
         // The second trial reaches rung 1 first: its decision needs the first trial's value there.
         harness.send(.progress(WorkerID("b"), trial: second.trial, metrics: runs[1].epochs[0]))
         let paused = harness.send(.checkpoint(WorkerID("b"), trial: second.trial, epochs: [runs[1].epochs[0]]))

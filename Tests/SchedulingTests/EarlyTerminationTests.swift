@@ -84,8 +84,8 @@ struct EarlyTerminationTests {
             let assignment = harness.join(name)
             given.append(try #require(assignment))
         }
-        let runs = [Self.flat(given[0].config, 1.0, epochs: 8), Self.flat(given[1].config, 0.5, epochs: 8),
-                    Self.flat(given[2].config, 2.0, epochs: 8)]
+        let runs = [Self.flat(given[0].config!, 1.0, epochs: 8), Self.flat(given[1].config!, 0.5, epochs: 8),
+                    Self.flat(given[2].config!, 2.0, epochs: 8)]
         func isStop(_ action: SchedulerAction) -> Bool { if case .stop = action { return true } else { return false } }
         // c is fastest: it passes rung 2 before the trials before it got there. Nothing is decided yet.
         for epoch in 0..<3 { #expect(!harness.send(.progress(WorkerID("c"), trial: given[2].trial, metrics: runs[2].epochs[epoch])).contains(where: isStop)) }

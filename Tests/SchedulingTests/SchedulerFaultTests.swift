@@ -43,7 +43,7 @@ struct SchedulerFaultTests {
         harness.advance(.milliseconds(200))
         // It reconnects (a new socket after a network hiccup) and says it is still on the same trial.
         let replies = harness.send(.hello(WorkerID("a"), name: "a", host: "h",
-                                          running: .init(trial: trial.trial, number: trial.number, config: trial.config)))
+                                          running: .init(trial: trial.trial, number: trial.number, config: trial.config!)))
         #expect(replies.contains(.welcome(WorkerID("a"))))
         #expect(!replies.contains { if case .stop = $0 { return true } else { return false } })
         // An idle worker joining now gets the next trial, not that one.
@@ -97,7 +97,7 @@ struct SchedulerFaultTests {
     @Test func aDuplicateResultIsAcknowledgedAndDropped() {
         var harness = Harness(Self.grid)
         let trial = harness.join("a")!
-        let result = FakeTrainer.run(trial.config)
+        let result = FakeTrainer.run(trial.config!)
         harness.send(.result(WorkerID("a"), trial: trial.trial, number: trial.number, outcome: result))
         // The same result again (re-sent after a reconnect), and from a worker that never said hello.
         let again = harness.send(.result(WorkerID("a"), trial: trial.trial, number: trial.number, outcome: result))
@@ -172,7 +172,7 @@ struct SchedulerFaultTests {
         let ready = harness.send(.ready(WorkerID("nobody")))
         #expect(ready == [.event(.rejected(peer: "nobody", reason: "ready before hello"))])
         let trial = Self.grid.space[3]
-        harness.send(.result(WorkerID("nobody"), trial: trial.id, number: 3, outcome: FakeTrainer.run(trial.config)))
+        harness.send(.result(WorkerID("nobody"), trial: trial.id, number: 3, outcome: FakeTrainer.run(trial.config!)))
         #expect(harness.records.map(\.id) == [trial.id])
     }
 
@@ -186,13 +186,13 @@ struct SchedulerFaultTests {
               dropout: {distribution: beta, a: 0.001, b: 0.001}
               epochs: {value: 1}
             """)
-        let untrainable = spec.space.filter { (try? $0.config.validate()) == nil }
+        let untrainable = spec.space.filter { (try? $0.config!.validate()) == nil }
         #expect(!untrainable.isEmpty, "the corner must occur for the test to mean anything")
         var harness = Harness(spec)
         var next = harness.join("a")
         var handedOut: [TrainingConfig] = []
         while let current = next {
-            handedOut.append(current.config)
+            handedOut.append(current.config!)
             next = harness.finish("a", current)
         }
         #expect(handedOut.allSatisfy { $0.dropout < 1 })

@@ -116,7 +116,7 @@ struct Harness {
     /// ready once acknowledged; returns the next assignment, if one came.
     @discardableResult
     mutating func finish(_ name: String, _ assignment: Assignment) -> Assignment? {
-        let result = FakeTrainer.run(assignment.config)
+        let result = FakeTrainer.run(assignment.config!)
         for metrics in result.epochs { send(.progress(WorkerID(name), trial: assignment.trial, metrics: metrics)) }
         let reply = send(.result(WorkerID(name), trial: assignment.trial, number: assignment.number, outcome: result))
         guard reply.contains(.acknowledge(WorkerID(name), trial: assignment.trial)) else { return nil }
@@ -244,7 +244,7 @@ struct Fleet {
 
     private mutating func trainOneEpoch(_ index: Int) {
         guard var assignment = workers[index].trial else { return }
-        if workers[index].full == nil { workers[index].full = FakeTrainer.run(assignment.config) }
+        if workers[index].full == nil { workers[index].full = FakeTrainer.run(assignment.config!) }
         let full = workers[index].full!
         let next = workers[index].trained.count
         var done = next >= full.epochs.count
@@ -335,7 +335,7 @@ struct Fleet {
                 if let from = assignment.resumeFrom {
                     let stored = harness.checkpoints[assignment.trial] ?? []
                     precondition(stored.count == from, "resume from \(from) epochs, but \(stored.count) are stored")
-                    precondition(stored == Array(FakeTrainer.run(assignment.config).epochs.prefix(from)), "a stored checkpoint differs from the run")
+                    precondition(stored == Array(FakeTrainer.run(assignment.config!).epochs.prefix(from)), "a stored checkpoint differs from the run")
                     workers[index].trained = stored
                     resumes += 1
                 }

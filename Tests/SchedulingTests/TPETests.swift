@@ -18,8 +18,9 @@ struct TPETests {
 
     static func history(_ spec: SweepSpec, count: Int) -> [TPE.Observation] {
         spec.space.prefix(count).map { trial in
-            let run = FakeTrainer.run(trial.config)
-            return TPE.Observation(config: trial.config, depth: .infinity, loss: run.final!.testLoss)
+            let run = FakeTrainer.run(trial.config!)
+            let coordinates = TPE.coordinates(of: trial.point, parameters: spec.parameters, program: [])
+            return TPE.Observation(coordinates: coordinates, depth: .infinity, loss: run.final!.testLoss)
         }
     }
 
@@ -34,7 +35,7 @@ struct TPETests {
         #expect(tpe.propose(after: history, random: &c) != first, "another position, another draw")
         var d = SplitMix64(seed: 1, stream: 9, index: 30)
         #expect(tpe.propose(after: Array(history.prefix(9)), random: &d) == nil, "fewer than 10: random start-up")
-        #expect(spec.space.admits(first!))
+        #expect(spec.space.admits(TPE.config(at: first!, parameters: spec.parameters)))
     }
 
     @Test func itBeatsRandomSearchOnTheSameBudget() {
@@ -90,6 +91,6 @@ struct TPETests {
         let start = clock.now
         let proposal = tpe.propose(after: history, random: &random)
         print("a TPE proposal after 2,000 trials took \(start.duration(to: clock.now)) (debug build; Scripts/bench adaptive times release)")
-        #expect(proposal.map(spec.space.admits) == true)
+        #expect(proposal.map { spec.space.admits(TPE.config(at: $0, parameters: spec.parameters)) } == true)
     }
 }

@@ -56,13 +56,22 @@ struct ProgramTrialTests {
         #expect(echoed["file"] as? String == #"{"flag": false, "lr": 0.001, "opt": {"name": "adam"}}"#)
         #expect(env["SWEEP_ATTEMPT"] == "1" && env["SWEEP_METRICS_FD"] == "3")
         #expect(env["SWEEP_TRIAL_ID"].map { directory.hasSuffix("/macros/" + $0) } == true)
-        // sweep check shows the same command, and sweep run says in one line that it does not run programs yet.
+        // sweep check shows the same command, and a worker of sweep run gives the program the same argv:
+        // its log, kept beside the results, starts with the same line.
         let check = try SweepBinary.run(["check", "macros.yaml"], directory: scratch.path)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("  1  ") && check.stdout.contains("flag=False lr=0.001 opt.name=adam"), "\(check.stdout)")
         #expect(check.stdout.contains("     $ /usr/bin/env "), "\(check.stdout)")
-        let run = try SweepBinary.run(["run", "macros.yaml"], directory: scratch.path)
-        #expect(run.status == 69 && run.stderrLines.count == 1, "\(run.stderr)")
+        let run = try SweepBinary.run(["run", "macros.yaml", "--workers", "1"], environment: ["SWEEP_TEST_HOME": "/h"],
+                                      directory: scratch.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(env["SWEEP_TRIAL_ID"])
+        let workerFirst = try #require(scratch.text("Results/macros/logs/\(id).log").split(separator: "\n").first)
+        let workerEcho = try #require(try JSONSerialization.jsonObject(with: Data(workerFirst.utf8)) as? [String: Any])
+        #expect(workerEcho["argv"] as? [String] == argv)
+        let trials = scratch.text("Results/macros/trials.csv").split(separator: "\n")
+        #expect(trials.first?.hasPrefix("trial,status,flag,lr,opt.name,loss,best_loss,best_epoch,") == true, "\(trials)")
+        #expect(trials.count == 2 && trials[1].hasPrefix("\(id),completed,False,0.001,adam,0.5,0.5,1,1,"), "\(trials)")
     }
 
     @Test func killingSweepTryTakesTheProgramAndItsChildren() throws {

@@ -12,7 +12,7 @@ struct ParameterFormTests {
 
     /// The values a random sweep of one parameter draws.
     static func draws(_ parameter: String, _ name: Hyperparameter) throws -> [HyperparameterValue] {
-        try spec("  \(name.rawValue): \(parameter)\n").space.map { $0.config[name] }
+        try spec("  \(name.rawValue): \(parameter)\n").space.map { $0.config![name] }
     }
 
     static func numbers(_ parameter: String, _ name: Hyperparameter = .learningRate) throws -> [Double] {
@@ -30,15 +30,15 @@ struct ParameterFormTests {
     @Test func minAndMaxWithoutADistributionAreIntUniformForIntegersElseUniform() throws {
         let whole = try Self.spec("  learning_rate: {min: 1, max: 3}\n")
         #expect(whole.parameters[0].form == "int_uniform")
-        #expect(Set(whole.space.map(\.config.learningRate)) == [1, 2, 3])
+        #expect(Set(whole.space.map(\.config!.learningRate)) == [1, 2, 3])
         let real = try Self.spec("  learning_rate: {min: 0.001, max: 0.1}\n")
         #expect(real.parameters[0].form == "uniform")
-        let values = real.space.map(\.config.learningRate)
+        let values = real.space.map(\.config!.learningRate)
         #expect(values.allSatisfy { $0 >= 0.001 && $0 <= 0.1 })
         #expect(Set(values).count == 200, "a continuous draw repeats only by accident")
         // An integer distribution on a real parameter is fine (the issue's SIGILL).
         let explicit = try Self.spec("  learning_rate: {distribution: int_uniform, min: 1, max: 2}\n")
-        #expect(Set(explicit.space.map(\.config.learningRate)) == [1, 2])
+        #expect(Set(explicit.space.map(\.config!.learningRate)) == [1, 2])
     }
 
     @Test func quantisedFormsGiveMultiplesOfQWithQDefaultingToOne() throws {
@@ -110,7 +110,7 @@ struct ParameterFormTests {
     @Test func probabilitiesWeightTheDrawsAndRepeatWithTheSeed() throws {
         let text = "  augment: {values: [none, flip, rotate_flip], probabilities: [0.7, 0.2, 0.1]}\n"
         let spec = try Self.spec(text, extra: "run_cap: 2000\nrandom_seed: 4\n")
-        let counts = Dictionary(grouping: spec.space.map(\.config.augment), by: { $0 }).mapValues(\.count)
+        let counts = Dictionary(grouping: spec.space.map(\.config!.augment), by: { $0 }).mapValues(\.count)
         #expect((1300...1500).contains(counts[.none] ?? 0), "\(counts)")
         #expect((320...480).contains(counts[.flip] ?? 0), "\(counts)")
         #expect((130...270).contains(counts[.rotateFlip] ?? 0), "\(counts)")
@@ -126,11 +126,11 @@ struct ParameterFormTests {
 
             """, method: "grid")
         #expect(spec.count == 3 * 9 * 4)
-        #expect(Array(Set(spec.space.map(\.config.epochs))).sorted() == [2, 3, 4])
+        #expect(Array(Set(spec.space.map(\.config!.epochs))).sorted() == [2, 3, 4])
         // numpy.arange(0.1, 1.0, 0.1): max excluded, start + i·step in floating point.
-        #expect(Array(Set(spec.space.map(\.config.dropout))).sorted()
+        #expect(Array(Set(spec.space.map(\.config!.dropout))).sorted()
                 == [0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6, 0.7000000000000001, 0.8, 0.9])
-        #expect(Array(Set(spec.space.map(\.config.momentum))).sorted() == [0, 0.25, 0.5, 0.75])
+        #expect(Array(Set(spec.space.map(\.config!.momentum))).sorted() == [0, 0.25, 0.5, 0.75])
     }
 
     @Test func runCapCapsAGridAndAHugeGridCostsNothing() throws {
@@ -143,7 +143,7 @@ struct ParameterFormTests {
         let huge = try Self.spec(text, method: "grid")
         #expect(huge.count == 10_000_000_000)
         #expect(huge.space.gridSize == 10_000_000_000)
-        let last = huge.space[huge.count - 1].config
+        let last = huge.space[huge.count - 1].config!
         #expect(last.learningRate == 0.1 && last.epochs == 10 && last.seed == 9 && last.hidden == [10])
         let capped = try SweepSpec(yaml: "name: g\nrun_cap: 7\nparameters:\n" + text, file: "g.yaml")
         #expect(capped.count == 7)

@@ -14,7 +14,7 @@ struct SweepSpecTests {
         #expect(shipped == SweepSpec.quickstartText)
         let trials = Array(SweepSpec.quickstart().space)
         #expect(trials.count == 16)
-        #expect(trials.allSatisfy { $0.config.epochs == 3 })
+        #expect(trials.allSatisfy { $0.config!.epochs == 3 })
     }
 
     @Test(arguments: ["quickstart", "seed-regularization", "seed-optimizers", "seed-overfit", "adaptive-bayes",
@@ -37,7 +37,7 @@ struct SweepSpecTests {
               augment: {value: flip}
               seed: {values: [1, 2]}
             """, file: "g.yaml")
-        let configs = spec.space.map(\.config)
+        let configs = spec.space.map { $0.config! }
         #expect(configs.count == 8)
         #expect(configs.map(\.learningRate) == [0.01, 0.01, 0.01, 0.01, 0.1, 0.1, 0.1, 0.1])
         #expect(configs.map(\.hidden) == [[32], [32], [16, 8], [16, 8], [32], [32], [16, 8], [16, 8]])
@@ -62,7 +62,7 @@ struct SweepSpecTests {
         let second = Array(try SweepSpec(yaml: text, file: "r.yaml").space)
         #expect(first.map(\.id) == second.map(\.id))
         #expect(first.count == 20)
-        for config in first.map(\.config) {
+        for config in first.map { $0.config! } {
             #expect(config.learningRate >= 1e-4 && config.learningRate <= 0.3)
             #expect(config.momentum >= 0 && config.momentum <= 0.95)
             #expect((config.dropout * 10).rounded() == config.dropout * 10 || abs((config.dropout * 10).rounded() - config.dropout * 10) < 1e-9)

@@ -1,5 +1,4 @@
 import Foundation
-import Programs
 import SystemCalls
 
 /// Everything needed to start one attempt of a program trial on this machine: the executable, its
@@ -16,38 +15,48 @@ public struct ProgramLaunch: Sendable {
     /// The trial's own folder, the same for every attempt on this machine.
     public var trialDirectory: String
 
+    /// Where trials get their folders unless told otherwise: `$TMPDIR/sweep-trials` (or `/tmp/sweep-trials`).
+    public static var defaultTrialRoot: String {
+        let temporary = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        return (temporary as NSString).appendingPathComponent("sweep-trials")
+    }
+
     /// Why a trial cannot be started here.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
 
-    /// Prepares trial `index` of `spec` (makes its folder; writes `args.json` there if the command
-    /// uses `${args_json_file}`). `trialRoot` holds one folder per sweep and trial.
-    public init(spec: SweepSpec, program: ProgramSpec, index: Int, attempt: Int, workdir: String?, trialRoot: String,
+    /// Prepares attempt `attempt` of trial `trial` (makes its folder; writes `args.json` there if the
+    /// command uses `${args_json_file}`). `trialRoot` holds one folder per sweep and trial.
+    public init(job: ProgramJob, trial: String, attempt: Int, workdir: String?, trialRoot: String,
                 inherited: [String: String]) throws(Failure) {
-        let id = program.trialID(at: index)
-        directory = workdir ?? program.directory
-        trialDirectory = ((trialRoot as NSString).appendingPathComponent(spec.name) as NSString).appendingPathComponent(id)
+        directory = workdir ?? job.directory
+        trialDirectory = ((trialRoot as NSString).appendingPathComponent(job.sweep) as NSString).appendingPathComponent(trial)
         do {
             try Directory.create(trialDirectory)
         } catch {
             throw Failure(description: "cannot make the trial's folder: \(error)")
         }
+        let command = ProgramCommand(elements: job.command)
+        let arguments = job.arguments.map { (name: $0.key, value: $0.value) }
         let jsonFile = (trialDirectory as NSString).appendingPathComponent("args.json")
-        if program.command.usesJSONFile {
+        if command.usesJSONFile {
             do {
-                try Directory.replace(jsonFile, with: Array(ProgramCommand.jsonObject(program.arguments(at: index)).utf8))
+                try Directory.replace(jsonFile, with: Array(ProgramCommand.jsonObject(arguments).utf8))
             } catch {
                 throw Failure(description: "cannot write \(jsonFile): \(error)")
             }
         }
         var environment = inherited
-        environment["SWEEP_TRIAL_ID"] = id
+        environment["SWEEP_TRIAL_ID"] = trial
         environment["SWEEP_ATTEMPT"] = String(attempt)
         environment["SWEEP_TRIAL_DIR"] = trialDirectory
         environment["SWEEP_METRICS_FD"] = "3"
         self.environment = environment
-        argv = program.argv(at: index, environment: environment, jsonFile: jsonFile, directory: directory)
+        let program = job.programPath(in: directory) ?? ""
+        argv = command.argv(arguments: arguments, program: program,
+                            interpreter: Interpreter.forProgram(program, environment: environment),
+                            environment: environment, jsonFile: jsonFile)
         guard let first = argv.first, !first.isEmpty else { throw Failure(description: "the command is empty") }
         let lookup = first.contains("/") && !first.hasPrefix("/") ? (directory as NSString).appendingPathComponent(first) : first
         guard let executable = ProgramPath.search(lookup, environment: environment) else {

@@ -1,0 +1,137 @@
+import Programs
+import Training
+
+/// The columns of a sweep's `trials.csv` and its epochs file, which depend on what it trains: the
+/// built-in trainer's (one column per hyperparameter; `epochs.csv` with its three figures), or a
+/// program's (one column per flattened parameter, the metric's last and best values; `metrics.csv`
+/// with one row per trial, epoch and figure, since a program may print any figures it likes). Both
+/// files read straight into pandas (`pd.read_csv`); `metrics.csv` turns wide with
+/// `df.pivot_table(index=["trial", "epoch"], columns="name", values="value")`.
+public struct RecordLayout: Sendable {
+    /// The parameter columns, in file order.
+    public let parameters: [String]
+    /// A program sweep's metric (its columns are `<metric>` and `best_<metric>`); nil for the built-in trainer.
+    public let metric: String?
+    /// A program sweep's parameters, to read values back from their columns.
+    let programParameters: [ProgramParameter]
+
+    /// The built-in trainer's layout.
+    public static let model = RecordLayout(parameters: Hyperparameter.allCases.map(\.rawValue), metric: nil, programParameters: [])
+
+    /// A program sweep's layout.
+    public static func program(_ program: ProgramSpec, metric: String) -> RecordLayout {
+        RecordLayout(parameters: program.parameters.map(\.name), metric: metric, programParameters: program.parameters)
+    }
+
+    /// The layout of the sweep `spec` runs.
+    public init(_ spec: SweepSpec) {
+        self = spec.program.map { RecordLayout.program($0, metric: spec.metric.name) } ?? .model
+    }
+
+    private init(parameters: [String], metric: String?, programParameters: [ProgramParameter]) {
+        self.parameters = parameters
+        self.metric = metric
+        self.programParameters = programParameters
+    }
+
+    /// Whether this is a program sweep's layout.
+    public var isProgram: Bool { metric != nil }
+
+    /// The metric columns between the parameters and `best_epoch`.
+    var metricColumns: [String] {
+        metric.map { [$0, "best_" + $0] }
+            ?? ["final_train_loss", "final_test_loss", "final_test_accuracy", "best_test_loss"]
+    }
+
+    /// `trials.csv`'s columns, in file order. Columns added after the first release go at the end,
+    /// so a file with fewer of them is an older layout of the same file (`ResultStore` extends it).
+    public var columns: [String] {
+        ["trial", "status"] + parameters + metricColumns + RecordLayout.outcomeColumns
+    }
+
+    /// The columns every version of the file has had (`number`, `stopped_at` and `epochs_trained` came later).
+    public var requiredColumns: [String] { Array(columns.prefix(columns.count - 3)) }
+
+    static let outcomeColumns = ["best_epoch", "epochs_run", "seconds", "attempts", "worker", "host", "reason", "number",
+                                 "stopped_at", "epochs_trained"]
+
+    /// Names a program parameter cannot have: the other columns of `trials.csv`.
+    static func reservedNames(metric: String) -> Set<String> {
+        Set(["trial", "status", metric, "best_" + metric] + outcomeColumns)
+    }
+
+    /// The epochs file: `epochs.csv`, or a program sweep's `metrics.csv`.
+    public var epochFile: String { isProgram ? "metrics.csv" : "epochs.csv" }
+
+    /// The epochs file's columns.
+    public var epochColumns: [String] {
+        isProgram ? ["trial", "epoch", "name", "value"] : ["trial", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
+    }
+
+    /// A trial's epochs as rows of the epochs file (a program's: one per figure, names sorted, then `seconds`).
+    public func epochRows(trial: String, _ epochs: [EpochMetrics]) -> [[String]] {
+        var rows: [[String]] = []
+        for e in epochs {
+            if isProgram {
+                for name in e.extra.keys.sorted() { rows.append([trial, "\(e.epoch)", name, "\(e.extra[name]!)"]) }
+                rows.append([trial, "\(e.epoch)", "seconds", "\(e.seconds)"])
+            } else {
+                rows.append([trial, "\(e.epoch)", "\(e.trainLoss)", "\(e.testLoss)", "\(e.testAccuracy)", "\(e.seconds)"])
+            }
+        }
+        return rows
+    }
+
+    /// One row of the epochs file read: its trial, epoch and, for a program, the figure's name and
+    /// value; nil if it is not a row of this file.
+    func epochRow(_ fields: [String]) -> (trial: String, epoch: Int, name: String?, metrics: EpochMetrics?, value: Double?)? {
+        guard fields.count == epochColumns.count, let epoch = Int(fields[1]) else { return nil }
+        if isProgram {
+            guard !fields[2].isEmpty, let value = Double(fields[3]) else { return nil }
+            return (fields[0], epoch, fields[2], nil, value)
+        }
+        guard let train = Double(fields[2]), let test = Double(fields[3]), let accuracy = Double(fields[4]),
+              let seconds = Double(fields[5]) else { return nil }
+        return (fields[0], epoch, nil,
+                EpochMetrics(epoch: epoch, trainLoss: train, testLoss: test, testAccuracy: accuracy, seconds: seconds), nil)
+    }
+
+    /// Rows of the epochs file gathered into each trial's epochs, in order.
+    func epochs(from rows: [[String]]) -> [String: [EpochMetrics]] {
+        var result: [String: [EpochMetrics]] = [:]
+        if !isProgram {
+            for fields in rows { if let row = epochRow(fields), let metrics = row.metrics { result[row.trial, default: []].append(metrics) } }
+            return result
+        }
+        var figures: [String: [Int: [(name: String, value: Double)]]] = [:]
+        for fields in rows {
+            guard let row = epochRow(fields), let name = row.name, let value = row.value else { continue }
+            figures[row.trial, default: [:]][row.epoch, default: []].append((name, value))
+        }
+        for (trial, byEpoch) in figures {
+            result[trial] = byEpoch.keys.sorted().map { epoch in
+                let values = byEpoch[epoch]!
+                var metrics = EpochMetrics(epoch: epoch, seconds: values.last { $0.name == "seconds" }?.value ?? 0, named: values)
+                metrics.epoch = epoch
+                return metrics
+            }
+        }
+        return result
+    }
+
+    /// A program parameter's value read back from its column: the value whose text it is.
+    func programValue(_ text: String, of index: Int) -> ProgramValue? {
+        let parameter = programParameters[index]
+        switch parameter.domain {
+        case .values(let values, _): return values.first { $0.pythonText == text }
+        case .distribution(let distribution):
+            if distribution.name == "int_uniform", let whole = Int(text) { return .int(whole) }
+            return Double(text).map(ProgramValue.real)
+        }
+    }
+}
+
+extension RecordLayout: Equatable {
+    /// Layouts with the same columns are equal.
+    public static func == (a: RecordLayout, b: RecordLayout) -> Bool { a.parameters == b.parameters && a.metric == b.metric }
+}
