@@ -186,6 +186,41 @@ def coordinator(opts):
         print(f"  best {max(rates):.0f} trials/s, median {statistics.median(rates):.0f} trials/s")
 
 
+def program(opts):
+    """Program trials through real workers: a grid of `--trials` trials of a shell script that prints one
+    metric and exits, `sweep run --workers 2`; the rate is the coordinator's, from its first dispatch."""
+    import re
+    import tempfile
+    trials = opts.trials
+    print(f"program: {trials} trials of a program that prints one metric and exits (sh), 2 workers, each trial a "
+          "process under the supervisor, its log and row recorded")
+    with tempfile.TemporaryDirectory() as scratch:
+        with open(os.path.join(scratch, "metric.sh"), "w") as f:
+            f.write('#!/bin/sh\necho "{\\"loss\\": $1}"\n')
+        os.chmod(os.path.join(scratch, "metric.sh"), 0o755)
+        spec = os.path.join(scratch, "program.yaml")
+        with open(spec, "w") as f:
+            f.write("name: program-bench\nprogram: metric.sh\ncommand: [\"${program}\", \"${args_no_hyphens}\"]\n"
+                    "metric: {name: loss}\nmethod: grid\nparameters:\n  i: {distribution: int_uniform, min: 1, max: "
+                    + str(trials) + "}\n")
+        rates = []
+        for round_ in range(opts.rounds):
+            results = os.path.join(scratch, f"results-{round_}")
+            start = time.perf_counter()
+            proc = subprocess.run([opts.sweep, "run", spec, "--workers", "2", "--results", results],
+                                  capture_output=True, text=True, env={**os.environ, "TMPDIR": scratch})
+            wall = time.perf_counter() - start
+            if proc.returncode != 0:
+                sys.exit(f"bench: sweep run failed: {proc.stderr[-2000:]}")
+            rows = sum(1 for _ in open(os.path.join(results, "trials.csv"))) - 1
+            logs = len(os.listdir(os.path.join(results, "logs")))
+            m = re.search(r"in ([0-9.]+) s since the first dispatch \(([0-9]+) trials/s\)", proc.stderr)
+            rate = float(m.group(2)) if m else rows / wall
+            rates.append(rate)
+            print(f"  round {round_ + 1}: {rows} rows and {logs} logs in {wall:.1f} s wall; {rate:.0f} trials/s", flush=True)
+        print(f"  best {max(rates):.0f} trials/s, median {statistics.median(rates):.0f} trials/s")
+
+
 def report(opts):
     import random
     import tempfile
@@ -462,8 +497,8 @@ def checkpoint(opts):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "report", "adaptive", "checkpoint"])
-    parser.add_argument("--trials", type=int, default=20000)
+    parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "program", "report", "adaptive", "checkpoint"])
+    parser.add_argument("--trials", type=int, help="coordinator: 20,000 by default; program: 2,000")
     parser.add_argument("--bayes", action="store_true", help="coordinator: time bayes proposals instead")
     parser.add_argument("--sweep", required=True)
     parser.add_argument("--epochs", type=int, default=5)
@@ -481,8 +516,10 @@ def main():
     parser.add_argument("--chaos-interval", type=float, default=1.0, help="checkpoint: checkpoint_every of the chaos run")
     parser.add_argument("--kill-every", type=float, default=5.0, help="checkpoint: mean seconds between worker kills")
     opts = parser.parse_args()
+    if opts.trials is None:
+        opts.trials = 2000 if opts.what == "program" else 20000
     started = time.time()
-    {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "report": report,
+    {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "program": program, "report": report,
      "adaptive": adaptive, "checkpoint": checkpoint}[opts.what](opts)
     print(f"bench {opts.what}: {time.time() - started:.0f} s")
 

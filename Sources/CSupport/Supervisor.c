@@ -87,12 +87,24 @@ static int wait_for(pid_t child, int ms, int *status) {
     }
 }
 
+/// Does nothing: its only job is to interrupt the supervisor's wait when the program ends.
+static void child_ended(int signal) { (void)signal; }
+
 static void supervise(const char *path, char *const argv[], char *const envp[], const char *directory,
                       const sweep_supervision *s) {
     setpgid(0, 0);
-    sigset_t none;
+    // SIGCHLD stays blocked except inside ppoll, which unblocks it atomically: an end that comes
+    // between the waitpid and the wait still interrupts the wait, so the end is reported at once.
+    sigset_t none, child;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    sigemptyset(&child);
+    sigaddset(&child, SIGCHLD);
+    sigprocmask(SIG_SETMASK, &child, NULL);
+    struct sigaction on_child;
+    memset(&on_child, 0, sizeof on_child);
+    on_child.sa_handler = child_ended;
+    sigemptyset(&on_child.sa_mask);
+    sigaction(SIGCHLD, &on_child, NULL);
     // A stop is SIGTERM to the whole group; the supervisor outlives it to report the program's status.
     signal(SIGTERM, SIG_IGN);
     signal(SIGINT, SIG_IGN);
@@ -107,6 +119,8 @@ static void supervise(const char *path, char *const argv[], char *const envp[], 
     if (program == 0) {
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        signal(SIGCHLD, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);  // a blocked mask survives execve
         int ok = place(s->stdin_fd, 0) == 0 && place(s->stdout_fd, 1) == 0 && place(s->stderr_fd, 2) == 0
             && place(s->metrics_fd, 3) == 0;
         if (!ok) _exit(127);
@@ -133,7 +147,10 @@ static void supervise(const char *path, char *const argv[], char *const envp[], 
             _exit(0);
         }
         lifeline.revents = 0;
-        int ready = poll(&lifeline, 1, 20);
+        // Woken by the program's end (SIGCHLD) or the worker's (its end of the lifeline closing);
+        // the timeout is only a safety net.
+        struct timespec second = {1, 0};
+        int ready = ppoll(&lifeline, 1, &second, &none);
         if (ready > 0) {
             char byte;
             ssize_t got = read(s->lifeline_read_fd, &byte, 1);

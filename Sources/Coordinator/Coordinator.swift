@@ -272,7 +272,10 @@ public final class Coordinator {
         let folder = (store.directory as NSString).appendingPathComponent("logs")
         do {
             try Directory.create(folder)
-            try Directory.replace((folder as NSString).appendingPathComponent(chunk.trial + ".log"), with: assembly.bytes)
+            // Replaced whole (a reader never sees half of one) but not fsync'ed: a log is not a record,
+            // and a sync per trial would cost short trials most of their rate.
+            try Data(assembly.bytes).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(chunk.trial + ".log")),
+                                           options: .atomic)
         } catch {
             // A log is not a record: the sweep goes on, and says so.
             onEvent(.rejected(peer: worker.description, reason: "cannot write the log of trial \(chunk.trial): \(error)"))

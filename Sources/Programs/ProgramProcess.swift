@@ -133,6 +133,9 @@ public struct ProgramProcess: ~Copyable {
         }
     }
 
+    /// The supervisor's status pipe, to poll: readable once the program has ended.
+    public var statusDescriptor: Int32 { status.rawValue }
+
     /// Asks the whole group to stop (SIGTERM): the program, and whatever it started.
     public func terminate() { Glibc.kill(-group, SIGTERM) }
 

@@ -75,9 +75,11 @@ public final class ProgramRun {
                                      graceMilliseconds: Int(limits.stopGraceSeconds * 1000))
     }
 
-    /// The descriptors to wait on (poll for input), while any is open.
+    /// The descriptors to wait on (poll for input): the open output pipes, and the supervisor's
+    /// status pipe, which becomes readable when the program ends. Empty once the run is over.
     public var descriptors: [Int32] {
-        ProgramProcess.Output.allCases.filter { open[$0.rawValue] }.map { process.descriptor($0) }
+        guard outcome == nil else { return [] }
+        return ProgramProcess.Output.allCases.filter { open[$0.rawValue] }.map { process.descriptor($0) } + [process.statusDescriptor]
     }
 
     /// The process group, for signals.
