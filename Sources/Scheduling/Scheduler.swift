@@ -729,12 +729,15 @@ public struct Scheduler {
 
     /// Whether every decision the held result's row depends on is taken: one at each rung before its
     /// last epoch, and, for a result a worker cut at a rung when told to stop there (perhaps by an earlier
-    /// coordinator), the one at that rung too.
+    /// coordinator), the one at that rung too. A program's last epoch can be a rung (nobody knew it
+    /// would end there): the decision there is waited for too, and a stop there stands, so its row
+    /// does not depend on whether the program's end or the decision came first.
     private func decisionsComplete(_ state: TrialState) -> Bool {
         if state.stopAt != nil { return true }
         guard let held = state.held else { return false }
         let epochs = held.epochs.count
-        return state.decided >= state.rungs.filter { $0 < epochs || (held.status == .stopped && $0 == epochs) }.count
+        let lastToo = held.status == .stopped || state.trial.point.model == nil
+        return state.decided >= state.rungs.filter { $0 < epochs || (lastToo && $0 == epochs) }.count
     }
 
     private mutating func recordHeld(_ id: String, now: Duration) {

@@ -1,4 +1,5 @@
 import Foundation
+import Programs
 import Scheduling
 import Sweeping
 import Training
@@ -116,7 +117,7 @@ struct Harness {
     /// ready once acknowledged; returns the next assignment, if one came.
     @discardableResult
     mutating func finish(_ name: String, _ assignment: Assignment) -> Assignment? {
-        let result = FakeTrainer.run(assignment.config!)
+        let result = FakeTrainer.run(assignment.point)
         for metrics in result.epochs { send(.progress(WorkerID(name), trial: assignment.trial, metrics: metrics)) }
         let reply = send(.result(WorkerID(name), trial: assignment.trial, number: assignment.number, outcome: result))
         guard reply.contains(.acknowledge(WorkerID(name), trial: assignment.trial)) else { return nil }
@@ -133,6 +134,34 @@ struct Harness {
 /// configuration (best near learning rate 0.03, momentum 0.6, dropout 0.2), with a little wobble that
 /// depends on the seed and the epoch, so trials cross over as real ones do. Deterministic.
 enum FakeTrainer {
+    /// A trial's run: the built-in trainer's stand-in, or a program's: the same curve, printed as
+    /// `loss` (and `acc`) by a program whose parameters `lr`, `momentum`, `dropout` and `epochs`
+    /// play the hyperparameters' parts.
+    static func run(_ point: TrialPoint) -> TrainingResult {
+        switch point {
+        case .model(let config): return run(config)
+        case .program(let values):
+            func number(_ name: String) -> Double? {
+                switch values.first(where: { $0.key == name })?.value {
+                case .real(let x)?: return x
+                case .int(let n)?: return Double(n)
+                default: return nil
+                }
+            }
+            var config = TrainingConfig()
+            config.learningRate = number("lr") ?? 0.01
+            config.momentum = number("momentum") ?? 0
+            config.dropout = number("dropout") ?? 0
+            config.epochs = Int(number("epochs") ?? 9)
+            let model = run(config)
+            let epochs = model.epochs.map { e in
+                EpochMetrics(epoch: e.epoch, seconds: e.seconds, named: [("loss", e.testLoss), ("acc", e.testAccuracy)])
+            }
+            // A program does not diverge: it prints what it prints (NaN here), and ends.
+            return TrainingResult(config: nil, epochs: epochs, status: .completed)
+        }
+    }
+
     static func run(_ config: TrainingConfig) -> TrainingResult {
         let floor = 0.25 + 0.08 * pow(log10(config.learningRate) + 1.5, 2) + 0.3 * pow(config.momentum - 0.6, 2)
             + 0.2 * pow(config.dropout - 0.2, 2) + 100 * config.weightDecay
@@ -244,7 +273,7 @@ struct Fleet {
 
     private mutating func trainOneEpoch(_ index: Int) {
         guard var assignment = workers[index].trial else { return }
-        if workers[index].full == nil { workers[index].full = FakeTrainer.run(assignment.config!) }
+        if workers[index].full == nil { workers[index].full = FakeTrainer.run(assignment.point) }
         let full = workers[index].full!
         let next = workers[index].trained.count
         var done = next >= full.epochs.count
@@ -335,7 +364,7 @@ struct Fleet {
                 if let from = assignment.resumeFrom {
                     let stored = harness.checkpoints[assignment.trial] ?? []
                     precondition(stored.count == from, "resume from \(from) epochs, but \(stored.count) are stored")
-                    precondition(stored == Array(FakeTrainer.run(assignment.config!).epochs.prefix(from)), "a stored checkpoint differs from the run")
+                    precondition(stored == Array(FakeTrainer.run(assignment.point).epochs.prefix(from)), "a stored checkpoint differs from the run")
                     workers[index].trained = stored
                     resumes += 1
                 }
