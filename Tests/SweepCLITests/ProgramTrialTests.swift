@@ -98,13 +98,9 @@ struct ProgramTrialTests {
     }
 
     @Test func sweepTrainAsTheProgramGivesTheBuiltInTrainersNumbers() throws {
+        // The same two configurations swept twice: by the built-in trainer, and by workers running
+        // `sweep train --json` as a program (its flags are the hyperparameters' names with hyphens).
         let scratch = Scratch()
-        let common = """
-              epochs: {value: 2}
-              train-limit: {value: 1000}
-              test-limit: {value: 200}
-              momentum: {value: 0.9}
-            """
         scratch.write("""
             name: as-program
             command:
@@ -114,25 +110,41 @@ struct ProgramTrialTests {
               - ${args}
             metric: {name: test_loss}
             parameters:
-              lr: {value: 0.05}
-            \(common)
+              learning-rate: {values: [0.05, 0.1]}
+              epochs: {value: 2}
+              train-limit: {value: 1000}
+              test-limit: {value: 200}
+              momentum: {value: 0.9}
             """, to: "program.yaml")
+        scratch.write("""
+            name: built-in
+            parameters:
+              learning_rate: {values: [0.05, 0.1]}
+              epochs: {value: 2}
+              train_limit: {value: 1000}
+              test_limit: {value: 200}
+              momentum: {value: 0.9}
+            """, to: "built-in.yaml")
         let tried = try SweepBinary.run(["try", "program.yaml"], directory: scratch.path)
         #expect(tried.status == 0, "\(tried.stdout) \(tried.stderr)")
-        let trained = try SweepBinary.run(["train", "--json", "--lr", "0.05", "--epochs", "2", "--train-limit", "1000",
-                                           "--test-limit", "200", "--momentum", "0.9"], directory: scratch.path)
-        #expect(trained.status == 0)
-        // Each epoch's test_loss, as the program printed it and as `sweep try` read it, to the bit.
-        let printed = trained.stdout.split(separator: "\n").compactMap { line -> Double? in
-            // The text as printed, not JSONSerialization's reading of it (which may round).
-            guard line.contains("\"epoch\":"), let field = line.split(separator: "\"test_loss\":").last else { return nil }
-            return Double(field.prefix(while: { $0 != "," && $0 != "}" }))
+        for file in ["program.yaml", "built-in.yaml"] {
+            let run = try SweepBinary.run(["run", file, "--workers", "2"], environment: ["TMPDIR": scratch.path],
+                                          directory: scratch.path)
+            #expect(run.status == 0, "\(run.stderr)")
         }
-        let read = tried.stdout.split(separator: "\n").compactMap { line -> Double? in
-            guard line.hasPrefix("  epoch "), let field = line.split(separator: " ").first(where: { $0.hasPrefix("test_loss=") }) else { return nil }
-            return Double(field.dropFirst("test_loss=".count))
+        // Each trial's epochs, to the bit: the program's through metrics.csv, the built-in's through epochs.csv.
+        func curves(_ name: String) -> [[Double]] {
+            let results = Results(scratch.file("Results/\(name)"))
+            let epochs = results.epochs
+            return results.trials.sorted { ($0.number ?? 0) < ($1.number ?? 0) }.map { trial in
+                (epochs[trial.id] ?? []).flatMap { [$0.trainLoss, $0.testLoss, $0.testAccuracy] }
+            }
         }
-        #expect(printed.count == 2 && read == printed, "\(printed) vs \(read)")
+        let program = curves("as-program"), builtIn = curves("built-in")
+        #expect(program.count == 2 && program.allSatisfy { $0.count == 6 })
+        #expect(program == builtIn, "\(program) vs \(builtIn)")
+        let rows = Results(scratch.file("Results/as-program")).trials.map { $0.metric("test_loss") }
+        #expect(rows == Results(scratch.file("Results/built-in")).trials.map { $0.metric("test_loss") })
     }
 }
 

@@ -10,14 +10,18 @@ public struct Results {
     /// The results in `directory`.
     public init(_ directory: String) { self.directory = directory }
 
+    /// The files' columns, from the spec kept beside them (the built-in trainer's without one).
+    public var layout: RecordLayout { SweepSpec.stored(in: directory)?.layout ?? .model }
+
     /// Every readable row of trials.csv ([] if there is none).
     public var trials: [TrialRecord] {
-        (try? ResultStore.readTrials((directory as NSString).appendingPathComponent("trials.csv"))) ?? []
+        (try? ResultStore.readTrials((directory as NSString).appendingPathComponent("trials.csv"), layout: layout)) ?? []
     }
 
-    /// Each trial's epochs.
+    /// Each trial's epochs (from epochs.csv, or a program sweep's metrics.csv).
     public var epochs: [String: [EpochMetrics]] {
-        ResultStore.readEpochs((directory as NSString).appendingPathComponent("epochs.csv"))
+        let layout = layout
+        return ResultStore.readEpochs((directory as NSString).appendingPathComponent(layout.epochFile), layout: layout)
     }
 
     /// What must be identical between two runs of the same trials: everything but wall time,
