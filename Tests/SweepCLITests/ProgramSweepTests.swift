@@ -135,6 +135,46 @@ struct ProgramSweepTests {
         #expect(scratch.exists("pids/\(trial.id)-2"), "the second attempt had SWEEP_ATTEMPT=2")
     }
 
+    @Test func aProgramSweepKilledMidwayResumesToTheSameRowsAndLeavesNoProgramBehind() throws {
+        let scratch = Self.scratch()
+        scratch.write("""
+            name: resume
+            program: train.py
+            metric: {name: loss}
+            method: random
+            run_cap: 8
+            random_seed: 11
+            early_terminate: {type: hyperband, min_iter: 2, eta: 3}
+            parameters:
+              lr: {distribution: log_uniform_values, min: 0.001, max: 0.5}
+              momentum: {distribution: uniform, min: 0, max: 0.95}
+              lines: {value: 6}
+              sleep: {value: 0.15}
+            """, to: "resume.yaml")
+        let clean = try SweepBinary.run(["run", "resume.yaml", "--workers", "2", "--results", "clean"],
+                                        environment: Self.environment(scratch), directory: scratch.path)
+        #expect(clean.status == 0, "\(clean.stderr)")
+        try FileManager.default.removeItem(atPath: scratch.file("pids"))
+        // SIGKILL `sweep run` once a few trials are recorded: its workers die with it, and their programs with them.
+        let run = try SweepBinary.start(["run", "resume.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path,
+                                        log: "run-")
+        #expect(Processes.await(seconds: 60) { scratch.rows("killed/trials.csv").count >= 3 }, "\(scratch.text("run-stderr.log"))")
+        kill(run.processIdentifier, SIGKILL)
+        run.waitUntilExit()
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: scratch.file("pids"))) ?? []).compactMap {
+            Int32(scratch.text("pids/" + $0))
+        }
+        #expect(!pids.isEmpty)
+        #expect(Processes.await(seconds: 10) { !pids.contains(where: Processes.isAlive) }, "orphans: \(pids.filter(Processes.isAlive))")
+        let recordedBefore = scratch.rows("killed/trials.csv").count
+        #expect(recordedBefore < 8, "the sweep finished before it was killed")
+        let rerun = try SweepBinary.run(["run", "resume.yaml", "--workers", "2", "--results", "killed"],
+                                        environment: Self.environment(scratch), directory: scratch.path)
+        #expect(rerun.status == 0 && rerun.stderr.contains("\(recordedBefore) already recorded"), "\(rerun.stderr)")
+        let (expected, observed) = (Results(scratch.file("clean")).outcomes, Results(scratch.file("killed")).outcomes)
+        #expect(expected.count == 8 && observed == expected)
+    }
+
     @Test func earlyTerminationEndsTheProgramWithinTheGrace() throws {
         let scratch = Self.scratch()
         // Two trials side by side; the second is worse at the rung at epoch 2 and is stopped there. Its
