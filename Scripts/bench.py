@@ -37,6 +37,8 @@ def run_torch(args):
 
 
 def train(opts):
+    if opts.optimizers:
+        return optimizer_speed(opts)
     cases = [("default model, no augmentation", []),
              ("rotate_flip_vflip + dropout 0.4", ["--augment", "rotate_flip_vflip", "--dropout", "0.4"])]
     print(f"sweep train, full data (60,000 train + 10,000 test), {opts.epochs} epochs, one thread; "
@@ -58,7 +60,53 @@ def train(opts):
         print("  (PyTorch comparison skipped: set TORCH_PYTHON to a python with torch and torchvision)")
 
 
+# The optimizers compared by `bench parity --optimizers` and `bench train --optimizers`: flags for both
+# `sweep train` and Scripts/pytorch_reference.py.
+OPTIMIZER_CASES = [
+    ("sgd lr 0.01", ["--lr", "0.01"]),
+    ("adam lr 0.001", ["--optimizer", "adam", "--lr", "0.001"]),
+    ("adamw lr 0.001 wd 0.01", ["--optimizer", "adamw", "--lr", "0.001", "--weight-decay", "0.01"]),
+    ("rmsprop lr 0.001", ["--optimizer", "rmsprop", "--lr", "0.001"]),
+    ("rmsprop centred mom 0.5 lr 0.0005", ["--optimizer", "rmsprop", "--lr", "0.0005", "--centered", "--momentum", "0.5"]),
+]
+
+
+def optimizer_parity(opts):
+    print("optimizers: final test_loss after 5 epochs, default model, full data, seeds 0 1 2, sweep vs PyTorch "
+          "(1 thread, pre-batched tensors; each draws its own initialisation and shuffles, so parity is within seed noise)")
+    have_torch = torch_available() and not opts.no_torch
+    for name, flags in OPTIMIZER_CASES:
+        ours, theirs = [], []
+        for seed in (0, 1, 2):
+            _, summary, _ = run_sweep(opts.sweep, [*flags, "--epochs", "5", "--seed", str(seed)])
+            ours.append(summary["final_test_loss"])
+            if have_torch:
+                _, other = run_torch([*flags, "--epochs", "5", "--seed", str(seed)])
+                theirs.append(other["final_test_loss"])
+        line = f"  {name:34s} sweep {statistics.mean(ours):.4f} ± {statistics.stdev(ours):.4f}"
+        if theirs:
+            spread = max(statistics.stdev(ours), statistics.stdev(theirs))
+            line += (f"   PyTorch {statistics.mean(theirs):.4f} ± {statistics.stdev(theirs):.4f}   difference "
+                     f"{statistics.mean(ours) - statistics.mean(theirs):+.4f} ({abs(statistics.mean(ours) - statistics.mean(theirs)) / spread:.1f} sd)")
+        print(line, flush=True)
+
+
+def optimizer_speed(opts):
+    print(f"optimizers: seconds per full epoch (test pass included), {opts.epochs} epochs each, rounds alternated, "
+          "median; ratio to SGD")
+    seconds = {name: [] for name, _ in OPTIMIZER_CASES}
+    for _ in range(opts.rounds):
+        for name, flags in OPTIMIZER_CASES:
+            epochs, _, _ = run_sweep(opts.sweep, [*flags, "--epochs", str(opts.epochs)])
+            seconds[name] += [e["seconds"] for e in epochs]
+    base = statistics.median(seconds[OPTIMIZER_CASES[0][0]])
+    for name, values in seconds.items():
+        print(f"  {name:34s} median {statistics.median(values):.3f} s/epoch  {statistics.median(values) / base:.3f}x SGD", flush=True)
+
+
 def parity(opts):
+    if opts.optimizers:
+        return optimizer_parity(opts)
     print("final test_loss after 5 epochs, lr 0.01, default model, full data")
     ours = []
     for seed in (0, 1, 2):
@@ -500,6 +548,8 @@ def main():
     parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "program", "report", "adaptive", "checkpoint"])
     parser.add_argument("--trials", type=int, help="coordinator: 20,000 by default; program: 2,000")
     parser.add_argument("--bayes", action="store_true", help="coordinator: time bayes proposals instead")
+    parser.add_argument("--optimizers", action="store_true",
+                        help="train: epoch time of each optimizer vs SGD; parity: each optimizer vs torch.optim")
     parser.add_argument("--sweep", required=True)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true")

@@ -29,6 +29,10 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--augment", default="none")
+    p.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "adamw", "rmsprop"])
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--centered", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(a.seed)
@@ -45,7 +49,16 @@ def main():
         layers.append(nn.Dropout(a.dropout))
     layers += [nn.Linear(128, 10), nn.LogSoftmax(dim=1)]
     model = nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=a.lr)
+    # torch.optim's defaults otherwise: Adam/AdamW betas (0.9, 0.999), eps 1e-8; RMSprop alpha 0.99, eps 1e-8.
+    if a.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum, weight_decay=a.weight_decay)
+    elif a.optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay, eps=1e-8)
+    elif a.optimizer == "adamw":
+        opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay, eps=1e-8)
+    else:
+        opt = torch.optim.RMSprop(model.parameters(), lr=a.lr, alpha=0.99, eps=1e-8, momentum=a.momentum,
+                                  weight_decay=a.weight_decay, centered=a.centered)
     loss_fn = nn.NLLLoss()
     augment = None
     if a.augment == "rotate_flip_vflip":

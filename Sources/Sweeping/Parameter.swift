@@ -366,6 +366,13 @@ public struct Parameter: Sendable {
                                    + Augmentation.allCases.map(\.rawValue).joined(separator: ", "))
             }
             return .augmentation(augmentation)
+        case .optimizer:
+            let text = try reader.string(node, key: key)
+            guard let optimizer = OptimizerKind(rawValue: text) else {
+                throw reader.error(node, key: key, "'\(text)' is not an optimizer; use one of "
+                                   + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return .optimizer(optimizer)
         case .widths:
             // "128,128", 128, or [128, 128].
             var widths: [Int]?

@@ -10,17 +10,22 @@ import Training
 public struct RecordLayout: Sendable {
     /// The parameter columns, in file order.
     public let parameters: [String]
+    /// Of those, the ones whose columns come at the end of the file, after `epochs_trained`: the
+    /// built-in trainer's hyperparameters added after the first release (`Hyperparameter.isAdded`).
+    let trailing: Int
     /// A program sweep's metric (its columns are `<metric>` and `best_<metric>`); nil for the built-in trainer.
     public let metric: String?
     /// A program sweep's parameters, to read values back from their columns.
     let programParameters: [ProgramParameter]
 
     /// The built-in trainer's layout.
-    public static let model = RecordLayout(parameters: Hyperparameter.allCases.map(\.rawValue), metric: nil, programParameters: [])
+    public static let model = RecordLayout(
+        parameters: (Hyperparameter.allCases.filter { !$0.isAdded } + Hyperparameter.allCases.filter(\.isAdded)).map(\.rawValue),
+        trailing: Hyperparameter.allCases.filter(\.isAdded).count, metric: nil, programParameters: [])
 
     /// A program sweep's layout.
     public static func program(_ program: ProgramSpec, metric: String) -> RecordLayout {
-        RecordLayout(parameters: program.parameters.map(\.name), metric: metric, programParameters: program.parameters)
+        RecordLayout(parameters: program.parameters.map(\.name), trailing: 0, metric: metric, programParameters: program.parameters)
     }
 
     /// The layout of the sweep `spec` runs.
@@ -28,8 +33,9 @@ public struct RecordLayout: Sendable {
         self = spec.program.map { RecordLayout.program($0, metric: spec.metric.name) } ?? .model
     }
 
-    private init(parameters: [String], metric: String?, programParameters: [ProgramParameter]) {
+    private init(parameters: [String], trailing: Int, metric: String?, programParameters: [ProgramParameter]) {
         self.parameters = parameters
+        self.trailing = trailing
         self.metric = metric
         self.programParameters = programParameters
     }
@@ -46,11 +52,14 @@ public struct RecordLayout: Sendable {
     /// `trials.csv`'s columns, in file order. Columns added after the first release go at the end,
     /// so a file with fewer of them is an older layout of the same file (`ResultStore` extends it).
     public var columns: [String] {
-        ["trial", "status"] + parameters + metricColumns + RecordLayout.outcomeColumns
+        ["trial", "status"] + parameters.dropLast(trailing) + metricColumns + RecordLayout.outcomeColumns + parameters.suffix(trailing)
     }
 
-    /// The columns every version of the file has had (`number`, `stopped_at` and `epochs_trained` came later).
-    public var requiredColumns: [String] { Array(columns.prefix(columns.count - 3)) }
+    /// The columns every version of the file has had (`number`, `stopped_at`, `epochs_trained` and the
+    /// trailing parameters came later).
+    public var requiredColumns: [String] {
+        ["trial", "status"] + parameters.dropLast(trailing) + metricColumns + RecordLayout.outcomeColumns.dropLast(3)
+    }
 
     static let outcomeColumns = ["best_epoch", "epochs_run", "seconds", "attempts", "worker", "host", "reason", "number",
                                  "stopped_at", "epochs_trained"]

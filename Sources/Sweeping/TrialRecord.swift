@@ -112,10 +112,12 @@ public struct TrialRecord: Equatable, Sendable {
     public var fields: [String] {
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         let parameters: [String]
+        var trailing: [String] = []
         let metrics: [String]
         switch point {
         case .model(let config):
-            parameters = Hyperparameter.allCases.map { config[$0].description }
+            parameters = Hyperparameter.allCases.filter { !$0.isAdded }.map { config[$0].description }
+            trailing = Hyperparameter.allCases.filter(\.isAdded).map { config[$0].description }
         case .program(let values):
             parameters = values.map(\.value.pythonText)
         }
@@ -127,7 +129,7 @@ public struct TrialRecord: Equatable, Sendable {
         return [id, status.rawValue] + parameters + metrics + [
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
             number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "", epochsTrained.map(String.init) ?? "",
-        ]
+        ] + trailing
     }
 
     /// Reads a row given the file's header; throws a reason when a field is missing or malformed.
@@ -181,7 +183,8 @@ public struct TrialRecord: Equatable, Sendable {
         } else {
             var config = TrainingConfig()
             for parameter in Hyperparameter.allCases {
-                let text = try field(parameter.rawValue)
+                // A file of an earlier release has no column for a hyperparameter added since: its default.
+                let text = parameter.isAdded && header[parameter.rawValue] == nil ? "" : try field(parameter.rawValue)
                 guard let value = parameter.parse(text) else {
                     throw RecordError("\(parameter.rawValue) '\(text)' is not \(parameter.kind.article)")
                 }

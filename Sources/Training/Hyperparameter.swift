@@ -3,7 +3,8 @@
 /// files), the trial id's canonical key, `TrialRecord`'s columns, `sweep train`'s flags and summary, and
 /// `TrainingConfig.validate()` all read this table instead of keeping lists of their own.
 ///
-/// The cases are in `trials.csv` column order.
+/// The cases are in `trials.csv` column order; those added after the first release (`isAdded`) have
+/// their columns at the end of the file, so a file of an earlier release is extended, not refused.
 public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     case learningRate = "learning_rate"
     case momentum
@@ -19,6 +20,8 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     case seed
     case trainLimit = "train_limit"
     case testLimit = "test_limit"
+    case optimizer
+    case centered
 
     /// What kind of value a hyperparameter takes.
     public enum Kind: Sendable, Equatable {
@@ -30,6 +33,8 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         case flag
         /// One of `Augmentation`'s names.
         case augmentation
+        /// One of `OptimizerKind`'s names.
+        case optimizer
         /// Hidden-layer widths, e.g. `128,128`.
         case widths
     }
@@ -39,8 +44,9 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         switch self {
         case .learningRate, .momentum, .weightDecay, .l1, .maxNorm, .dropout: return .real
         case .epochs, .batchSize, .seed, .trainLimit, .testLimit: return .whole
-        case .nesterov: return .flag
+        case .nesterov, .centered: return .flag
         case .augment: return .augmentation
+        case .optimizer: return .optimizer
         case .hidden: return .widths
         }
     }
@@ -57,12 +63,17 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         // Whole numbers stay below 2⁵³, so every one is exact as a Double (sweep files are read as numbers).
         case .seed: return .closed(0, 9_007_199_254_740_991)
         case .trainLimit, .testLimit: return .closed(1, Double(Int32.max))
-        case .nesterov, .augment: return nil
+        case .nesterov, .augment, .optimizer, .centered: return nil
         }
     }
 
     /// Each hidden layer's width, wherever widths are read (sweep files, flags, CSV).
     public static let widthBounds = Bounds.closed(1, 65_536)
+
+    /// Added after the first release: its column comes after the others in `trials.csv`, an empty
+    /// cell (a row of an earlier release) reads as its default, and it is in a trial's id only when
+    /// not at its default, so results recorded before it existed keep their ids.
+    public var isAdded: Bool { self == .optimizer || self == .centered }
 
     /// Whether "not set" is a value (the data limits: nil means all the data).
     public var isOptional: Bool { self == .trainLimit || self == .testLimit }
@@ -73,8 +84,8 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     /// What it means, for `--help` and the README.
     public var help: String {
         switch self {
-        case .learningRate: return "SGD step size"
-        case .momentum: return "Momentum factor μ of torch.optim.SGD; 0 is plain SGD"
+        case .learningRate: return "Step size of the optimizer"
+        case .momentum: return "Momentum factor μ of torch.optim.SGD and RMSprop; 0 is plain SGD"
         case .nesterov: return "Nesterov momentum (needs momentum > 0)"
         case .weightDecay: return "L2 weight decay, added to the gradient as torch.optim.SGD's weight_decay"
         case .l1: return "L1 penalty coefficient: l1·Σ|w| joins the objective"
@@ -87,6 +98,8 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         case .seed: return "Random seed: fixes initialisation, shuffling, dropout masks and augmentation"
         case .trainLimit: return "Use only the first N training images"
         case .testLimit: return "Evaluate on only the first N test images"
+        case .optimizer: return "Update rule, as torch.optim's: sgd, adam (L2 weight decay), adamw (decoupled) or rmsprop"
+        case .centered: return "RMSprop: normalise by the centred second moment (torch.optim.RMSprop's centered)"
         }
     }
 
@@ -95,14 +108,14 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         switch kind {
         case .real, .whole: return help + " (\(bounds!.requirement.dropFirst("must be ".count)))"
         case .widths: return help + " (each \(Hyperparameter.widthBounds.requirement.dropFirst("must be ".count)))"
-        case .flag, .augmentation: return help
+        case .flag, .augmentation, .optimizer: return help
         }
     }
 
     /// Hyperparameters added after the first release leave the trial id alone at their default, so
     /// that results recorded before they existed keep their ids; the original ones are always in it.
     /// The data limits are in it only when set.
-    public var inCanonicalKeyAtDefault: Bool { !isOptional }
+    public var inCanonicalKeyAtDefault: Bool { !isOptional && !isAdded }
 
     /// Checks one value against this hyperparameter's kind and range.
     public func check(_ value: HyperparameterValue) throws(ConfigError) {
@@ -115,7 +128,7 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
             if !bounds!.contains(x) { try fail(bounds!.requirement) }
         case (.whole, .whole(let n)):
             if !bounds!.contains(Double(n)) { try fail(bounds!.requirement) }
-        case (.flag, .flag), (.augmentation, .augmentation): return
+        case (.flag, .flag), (.augmentation, .augmentation), (.optimizer, .optimizer): return
         case (.widths, .widths(let widths)):
             if widths.isEmpty || !widths.allSatisfy({ Hyperparameter.widthBounds.contains(Double($0)) }) {
                 try fail("must be a comma-separated list of widths, each \(Hyperparameter.widthBounds.requirement.dropFirst("must be ".count))")
@@ -128,11 +141,13 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     /// Reads a value written as `HyperparameterValue.description` (a CSV cell); nil if it is not one.
     public func parse(_ text: String) -> HyperparameterValue? {
         if isOptional && text.isEmpty { return .unset }
+        if isAdded && text.isEmpty { return TrainingConfig()[self] }
         switch kind {
         case .real: return Double(text).map(HyperparameterValue.real)
         case .whole: return Int(text).map(HyperparameterValue.whole)
         case .flag: return text == "true" ? .flag(true) : text == "false" ? .flag(false) : nil
         case .augmentation: return Augmentation(rawValue: text).map(HyperparameterValue.augmentation)
+        case .optimizer: return OptimizerKind(rawValue: text).map(HyperparameterValue.optimizer)
         case .widths: return HyperparameterValue.parseWidths(text).map(HyperparameterValue.widths)
         }
     }
@@ -146,6 +161,7 @@ extension Hyperparameter.Kind {
         case .whole: return "a whole number"
         case .flag: return "true or false"
         case .augmentation: return "one of " + Augmentation.allCases.map(\.rawValue).joined(separator: ", ")
+        case .optimizer: return "one of " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
         case .widths: return "layer widths such as \"128,128\""
         }
     }

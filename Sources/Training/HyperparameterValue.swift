@@ -4,6 +4,7 @@ public enum HyperparameterValue: Hashable, Sendable, CustomStringConvertible {
     case whole(Int)
     case flag(Bool)
     case augmentation(Augmentation)
+    case optimizer(OptimizerKind)
     case widths([Int])
     /// An optional hyperparameter that is not set.
     case unset
@@ -16,6 +17,7 @@ public enum HyperparameterValue: Hashable, Sendable, CustomStringConvertible {
         case .whole(let n): return "\(n)"
         case .flag(let b): return "\(b)"
         case .augmentation(let a): return a.rawValue
+        case .optimizer(let o): return o.rawValue
         case .widths(let w): return w.map(String.init).joined(separator: ",")
         case .unset: return ""
         }

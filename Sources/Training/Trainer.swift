@@ -9,7 +9,7 @@ public final class Trainer {
     /// The network.
     public let model: MLP
     /// Its optimiser.
-    public let optimizer: SGD
+    public let optimizer: Optimizer
     private let data: FashionMNIST
     private let order: UnsafeMutableBufferPointer<Int32>
     private let batchLabels: UnsafeMutablePointer<UInt8>
@@ -39,7 +39,7 @@ public final class Trainer {
                                  test: config.testLimit.map { data.test.prefix($0) } ?? data.test)
         let sizes = [data.train.pixelsPerImage] + config.hidden + [FashionMNIST.classes]
         model = MLP(layerSizes: sizes, seed: config.seed, capacity: max(config.batchSize, Trainer.evaluationBatch))
-        optimizer = SGD(for: model, config: config)
+        optimizer = Optimizer(for: model, config: config)
         order = .allocate(capacity: self.data.train.count)
         batchLabels = .allocate(capacity: config.batchSize)
         augmentState = Trainer.augmentationStart(config, epoch: 1)
@@ -65,7 +65,7 @@ public final class Trainer {
               checkpoint.batches == (checkpoint.sample + config.batchSize - 1) / config.batchSize
         else { throw .foreign("position \(checkpoint.sample) in an epoch of \(count) images") }
         model.parameters.baseAddress!.update(from: checkpoint.parameters, count: checkpoint.parameters.count)
-        optimizer.restore(steps: checkpoint.steps, velocity: checkpoint.velocity)
+        optimizer.restore(steps: checkpoint.steps, state: checkpoint.optimizerState)
         epochs = checkpoint.epochs
         epoch = checkpoint.epoch
         sample = checkpoint.sample
@@ -83,7 +83,7 @@ public final class Trainer {
     public func checkpoint() -> TrainingCheckpoint {
         TrainingCheckpoint(config: config, layerSizes: model.layerSizes, epochs: epochs, epoch: epoch, sample: sample,
                            lossTotal: lossTotal, batches: batches, augmentState: augmentState, steps: optimizer.steps,
-                           parameters: Array(model.parameters), velocity: optimizer.velocityValues)
+                           parameters: Array(model.parameters), optimizerState: optimizer.stateValues)
     }
 
     /// The augmentation generator's state at the start of `epoch`.

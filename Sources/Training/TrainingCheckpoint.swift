@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 
 /// The whole state of a training run between two minibatches: weights and biases, the optimiser's
-/// velocity and step count, the position in the epoch's shuffled order, the epoch's running loss,
+/// state buffers and step count, the position in the epoch's shuffled order, the epoch's running loss,
 /// the augmentation generator's state and the epochs finished so far. Resuming from it and training on
 /// gives figures bit-identical to never having stopped (the shuffle and dropout masks are functions of
 /// the seed, the epoch and the step, so they need no stored state).
@@ -10,7 +10,10 @@ import Foundation
 /// Format (version 1), little-endian:
 ///
 ///     "SWCK"  UInt32 version  UInt32 header length H  header (H bytes of JSON)
-///     parameters (float32 × parameter_count)  [velocity (float32 × parameter_count)]
+///     parameters (float32 × parameter_count)  buffers × (float32 × parameter_count)
+///
+/// `buffers` is the header's count of optimiser state buffers (`Optimizer.stateBufferCount`); a header
+/// without it (written before other optimisers than SGD) has `velocity`: one buffer if true.
 ///     UInt32 CRC-32 (zlib's) of every byte before it
 public struct TrainingCheckpoint: Equatable, Sendable {
     /// The format version this build writes and reads.
@@ -36,12 +39,12 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     public var steps: Int
     /// Every weight and bias, laid out as `MLP.parameters`.
     public var parameters: [Float]
-    /// The momentum buffer, laid out the same way (nil without momentum).
-    public var velocity: [Float]?
+    /// The optimiser's state buffers (`Optimizer.stateValues`), each laid out the same way.
+    public var optimizerState: [[Float]]
 
     /// Creates a checkpoint from its parts.
     public init(config: TrainingConfig, layerSizes: [Int], epochs: [EpochMetrics], epoch: Int, sample: Int, lossTotal: Double,
-                batches: Int, augmentState: UInt64, steps: Int, parameters: [Float], velocity: [Float]?) {
+                batches: Int, augmentState: UInt64, steps: Int, parameters: [Float], optimizerState: [[Float]]) {
         self.config = config
         self.layerSizes = layerSizes
         self.epochs = epochs
@@ -52,7 +55,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         self.augmentState = augmentState
         self.steps = steps
         self.parameters = parameters
-        self.velocity = velocity
+        self.optimizerState = optimizerState
     }
 
     /// Whether every epoch has run: the final weights.
@@ -67,7 +70,9 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// the fixed parts. Readers refuse anything larger before buffering it.
     public static func maximumSize(for config: TrainingConfig) -> Int {
         let epochs = min(max(config.epochs, 0), 1 << 24)
-        return 64 * 1024 + 512 * epochs + 8 * parameterCount(layerSizes: [FashionMNIST.pixelsPerImage] + config.hidden + [FashionMNIST.classes]) + 16
+        let tensors = 1 + Optimizer.stateBufferCount(config)
+        return 64 * 1024 + 512 * epochs
+            + 4 * tensors * parameterCount(layerSizes: [FashionMNIST.pixelsPerImage] + config.hidden + [FashionMNIST.classes]) + 16
     }
 
     private struct Header: Codable {
@@ -75,6 +80,8 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         var layerSizes: [Int]
         var parameterCount: Int
         var velocity: Bool
+        /// Optimiser state buffers (absent in checkpoints written before Adam and RMSprop).
+        var buffers: Int?
         var epochs: [EpochMetrics]
         var epoch: Int
         var sample: Int
@@ -85,7 +92,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         var steps: Int
 
         enum CodingKeys: String, CodingKey {
-            case config, layerSizes = "layer_sizes", parameterCount = "parameter_count", velocity, epochs, epoch
+            case config, layerSizes = "layer_sizes", parameterCount = "parameter_count", velocity, buffers, epochs, epoch
             case sample, lossTotalBits = "loss_total_bits", batches, augmentState = "augment_state", steps
         }
     }
@@ -95,7 +102,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// The bytes of this checkpoint in the format above.
     public func encoded() -> [UInt8] {
         let header = Header(config: config, layerSizes: layerSizes, parameterCount: parameters.count,
-                            velocity: velocity != nil, epochs: epochs, epoch: epoch, sample: sample,
+                            velocity: !optimizerState.isEmpty, buffers: optimizerState.count, epochs: epochs, epoch: epoch, sample: sample,
                             lossTotalBits: String(lossTotal.bitPattern, radix: 16), batches: batches,
                             augmentState: String(augmentState, radix: 16), steps: steps)
         let encoder = JSONEncoder()
@@ -106,13 +113,13 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         // Plain values with the strategy above always encode.
         let json = Array(try! encoder.encode(header))
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(16 + json.count + 4 * parameters.count * (velocity == nil ? 1 : 2))
+        bytes.reserveCapacity(16 + json.count + 4 * parameters.count * (1 + optimizerState.count))
         bytes += Self.magic
         append(Self.formatVersion, to: &bytes)
         append(UInt32(json.count), to: &bytes)
         bytes += json
         append(parameters, to: &bytes)
-        if let velocity { append(velocity, to: &bytes) }
+        for buffer in optimizerState { append(buffer, to: &bytes) }
         append(Self.crc32(bytes[...]), to: &bytes)
         return bytes
     }
@@ -151,7 +158,12 @@ public struct TrainingCheckpoint: Equatable, Sendable {
               sizes.last == FashionMNIST.classes, (1...(1 << 16)).contains(sizes[0]),
               count == Self.parameterCount(layerSizes: sizes)
         else { throw .badHeader("layers \(header.layerSizes) with \(count) parameters do not match hidden \(header.config.hidden)") }
-        let tensors = (header.velocity ? 2 : 1) * 4 * count
+        let buffers = header.buffers ?? (header.velocity ? 1 : 0)
+        guard buffers == Optimizer.stateBufferCount(header.config) else {
+            throw .badHeader("\(buffers) optimiser state buffers, where \(header.config.optimizer.rawValue) with momentum "
+                             + "\(header.config.momentum) keeps \(Optimizer.stateBufferCount(header.config))")
+        }
+        let tensors = (1 + buffers) * 4 * count
         guard 12 + headerLength + tensors + 4 == bytes.count else {
             throw .badLayout("\(bytes.count) bytes where the header promises \(16 + headerLength + tensors)")
         }
@@ -160,9 +172,6 @@ public struct TrainingCheckpoint: Equatable, Sendable {
               header.sample >= 0, header.batches >= 0, header.steps >= 0,
               let lossBits = UInt64(header.lossTotalBits, radix: 16), let augment = UInt64(header.augmentState, radix: 16)
         else { throw .badHeader("epoch \(header.epoch) with \(header.epochs.count) finished, sample \(header.sample)") }
-        guard header.velocity == (header.config.momentum != 0) else {
-            throw .badHeader("velocity \(header.velocity ? "present" : "absent") with momentum \(header.config.momentum)")
-        }
         config = header.config
         layerSizes = sizes
         epochs = header.epochs
@@ -174,7 +183,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         steps = header.steps
         let start = 12 + headerLength
         parameters = Self.floats(bytes, from: start, count: count)
-        velocity = header.velocity ? Self.floats(bytes, from: start + 4 * count, count: count) : nil
+        optimizerState = (0..<buffers).map { Self.floats(bytes, from: start + 4 * count * ($0 + 1), count: count) }
     }
 
     // MARK: - Bytes

@@ -30,17 +30,43 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
     public var trainLimit: Int? = nil
     /// Evaluate on only the first this many test images (nil: all).
     public var testLimit: Int? = nil
+    /// The update rule.
+    public var optimizer: OptimizerKind = .sgd
+    /// RMSprop's centred variant.
+    public var centered: Bool = false
 
     /// JSON names are the snake_case sweep keys, spelled out: key strategies cost a string
     /// transformation per key per message, which the coordinator's hot loop cannot afford.
     enum CodingKeys: String, CodingKey {
         case learningRate = "learning_rate", momentum, nesterov, weightDecay = "weight_decay", l1, maxNorm = "max_norm"
         case dropout, augment, hidden, epochs, batchSize = "batch_size", seed, trainLimit = "train_limit"
-        case testLimit = "test_limit"
+        case testLimit = "test_limit", optimizer, centered
     }
 
     /// The default config: the assignment's model, plain SGD at 0.01.
     public init() {}
+
+    /// Reads a config; hyperparameters added after the first release may be absent (messages,
+    /// checkpoints and held results of an earlier release) and take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        learningRate = try c.decode(Double.self, forKey: .learningRate)
+        momentum = try c.decode(Double.self, forKey: .momentum)
+        nesterov = try c.decode(Bool.self, forKey: .nesterov)
+        weightDecay = try c.decode(Double.self, forKey: .weightDecay)
+        l1 = try c.decode(Double.self, forKey: .l1)
+        maxNorm = try c.decode(Double.self, forKey: .maxNorm)
+        dropout = try c.decode(Double.self, forKey: .dropout)
+        augment = try c.decode(Augmentation.self, forKey: .augment)
+        hidden = try c.decode([Int].self, forKey: .hidden)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
+        testLimit = try c.decodeIfPresent(Int.self, forKey: .testLimit)
+        optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? .sgd
+        centered = try c.decodeIfPresent(Bool.self, forKey: .centered) ?? false
+    }
 
     /// One hyperparameter's value, read or written through its description in `Hyperparameter`.
     /// Writing a value of the wrong kind is ignored (`Hyperparameter.check` refuses it first).
@@ -62,6 +88,8 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
             case .seed: return .whole(Int(truncatingIfNeeded: seed))
             case .trainLimit: return trainLimit.map(HyperparameterValue.whole) ?? .unset
             case .testLimit: return testLimit.map(HyperparameterValue.whole) ?? .unset
+            case .optimizer: return .optimizer(optimizer)
+            case .centered: return .flag(centered)
             }
         }
         set {
@@ -82,6 +110,8 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
             case (.trainLimit, .unset): trainLimit = nil
             case (.testLimit, .whole(let n)): testLimit = n
             case (.testLimit, .unset): testLimit = nil
+            case (.optimizer, .optimizer(let o)): optimizer = o
+            case (.centered, .flag(let b)): centered = b
             // Whole numbers are fine where reals go (W&B's int_uniform on a learning rate).
             case (_, .whole(let n)) where parameter.kind == .real: self[parameter] = .real(Double(n))
             default: break
@@ -89,12 +119,21 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
         }
     }
 
-    /// Checks every value against `Hyperparameter`'s ranges, then the one rule between two of them;
-    /// the error names the first wrong one.
+    /// Checks every value against `Hyperparameter`'s ranges, then the rules between them (the
+    /// options each `torch.optim` class has); the error names the first wrong one.
     public func validate() throws(ConfigError) {
         for parameter in Hyperparameter.allCases { try parameter.check(self[parameter]) }
+        if nesterov && optimizer != .sgd {
+            throw ConfigError(.nesterov, value: "true", "is an option of sgd only, not \(optimizer.rawValue)")
+        }
         if nesterov && momentum <= 0 {
             throw ConfigError(.nesterov, value: "momentum \(momentum)", "needs a momentum greater than 0")
+        }
+        if (optimizer == .adam || optimizer == .adamw) && momentum != 0 {
+            throw ConfigError(.momentum, value: "\(momentum)", "must be 0 with \(optimizer.rawValue), whose betas are fixed at (0.9, 0.999)")
+        }
+        if centered && optimizer != .rmsprop {
+            throw ConfigError(.centered, value: "true", "is an option of rmsprop only, not \(optimizer.rawValue)")
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Training
 
 extension Augmentation: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
 
 /// The flags that make a `TrainingConfig`: names, help and ranges come from `Hyperparameter` (the
 /// one description of each hyperparameter); ArgumentParser needs each declared, so each is here once.
@@ -18,11 +19,17 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: [long(.learningRate), .customLong("lr")], parsing: .unconditional, help: help(.learningRate))
     var learningRate = TrainingConfig().learningRate
 
+    @Option(name: name(.optimizer), help: help(.optimizer))
+    var optimizer = TrainingConfig().optimizer
+
     @Option(name: name(.momentum), parsing: .unconditional, help: help(.momentum))
     var momentum = TrainingConfig().momentum
 
     @Flag(name: name(.nesterov), help: help(.nesterov))
     var nesterov = TrainingConfig().nesterov
+
+    @Flag(name: name(.centered), help: help(.centered))
+    var centered = TrainingConfig().centered
 
     @Option(name: name(.weightDecay), parsing: .unconditional, help: help(.weightDecay))
     var weightDecay = TrainingConfig().weightDecay
@@ -67,6 +74,8 @@ struct TrainingOptions: ParsableArguments {
     var config: TrainingConfig {
         var config = TrainingConfig()
         config.learningRate = learningRate
+        config.optimizer = optimizer
+        config.centered = centered
         config.momentum = momentum
         config.nesterov = nesterov
         config.weightDecay = weightDecay

@@ -11,7 +11,9 @@ struct CheckpointTests {
 
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
+        var optimizer = OptimizerKind.sgd
         var momentum = 0.0
+        var centered = false
         var nesterov = false
         var weightDecay = 0.0
         var l1 = 0.0
@@ -21,13 +23,16 @@ struct CheckpointTests {
         var testDescription: String { name }
     }
 
-    /// One case per optimiser path (`SGD.Mode`), each with dropout and augmentation, and one with neither.
+    /// One case per optimiser path (`Optimizer.Mode`), each with dropout and augmentation, and one with neither.
     static let cases: [Case] = [
         Case(name: "plain SGD with weight decay (fused into the GEMM)", weightDecay: 0.001),
         Case(name: "momentum with weight decay (heavy ball)", momentum: 0.9, weightDecay: 0.001),
         Case(name: "Nesterov (general)", momentum: 0.8, nesterov: true),
         Case(name: "L1 without momentum, max-norm (general)", l1: 0.0001, maxNorm: 2),
         Case(name: "momentum, no dropout, no augmentation", momentum: 0.5, dropout: 0, augment: .none),
+        Case(name: "Adam with weight decay (two moments)", optimizer: .adam, weightDecay: 0.001),
+        Case(name: "AdamW (decoupled decay)", optimizer: .adamw, weightDecay: 0.01),
+        Case(name: "RMSprop, centred, with momentum (three buffers)", optimizer: .rmsprop, momentum: 0.5, centered: true),
     ]
 
     static func config(_ testCase: Case) -> TrainingConfig {
@@ -35,7 +40,9 @@ struct CheckpointTests {
         config.hidden = [24, 12]
         config.epochs = 3
         config.batchSize = 16  // 38 minibatches an epoch: two ticks inside each epoch, so stops fall mid-epoch
-        config.learningRate = 0.05
+        config.learningRate = testCase.optimizer == .sgd ? 0.05 : 0.002
+        config.optimizer = testCase.optimizer
+        config.centered = testCase.centered
         config.momentum = testCase.momentum
         config.nesterov = testCase.nesterov
         config.weightDecay = testCase.weightDecay
@@ -89,7 +96,7 @@ struct CheckpointTests {
         var ticks = 0
         _ = trainer.run(tick: { ticks += 1; return ticks < 5 })
         let checkpoint = trainer.checkpoint()
-        #expect(checkpoint.epochs.count == 1 && checkpoint.sample > 0 && checkpoint.velocity != nil)
+        #expect(checkpoint.epochs.count == 1 && checkpoint.sample > 0 && !checkpoint.optimizerState.isEmpty)
         let decoded = try TrainingCheckpoint(decoding: checkpoint.encoded())
         #expect(decoded == checkpoint)
         #expect(checkpoint.encoded().count < TrainingCheckpoint.maximumSize(for: checkpoint.config))
@@ -175,8 +182,8 @@ struct CheckpointTests {
         let reference = try Trainer(config: config, data: data).run()
         var checkpoint = try TrainingCheckpoint(decoding: Self.sampleBytes())
         // (The last bias: a weight from a corner pixel, always 0 in FashionMNIST, would change nothing.)
-        let last = checkpoint.velocity!.count - 1
-        checkpoint.velocity![last] = checkpoint.velocity![last].nextUp
+        let last = checkpoint.optimizerState[0].count - 1
+        checkpoint.optimizerState[0][last] = checkpoint.optimizerState[0][last].nextUp
         let resumed = try Trainer(resuming: checkpoint, data: data).run()
         #expect(Self.figures(resumed.epochs) != Self.figures(reference.epochs))
         #expect(Self.figures(resumed.epochs).first == Self.figures(reference.epochs).first)

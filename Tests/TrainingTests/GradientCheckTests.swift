@@ -34,7 +34,7 @@ struct GradientCheckTests {
         config.weightDecay = testCase.weightDecay
         config.l1 = testCase.l1
         let (model, labels) = Self.network(seed: 7)
-        let optimizer = SGD(for: model, config: config)
+        let optimizer = Optimizer(for: model, config: config)
         let dropout = testCase.dropout > 0 ? Dropout(probability: testCase.dropout, seed: 3, step: 11) : nil
         func objective() -> Double {
             let outcome = labels.withUnsafeBufferPointer {

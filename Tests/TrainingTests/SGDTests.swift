@@ -32,8 +32,8 @@ struct SGDTests {
         config.l1 = testCase.l1
         let (model, labels) = GradientCheckTests.network(seed: 21)
         let (reference, _) = GradientCheckTests.network(seed: 21)
-        let optimizer = SGD(for: model, config: config)
-        let plainGradient = SGD(for: reference, config: TrainingConfig())
+        let optimizer = Optimizer(for: model, config: config)
+        let plainGradient = Optimizer(for: reference, config: TrainingConfig())
         var velocity = [Float](repeating: 0, count: model.parameterCount)
         let (lr, mu, wd, l1) = (Float(0.1), Float(testCase.momentum), Float(testCase.weightDecay), Float(testCase.l1))
         for step in 0..<3 {
@@ -73,7 +73,7 @@ struct SGDTests {
             let w = model.weights(l)
             for i in 0..<(model.layerSizes[l] * model.layerSizes[l + 1]) { w[i] = 1 }
         }
-        let optimizer = SGD(for: model, config: config)
+        let optimizer = Optimizer(for: model, config: config)
         labels.withUnsafeBufferPointer { _ = model.forward(rows: 4, labels: $0.baseAddress!, training: true) }
         optimizer.step(model, rows: 4)
         for l in 0..<2 {
