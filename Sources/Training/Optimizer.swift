@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 /// The update rules of `torch.optim`, exactly as PyTorch writes them, for every parameter (biases
@@ -16,7 +17,8 @@ import Foundation
 ///   `ḡ ← ḡ + (1 − α)(g − ḡ)`, `a = √(s − ḡ²) + eps`, else `a = √s + eps`; with momentum
 ///   `b ← μ·b + g/a`, `w -= lr·b`, else `w -= lr·g/a`.
 ///
-/// The Adam and RMSprop updates run eight lanes at a time in one pass over the parameters.
+/// The Adam and RMSprop updates are one pass over the parameters in C, sixteen lanes at a time where
+/// the CPU has AVX-512 (`OptimizerKernels.c`).
 public final class Optimizer {
     /// The rule.
     public let kind: OptimizerKind
@@ -154,96 +156,33 @@ public final class Optimizer {
         }
     }
 
-    /// Adam and AdamW, eight lanes at a time (the tail one by one), in `torch.optim.Adam`'s order of
-    /// operations: `m.lerp_(g, 1 − β₁)`, `v.mul_(β₂).addcmul_(g, g, 1 − β₂)`,
-    /// `w.addcdiv_(m, v.sqrt() / √(1 − β₂ᵗ) + eps, −lr/(1 − β₁ᵗ))`.
+    /// Adam and AdamW in `torch.optim.Adam`'s order of operations (`m.lerp_(g, 1 − β₁)`,
+    /// `v.mul_(β₂).addcmul_(g, g, 1 − β₂)`, `w.addcdiv_(m, √v / √(1 − β₂ᵗ) + eps, −lr/(1 − β₁ᵗ))`), but for
+    /// one thing: √v is multiplied by 1/√(1 − β₂ᵗ) instead of divided by √(1 − β₂ᵗ), a rounding apart,
+    /// which saves a division a parameter (the element-wise pass is in C: `sweep_adam_update`).
     private func adamUpdate(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>, count: Int) {
-        let m = state[0].baseAddress!, v = state[1].baseAddress!
         let decoupled = kind == .adamw
-        if decoupled && weightDecay != 0 {
-            let shrink = 1 - learningRate * weightDecay
-            for i in 0..<count { w[i] *= shrink }
-        }
+        // AdamW's decay is applied to the weights before the step (torch's `param.mul_(1 - lr * wd)`).
+        let shrink = decoupled ? 1 - learningRate * weightDecay : 1
         if l1 != 0 || (!decoupled && weightDecay != 0) {
             addPenaltyGradient(to: g, weights: w, count: count, weightDecay: decoupled ? 0 : weightDecay)
         }
         let t = Double(steps + 1)
         let (beta1, beta2) = Optimizer.adamBetas
         let stepSize = Float(Double(learningRate) / (1 - pow(beta1, t)))
-        let correction = Float((1 - pow(beta2, t)).squareRoot())
-        let (b1, b2, eps) = (Float(1 - beta1), Float(beta2), Optimizer.adamEpsilon)
-        var i = 0
-        while i + 8 <= count {
-            let gi = load(g + i), mi = load(m + i) + b1 * (load(g + i) - load(m + i))
-            let vi = load(v + i) * b2 + (1 - b2) * (gi * gi)
-            let denom = vi.squareRoot() / correction + eps
-            store(mi, m + i)
-            store(vi, v + i)
-            store(load(w + i) + (-stepSize) * (mi / denom), w + i)
-            i += 8
-        }
-        while i < count {
-            m[i] = m[i] + b1 * (g[i] - m[i])
-            v[i] = v[i] * b2 + (1 - b2) * (g[i] * g[i])
-            w[i] = w[i] + (-stepSize) * (m[i] / (v[i].squareRoot() / correction + eps))
-            i += 1
-        }
+        let inverseCorrection = Float(1 / (1 - pow(beta2, t)).squareRoot())
+        sweep_adam_update(w, g, state[0].baseAddress!, state[1].baseAddress!, count, Float(1 - beta1), Float(beta2),
+                          stepSize, inverseCorrection, Optimizer.adamEpsilon, shrink)
     }
 
-    /// RMSprop, eight lanes at a time, in `torch.optim.RMSprop`'s order of operations.
+    /// RMSprop in `torch.optim.RMSprop`'s order of operations (the element-wise pass is in C:
+    /// `sweep_rmsprop_update`).
     private func rmspropUpdate(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>, count: Int) {
         if l1 != 0 || weightDecay != 0 { addPenaltyGradient(to: g, weights: w, count: count, weightDecay: weightDecay) }
-        let s = state[0].baseAddress!
         let average = centered ? state[1].baseAddress! : nil
         let buffer = momentum > 0 ? state[centered ? 2 : 1].baseAddress! : nil
-        let (alpha, eps, lr, mu) = (Optimizer.rmspropAlpha, Optimizer.rmspropEpsilon, learningRate, momentum)
-        var i = 0
-        while i + 8 <= count {
-            let gi = load(g + i)
-            let si = load(s + i) * alpha + (1 - alpha) * (gi * gi)
-            store(si, s + i)
-            var denom: SIMD8<Float>
-            if let average {
-                let ai = load(average + i) + (1 - alpha) * (gi - load(average + i))
-                store(ai, average + i)
-                denom = (si + -1 * (ai * ai)).squareRoot() + eps
-            } else {
-                denom = si.squareRoot() + eps
-            }
-            if let buffer {
-                let bi = load(buffer + i) * mu + gi / denom
-                store(bi, buffer + i)
-                store(load(w + i) + (-lr) * bi, w + i)
-            } else {
-                store(load(w + i) + (-lr) * (gi / denom), w + i)
-            }
-            i += 8
-        }
-        while i < count {
-            s[i] = s[i] * alpha + (1 - alpha) * (g[i] * g[i])
-            var denom: Float
-            if let average {
-                average[i] = average[i] + (1 - alpha) * (g[i] - average[i])
-                denom = (s[i] + -1 * (average[i] * average[i])).squareRoot() + eps
-            } else {
-                denom = s[i].squareRoot() + eps
-            }
-            if let buffer {
-                buffer[i] = buffer[i] * mu + g[i] / denom
-                w[i] = w[i] + (-lr) * buffer[i]
-            } else {
-                w[i] = w[i] + (-lr) * (g[i] / denom)
-            }
-            i += 1
-        }
-    }
-
-    @inline(__always) private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always) private func store(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
+        sweep_rmsprop_update(w, g, state[0].baseAddress!, average, buffer, count, Optimizer.rmspropAlpha,
+                             Optimizer.rmspropEpsilon, learningRate, momentum)
     }
 
     /// `g += wd·w + l1·sign(w)`: the gradient of `penalty` (AdamW's decay is not in it: it is applied

@@ -3,6 +3,7 @@
 // Two things Swift cannot spell directly: a prefetch hint, and the variadic prctl().
 #include <signal.h>
 #include "Supervisor.h"
+#include "OptimizerKernels.h"
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
