@@ -373,6 +373,10 @@ public struct Parameter: Sendable {
                                    + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
             return .optimizer(optimizer)
+        case .path:
+            let text = try reader.string(node, key: key)
+            guard !text.isEmpty, !text.contains("\n") else { throw reader.error(node, key: key, "must name a file") }
+            return .text(text)
         case .widths:
             // "128,128", 128, or [128, 128].
             var widths: [Int]?

@@ -102,7 +102,7 @@ public struct SweepSpec: Sendable {
     ]
 
     /// Parses and validates a sweep file's text; every error names the key and line.
-    public init(yaml: String, file: String, findProgram: Bool = true) throws(SpecError) {
+    public init(yaml: String, file: String, checkFiles: Bool = true) throws(SpecError) {
         self.text = yaml
         self.file = file
         guard yaml.utf8.count <= SweepSpec.maximumFileSize else {
@@ -220,7 +220,7 @@ public struct SweepSpec: Sendable {
                 : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder) as NSString).standardizingPath
             let program = ProgramSpec(program: programName, command: command, directory: directory, parameters: parameters,
                                       method: method, randomSeed: randomSeed, runCap: runCap)
-            if findProgram, let path = program.programPath, command.elements.contains("${program}") {
+            if checkFiles, let path = program.programPath, command.elements.contains("${program}") {
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                     throw reader.error(top["program"]!, key: "program", "'\(programName!.prefix(200))' not found (looked for \(path); "
@@ -270,6 +270,7 @@ public struct SweepSpec: Sendable {
         self.parameters = parameters
         self.warnings = warnings
         try SweepSpec.checkNesterov(parameters, file: file)
+        if checkFiles { try SweepSpec.checkTeachers(parameters, file: file) }
         space = TrialSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
         if method == .grid && space.gridSize == nil && runCap == nil {
             let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
@@ -278,9 +279,10 @@ public struct SweepSpec: Sendable {
         }
     }
 
-    /// Reads and parses the sweep file at `path`; `findProgram` false skips looking for a program
-    /// sweep's program (the copy a results folder keeps is read for its parameters and metric only).
-    public init(contentsOf path: String, findProgram: Bool = true) throws(SpecError) {
+    /// Reads and parses the sweep file at `path`; `checkFiles` false skips looking for a program
+    /// sweep's program and reading teacher models (the copy a results folder keeps is read for its
+    /// parameters and metric only).
+    public init(contentsOf path: String, checkFiles: Bool = true) throws(SpecError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let data = FileManager.default.contents(atPath: path) else {
@@ -289,12 +291,12 @@ public struct SweepSpec: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpecError(file: path, line: nil, key: nil, "the sweep file is not UTF-8 text")
         }
-        try self.init(yaml: text, file: path, findProgram: findProgram)
+        try self.init(yaml: text, file: path, checkFiles: checkFiles)
     }
 
     /// The spec a results folder keeps (`sweep.yaml`, as run), if it is there and reads.
     public static func stored(in directory: String) -> SweepSpec? {
-        try? SweepSpec(contentsOf: (directory as NSString).appendingPathComponent("sweep.yaml"), findProgram: false)
+        try? SweepSpec(contentsOf: (directory as NSString).appendingPathComponent("sweep.yaml"), checkFiles: false)
     }
 
     /// Trial positions (see `TrialSpace.count`, `ProgramSpec.count`).
@@ -315,6 +317,19 @@ public struct SweepSpec: Sendable {
 
     /// The columns of this sweep's `trials.csv` and epochs file.
     public var layout: RecordLayout { RecordLayout(self) }
+
+    /// Every teacher a sweep names must be a FashionMNIST model file, before any trial runs.
+    private static func checkTeachers(_ parameters: [Parameter], file: String) throws(SpecError) {
+        guard let teacher = parameters.first(where: { $0.name == .teacher }), case .values(let choices, _) = teacher.domain else { return }
+        for choice in choices {
+            guard case .text(let path) = choice.value else { continue }
+            do {
+                _ = try TeacherModel(path: path)
+            } catch {
+                throw SpecError(file: file, line: choice.line ?? teacher.line, key: "parameters.teacher", "\(path): \(error.requirement)")
+            }
+        }
+    }
 
     /// `nesterov: true` needs a momentum above 0 in every trial: refused when momentum can be 0 (the
     /// one rule `TrainingConfig.validate` has between two hyperparameters).

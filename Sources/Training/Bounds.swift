@@ -19,6 +19,10 @@ public struct Bounds: Equatable, Sendable {
     public static func halfOpen(_ lower: Double, _ upper: Double) -> Bounds {
         Bounds(lower: lower, lowerInclusive: true, upper: upper, upperInclusive: false, whole: false)
     }
+    /// lower ≤ x ≤ upper, any number.
+    public static func between(_ lower: Double, _ upper: Double) -> Bounds {
+        Bounds(lower: lower, lowerInclusive: true, upper: upper, upperInclusive: true, whole: false)
+    }
     /// lower ≤ x ≤ upper, whole numbers.
     public static func closed(_ lower: Double, _ upper: Double) -> Bounds {
         Bounds(lower: lower, lowerInclusive: true, upper: upper, upperInclusive: true, whole: true)

@@ -22,6 +22,9 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     case testLimit = "test_limit"
     case optimizer
     case centered
+    case teacher
+    case distillTemperature = "distill_temperature"
+    case distillAlpha = "distill_alpha"
 
     /// What kind of value a hyperparameter takes.
     public enum Kind: Sendable, Equatable {
@@ -35,6 +38,8 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         case augmentation
         /// One of `OptimizerKind`'s names.
         case optimizer
+        /// A file's path.
+        case path
         /// Hidden-layer widths, e.g. `128,128`.
         case widths
     }
@@ -42,11 +47,12 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     /// Its kind of value.
     public var kind: Kind {
         switch self {
-        case .learningRate, .momentum, .weightDecay, .l1, .maxNorm, .dropout: return .real
+        case .learningRate, .momentum, .weightDecay, .l1, .maxNorm, .dropout, .distillTemperature, .distillAlpha: return .real
         case .epochs, .batchSize, .seed, .trainLimit, .testLimit: return .whole
         case .nesterov, .centered: return .flag
         case .augment: return .augmentation
         case .optimizer: return .optimizer
+        case .teacher: return .path
         case .hidden: return .widths
         }
     }
@@ -63,7 +69,9 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         // Whole numbers stay below 2⁵³, so every one is exact as a Double (sweep files are read as numbers).
         case .seed: return .closed(0, 9_007_199_254_740_991)
         case .trainLimit, .testLimit: return .closed(1, Double(Int32.max))
-        case .nesterov, .augment, .optimizer, .centered: return nil
+        case .distillTemperature: return .between(0.01, 1000)
+        case .distillAlpha: return .between(0, 1)
+        case .nesterov, .augment, .optimizer, .centered, .teacher: return nil
         }
     }
 
@@ -73,10 +81,12 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
     /// Added after the first release: its column comes after the others in `trials.csv`, an empty
     /// cell (a row of an earlier release) reads as its default, and it is in a trial's id only when
     /// not at its default, so results recorded before it existed keep their ids.
-    public var isAdded: Bool { self == .optimizer || self == .centered }
+    public var isAdded: Bool { Hyperparameter.added.contains(self) }
 
-    /// Whether "not set" is a value (the data limits: nil means all the data).
-    public var isOptional: Bool { self == .trainLimit || self == .testLimit }
+    private static let added: Set<Hyperparameter> = [.optimizer, .centered, .teacher, .distillTemperature, .distillAlpha]
+
+    /// Whether "not set" is a value (the data limits: nil means all the data; no teacher).
+    public var isOptional: Bool { self == .trainLimit || self == .testLimit || self == .teacher }
 
     /// The command-line flag, e.g. `--learning-rate`.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }
@@ -100,6 +110,9 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         case .testLimit: return "Evaluate on only the first N test images"
         case .optimizer: return "Update rule, as torch.optim's: sgd, adam (L2 weight decay), adamw (decoupled) or rmsprop"
         case .centered: return "RMSprop: normalise by the centred second moment (torch.optim.RMSprop's centered)"
+        case .teacher: return "Knowledge distillation: a model file (.safetensors, as sweep keeps or exports) whose outputs the student learns from"
+        case .distillTemperature: return "Distillation temperature T: both models' logits are divided by T in the soft loss"
+        case .distillAlpha: return "Distillation: the soft loss's weight α (scaled by T², as Hinton et al.); the label loss gets 1 − α"
         }
     }
 
@@ -108,7 +121,7 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         switch kind {
         case .real, .whole: return help + " (\(bounds!.requirement.dropFirst("must be ".count)))"
         case .widths: return help + " (each \(Hyperparameter.widthBounds.requirement.dropFirst("must be ".count)))"
-        case .flag, .augmentation, .optimizer: return help
+        case .flag, .augmentation, .optimizer, .path: return help
         }
     }
 
@@ -129,6 +142,8 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         case (.whole, .whole(let n)):
             if !bounds!.contains(Double(n)) { try fail(bounds!.requirement) }
         case (.flag, .flag), (.augmentation, .augmentation), (.optimizer, .optimizer): return
+        case (.path, .text(let path)):
+            if path.isEmpty || path.contains("\n") || path.utf8.count > 4096 { try fail("must name a file") }
         case (.widths, .widths(let widths)):
             if widths.isEmpty || !widths.allSatisfy({ Hyperparameter.widthBounds.contains(Double($0)) }) {
                 try fail("must be a comma-separated list of widths, each \(Hyperparameter.widthBounds.requirement.dropFirst("must be ".count))")
@@ -148,6 +163,7 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
         case .flag: return text == "true" ? .flag(true) : text == "false" ? .flag(false) : nil
         case .augmentation: return Augmentation(rawValue: text).map(HyperparameterValue.augmentation)
         case .optimizer: return OptimizerKind(rawValue: text).map(HyperparameterValue.optimizer)
+        case .path: return .text(text)
         case .widths: return HyperparameterValue.parseWidths(text).map(HyperparameterValue.widths)
         }
     }
@@ -162,6 +178,7 @@ extension Hyperparameter.Kind {
         case .flag: return "true or false"
         case .augmentation: return "one of " + Augmentation.allCases.map(\.rawValue).joined(separator: ", ")
         case .optimizer: return "one of " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
+        case .path: return "a file's path"
         case .widths: return "layer widths such as \"128,128\""
         }
     }

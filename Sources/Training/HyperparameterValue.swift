@@ -5,6 +5,7 @@ public enum HyperparameterValue: Hashable, Sendable, CustomStringConvertible {
     case flag(Bool)
     case augmentation(Augmentation)
     case optimizer(OptimizerKind)
+    case text(String)
     case widths([Int])
     /// An optional hyperparameter that is not set.
     case unset
@@ -18,6 +19,7 @@ public enum HyperparameterValue: Hashable, Sendable, CustomStringConvertible {
         case .flag(let b): return "\(b)"
         case .augmentation(let a): return a.rawValue
         case .optimizer(let o): return o.rawValue
+        case .text(let t): return t
         case .widths(let w): return w.map(String.init).joined(separator: ",")
         case .unset: return ""
         }

@@ -171,6 +171,45 @@ public final class MLP {
         return Outcome(lossSum: lossSum, correct: correct)
     }
 
+    /// The logits of the last `forward` (`rows × outputSize`, biases added).
+    var logits: UnsafeMutablePointer<Float> { activations[layerCount] }
+
+    /// Knowledge distillation (Hinton et al., 2015): after a training `forward`, replaces the kept
+    /// gradient by that of the mean over rows of
+    /// `(1 − α)·H(y, σ(z)) + α·T²·H(σ(t/T), σ(z/T))`, where z are this network's logits and t the
+    /// teacher's for the same inputs: `((1 − α)(σ(z) − y) + α·T·(σ(z/T) − σ(t/T))) / rows`. Returns the
+    /// objective summed over the rows.
+    @discardableResult
+    public func distill(teacherLogits: UnsafePointer<Float>, rows: Int, labels: UnsafePointer<UInt8>,
+                        temperature: Double, alpha: Double) -> Double {
+        let classes = outputSize, z = logits, delta = deltas[layerCount]
+        let (t, a) = (Float(temperature), Float(alpha))
+        let inverseRows = 1 / Float(rows)
+        var total = 0.0
+        for r in 0..<rows {
+            let row = z + r * classes, teacher = teacherLogits + r * classes, d = delta + r * classes
+            func logSumExp(_ x: (Int) -> Float) -> Float {
+                var best = -Float.infinity
+                for k in 0..<classes { best = max(best, x(k)) }
+                var sum: Float = 0
+                for k in 0..<classes { sum += expf(x(k) - best) }
+                return best + logf(sum)
+            }
+            let hard = logSumExp { row[$0] }
+            let soft = logSumExp { row[$0] / t }
+            let target = logSumExp { teacher[$0] / t }
+            let label = Int(labels[r])
+            var softLoss: Float = 0
+            for k in 0..<classes {
+                let p = expf(row[k] - hard), q = expf(row[k] / t - soft), pt = expf(teacher[k] / t - target)
+                softLoss += pt * (soft - row[k] / t)
+                d[k] = ((1 - a) * (p - (k == label ? 1 : 0)) + a * t * (q - pt)) * inverseRows
+            }
+            total += Double((1 - a) * (hard - row[label]) + a * t * t * softLoss)
+        }
+        return total
+    }
+
     /// Back-propagates the last training `forward` of `rows` rows and writes, for every parameter,
     /// `target = alpha · gradient + beta · target` (target laid out as `parameters`).
     ///

@@ -10,6 +10,8 @@ public final class Trainer {
     public let model: MLP
     /// Its optimiser.
     public let optimizer: Optimizer
+    /// The distillation teacher (with `distill_alpha` > 0), run on every training batch.
+    private let teacher: MLP?
     private let data: FashionMNIST
     private let order: UnsafeMutableBufferPointer<Int32>
     private let batchLabels: UnsafeMutablePointer<UInt8>
@@ -40,6 +42,14 @@ public final class Trainer {
         let sizes = [data.train.pixelsPerImage] + config.hidden + [FashionMNIST.classes]
         model = MLP(layerSizes: sizes, seed: config.seed, capacity: max(config.batchSize, Trainer.evaluationBatch))
         optimizer = Optimizer(for: model, config: config)
+        if let path = config.teacher, config.distillAlpha > 0 {
+            let file = try TeacherModel(path: path)
+            let teacher = MLP(layerSizes: file.layerSizes, seed: 0, capacity: config.batchSize)
+            _ = teacher.parameters.update(from: file.parameters)
+            self.teacher = teacher
+        } else {
+            teacher = nil
+        }
         order = .allocate(capacity: self.data.train.count)
         batchLabels = .allocate(capacity: config.batchSize)
         augmentState = Trainer.augmentationStart(config, epoch: 1)
@@ -167,8 +177,17 @@ public final class Trainer {
                     }
                     let dropout = config.dropout > 0
                         ? Dropout(probability: config.dropout, seed: config.seed, step: optimizer.steps) : nil
-                    let outcome = model.forward(rows: rows, labels: batchLabels, training: true, dropout: dropout)
-                    let loss = outcome.lossSum / Double(rows)
+                    if let teacher {
+                        // The teacher sees exactly the batch the student sees, augmented or not.
+                        teacher.input.update(from: input, count: rows * pixels)
+                        teacher.forward(rows: rows, labels: batchLabels, training: false)
+                    }
+                    var lossSum = model.forward(rows: rows, labels: batchLabels, training: true, dropout: dropout).lossSum
+                    if let teacher {
+                        lossSum = model.distill(teacherLogits: teacher.logits, rows: rows, labels: batchLabels,
+                                                temperature: config.distillTemperature, alpha: config.distillAlpha)
+                    }
+                    let loss = lossSum / Double(rows)
                     lossTotal += loss
                     batches += 1
                     guard loss.isFinite else { return }  // diverged: the epoch's mean is not finite

@@ -34,13 +34,20 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
     public var optimizer: OptimizerKind = .sgd
     /// RMSprop's centred variant.
     public var centered: Bool = false
+    /// Knowledge distillation's teacher: a model file (nil: none).
+    public var teacher: String? = nil
+    /// Distillation temperature T.
+    public var distillTemperature: Double = 1
+    /// Distillation: the soft loss's weight α (the label loss gets 1 − α).
+    public var distillAlpha: Double = 0
 
     /// JSON names are the snake_case sweep keys, spelled out: key strategies cost a string
     /// transformation per key per message, which the coordinator's hot loop cannot afford.
     enum CodingKeys: String, CodingKey {
         case learningRate = "learning_rate", momentum, nesterov, weightDecay = "weight_decay", l1, maxNorm = "max_norm"
         case dropout, augment, hidden, epochs, batchSize = "batch_size", seed, trainLimit = "train_limit"
-        case testLimit = "test_limit", optimizer, centered
+        case testLimit = "test_limit", optimizer, centered, teacher, distillTemperature = "distill_temperature"
+        case distillAlpha = "distill_alpha"
     }
 
     /// The default config: the assignment's model, plain SGD at 0.01.
@@ -66,6 +73,9 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
         testLimit = try c.decodeIfPresent(Int.self, forKey: .testLimit)
         optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? .sgd
         centered = try c.decodeIfPresent(Bool.self, forKey: .centered) ?? false
+        teacher = try c.decodeIfPresent(String.self, forKey: .teacher)
+        distillTemperature = try c.decodeIfPresent(Double.self, forKey: .distillTemperature) ?? 1
+        distillAlpha = try c.decodeIfPresent(Double.self, forKey: .distillAlpha) ?? 0
     }
 
     /// One hyperparameter's value, read or written through its description in `Hyperparameter`.
@@ -90,6 +100,9 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
             case .testLimit: return testLimit.map(HyperparameterValue.whole) ?? .unset
             case .optimizer: return .optimizer(optimizer)
             case .centered: return .flag(centered)
+            case .teacher: return teacher.map(HyperparameterValue.text) ?? .unset
+            case .distillTemperature: return .real(distillTemperature)
+            case .distillAlpha: return .real(distillAlpha)
             }
         }
         set {
@@ -112,6 +125,10 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
             case (.testLimit, .unset): testLimit = nil
             case (.optimizer, .optimizer(let o)): optimizer = o
             case (.centered, .flag(let b)): centered = b
+            case (.teacher, .text(let t)): teacher = t
+            case (.teacher, .unset): teacher = nil
+            case (.distillTemperature, .real(let x)): distillTemperature = x
+            case (.distillAlpha, .real(let x)): distillAlpha = x
             // Whole numbers are fine where reals go (W&B's int_uniform on a learning rate).
             case (_, .whole(let n)) where parameter.kind == .real: self[parameter] = .real(Double(n))
             default: break
@@ -134,6 +151,9 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
         }
         if centered && optimizer != .rmsprop {
             throw ConfigError(.centered, value: "true", "is an option of rmsprop only, not \(optimizer.rawValue)")
+        }
+        if distillAlpha > 0 && teacher == nil {
+            throw ConfigError(.distillAlpha, value: "\(distillAlpha)", "needs a teacher")
         }
     }
 }

@@ -40,6 +40,14 @@ struct Train: ParsableCommand {
     var resume: String?
 
     func run() throws {
+        if let teacher = options.config.teacher {
+            // A bad teacher is bad data: one line and exit 65, before any data is loaded.
+            do {
+                _ = try TeacherModel(path: teacher)
+            } catch {
+                throw RunFailure(error.flagDescription, code: ExitStatus.dataError)
+            }
+        }
         let dataset = try FashionMNIST.load(directory: data)
         let trainer: Trainer
         if let resume {

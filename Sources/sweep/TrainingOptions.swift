@@ -64,6 +64,15 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: name(.seed), parsing: .unconditional, help: help(.seed))
     var seed = Int(TrainingConfig().seed)
 
+    @Option(name: name(.teacher), help: ArgumentHelp(Hyperparameter.teacher.help + ".", valueName: "model.safetensors"))
+    var teacher: String?
+
+    @Option(name: name(.distillTemperature), parsing: .unconditional, help: help(.distillTemperature))
+    var distillTemperature = TrainingConfig().distillTemperature
+
+    @Option(name: name(.distillAlpha), parsing: .unconditional, help: help(.distillAlpha))
+    var distillAlpha = TrainingConfig().distillAlpha
+
     @Option(name: name(.trainLimit), parsing: .unconditional, help: help(.trainLimit))
     var trainLimit: Int?
 
@@ -76,6 +85,9 @@ struct TrainingOptions: ParsableArguments {
         config.learningRate = learningRate
         config.optimizer = optimizer
         config.centered = centered
+        config.teacher = teacher
+        config.distillTemperature = distillTemperature
+        config.distillAlpha = distillAlpha
         config.momentum = momentum
         config.nesterov = nesterov
         config.weightDecay = weightDecay
