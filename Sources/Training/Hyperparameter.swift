@@ -132,24 +132,27 @@ public enum Hyperparameter: String, CaseIterable, Codable, Sendable {
 
     /// Checks one value against this hyperparameter's kind and range.
     public func check(_ value: HyperparameterValue) throws(ConfigError) {
-        func fail(_ requirement: String) throws(ConfigError) {
-            throw ConfigError(self, value: value.description, requirement)
-        }
+        if let requirement = problem(with: value) { throw ConfigError(self, value: value.description, requirement) }
+    }
+
+    /// What is wrong with `value` for this hyperparameter, or nil.
+    func problem(with value: HyperparameterValue) -> String? {
         switch (kind, value) {
-        case (_, .unset) where isOptional: return
+        case (_, .unset) where isOptional: return nil
         case (.real, .real(let x)):
-            if !bounds!.contains(x) { try fail(bounds!.requirement) }
+            return bounds!.contains(x) ? nil : bounds!.requirement
         case (.whole, .whole(let n)):
-            if !bounds!.contains(Double(n)) { try fail(bounds!.requirement) }
-        case (.flag, .flag), (.augmentation, .augmentation), (.optimizer, .optimizer): return
+            return bounds!.contains(Double(n)) ? nil : bounds!.requirement
+        case (.flag, .flag), (.augmentation, .augmentation), (.optimizer, .optimizer): return nil
         case (.path, .text(let path)):
-            if path.isEmpty || path.contains("\n") || path.utf8.count > 4096 { try fail("must name a file") }
+            return path.isEmpty || path.contains("\n") || path.utf8.count > 4096 ? "must name a file" : nil
         case (.widths, .widths(let widths)):
             if widths.isEmpty || !widths.allSatisfy({ Hyperparameter.widthBounds.contains(Double($0)) }) {
-                try fail("must be a comma-separated list of widths, each \(Hyperparameter.widthBounds.requirement.dropFirst("must be ".count))")
+                return "must be a comma-separated list of widths, each \(Hyperparameter.widthBounds.requirement.dropFirst("must be ".count))"
             }
+            return nil
         default:
-            try fail("must be \(kind.article)")
+            return "must be \(kind.article)"
         }
     }
 

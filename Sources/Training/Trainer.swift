@@ -12,6 +12,11 @@ public final class Trainer {
     public let optimizer: Optimizer
     /// The distillation teacher (with `distill_alpha` > 0), run on every training batch.
     private let teacher: MLP?
+    /// Without augmentation a training image is the same every epoch, and so are the teacher's logits
+    /// for it: they are computed once, in fixed batches of the images in order (so a resumed run finds
+    /// the same bits), `train.count × 10`, and gathered per batch.
+    private let teacherLogits: [Float]
+    private let batchTeacherLogits: UnsafeMutablePointer<Float>
     private let data: FashionMNIST
     private let order: UnsafeMutableBufferPointer<Int32>
     private let batchLabels: UnsafeMutablePointer<UInt8>
@@ -35,6 +40,9 @@ public final class Trainer {
     /// Prepares a run of `config` on `data`; throws if the config is invalid.
     public init(config: TrainingConfig, data: FashionMNIST) throws(ConfigError) {
         try config.validate()
+        let teacherFile = config.distillAlpha > 0 ? try config.teacher.map { (path: String) throws(ConfigError) in
+            try TeacherModel(path: path)
+        } : nil
         BLAS.useOneThread()
         self.config = config
         self.data = FashionMNIST(train: config.trainLimit.map { data.train.prefix($0) } ?? data.train,
@@ -42,13 +50,15 @@ public final class Trainer {
         let sizes = [data.train.pixelsPerImage] + config.hidden + [FashionMNIST.classes]
         model = MLP(layerSizes: sizes, seed: config.seed, capacity: max(config.batchSize, Trainer.evaluationBatch))
         optimizer = Optimizer(for: model, config: config)
-        if let path = config.teacher, config.distillAlpha > 0 {
-            let file = try TeacherModel(path: path)
-            let teacher = MLP(layerSizes: file.layerSizes, seed: 0, capacity: config.batchSize)
+        batchTeacherLogits = .allocate(capacity: config.batchSize * FashionMNIST.classes)
+        if let file = teacherFile {
+            let teacher = MLP(layerSizes: file.layerSizes, seed: 0, capacity: max(config.batchSize, Trainer.evaluationBatch))
             _ = teacher.parameters.update(from: file.parameters)
             self.teacher = teacher
+            teacherLogits = config.augment == .none ? Trainer.logits(of: teacher, on: self.data.train) : []
         } else {
             teacher = nil
+            teacherLogits = []
         }
         order = .allocate(capacity: self.data.train.count)
         batchLabels = .allocate(capacity: config.batchSize)
@@ -87,6 +97,26 @@ public final class Trainer {
     deinit {
         order.deallocate()
         batchLabels.deallocate()
+        batchTeacherLogits.deallocate()
+    }
+
+    /// `teacher`'s logits for every image of `images`, in order, computed in batches of `evaluationBatch`.
+    private static func logits(of teacher: MLP, on images: Dataset) -> [Float] {
+        let pixels = images.pixelsPerImage, classes = FashionMNIST.classes, scale: Float = 1 / 255
+        var result = [Float](repeating: 0, count: images.count * classes)
+        images.images.withUnsafeBufferPointer { source in
+            images.labels.withUnsafeBufferPointer { labels in
+                var start = 0
+                while start < images.count {
+                    let rows = min(evaluationBatch, images.count - start)
+                    for p in 0..<(rows * pixels) { teacher.input[p] = Float(source[start * pixels + p]) * scale }
+                    teacher.forward(rows: rows, labels: labels.baseAddress! + start, training: false)
+                    for i in 0..<(rows * classes) { result[start * classes + i] = teacher.logits[i] }
+                    start += rows
+                }
+            }
+        }
+        return result
     }
 
     /// The whole state now: call it between minibatches (from `run`'s `tick` or `onEpoch`).
@@ -177,14 +207,26 @@ public final class Trainer {
                     }
                     let dropout = config.dropout > 0
                         ? Dropout(probability: config.dropout, seed: config.seed, step: optimizer.steps) : nil
+                    var teacherOutput: UnsafePointer<Float>?
                     if let teacher {
-                        // The teacher sees exactly the batch the student sees, augmented or not.
-                        teacher.input.update(from: input, count: rows * pixels)
-                        teacher.forward(rows: rows, labels: batchLabels, training: false)
+                        // The teacher sees exactly the batch the student sees: augmented, it runs on it;
+                        // otherwise its logits for these images were computed once.
+                        if teacherLogits.isEmpty {
+                            teacher.input.update(from: input, count: rows * pixels)
+                            teacher.forward(rows: rows, labels: batchLabels, training: false)
+                            teacherOutput = UnsafePointer(teacher.logits)
+                        } else {
+                            let classes = FashionMNIST.classes
+                            for r in 0..<rows {
+                                let index = Int(order[start + r])
+                                for k in 0..<classes { batchTeacherLogits[r * classes + k] = teacherLogits[index * classes + k] }
+                            }
+                            teacherOutput = UnsafePointer(batchTeacherLogits)
+                        }
                     }
                     var lossSum = model.forward(rows: rows, labels: batchLabels, training: true, dropout: dropout).lossSum
-                    if let teacher {
-                        lossSum = model.distill(teacherLogits: teacher.logits, rows: rows, labels: batchLabels,
+                    if let teacherOutput {
+                        lossSum = model.distill(teacherLogits: teacherOutput, rows: rows, labels: batchLabels,
                                                 temperature: config.distillTemperature, alpha: config.distillAlpha)
                     }
                     let loss = lossSum / Double(rows)

@@ -100,7 +100,9 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
             case .testLimit: return testLimit.map(HyperparameterValue.whole) ?? .unset
             case .optimizer: return .optimizer(optimizer)
             case .centered: return .flag(centered)
-            case .teacher: return teacher.map(HyperparameterValue.text) ?? .unset
+            case .teacher:
+                guard let teacher else { return .unset }
+                return .text(teacher)
             case .distillTemperature: return .real(distillTemperature)
             case .distillAlpha: return .real(distillAlpha)
             }
@@ -139,21 +141,32 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
     /// Checks every value against `Hyperparameter`'s ranges, then the rules between them (the
     /// options each `torch.optim` class has); the error names the first wrong one.
     public func validate() throws(ConfigError) {
-        for parameter in Hyperparameter.allCases { try parameter.check(self[parameter]) }
-        if nesterov && optimizer != .sgd {
-            throw ConfigError(.nesterov, value: "true", "is an option of sgd only, not \(optimizer.rawValue)")
+        if let problem = firstProblem() { throw problem }
+    }
+
+    /// The first thing `validate` refuses, or nil.
+    private func firstProblem() -> ConfigError? {
+        for parameter in Hyperparameter.allCases {
+            if let requirement = parameter.problem(with: self[parameter]) {
+                return ConfigError(parameter, value: self[parameter].description, requirement)
+            }
+        }
+        let sgd = optimizer == .sgd, adam = optimizer == .adam || optimizer == .adamw, rmsprop = optimizer == .rmsprop
+        if nesterov && !sgd {
+            return ConfigError(.nesterov, value: "true", "is an option of sgd only, not \(optimizer.rawValue)")
         }
         if nesterov && momentum <= 0 {
-            throw ConfigError(.nesterov, value: "momentum \(momentum)", "needs a momentum greater than 0")
+            return ConfigError(.nesterov, value: "momentum \(momentum)", "needs a momentum greater than 0")
         }
-        if (optimizer == .adam || optimizer == .adamw) && momentum != 0 {
-            throw ConfigError(.momentum, value: "\(momentum)", "must be 0 with \(optimizer.rawValue), whose betas are fixed at (0.9, 0.999)")
+        if adam && momentum != 0 {
+            return ConfigError(.momentum, value: "\(momentum)", "must be 0 with \(optimizer.rawValue), whose betas are fixed at (0.9, 0.999)")
         }
-        if centered && optimizer != .rmsprop {
-            throw ConfigError(.centered, value: "true", "is an option of rmsprop only, not \(optimizer.rawValue)")
+        if centered && !rmsprop {
+            return ConfigError(.centered, value: "true", "is an option of rmsprop only, not \(optimizer.rawValue)")
         }
         if distillAlpha > 0 && teacher == nil {
-            throw ConfigError(.distillAlpha, value: "\(distillAlpha)", "needs a teacher")
+            return ConfigError(.distillAlpha, value: "\(distillAlpha)", "needs a teacher")
         }
+        return nil
     }
 }

@@ -20,8 +20,19 @@ struct CheckpointTests {
         var maxNorm = 0.0
         var dropout = 0.3
         var augment = Augmentation.rotateFlipVFlip
+        var distill = false
         var testDescription: String { name }
     }
+
+    /// A small teacher model file (784-16-10, fixed weights), written once per test process.
+    static let teacherPath: String = {
+        let path = NSTemporaryDirectory() + "sweep-test-teacher-\(getpid()).safetensors"
+        let sizes = [784, 16, 10]
+        let model = MLP(layerSizes: sizes, seed: 77, capacity: 1)
+        FileManager.default.createFile(atPath: path, contents: Data(SafeTensors.encode(layerSizes: sizes,
+                                                                                       parameters: Array(model.parameters))))
+        return path
+    }()
 
     /// One case per optimiser path (`Optimizer.Mode`), each with dropout and augmentation, and one with neither.
     static let cases: [Case] = [
@@ -33,6 +44,9 @@ struct CheckpointTests {
         Case(name: "Adam with weight decay (two moments)", optimizer: .adam, weightDecay: 0.001),
         Case(name: "AdamW (decoupled decay)", optimizer: .adamw, weightDecay: 0.01),
         Case(name: "RMSprop, centred, with momentum (three buffers)", optimizer: .rmsprop, momentum: 0.5, centered: true),
+        Case(name: "distillation, the teacher's logits computed once (no augmentation)", momentum: 0.5, dropout: 0,
+             augment: .none, distill: true),
+        Case(name: "distillation, the teacher on each augmented batch", momentum: 0.5, distill: true),
     ]
 
     static func config(_ testCase: Case) -> TrainingConfig {
@@ -51,6 +65,11 @@ struct CheckpointTests {
         config.dropout = testCase.dropout
         config.augment = testCase.augment
         config.seed = 5
+        if testCase.distill {
+            config.teacher = teacherPath
+            config.distillTemperature = 4
+            config.distillAlpha = 0.7
+        }
         return config
     }
 
