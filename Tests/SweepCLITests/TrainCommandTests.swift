@@ -34,7 +34,37 @@ struct TrainCommandTests {
         BadInput(arguments: ["--train-limit", "0"], mentions: "--train-limit must be from 1 to 2147483647, got 0"),
         BadInput(arguments: ["--test-limit", "-5"], mentions: "--test-limit must be from 1 to 2147483647, got -5"),
         BadInput(arguments: ["--bogus"], mentions: "Unknown option '--bogus'"),
+        BadInput(arguments: ["--optimizer", "nadam"], mentions: "'nadam' is invalid for '--optimizer"),
+        BadInput(arguments: ["--optimizer", "adam", "--momentum", "0.9"], mentions: "--momentum must be 0 with adam"),
+        BadInput(arguments: ["--centered"], mentions: "--centered is an option of rmsprop only, not sgd"),
+        BadInput(arguments: ["--distill-alpha", "0.5"], mentions: "--distill-alpha needs a teacher"),
+        BadInput(arguments: ["--distill-alpha", "2"], mentions: "--distill-alpha must be in [0, 1], got 2.0"),
+        BadInput(arguments: ["--distill-temperature", "0"], mentions: "--distill-temperature must be in [0.01, 1000]"),
     ]
+
+    @Test(.timeLimit(.minutes(5))) func aMissingOrMismatchedTeacherIsOneLineAndExit65BeforeAnythingRuns() throws {
+        let scratch = Scratch()
+        // A model of other shape: 20 inputs, not FashionMNIST's 784.
+        var model = [UInt8](repeating: 0, count: 8)
+        let header = Array(#"{"0.weight":{"dtype":"F32","shape":[10,20],"data_offsets":[0,800]},"0.bias":{"dtype":"F32","shape":[10],"data_offsets":[800,840]}}"#.utf8)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { model = Array($0) }
+        model += header + [UInt8](repeating: 0, count: 840)
+        FileManager.default.createFile(atPath: scratch.file("small.safetensors"), contents: Data(model))
+        for (teacher, says) in [("missing.safetensors", "there is no file at that path"),
+                                ("small.safetensors", "maps 20 inputs to 10 outputs")] {
+            // The data directory does not exist: the teacher is checked first.
+            let train = try SweepBinary.run(["train", "--teacher", teacher, "--distill-alpha", "0.5", "--data", "/nonexistent"],
+                                            directory: scratch.path)
+            #expect(train.status == 65 && train.stderrLines.count == 1 && train.stderr.contains(says), "\(train.stderr)")
+            scratch.write("name: d\nparameters:\n  teacher: {value: \(teacher)}\n  distill_alpha: {value: 0.5}\n", to: "d.yaml")
+            for command in [["check", "d.yaml"], ["run", "d.yaml"]] {
+                let outcome = try SweepBinary.run(command, directory: scratch.path)
+                #expect(outcome.status == 65 && outcome.stderrLines.count == 1, "\(command): \(outcome.stderr)")
+                #expect(outcome.stderr.contains("d.yaml:3: parameters.teacher: \(teacher): ") && outcome.stderr.contains(says))
+            }
+            #expect(!scratch.exists("Results"), "nothing ran")
+        }
+    }
 
     @Test(.timeLimit(.minutes(2)), arguments: badInputs)
     func invalidFlagsGetOneLineNamingTheFlagAndExit64(_ input: BadInput) throws {
