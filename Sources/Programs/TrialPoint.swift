@@ -62,12 +62,15 @@ extension TrainingConfig {
         TrainingConfig.keyOrder.compactMap { parameter -> String? in
             if parameter == .seed && !includingSeed { return nil }
             let value = self[parameter]
-            if !parameter.inCanonicalKeyAtDefault && value == TrainingConfig()[parameter] { return nil }
+            if !parameter.inCanonicalKeyAtDefault && value == TrainingConfig.defaults[parameter] { return nil }
             return "\(parameter.rawValue)=\(value)"
         }.joined(separator: ";")
     }
 
     private static let keyOrder = Hyperparameter.allCases.sorted { $0.rawValue < $1.rawValue }
+
+    /// The default config, made once (ids are computed for every trial handed out).
+    static let defaults = TrainingConfig()
 
     /// 16 hex digits of the FNV-1a 64-bit hash of `canonicalKey`.
     public var trialID: String { TrialPoint.hash(canonicalKey) }

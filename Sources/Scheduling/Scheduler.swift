@@ -848,7 +848,7 @@ public struct Scheduler {
             if let record = state.record {
                 settleFiles(id, record)
                 epochsSpent += record.epochsRun
-                if record.status != .failed {
+                if tpe != nil && record.status != .failed {
                     let sign: Double = spec.metric.minimize ? 1 : -1
                     let loss = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
                     let coordinates = TPE.coordinates(of: record.point, parameters: spec.parameters,
