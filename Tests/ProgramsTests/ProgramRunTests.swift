@@ -5,7 +5,10 @@ import SweepTestSupport
 
 /// Real child processes under the real supervisor: what each kind of program ends as, and that none
 /// outlives its stop. Python from the standard library stands in for a user's training script.
-@Suite(.timeLimit(.minutes(2))) struct ProgramRunTests {
+/// The time limit is a safety net against a hung child, not a measure: each test asserts its own
+/// timings. It is generous because a test's clock starts before it gets one of the pool's two
+/// threads, which the process tests of `SweepCLITests` can hold for minutes.
+@Suite(.timeLimit(.minutes(6))) struct ProgramRunTests {
     let scratch = Scratch("programs")
     let clock = ContinuousClock()
 

@@ -8,7 +8,9 @@ import Testing
 /// workers run them under the supervisor, and every guarantee of the built-in trainer holds: each
 /// trial recorded once, requeued when its worker dies (its program dying with it), stopped early
 /// within the grace, failures recorded with their reasons, the same rows however many workers ran.
-@Suite("Program sweeps", .timeLimit(.minutes(5)))
+/// Serialized: each test blocks a thread of Swift Testing's pool (two on this machine) while its
+/// processes run, and together they starved other suites past their time limits.
+@Suite("Program sweeps", .serialized, .timeLimit(.minutes(5)))
 struct ProgramSweepTests {
     /// A program whose loss falls with the epoch from a floor set by its parameters. It writes its
     /// pid to `pids/<trial>-<attempt>`, notes a SIGTERM's time in `term/<trial>` (ignoring it if
