@@ -50,6 +50,13 @@ public struct ProgramCommand: Equatable, Sendable {
         return out
     }
 
+    /// The argv for one trial, `${interpreter}` chosen by `program`'s extension as `Interpreter` says.
+    public func argv(arguments: [(name: String, value: ProgramValue)], program: String, environment: [String: String],
+                     jsonFile: String) -> [String] {
+        argv(arguments: arguments, program: program, interpreter: Interpreter.forProgram(program, environment: environment),
+             environment: environment, jsonFile: jsonFile)
+    }
+
     /// The list a whole-element macro stands for, or nil if `name` is not one.
     static func expand(list name: String, arguments: [(name: String, value: ProgramValue)], program: String,
                        interpreter: [String], jsonFile: String) -> [String]? {

@@ -54,9 +54,7 @@ public struct ProgramLaunch: Sendable {
         environment["SWEEP_METRICS_FD"] = "3"
         self.environment = environment
         let program = job.programPath(in: directory) ?? ""
-        argv = command.argv(arguments: arguments, program: program,
-                            interpreter: Interpreter.forProgram(program, environment: environment),
-                            environment: environment, jsonFile: jsonFile)
+        argv = command.argv(arguments: arguments, program: program, environment: environment, jsonFile: jsonFile)
         guard let first = argv.first, !first.isEmpty else { throw Failure(description: "the command is empty") }
         let lookup = first.contains("/") && !first.hasPrefix("/") ? (directory as NSString).appendingPathComponent(first) : first
         guard let executable = ProgramPath.search(lookup, environment: environment) else {

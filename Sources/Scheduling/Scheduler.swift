@@ -978,9 +978,6 @@ public struct Scheduler {
         return state.holder == worker && !state.isSettled
     }
 
-    /// The point of an open trial (what the coordinator sends a worker for it).
-    public func point(ofTrial id: String) -> TrialPoint? { trials[id]?.trial.point }
-
     /// A trial's row from its result, in the sweep's layout.
     private func record(_ trial: Trial, _ result: TrainingResult, attempts: Int, worker: String, host: String,
                         number: Int) -> TrialRecord {

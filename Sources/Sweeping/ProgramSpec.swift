@@ -126,10 +126,8 @@ public struct ProgramSpec: Sendable {
     /// Trial `index`'s argv on a machine with `environment`, the program found in `directory`
     /// (the sweep file's, or a worker's `--workdir`).
     public func argv(at index: Int, environment: [String: String], jsonFile: String, directory: String? = nil) -> [String] {
-        let program = programPath(in: directory ?? self.directory) ?? ""
-        return command.argv(arguments: arguments(at: index), program: program,
-                            interpreter: Interpreter.forProgram(program, environment: environment),
-                            environment: environment, jsonFile: jsonFile)
+        command.argv(arguments: arguments(at: index), program: programPath(in: directory ?? self.directory) ?? "",
+                     environment: environment, jsonFile: jsonFile)
     }
 
     /// Reads `program:` and `command:`.
