@@ -2,10 +2,19 @@ import Sweeping
 
 /// Early-termination decisions, taken in sweep order so that they never depend on timing: the
 /// decision for the trial at position k at rung r compares it only with the trials at positions
-/// before k that reached r. Each rung keeps a frontier (the next position to decide there) and the
-/// values of the trials decided so far; a position whose standing at the rung is not known yet (it
-/// has not reached it, or an earlier rung of its is undecided) holds the frontier until it is.
+/// before k that reached r (in its bracket, when asha has several). Each rung keeps a frontier (the
+/// next position to decide there) and the values of the trials decided so far; a position whose
+/// standing at the rung is not known yet (it has not reached it, or an earlier rung of its is
+/// undecided) holds the frontier until it is.
 struct RungLedger {
+    /// A rung: an epoch of one bracket.
+    struct Key: Hashable, Comparable {
+        var epoch: Int
+        var bracket: Int
+
+        static func < (a: Key, b: Key) -> Bool { (a.epoch, a.bracket) < (b.epoch, b.bracket) }
+    }
+
     /// How a position stands at a rung.
     enum Standing {
         /// Not known yet: the frontier waits here.
@@ -19,7 +28,7 @@ struct RungLedger {
         case reached(value: Double, best: Double, recorded: Bool?)
     }
 
-    /// A decision: stop (or not) the trial at `position` after rung `rung`.
+    /// A decision: stop (or not) the trial at `position` after the rung at epoch `rung`.
     struct Decision: Equatable {
         var position: Int
         var rung: Int
@@ -33,46 +42,46 @@ struct RungLedger {
     }
 
     let rule: EarlyTermination
-    private var rungs: [Int: Rung] = [:]
-    private var order: [Int] = []
+    private var rungs: [Key: Rung] = [:]
+    private var order: [Key] = []
 
     init(rule: EarlyTermination) { self.rule = rule }
 
-    /// Makes sure decisions are kept for these rungs (the rungs of a newly opened trial).
-    mutating func track(_ epochs: [Int]) {
-        for epoch in epochs where rungs[epoch] == nil {
-            rungs[epoch] = Rung()
-            order.insert(epoch, at: order.firstIndex { $0 > epoch } ?? order.count)
+    /// Makes sure decisions are kept for these rungs of `bracket` (the rungs of a newly opened trial).
+    mutating func track(_ epochs: [Int], bracket: Int) {
+        for epoch in epochs {
+            let key = Key(epoch: epoch, bracket: bracket)
+            guard rungs[key] == nil else { continue }
+            rungs[key] = Rung()
+            order.insert(key, at: order.firstIndex { $0 > key } ?? order.count)
         }
     }
 
-    /// The rung a position is waiting at, for status displays: the lowest frontier at or below it.
-    func frontier(at epoch: Int) -> Int? { rungs[epoch]?.frontier }
-
     /// Takes every decision that has become possible, lowest rungs first (a position's decision at a
     /// rung needs its decisions at the lower ones), until none is left; `standing` is asked about
-    /// positions below `limit` only, and must reflect the decisions already returned.
-    mutating func advance(limit: Int, standing: (Int, Int) -> Standing, apply: (Decision) -> Void) {
+    /// positions below `limit` only (and answers `absent` for a position of another bracket), and
+    /// must reflect the decisions already returned.
+    mutating func advance(limit: Int, standing: (Int, Key) -> Standing, apply: (Decision) -> Void) {
         var progressed = true
         while progressed {
             progressed = false
-            for epoch in order {
-                while rungs[epoch]!.frontier < limit {
-                    let position = rungs[epoch]!.frontier
-                    switch standing(position, epoch) {
+            for key in order {
+                while rungs[key]!.frontier < limit {
+                    let position = rungs[key]!.frontier
+                    switch standing(position, key) {
                     case .unknown:
                         break
                     case .absent:
-                        rungs[epoch]!.frontier += 1
+                        rungs[key]!.frontier += 1
                         progressed = true
                         continue
                     case .reached(let value, let best, let recorded):
-                        let stop = recorded ?? decide(value: value, best: best, earlier: rungs[epoch]!.values)
-                        let values = rungs[epoch]!.values
-                        rungs[epoch]!.values.insert(value, at: values.firstIndex { $0 > value } ?? values.count)
-                        rungs[epoch]!.frontier += 1
+                        let stop = recorded ?? decide(value: value, best: best, earlier: rungs[key]!.values)
+                        let values = rungs[key]!.values
+                        rungs[key]!.values.insert(value, at: values.firstIndex { $0 > value } ?? values.count)
+                        rungs[key]!.frontier += 1
                         progressed = true
-                        if recorded == nil { apply(Decision(position: position, rung: epoch, stop: stop)) }
+                        if recorded == nil { apply(Decision(position: position, rung: key.epoch, stop: stop)) }
                         continue
                     }
                     break
@@ -91,7 +100,9 @@ struct RungLedger {
             all.insert(value, at: all.firstIndex { $0 > value } ?? all.count)
             let index = min(Int((1.0 / rule.eta) * Double(all.count)), all.count - 1)
             return (strict ? value : best) > all[index]
-        case .asha:
+        case .asha(let bootstrapCount):
+            // Optuna's bootstrap_count: among the first b to reach the rung (itself counted), stopped.
+            if earlier.count < bootstrapCount { return true }
             // Ray Tune's ASHA: stop if worse than the 1/eta quantile (numpy's linear percentile) of
             // the values recorded at the rung before it.
             guard !earlier.isEmpty else { return false }

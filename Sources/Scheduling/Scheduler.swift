@@ -50,6 +50,8 @@ public struct Scheduler {
     private struct TrialState {
         var trial: Trial
         var number: Int
+        /// Its asha bracket (0 with one bracket, and for every other rule).
+        var bracket: Int
         var rungs: [Int]
         var attempts = 0
         var holder: WorkerID?
@@ -426,9 +428,10 @@ public struct Scheduler {
 
     private mutating func open(_ trial: Trial, at position: Int) {
         // A program's epochs are not known in advance: every rung of the rule applies.
-        let rungs = spec.earlyTermination?.rungs(forEpochs: trial.point.epochs ?? EarlyTermination.maximumEpoch) ?? []
-        ledger?.track(rungs)
-        var state = TrialState(trial: trial, number: position, rungs: rungs)
+        let bracket = spec.earlyTermination?.bracket(at: position, randomSeed: spec.randomSeed) ?? 0
+        let rungs = spec.earlyTermination?.rungs(forEpochs: trial.point.epochs ?? EarlyTermination.maximumEpoch, bracket: bracket) ?? []
+        ledger?.track(rungs, bracket: bracket)
+        var state = TrialState(trial: trial, number: position, bracket: bracket, rungs: rungs)
         if let epochs = storedCheckpoints.removeValue(forKey: trial.id) {
             // A checkpoint from before a restart: the epochs it holds were trained, and early
             // termination can judge the trial on them.
@@ -676,11 +679,12 @@ public struct Scheduler {
         for worker in idle.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) { assign(worker, now: now) }
     }
 
-    /// How the trial at `position` stands at rung `epoch`, for the ledger.
-    private func standing(_ position: Int, _ epoch: Int) -> RungLedger.Standing {
+    /// How the trial at `position` stands at `rung`, for the ledger.
+    private func standing(_ position: Int, _ rung: RungLedger.Key) -> RungLedger.Standing {
         if duplicates.contains(position) { return .absent }
         guard let id = positions[position], let state = trials[id] else { return .unknown }
-        if state.beyondEnd { return .absent }
+        if state.beyondEnd || state.bracket != rung.bracket { return .absent }
+        let epoch = rung.epoch
         guard let rank = state.rungs.firstIndex(of: epoch) else { return .absent }
         if let stop = state.stopAt, stop < epoch { return .absent }
         if state.recordedBefore {

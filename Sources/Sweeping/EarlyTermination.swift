@@ -1,4 +1,5 @@
 import Foundation
+import Training
 import Yams
 
 /// A sweep file's `early_terminate:` block: when a trial is stopped before its last epoch, with the
@@ -12,8 +13,11 @@ public struct EarlyTermination: Equatable, Sendable {
         /// the value in position ⌊n/eta⌋ of the n sorted values at that rung.
         case hyperband(strict: Bool)
         /// Asynchronous successive halving (Li et al. 2018, as Ray Tune's ASHA): stopped if its metric
-        /// at the rung is worse than the (1 − 1/eta) quantile of the earlier trials' values there.
-        case asha
+        /// at the rung is worse than the (1 − 1/eta) quantile of the earlier trials' values there, the
+        /// earlier trials of its own bracket when there are several. With `bootstrapCount` b (Optuna's
+        /// `bootstrap_count`), the first b trials to reach a rung are stopped there: nobody goes on
+        /// before b trials have set the bar, so the first (random) trials do not all run to the end.
+        case asha(bootstrapCount: Int)
         /// The median stopping rule (Golovin et al. 2017, as Optuna's MedianPruner): from `min_iter` on,
         /// stopped at an epoch if its metric is worse than the median of the earlier trials' values
         /// at that epoch, once at least `minTrials` earlier trials reached it.
@@ -28,6 +32,10 @@ public struct EarlyTermination: Equatable, Sendable {
     private var rungs: [Int] = []
     /// The median rule decides at every epoch from this one on.
     private var everyEpochFrom: Int?
+    /// asha's brackets (Ray Tune's `brackets`, default 1): bracket b's rungs are the rule's from the
+    /// b-th on, so a trial of a later bracket is first judged later, which hedges against stopping
+    /// slow starters. Each trial is in one bracket, drawn as Ray draws it (see `bracketWeights`).
+    public private(set) var brackets = 1
     /// The name as written (`hyperband`, `asha`, `median`).
     public var type: String
 
@@ -38,16 +46,42 @@ public struct EarlyTermination: Equatable, Sendable {
         return true
     }
 
-    /// The rungs that matter for a trial of `epochs` epochs, ascending: a decision at its last epoch
-    /// saves nothing, so there is none.
-    public func rungs(forEpochs epochs: Int) -> [Int] {
+    /// The rungs that matter for a trial of `epochs` epochs in `bracket`, ascending: a decision at its
+    /// last epoch saves nothing, so there is none.
+    public func rungs(forEpochs epochs: Int, bracket: Int = 0) -> [Int] {
         if let from = everyEpochFrom { return from < epochs ? Array(from..<epochs) : [] }
-        return rungs.filter { $0 < epochs }
+        return rungs.dropFirst(bracket).filter { $0 < epochs }
     }
+
+    /// The chance of each bracket, as Ray Tune's ASHA allocates trials: a softmax of the brackets'
+    /// numbers of rungs (with 3 rungs: 0.665, 0.245, 0.090). One bracket: [1].
+    public var bracketWeights: [Double] {
+        let sizes = (0..<brackets).map { Double(rungs.count - $0) }
+        let top = sizes.max() ?? 0
+        let raw = sizes.map { exp($0 - top) }
+        let total = raw.reduce(0, +)
+        return raw.map { $0 / total }
+    }
+
+    /// The bracket of the trial at `position`: a draw of its own from `randomSeed`, so the same
+    /// position is in the same bracket however the sweep runs.
+    public func bracket(at position: Int, randomSeed: UInt64) -> Int {
+        guard brackets > 1 else { return 0 }
+        var random = SplitMix64(seed: randomSeed, stream: EarlyTermination.bracketStream, index: UInt64(position))
+        var left = random.nextOpenUnit()
+        for (bracket, weight) in bracketWeights.enumerated() {
+            if left < weight { return bracket }
+            left -= weight
+        }
+        return brackets - 1
+    }
+
+    /// The random stream brackets are drawn from ("B4AC").
+    static let bracketStream: UInt64 = 0xB4AC
 
     static let keys: [String: [String]] = [
         "hyperband": ["type", "min_iter", "max_iter", "s", "eta", "strict"],
-        "asha": ["type", "min_iter", "max_iter", "eta"],
+        "asha": ["type", "min_iter", "max_iter", "eta", "brackets", "bootstrap_count"],
         "median": ["type", "min_iter", "min_trials"],
     ]
 
@@ -127,7 +161,10 @@ public struct EarlyTermination: Equatable, Sendable {
                                    + "raise max_iter or lower s or eta")
             }
         case "asha":
-            rule = .asha
+            let bootstrap = try mapping["bootstrap_count"].map { (node: Node) throws(SpecError) in
+                try reader.integer(node, key: "early_terminate.bootstrap_count", range: 0...1_000_000)
+            } ?? 0
+            rule = .asha(bootstrapCount: bootstrap)
             let first = minIter ?? 1
             let top = maxIter ?? limit
             var rung = Double(first)
@@ -140,6 +177,14 @@ public struct EarlyTermination: Equatable, Sendable {
             guard !self.rungs.isEmpty else {
                 throw reader.error(mapping["max_iter"] ?? node, key: "early_terminate.max_iter",
                                    "must be greater than min_iter (\(first)), got \(top)")
+            }
+            if let bracketsNode = mapping["brackets"] {
+                brackets = try reader.integer(bracketsNode, key: "early_terminate.brackets", range: 1...100)
+                // Ray makes a bracket per requested one; a bracket without a rung would never stop anything.
+                guard brackets <= self.rungs.count else {
+                    throw reader.error(bracketsNode, key: "early_terminate.brackets",
+                                       "at most \(self.rungs.count) here (one per rung: \(self.rungs.map(String.init).joined(separator: ", "))), got \(brackets)")
+                }
             }
         default:  // median
             let minTrials = try mapping["min_trials"].map { (node: Node) throws(SpecError) in

@@ -61,6 +61,16 @@ struct Check: ParsableCommand {
             let rungs = rule.rungs(forEpochs: longest)
             lines.append("early_terminate: \(rule.type), eta \(rule.eta), rungs at epochs "
                          + rungs.prefix(8).map(String.init).joined(separator: ", ") + (rungs.count > 8 ? ", …" : ""))
+            if rule.brackets > 1 {
+                let shares = zip(0..<rule.brackets, rule.bracketWeights).map { bracket, weight in
+                    "from epoch \(rule.rungs(forEpochs: longest, bracket: bracket).first.map(String.init) ?? "–") "
+                        + "(\(Int((100 * weight).rounded()))% of trials)"
+                }
+                lines.append("  \(rule.brackets) brackets, each trial drawn into one from random_seed; judged " + shares.joined(separator: ", "))
+            }
+            if case .asha(let bootstrap) = rule.rule, bootstrap > 0 {
+                lines.append("  bootstrap_count \(bootstrap): the first \(bootstrap) trials to reach a rung are stopped there")
+            }
         }
         if let budget = spec.epochBudget {
             lines.append("epoch_budget: the sweep ends once its trials, in order, have run \(budget) epochs")

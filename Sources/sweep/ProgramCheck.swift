@@ -24,7 +24,8 @@ struct ProgramCheck {
             lines.append("method: \(spec.method.rawValue)\(spec.method == .bayes ? " (TPE)" : ""), \(bound), from random_seed \(spec.randomSeed)")
         }
         if let rule = spec.earlyTermination {
-            lines.append("early_terminate: \(rule.type), eta \(rule.eta); an epoch is one metric line of the program")
+            lines.append("early_terminate: \(rule.type), eta \(rule.eta)\(rule.brackets > 1 ? ", \(rule.brackets) brackets" : ""); "
+                         + "an epoch is one metric line of the program")
         }
         var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue)), read from the program's JSON lines"
         if let target = spec.metric.target { metric += "; the sweep ends once a completed trial reaches \(target)" }

@@ -1,5 +1,5 @@
 import Foundation
-import Scheduling
+@testable import Scheduling
 import Sweeping
 import Testing
 import Training
@@ -32,6 +32,14 @@ struct DeterminismTests {
         early_terminate: {type: asha, min_iter: 1, eta: 2}
 
         """ + space)
+    static let brackets = SweepSpec.test("""
+        method: bayes
+        run_cap: 40
+        parallelism: 2
+        random_seed: 3
+        early_terminate: {type: asha, min_iter: 1, eta: 2, brackets: 3}
+
+        """ + space)
     static let median = SweepSpec.test("""
         method: random
         run_cap: 24
@@ -53,7 +61,8 @@ struct DeterminismTests {
     }
 
     static let cases = [Case(name: "bayes", spec: bayes), Case(name: "hyperband", spec: hyperband),
-                        Case(name: "bayes + asha", spec: both), Case(name: "median", spec: median),
+                        Case(name: "bayes + asha", spec: both), Case(name: "bayes + asha, 3 brackets", spec: brackets),
+                        Case(name: "median", spec: median),
                         Case(name: "hyperband with an epoch budget", spec: budget)]
 
     @Test(arguments: cases)
@@ -100,6 +109,45 @@ struct DeterminismTests {
         }
         #expect(records.contains { $0.status == .completed })
         #expect(fleet.harness.scheduler.statistics.stopped == stopped.count)
+    }
+
+    @Test func ashaBracketsJudgeEachTrialFromItsBracketsFirstRungAgainstItsBracketOnly() {
+        var fleet = Fleet(Self.brackets, workers: 2, seed: 3)
+        let records = fleet.run()
+        let rule = Self.brackets.earlyTermination!
+        let bracketOf = { (record: TrialRecord) in rule.bracket(at: record.number!, randomSeed: Self.brackets.randomSeed) }
+        // Rungs at 1, 2, 4, 8 (8 is none: the last epoch is 9); bracket b is first judged at the b-th.
+        #expect(Set(records.map(bracketOf)) == [0, 1, 2], "every bracket is used")
+        for record in records where record.status == .stopped {
+            #expect(rule.rungs(forEpochs: 9, bracket: bracketOf(record)).contains(record.stoppedAt!),
+                    "\(record.number!): bracket \(bracketOf(record)), stopped at \(record.stoppedAt!)")
+        }
+        #expect(records.contains { $0.status == .stopped && bracketOf($0) == 0 && $0.stoppedAt == 1 })
+        // Against its own bracket only: replaying the rule bracket by bracket, in sweep order, gives the
+        // same stops. (Judged against all earlier trials instead, the stops would differ: checked below.)
+        func replay(grouped: Bool) -> [Int: Int] {
+            var stops: [Int: Int] = [:]
+            var values: [String: [Double]] = [:]
+            let ledger = RungLedger(rule: rule)
+            for record in records.sorted(by: { $0.number! < $1.number! }) {
+                let epochs = fleet.harness.epochs[record.id]!
+                for rung in rule.rungs(forEpochs: 9, bracket: bracketOf(record)) where epochs.count >= rung {
+                    let key = grouped ? "\(bracketOf(record))/\(rung)" : "\(rung)"
+                    let value = Double(epochs[rung - 1].testLoss)
+                    guard value.isFinite else { break }  // diverged: takes no part at the rung
+                    let earlier = values[key, default: []].sorted()
+                    values[key, default: []].append(value)
+                    if ledger.decide(value: value, best: value, earlier: earlier) {
+                        stops[record.number!] = rung
+                        break
+                    }
+                }
+            }
+            return stops
+        }
+        let recorded = Dictionary(uniqueKeysWithValues: records.compactMap { r in r.stoppedAt.map { (r.number!, $0) } })
+        #expect(replay(grouped: true) == recorded)
+        #expect(replay(grouped: false) != recorded, "the check cannot tell brackets apart")
     }
 
     @Test func theEpochBudgetEndsTheSweepAtTheSameTrialAndMovesLaterOnesAside() {

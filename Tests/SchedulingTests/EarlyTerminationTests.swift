@@ -54,6 +54,39 @@ struct EarlyTerminationTests {
         #expect(!ledger.decide(value: 99, best: 99, earlier: []), "nothing recorded at the rung yet")
     }
 
+    @Test func ashaBracketsStartAtLaterRungsAndAreDrawnWithRaysSoftmax() {
+        let rule = Self.rule("{type: asha, min_iter: 1, eta: 3, max_iter: 20, brackets: 3}")
+        #expect(rule.rungs(forEpochs: 20, bracket: 0) == [1, 3, 9])
+        #expect(rule.rungs(forEpochs: 20, bracket: 1) == [3, 9])
+        #expect(rule.rungs(forEpochs: 20, bracket: 2) == [9])
+        // Ray: softmax of the brackets' sizes (3, 2, 1 rungs): e⁰, e⁻¹, e⁻² normalised.
+        let total = 1 + exp(-1.0) + exp(-2.0)
+        let expected = [1 / total, exp(-1.0) / total, exp(-2.0) / total]
+        #expect(zip(rule.bracketWeights, expected).allSatisfy { abs($0 - $1) < 1e-12 })
+        // The draw is a function of the seed and position, and follows those weights.
+        let draws = (0..<6000).map { rule.bracket(at: $0, randomSeed: 4) }
+        #expect(draws == (0..<6000).map { rule.bracket(at: $0, randomSeed: 4) })
+        #expect(draws != (0..<6000).map { rule.bracket(at: $0, randomSeed: 5) })
+        for bracket in 0..<3 {
+            let share = Double(draws.filter { $0 == bracket }.count) / 6000
+            #expect(abs(share - expected[bracket]) < 0.02, "bracket \(bracket): \(share)")
+        }
+        // One bracket (the default): every trial in bracket 0, all rungs.
+        let single = Self.rule("{type: asha, min_iter: 1, eta: 3, max_iter: 20}")
+        #expect(single.brackets == 1 && (0..<50).allSatisfy { single.bracket(at: $0, randomSeed: 4) == 0 })
+    }
+
+    @Test func ashasBootstrapCountStopsTheFirstTrialsAtARungAsOptunaDoes() {
+        // Optuna's SuccessiveHalvingPruner: pruned while the rung's trials, itself counted, are ≤ b.
+        let ledger = RungLedger(rule: Self.rule("{type: asha, eta: 3, bootstrap_count: 2}"))
+        #expect(ledger.decide(value: 0.1, best: 0.1, earlier: []), "first at the rung: stopped however good")
+        #expect(ledger.decide(value: 0.1, best: 0.1, earlier: [0.5]), "second: stopped")
+        #expect(!ledger.decide(value: 0.1, best: 0.1, earlier: [0.5, 0.6]), "third, and the best: goes on")
+        #expect(ledger.decide(value: 0.7, best: 0.7, earlier: [0.5, 0.6]), "third, and worse than the quantile: stopped")
+        // Without it (the default), the first trial at a rung always goes on, as in Ray.
+        #expect(!RungLedger(rule: Self.rule("{type: asha, eta: 3}")).decide(value: 9, best: 9, earlier: []))
+    }
+
     @Test func theMedianRuleWaitsForMinTrialsThenComparesTheBestSoFar() {
         let ledger = RungLedger(rule: Self.rule("{type: median, min_iter: 1, min_trials: 3}"))
         #expect(RungLedger.percentile([1, 2, 3, 4], 50) == 2.5)
