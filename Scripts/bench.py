@@ -389,6 +389,7 @@ def adaptive(opts):
         if opts.optuna or opts.optuna_results:
             print(f"  anchor: Optuna TPE + HyperbandPruner, PyTorch (1 thread per process, pre-batched tensors), "
                   f"2 processes, {budget} epochs")
+            fifths = {method: [] for method in results}
             saved = json.load(open(opts.optuna_results)) if opts.optuna_results and os.path.exists(opts.optuna_results) else {}
             for seed in opts.seeds:
                 if str(seed) in saved:
@@ -410,7 +411,16 @@ def adaptive(opts):
                     reached = next((t for t, best in entry["curve"] if best <= summary["best"]), None)
                     when = (f"reached it after {reached:.0f} s, {summary['wall'] / reached:.1f}x sooner" if reached
                             else f"did not reach it (best {entry['best']:.4f} in {entry['wall']:.0f} s)")
-                    print(f"      sweep {method:9s} {when}", flush=True)
+                    # The target's other side: sweep's best after a fifth of Optuna's wall time.
+                    fifth = summary["wall"] / 5
+                    at_fifth = min((best for t, best in entry["curve"] if t <= fifth), default=float("inf"))
+                    fifths[method].append((summary["best"], at_fifth))
+                    print(f"      sweep {method:9s} {when}; its best after {fifth:.0f} s (a fifth): {at_fifth:.4f}", flush=True)
+            for method, pairs in fifths.items():
+                met = sum(at_fifth <= best for best, at_fifth in pairs)
+                print(f"    {method}: Optuna's best reached within a fifth of its time on {met} of {len(pairs)} seeds; "
+                      f"mean Optuna best {statistics.mean(b for b, _ in pairs):.4f}, "
+                      f"mean sweep best at a fifth {statistics.mean(f for _, f in pairs):.4f}")
 
 
 CHECKPOINT_SPACE = """
