@@ -11,7 +11,8 @@ import Training
 ///
 /// Deterministic: every proposal and every stop is a function of recorded results in sweep order,
 /// never of arrival order, timing, or how many workers came. Trials have positions 0, 1, 2, …;
-/// bayes proposal k learns from the trials before k − `parallelism` only; the stop decision for
+/// bayes proposal k learns from the trials before k − `parallelism` only (with early termination, the
+/// latest `parallelism` of them as their rung decisions left them); the stop decision for
 /// trial k at a rung compares it with the trials before k at that rung only (`RungLedger`); the
 /// sweep's end (target, epoch budget) is settled at the first trial, in order, that settles it. A
 /// worker keeps training while a decision about its trial waits for earlier trials, so waiting costs
@@ -415,16 +416,67 @@ public struct Scheduler {
         let horizon = position - spec.parallelism
         // Too few trials before the horizon for the model: a random draw, whatever their results.
         guard horizon > tpe.startupTrials else { return spec.point(at: position) }
-        guard frontier >= horizon else { return nil }
-        let observations = history.prefix { $0.number < horizon }.map(\.observation)
+        // With early termination, the latest `parallelism` trials before the horizon are seen as their
+        // rung decisions left them, so a trial promoted past its last rung holds proposals back only
+        // until that decision, not until its last epoch; older ones as recorded.
+        let recent = ledger == nil ? horizon : max(horizon - spec.parallelism, 0)
+        guard frontier >= recent else { return nil }
+        var observations = history.prefix { $0.number < recent }.map(\.observation)
+        for number in recent..<horizon {
+            switch rungObservation(at: number) {
+            case .waiting: return nil
+            case .none: continue
+            case .some(let observation): observations.append(observation)
+            }
+        }
         var random = SplitMix64(seed: spec.randomSeed, stream: Scheduler.bayesStream, index: UInt64(position))
-        guard let coordinates = tpe.propose(after: Array(observations), random: &random) else { return spec.point(at: position) }
+        guard let coordinates = tpe.propose(after: observations, random: &random) else { return spec.point(at: position) }
         if let program = spec.program { return .program(TPE.values(at: coordinates, parameters: program.parameters)) }
         return .model(TPE.config(at: coordinates, parameters: spec.parameters))
     }
 
     /// The random stream bayes draws its candidates from ("BAE5").
     static let bayesStream: UInt64 = 0xBAE5
+
+    /// What bayes learns from a recent trial: nothing yet (`waiting`), nothing at all (`none`: a
+    /// repeated draw, past the end, or failed), or an observation that depends only on its epochs and
+    /// rung decisions, never on whether its last epochs have arrived.
+    enum RungObservation {
+        case waiting, none
+        case some(TPE.Observation)
+    }
+
+    /// The trial at `number` as its rung decisions leave it: stopped at a rung, its value there; past
+    /// its last rung, its value there, ranked between the deepest stops and the completed trials;
+    /// ended before a rung (diverged, failed, or no rung before its end), as recorded.
+    private func rungObservation(at number: Int) -> RungObservation {
+        if duplicates.contains(number) { return .none }
+        guard let id = positions[number], let state = trials[id] else { return .waiting }
+        if state.beyondEnd { return .none }
+        let coordinates = { TPE.coordinates(of: state.trial.point, parameters: self.spec.parameters,
+                                            program: self.spec.program?.parameters ?? []) }
+        if let rung = state.stopAt {
+            guard let reached = value(at: rung, of: state.epochs) else { return .waiting }
+            return .some(TPE.Observation(coordinates: coordinates(), depth: Double(rung), loss: reached.value))
+        }
+        if let last = state.rungs.last {
+            let passed = state.recordedBefore ? (state.record?.epochsRun ?? 0) > last : state.decided == state.rungs.count
+            if passed, let reached = value(at: last, of: state.epochs) {
+                return .some(TPE.Observation(coordinates: coordinates(), depth: Double(last) + 0.5, loss: reached.value))
+            }
+        }
+        guard let record = state.record else { return .waiting }
+        guard record.status != .failed else { return .none }
+        return .some(observation(of: record))
+    }
+
+    /// What bayes learns from a recorded trial.
+    private func observation(of record: TrialRecord) -> TPE.Observation {
+        let sign: Double = spec.metric.minimize ? 1 : -1
+        let loss = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
+        let coordinates = TPE.coordinates(of: record.point, parameters: spec.parameters, program: spec.program?.parameters ?? [])
+        return TPE.Observation(coordinates: coordinates, depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss)
+    }
 
     private mutating func open(_ trial: Trial, at position: Int) {
         // A program's epochs are not known in advance: every rung of the rule applies.
@@ -852,14 +904,7 @@ public struct Scheduler {
             if let record = state.record {
                 settleFiles(id, record)
                 epochsSpent += record.epochsRun
-                if tpe != nil && record.status != .failed {
-                    let sign: Double = spec.metric.minimize ? 1 : -1
-                    let loss = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
-                    let coordinates = TPE.coordinates(of: record.point, parameters: spec.parameters,
-                                                      program: spec.program?.parameters ?? [])
-                    history.append((frontier, TPE.Observation(coordinates: coordinates,
-                                                              depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss)))
-                }
+                if tpe != nil && record.status != .failed { history.append((frontier, observation(of: record))) }
                 if record.status == .completed, spec.metric.reachesTarget(record.metric(spec.metric.name) ?? .nan) {
                     endSweep(at: frontier + 1, reason: .targetReached)
                 } else if let budget = spec.epochBudget, epochsSpent >= budget {

@@ -47,7 +47,8 @@ struct Check: ParsableCommand {
                          + "a repeated draw runs once")
         case .bayes:
             lines.append("method: bayes (TPE), \(spec.count) trials (run_cap) from random_seed \(spec.randomSeed); "
-                         + "proposal k learns from trials 0…k−\(spec.parallelism + 1) (parallelism \(spec.parallelism))")
+                         + "proposal k learns from trials 0…k−\(spec.parallelism + 1) (parallelism \(spec.parallelism))"
+                         + (spec.earlyTermination == nil ? "" : ", trials k−\(2 * spec.parallelism)…k−\(spec.parallelism + 1) by their rung decisions"))
         }
         if let rule = spec.earlyTermination {
             // The rungs up to the longest trial's epochs.

@@ -150,6 +150,39 @@ struct DeterminismTests {
         #expect(replay(grouped: false) != recorded, "the check cannot tell brackets apart")
     }
 
+    @Test func withEarlyTerminationAProposalWaitsForRecentTrialsRungDecisionsNotTheirLastEpoch() {
+        // bayes + asha, parallelism P = 2: proposal k needs trials before k − 2P recorded, and trials
+        // k − 2P … k − P − 1 only decided at their rungs (here at epochs 1 and 3 of 9).
+        let spec = SweepSpec.test("""
+            method: bayes
+            run_cap: 60
+            parallelism: 2
+            early_terminate: {type: asha, min_iter: 1, eta: 3}
+
+            """ + Self.space)
+        let p = spec.parallelism
+        var fleet = Fleet(spec, workers: 2, seed: 3)
+        let records = fleet.run()
+        var assignedAt: [Int: Int] = [:], recordedAt: [Int: Int] = [:]
+        for (index, action) in fleet.harness.actions.enumerated() {
+            if case .assign(_, let assignment) = action, assignedAt[assignment.number] == nil { assignedAt[assignment.number] = index }
+            if case .record(let record, _) = action { recordedAt[record.number!] = index }
+        }
+        let proposals = assignedAt.keys.filter { $0 - p > 10 }.sorted()  // the model's, past the random start-up
+        #expect(proposals.count >= 5)
+        // Never before the trials older than its window were recorded...
+        for k in proposals {
+            for j in 0..<(k - 2 * p) {
+                #expect((recordedAt[j] ?? .max) < assignedAt[k]!, "proposal \(k) made before trial \(j) was recorded")
+            }
+        }
+        // ...but sometimes before a trial in its window, promoted past its last rung, finished.
+        let before = records.filter { $0.status == .completed }.flatMap { trial in
+            proposals.filter { k in (k - 2 * p..<k - p).contains(trial.number!) && assignedAt[k]! < recordedAt[trial.number!]! }
+        }
+        #expect(!before.isEmpty, "no proposal went ahead of a completing trial")
+    }
+
     @Test func theEpochBudgetEndsTheSweepAtTheSameTrialAndMovesLaterOnesAside() {
         var one = Fleet(Self.budget, workers: 1, seed: 1)
         let records = one.run()
