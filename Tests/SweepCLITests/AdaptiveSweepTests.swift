@@ -34,13 +34,24 @@ struct AdaptiveSweepTests {
         early_terminate: {type: hyperband, min_iter: 1, eta: 2}
         """ + "\n" + space + "\n  epochs: {value: 5}\n"
 
+    /// bayes learning from stopped trials and from the rung decisions of the latest ones.
+    static let bayesAsha = """
+        name: adaptive
+        method: bayes
+        run_cap: 20
+        parallelism: 2
+        random_seed: 5
+        early_terminate: {type: asha, min_iter: 1, eta: 2}
+        """ + "\n" + space + "\n  epochs: {value: 5}\n"
+
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var yaml: String
         var testDescription: String { name }
     }
 
-    static let cases = [Case(name: "bayes", yaml: bayes), Case(name: "hyperband", yaml: hyperband)]
+    static let cases = [Case(name: "bayes", yaml: bayes), Case(name: "hyperband", yaml: hyperband),
+                        Case(name: "bayes + asha", yaml: bayesAsha)]
 
     /// Runs the sweep in a fresh results directory with `workers` workers; returns its outcomes.
     static func run(_ yaml: String, workers: Int, in scratch: Scratch, results: String) throws -> Results {
@@ -61,8 +72,8 @@ struct AdaptiveSweepTests {
         #expect(one.epochFigures == two.epochFigures)
         let statuses = Dictionary(grouping: one.trials, by: \.status).mapValues(\.count)
         print("\(test.name): \(one.trials.count) trials, statuses \(statuses); identical with 1 and 2 workers")
-        if test.name == "hyperband" {
-            #expect((statuses[.stopped] ?? 0) >= 3, "hyperband should stop some trials: \(statuses)")
+        if test.name != "bayes" {
+            #expect((statuses[.stopped] ?? 0) >= 3, "early termination should stop some trials: \(statuses)")
             for record in one.trials where record.status == .stopped {
                 #expect(one.epochs[record.id]?.count == record.stoppedAt)
             }
