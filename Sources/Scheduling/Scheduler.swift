@@ -425,8 +425,8 @@ public struct Scheduler {
         for number in recent..<horizon {
             switch rungObservation(at: number) {
             case .waiting: return nil
-            case .none: continue
-            case .some(let observation): observations.append(observation)
+            case .skipped: continue
+            case .observed(let observation): observations.append(observation)
             }
         }
         var random = SplitMix64(seed: spec.randomSeed, stream: Scheduler.bayesStream, index: UInt64(position))
@@ -438,36 +438,36 @@ public struct Scheduler {
     /// The random stream bayes draws its candidates from ("BAE5").
     static let bayesStream: UInt64 = 0xBAE5
 
-    /// What bayes learns from a recent trial: nothing yet (`waiting`), nothing at all (`none`: a
+    /// What bayes learns from a recent trial: nothing yet (`waiting`), nothing at all (`skipped`: a
     /// repeated draw, past the end, or failed), or an observation that depends only on its epochs and
     /// rung decisions, never on whether its last epochs have arrived.
     enum RungObservation {
-        case waiting, none
-        case some(TPE.Observation)
+        case waiting, skipped
+        case observed(TPE.Observation)
     }
 
     /// The trial at `number` as its rung decisions leave it: stopped at a rung, its value there; past
     /// its last rung, its value there, ranked between the deepest stops and the completed trials;
     /// ended before a rung (diverged, failed, or no rung before its end), as recorded.
     private func rungObservation(at number: Int) -> RungObservation {
-        if duplicates.contains(number) { return .none }
+        if duplicates.contains(number) { return .skipped }
         guard let id = positions[number], let state = trials[id] else { return .waiting }
-        if state.beyondEnd { return .none }
+        if state.beyondEnd { return .skipped }
         let coordinates = { TPE.coordinates(of: state.trial.point, parameters: self.spec.parameters,
                                             program: self.spec.program?.parameters ?? []) }
         if let rung = state.stopAt {
             guard let reached = value(at: rung, of: state.epochs) else { return .waiting }
-            return .some(TPE.Observation(coordinates: coordinates(), depth: Double(rung), loss: reached.value))
+            return .observed(TPE.Observation(coordinates: coordinates(), depth: Double(rung), loss: reached.value))
         }
         if let last = state.rungs.last {
             let passed = state.recordedBefore ? (state.record?.epochsRun ?? 0) > last : state.decided == state.rungs.count
             if passed, let reached = value(at: last, of: state.epochs) {
-                return .some(TPE.Observation(coordinates: coordinates(), depth: Double(last) + 0.5, loss: reached.value))
+                return .observed(TPE.Observation(coordinates: coordinates(), depth: Double(last) + 0.5, loss: reached.value))
             }
         }
         guard let record = state.record else { return .waiting }
-        guard record.status != .failed else { return .none }
-        return .some(observation(of: record))
+        guard record.status != .failed else { return .skipped }
+        return .observed(observation(of: record))
     }
 
     /// What bayes learns from a recorded trial.
