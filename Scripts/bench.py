@@ -317,6 +317,8 @@ parameters:
   epochs: {value: 20}
 """
 
+TRIAL_SEED = "  seed: {distribution: int_uniform, min: 0, max: 2147483647}\n"
+
 ADAPTIVE_METHODS = {
     "random": "method: random\nrun_cap: {trials}\n",
     "bayes": "method: bayes\nrun_cap: {trials}\nparallelism: 2\n",
@@ -340,6 +342,12 @@ def adaptive(opts):
     trials = budget // 20
     print(f"adaptive: 2 workers, full data, 20-epoch trials, {budget} epochs each: random ({trials} trials), bayes "
           f"({trials} trials, TPE, parallelism 2), random + hyperband (min_iter 1, eta 3, trials until {budget} epochs)")
+    # Every trial trains with seed 0 unless the space draws one: common random numbers, fair between
+    # configurations, but then one seed's luck is every trial's. Optuna's trials each get fresh
+    # randomness from their process's generator; --trial-seeds gives sweep's trials theirs.
+    space = ADAPTIVE_SPACE + (TRIAL_SEED if opts.trial_seeds else "")
+    print("  each trial's seed: " + ("drawn per trial (seed: int_uniform, never modelled by bayes)" if opts.trial_seeds
+                                     else "0 for every trial (common random numbers)"))
     methods = opts.methods
     results = {method: [] for method in methods}
     with tempfile.TemporaryDirectory() as scratch:
@@ -349,7 +357,7 @@ def adaptive(opts):
                 spec = os.path.join(scratch, f"{method}-{seed}.yaml")
                 with open(spec, "w") as f:
                     f.write(f"name: bench-{seed}\nrandom_seed: {seed}\n"
-                            + head.format(trials=trials, budget=budget, parallelism=opts.parallelism, rule=opts.rule) + ADAPTIVE_SPACE)
+                            + head.format(trials=trials, budget=budget, parallelism=opts.parallelism, rule=opts.rule) + space)
                 out = os.path.join(scratch, f"{method.replace('+', '-')}-{seed}")
                 start = time.perf_counter()
                 proc = subprocess.Popen([opts.sweep, "run", spec, "--workers", "2", "--results", out],
@@ -573,6 +581,8 @@ def main():
     parser.add_argument("--parallelism", type=int, default=8, help="bayes+hb's parallelism (bayes alone uses 2)")
     parser.add_argument("--rule", default="{type: hyperband, min_iter: 1, eta: 3}",
                         help="adaptive: bayes+hb's early_terminate, e.g. '{type: asha, min_iter: 1, eta: 3, max_iter: 20}'")
+    parser.add_argument("--trial-seeds", action="store_true",
+                        help="adaptive: each trial draws its own training seed, as each of Optuna's trials has its own randomness")
     parser.add_argument("--chaos-interval", type=float, default=1.0, help="checkpoint: checkpoint_every of the chaos run")
     parser.add_argument("--kill-every", type=float, default=5.0, help="checkpoint: mean seconds between worker kills")
     opts = parser.parse_args()

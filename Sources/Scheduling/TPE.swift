@@ -14,6 +14,11 @@ import Training
 /// distribution — uniform, log, inverse-log, normal, beta, quantised or not — is one bounded,
 /// continuous axis, and the prior is the distribution itself. Listed values are categorical.
 ///
+/// The built-in trainer's `seed` is not a hyperparameter but the run's luck: when a bayes sweep draws
+/// it (`seed: {distribution: int_uniform, …}`, each trial its own initialisation, order and masks, as
+/// every Optuna or W&B trial has), it is drawn from its prior for every proposal and never learnt, so
+/// the model neither chases seeds that happened to do well nor counts them as evidence.
+///
 /// Deterministic: a proposal is a function of the history it is given and of its own random stream
 /// (`random_seed` and the trial's position), never of timing.
 public struct TPE: Sendable {
@@ -23,6 +28,9 @@ public struct TPE: Sendable {
         case choices(Int, probabilities: [Double]?)
         /// A distribution: a coordinate is the value's percentile u ∈ (0, 1).
         case distribution(Distribution)
+        /// A nuisance parameter (the trainer's `seed`): coordinates as the axis it wraps, but every
+        /// proposal draws it from that axis's prior, whatever the history.
+        indirect case nuisance(Axis)
     }
 
     /// One finished trial the model learns from.
@@ -75,6 +83,12 @@ public struct TPE: Sendable {
         var proposal: [Double] = []
         for (position, axis) in axes.enumerated() {
             switch axis {
+            case .nuisance(.choices(let count, let probabilities)):
+                proposal.append(Double(CategoricalEstimator(observations: [], choices: count, prior: probabilities,
+                                                            priorWeight: 1).sample(&random)))
+            case .nuisance:
+                // A distribution's prior is uniform in percentile space.
+                proposal.append(min(max(random.nextOpenUnit(), 1e-12), 1 - 1e-12))
             case .choices(let count, let probabilities):
                 guard count > 1 else {
                     proposal.append(0)
@@ -116,12 +130,16 @@ extension TPE {
     /// A model over the built-in trainer's parameters.
     public init(parameters: [Parameter]) {
         self.init(axes: parameters.map { parameter in
-            switch parameter.domain {
-            case .values(let choices, let probabilities): return .choices(choices.count, probabilities: probabilities)
-            case .distribution(let distribution): return .distribution(distribution)
+            let axis: Axis = switch parameter.domain {
+            case .values(let choices, let probabilities): .choices(choices.count, probabilities: probabilities)
+            case .distribution(let distribution): .distribution(distribution)
             }
+            return TPE.isNuisance(parameter.name) ? .nuisance(axis) : axis
         })
     }
+
+    /// Whether bayes draws `name` from its prior for every trial instead of learning it: the seed.
+    public static func isNuisance(_ name: Hyperparameter) -> Bool { name == .seed }
 
     /// A model over a program's parameters.
     public init(parameters: [ProgramParameter]) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Programs
+import Scheduling
 import Sweeping
 import Training
 
@@ -85,7 +86,8 @@ struct Check: ParsableCommand {
         let width = spec.parameters.map(\.name.rawValue.count).max() ?? 0
         for parameter in spec.parameters {
             lines.append("  " + parameter.name.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + "  \(parameter.form)  \(describe(parameter.domain))")
+                         + "  \(parameter.form)  \(describe(parameter.domain))"
+                         + (spec.method == .bayes && TPE.isNuisance(parameter.name) ? "  (bayes: drawn per trial, never learnt)" : ""))
         }
         let shown = min(show, spec.count)
         if shown > 0 {

@@ -82,6 +82,50 @@ struct TPETests {
         #expect(Set(proposed.map(\.config.dropout)).isSubset(of: Set((0...6).map { Double($0) * 0.1 })))
     }
 
+    @Test func aDrawnSeedIsNeverLearnt() {
+        // Every good trial had a seed at the 10th percentile and momentum at the 10th; every bad one both
+        // at the 90th. TPE follows the momentum; the seed, the run's luck, stays drawn from its prior.
+        let spec = SweepSpec.test("""
+            method: bayes
+            run_cap: 100
+            parameters:
+              momentum: {distribution: uniform, min: 0, max: 0.95}
+              seed: {distribution: int_uniform, min: 0, max: 1000000}
+            """)
+        let tpe = TPE(parameters: spec.parameters)
+        guard case .nuisance(.distribution) = tpe.axes[1] else {
+            Issue.record("seed is modelled: \(tpe.axes[1])")
+            return
+        }
+        let lucky = (0..<40).map { i in
+            TPE.Observation(coordinates: i < 4 ? [0.1, 0.1] : [0.9, 0.9], depth: .infinity, loss: i < 4 ? 0.3 : 0.5)
+        }
+        let unlucky = lucky.map { TPE.Observation(coordinates: $0.coordinates.map { $0.map { 1 - $0 } }, depth: .infinity, loss: $0.loss) }
+        var momenta: [Double] = [], seeds: [Double] = []
+        for index in 0..<200 {
+            var a = SplitMix64(seed: 5, stream: 9, index: UInt64(index)), b = a
+            let proposal = tpe.propose(after: lucky, random: &a)!
+            // The same stream after the opposite history: the same seed, another momentum.
+            let mirrored = tpe.propose(after: unlucky, random: &b)!
+            #expect(proposal[1] == mirrored[1])
+            momenta.append(proposal[0])
+            seeds.append(proposal[1])
+        }
+        let nearGood = { (values: [Double]) in Double(values.filter { $0 < 0.3 }.count) / Double(values.count) }
+        #expect(nearGood(momenta) > 0.8, "the model follows the momentum of the good trials")
+        #expect((0.15...0.45).contains(nearGood(seeds)), "a prior draw: about 30% of seeds below the 30th percentile, got \(nearGood(seeds))")
+        // The same history on a modelled axis would have been followed: the check above can fail.
+        let modelled = TPE(axes: [tpe.axes[0], .distribution(Distribution(name: "int_uniform", family: .integerUniform(min: 0, max: 1_000_000)))])
+        let followed = (0..<200).map { index in
+            var random = SplitMix64(seed: 5, stream: 9, index: UInt64(index))
+            return modelled.propose(after: lucky, random: &random)![1]
+        }
+        #expect(nearGood(followed) > 0.8)
+        // Under grid or random search a swept seed is drawn as any parameter; as a point it is recorded as usual.
+        let point = TPE.config(at: [0.5, seeds[0]], parameters: spec.parameters)
+        #expect(spec.space.admits(point))
+    }
+
     @Test func aProposalAfterTwoThousandTrialsIsQuick() {
         let spec = SweepSpec.test("method: bayes\nrun_cap: 3000\n" + Self.space)
         let tpe = TPE(parameters: spec.parameters)
