@@ -317,6 +317,11 @@ parameters:
   epochs: {value: 20}
 """
 
+# bayes+hb's early termination for the anchor: asha at epochs 1, 3 and 9 that promotes nobody from a
+# rung before eta trials reached it (Optuna's bootstrap_count, here eta - 1 as in the ASHA paper's
+# top-n/eta rule), so the first random trials do not all run to the end on no competition.
+ANCHOR_RULE = "{type: asha, min_iter: 1, eta: 3, max_iter: 20, bootstrap_count: 2}"
+
 TRIAL_SEED = "  seed: {distribution: int_uniform, min: 0, max: 2147483647}\n"
 
 ADAPTIVE_METHODS = {
@@ -346,6 +351,8 @@ def adaptive(opts):
     # configurations, but then one seed's luck is every trial's. Optuna's trials each get fresh
     # randomness from their process's generator; --trial-seeds gives sweep's trials theirs.
     space = ADAPTIVE_SPACE + (TRIAL_SEED if opts.trial_seeds else "")
+    if "bayes+hb" in opts.methods:
+        print(f"  bayes+hb: parallelism {opts.parallelism}, early_terminate {opts.rule}")
     print("  each trial's seed: " + ("drawn per trial (seed: int_uniform, never modelled by bayes)" if opts.trial_seeds
                                      else "0 for every trial (common random numbers)"))
     methods = opts.methods
@@ -578,9 +585,9 @@ def main():
     parser.add_argument("--optuna-results", help="a JSON file for the anchor's figures: reused for seeds it holds, filled for others")
     parser.add_argument("--methods", nargs="+", default=["random", "bayes", "hyperband", "bayes+hb"],
                         choices=list(ADAPTIVE_METHODS))
-    parser.add_argument("--parallelism", type=int, default=8, help="bayes+hb's parallelism (bayes alone uses 2)")
-    parser.add_argument("--rule", default="{type: hyperband, min_iter: 1, eta: 3}",
-                        help="adaptive: bayes+hb's early_terminate, e.g. '{type: asha, min_iter: 1, eta: 3, max_iter: 20}'")
+    parser.add_argument("--parallelism", type=int, default=2, help="bayes+hb's parallelism (bayes alone uses 2)")
+    parser.add_argument("--rule", default=ANCHOR_RULE,
+                        help=f"adaptive: bayes+hb's early_terminate (default: {ANCHOR_RULE})")
     parser.add_argument("--trial-seeds", action="store_true",
                         help="adaptive: each trial draws its own training seed, as each of Optuna's trials has its own randomness")
     parser.add_argument("--chaos-interval", type=float, default=1.0, help="checkpoint: checkpoint_every of the chaos run")

@@ -40,6 +40,17 @@ struct DeterminismTests {
         early_terminate: {type: asha, min_iter: 1, eta: 2, brackets: 3}
 
         """ + space)
+    // The anchor's configuration: asha that promotes nobody from a rung before eta trials reached it,
+    // an epoch budget, and a seed drawn per trial (never learnt).
+    static let anchor = SweepSpec.test("""
+        method: bayes
+        run_cap: 1000
+        parallelism: 2
+        random_seed: 11
+        epoch_budget: 110
+        early_terminate: {type: asha, min_iter: 1, eta: 3, bootstrap_count: 2}
+
+        """ + space + "\n  seed: {distribution: int_uniform, min: 0, max: 2147483647}")
     static let median = SweepSpec.test("""
         method: random
         run_cap: 24
@@ -62,6 +73,7 @@ struct DeterminismTests {
 
     static let cases = [Case(name: "bayes", spec: bayes), Case(name: "hyperband", spec: hyperband),
                         Case(name: "bayes + asha", spec: both), Case(name: "bayes + asha, 3 brackets", spec: brackets),
+                        Case(name: "bayes + asha, bootstrap 2, epoch budget, drawn seeds", spec: anchor),
                         Case(name: "median", spec: median),
                         Case(name: "hyperband with an epoch budget", spec: budget)]
 

@@ -34,15 +34,16 @@ struct AdaptiveSweepTests {
         early_terminate: {type: hyperband, min_iter: 1, eta: 2}
         """ + "\n" + space + "\n  epochs: {value: 5}\n"
 
-    /// bayes learning from stopped trials and from the rung decisions of the latest ones.
+    /// bayes learning from stopped trials and from the rung decisions of the latest ones, as the Optuna
+    /// anchor runs it: nobody promoted from a rung before eta trials reached it, each trial's seed drawn.
     static let bayesAsha = """
         name: adaptive
         method: bayes
         run_cap: 20
         parallelism: 2
         random_seed: 5
-        early_terminate: {type: asha, min_iter: 1, eta: 2}
-        """ + "\n" + space + "\n  epochs: {value: 5}\n"
+        early_terminate: {type: asha, min_iter: 1, eta: 2, bootstrap_count: 1}
+        """ + "\n" + space + "\n  epochs: {value: 5}\n  seed: {distribution: int_uniform, min: 0, max: 2147483647}\n"
 
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
@@ -51,7 +52,7 @@ struct AdaptiveSweepTests {
     }
 
     static let cases = [Case(name: "bayes", yaml: bayes), Case(name: "hyperband", yaml: hyperband),
-                        Case(name: "bayes + asha", yaml: bayesAsha)]
+                        Case(name: "bayes + asha, bootstrap, drawn seeds", yaml: bayesAsha)]
 
     /// Runs the sweep in a fresh results directory with `workers` workers; returns its outcomes.
     static func run(_ yaml: String, workers: Int, in scratch: Scratch, results: String) throws -> Results {
@@ -76,6 +77,9 @@ struct AdaptiveSweepTests {
             #expect((statuses[.stopped] ?? 0) >= 3, "early termination should stop some trials: \(statuses)")
             for record in one.trials where record.status == .stopped {
                 #expect(one.epochs[record.id]?.count == record.stoppedAt)
+            }
+            if test.yaml.contains("seed: {distribution") {
+                #expect(Set(one.trials.map(\.config.seed)).count == one.trials.count, "each trial its own seed")
             }
         } else {
             // Positions 13, 14 and 15 are the model's (horizon past the 10 random start-up trials).
