@@ -87,6 +87,19 @@ struct AdaptiveSweepTests {
         }
     }
 
+    @Test func checkSaysBayesDrawsASweptSeedAndNeverLearnsIt() throws {
+        let scratch = Scratch()
+        scratch.write(Self.bayesAsha, to: "adaptive.yaml")
+        let check = try SweepBinary.run(["check", "adaptive.yaml"], directory: scratch.path)
+        #expect(check.status == 0, "\(check.stderr)")
+        let marked = check.stdout.split(separator: "\n").filter { $0.contains("(bayes: drawn per trial, never learnt)") }
+        #expect(marked.count == 1 && marked.first?.trimmingCharacters(in: .whitespaces).hasPrefix("seed") == true, "\(check.stdout)")
+        // Under random search the seed is one more drawn parameter: nothing to say.
+        scratch.write(Self.bayesAsha.replacingOccurrences(of: "method: bayes", with: "method: random"), to: "random.yaml")
+        let random = try SweepBinary.run(["check", "random.yaml"], directory: scratch.path)
+        #expect(random.status == 0 && !random.stdout.contains("never learnt"), "\(random.stdout)")
+    }
+
     @Test(.timeLimit(.minutes(10)), arguments: cases)
     func aCoordinatorKilledMidSweepResumesToTheSameTrials(_ test: Case) throws {
         let scratch = Scratch()
