@@ -121,7 +121,7 @@ struct TPETests {
             return modelled.propose(after: lucky, random: &random)![1]
         }
         #expect(nearGood(followed) > 0.8)
-        // Under grid or random search a swept seed is drawn as any parameter; as a point it is recorded as usual.
+        // A drawn seed's coordinate maps back to a value the sweep file admits.
         let point = TPE.config(at: [0.5, seeds[0]], parameters: spec.parameters)
         #expect(spec.space.admits(point))
     }
