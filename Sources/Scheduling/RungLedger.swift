@@ -77,8 +77,8 @@ struct RungLedger {
                         continue
                     case .reached(let value, let best, let recorded):
                         let stop = recorded ?? decide(value: value, best: best, earlier: rungs[key]!.values)
-                        let values = rungs[key]!.values
-                        rungs[key]!.values.insert(value, at: values.firstIndex { $0 > value } ?? values.count)
+                        let values = rungs[key]!.values, kept = rule.rungValue(metric: value, bestSoFar: best)
+                        rungs[key]!.values.insert(kept, at: values.firstIndex { $0 > kept } ?? values.count)
                         rungs[key]!.frontier += 1
                         progressed = true
                         if recorded == nil { apply(Decision(position: position, rung: key.epoch, stop: stop)) }
@@ -100,13 +100,13 @@ struct RungLedger {
             all.insert(value, at: all.firstIndex { $0 > value } ?? all.count)
             let index = min(Int((1.0 / rule.eta) * Double(all.count)), all.count - 1)
             return (strict ? value : best) > all[index]
-        case .asha(let bootstrapCount):
+        case .asha(let bootstrapCount, _):
             // Optuna's bootstrap_count: among the first b to reach the rung (itself counted), stopped.
             if earlier.count < bootstrapCount { return true }
             // Ray Tune's ASHA: stop if worse than the 1/eta quantile (numpy's linear percentile) of
-            // the values recorded at the rung before it.
+            // the values recorded at the rung before it (each its best so far when not strict).
             guard !earlier.isEmpty else { return false }
-            return value > RungLedger.percentile(earlier, 100 / rule.eta)
+            return rule.rungValue(metric: value, bestSoFar: best) > RungLedger.percentile(earlier, 100 / rule.eta)
         case .median(let minTrials):
             // Optuna's MedianPruner: the trial's best so far against the median at this epoch.
             guard earlier.count >= minTrials else { return false }

@@ -456,26 +456,35 @@ public struct Scheduler {
         let coordinates = { TPE.coordinates(of: state.trial.point, parameters: self.spec.parameters,
                                             program: self.spec.program?.parameters ?? []) }
         if let rung = state.stopAt {
-            guard let reached = value(at: rung, of: state.epochs) else { return .waiting }
-            return .observed(TPE.Observation(coordinates: coordinates(), depth: Double(rung), loss: reached.value))
+            guard let held = rungValue(at: rung, of: state.epochs) else { return .waiting }
+            return .observed(TPE.Observation(coordinates: coordinates(), depth: Double(rung), loss: held))
         }
         if let last = state.rungs.last {
             let passed = state.recordedBefore ? (state.record?.epochsRun ?? 0) > last : state.decided == state.rungs.count
-            if passed, let reached = value(at: last, of: state.epochs) {
-                return .observed(TPE.Observation(coordinates: coordinates(), depth: Double(last) + 0.5, loss: reached.value))
+            if passed, let held = rungValue(at: last, of: state.epochs) {
+                return .observed(TPE.Observation(coordinates: coordinates(), depth: Double(last) + 0.5, loss: held))
             }
         }
         guard let record = state.record else { return .waiting }
         guard record.status != .failed else { return .skipped }
-        return .observed(observation(of: record))
+        return .observed(observation(of: record, epochs: state.epochs))
     }
 
-    /// What bayes learns from a recorded trial.
-    private func observation(of record: TrialRecord) -> TPE.Observation {
+    /// What bayes learns from a recorded trial (whose epochs are `epochs` under early termination):
+    /// a stopped trial is seen as it stood at its rung, as the rung decisions saw it.
+    private func observation(of record: TrialRecord, epochs: [EpochMetrics]) -> TPE.Observation {
         let sign: Double = spec.metric.minimize ? 1 : -1
-        let loss = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
+        var loss = record.metric(spec.metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
+        if let rung = record.stoppedAt, let held = rungValue(at: rung, of: epochs) { loss = held }
         let coordinates = TPE.coordinates(of: record.point, parameters: spec.parameters, program: spec.program?.parameters ?? [])
         return TPE.Observation(coordinates: coordinates, depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss)
+    }
+
+    /// What a trial holds at `rung` by the early-termination rule (`EarlyTermination.rungValue`),
+    /// signed so that smaller is better; nil where the epoch is missing or not finite.
+    private func rungValue(at rung: Int, of epochs: [EpochMetrics]) -> Double? {
+        guard let rule = ledger?.rule, let reached = value(at: rung, of: epochs) else { return nil }
+        return rule.rungValue(metric: reached.value, bestSoFar: reached.best)
     }
 
     private mutating func open(_ trial: Trial, at position: Int) {
@@ -904,7 +913,7 @@ public struct Scheduler {
             if let record = state.record {
                 settleFiles(id, record)
                 epochsSpent += record.epochsRun
-                if tpe != nil && record.status != .failed { history.append((frontier, observation(of: record))) }
+                if tpe != nil && record.status != .failed { history.append((frontier, observation(of: record, epochs: state.epochs))) }
                 if record.status == .completed, spec.metric.reachesTarget(record.metric(spec.metric.name) ?? .nan) {
                     endSweep(at: frontier + 1, reason: .targetReached)
                 } else if let budget = spec.epochBudget, epochsSpent >= budget {

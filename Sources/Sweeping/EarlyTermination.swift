@@ -17,7 +17,9 @@ public struct EarlyTermination: Equatable, Sendable {
         /// earlier trials of its own bracket when there are several. With `bootstrapCount` b (Optuna's
         /// `bootstrap_count`), the first b trials to reach a rung are stopped there: nobody goes on
         /// before b trials have set the bar, so the first (random) trials do not all run to the end.
-        case asha(bootstrapCount: Int)
+        /// Not `strict` (W&B's key, as for hyperband): a trial's value at a rung is its best so far, for
+        /// judging it and for judging later trials, so one noisy epoch neither stops nor promotes it.
+        case asha(bootstrapCount: Int, strict: Bool)
         /// The median stopping rule (Golovin et al. 2017, as Optuna's MedianPruner): from `min_iter` on,
         /// stopped at an epoch if its metric is worse than the median of the earlier trials' values
         /// at that epoch, once at least `minTrials` earlier trials reached it.
@@ -38,6 +40,14 @@ public struct EarlyTermination: Equatable, Sendable {
     public private(set) var brackets = 1
     /// The name as written (`hyperband`, `asha`, `median`).
     public var type: String
+
+    /// The value a trial holds at a rung, both given signed so that smaller is better: what later
+    /// trials there are compared with, and what bayes learns from a trial stopped or promoted there.
+    /// Its metric at the rung, or its best so far under asha that is not strict.
+    public func rungValue(metric: Double, bestSoFar: Double) -> Double {
+        if case .asha(_, strict: false) = rule { return bestSoFar }
+        return metric
+    }
 
     /// Whether a trial waiting for a decision at a rung pauses (hyperband, asha: few rungs, each a real
     /// cut) rather than training on meanwhile (the median rule decides at every epoch).
@@ -81,7 +91,7 @@ public struct EarlyTermination: Equatable, Sendable {
 
     static let keys: [String: [String]] = [
         "hyperband": ["type", "min_iter", "max_iter", "s", "eta", "strict"],
-        "asha": ["type", "min_iter", "max_iter", "eta", "brackets", "bootstrap_count"],
+        "asha": ["type", "min_iter", "max_iter", "eta", "brackets", "bootstrap_count", "strict"],
         "median": ["type", "min_iter", "min_trials"],
     ]
 
@@ -112,17 +122,17 @@ public struct EarlyTermination: Equatable, Sendable {
         }
         let minIter = try whole("min_iter")
         let maxIter = try whole("max_iter")
+        // W&B's `strict` (default true): judge a trial by its metric at the rung, not its best so far.
+        var strict = true
+        if let strictNode = mapping["strict"] {
+            switch try reader.string(strictNode, key: "early_terminate.strict").lowercased() {
+            case "true", "yes", "on": strict = true
+            case "false", "no", "off": strict = false
+            case let other: throw reader.error(strictNode, key: "early_terminate.strict", "must be true or false, got '\(other.prefix(40))'")
+            }
+        }
         switch type {
         case "hyperband":
-            let strictNode = mapping["strict"]
-            var strict = true  // W&B's default
-            if let strictNode {
-                switch try reader.string(strictNode, key: "early_terminate.strict").lowercased() {
-                case "true", "yes", "on": strict = true
-                case "false", "no", "off": strict = false
-                case let other: throw reader.error(strictNode, key: "early_terminate.strict", "must be true or false, got '\(other.prefix(40))'")
-                }
-            }
             rule = .hyperband(strict: strict)
             if let maxIter {
                 guard let sNode = mapping["s"] else {
@@ -164,7 +174,7 @@ public struct EarlyTermination: Equatable, Sendable {
             let bootstrap = try mapping["bootstrap_count"].map { (node: Node) throws(SpecError) in
                 try reader.integer(node, key: "early_terminate.bootstrap_count", range: 0...1_000_000)
             } ?? 0
-            rule = .asha(bootstrapCount: bootstrap)
+            rule = .asha(bootstrapCount: bootstrap, strict: strict)
             let first = minIter ?? 1
             let top = maxIter ?? limit
             var rung = Double(first)

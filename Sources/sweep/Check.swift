@@ -70,8 +70,13 @@ struct Check: ParsableCommand {
                 }
                 lines.append("  \(rule.brackets) brackets, each trial drawn into one from random_seed; judged " + shares.joined(separator: ", "))
             }
-            if case .asha(let bootstrap) = rule.rule, bootstrap > 0 {
+            if case .asha(let bootstrap, _) = rule.rule, bootstrap > 0 {
                 lines.append("  bootstrap_count \(bootstrap): the first \(bootstrap) trials to reach a rung are stopped there")
+            }
+            switch rule.rule {
+            case .asha(_, strict: false), .hyperband(strict: false):
+                lines.append("  strict: false: a trial is judged at a rung by its best \(spec.metric.name) so far")
+            default: break
             }
         }
         if let budget = spec.epochBudget {

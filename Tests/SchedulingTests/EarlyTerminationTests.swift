@@ -54,6 +54,31 @@ struct EarlyTerminationTests {
         #expect(!ledger.decide(value: 99, best: 99, earlier: []), "nothing recorded at the rung yet")
     }
 
+    @Test func ashaNotStrictJudgesAndKeepsEachTrialsBestSoFar() {
+        // Two trials reach rung 1 of an eta-2 asha: #0 with 0.9 there but 0.5 the epoch before (its
+        // best so far), #1 with 0.6 and no better epoch. Strict (the default), #1 is judged by 0.6
+        // against #0's 0.9 and goes on; not strict, by 0.6 against #0's best, 0.5, and is stopped.
+        let reached: [RungLedger.Standing] = [.reached(value: 0.9, best: 0.5, recorded: nil),
+                                              .reached(value: 0.6, best: 0.6, recorded: nil)]
+        func decisions(_ block: String) -> [Bool] {
+            var ledger = RungLedger(rule: Self.rule(block))
+            ledger.track([1], bracket: 0)
+            var stops: [Bool] = []
+            ledger.advance(limit: 2, standing: { position, _ in reached[position] }, apply: { stops.append($0.stop) })
+            return stops
+        }
+        #expect(decisions("{type: asha, eta: 2}") == [false, false])
+        #expect(decisions("{type: asha, eta: 2, strict: false}") == [false, true])
+        // What a trial holds at a rung: its best so far only under asha that is not strict.
+        #expect(Self.rule("{type: asha, strict: false}").rungValue(metric: 0.9, bestSoFar: 0.5) == 0.5)
+        #expect(Self.rule("{type: asha}").rungValue(metric: 0.9, bestSoFar: 0.5) == 0.9)
+        #expect(Self.rule("{type: hyperband, min_iter: 1, strict: false}").rungValue(metric: 0.9, bestSoFar: 0.5) == 0.9)
+        // Not strict, a trial with a bad epoch at the rung but a good one before it goes on.
+        let lenient = RungLedger(rule: Self.rule("{type: asha, eta: 3, strict: false}"))
+        #expect(!lenient.decide(value: 0.8, best: 0.3, earlier: [0.4, 0.5]))
+        #expect(RungLedger(rule: Self.rule("{type: asha, eta: 3}")).decide(value: 0.8, best: 0.3, earlier: [0.4, 0.5]))
+    }
+
     @Test func ashaBracketsStartAtLaterRungsAndAreDrawnWithRaysSoftmax() {
         let rule = Self.rule("{type: asha, min_iter: 1, eta: 3, max_iter: 20, brackets: 3}")
         #expect(rule.rungs(forEpochs: 20, bracket: 0) == [1, 3, 9])
@@ -100,6 +125,42 @@ struct EarlyTerminationTests {
         TrainingResult(config: config, epochs: (1...epochs).map {
             EpochMetrics(epoch: $0, trainLoss: loss, testLoss: loss, testAccuracy: 0.5, seconds: 0.01)
         }, status: .completed)
+    }
+
+    @Test(arguments: [false, true])
+    func ashaNotStrictStopsOnTheBestSoFarThroughTheScheduler(strict: Bool) throws {
+        // Rung 2 of 4 epochs, eta 2. #0's test loss is 0.5 then 0.9 (a noisy second epoch), #1's 0.7
+        // then 0.6. Strict, #1 is judged by 0.6 against #0's 0.9 and goes on; not strict, by its best
+        // so far (0.6) against #0's (0.5), and is stopped at the rung.
+        let spec = SweepSpec.test("""
+            method: grid
+            early_terminate: {type: asha, min_iter: 2, eta: 2, strict: \(strict)}
+            parameters:
+              learning_rate: {values: [0.01, 0.02]}
+              epochs: {value: 4}
+            """)
+        var harness = Harness(spec)
+        let joinedA = harness.join("a"), joinedB = harness.join("b")
+        let a = try #require(joinedA), b = try #require(joinedB)
+        func run(_ config: TrainingConfig, _ losses: [Double]) -> TrainingResult {
+            TrainingResult(config: config, epochs: losses.enumerated().map { index, loss in
+                EpochMetrics(epoch: index + 1, trainLoss: loss, testLoss: loss, testAccuracy: 0.5, seconds: 0.01)
+            }, status: .completed)
+        }
+        let runs = [run(a.config!, [0.5, 0.9, 0.8, 0.8]), run(b.config!, [0.7, 0.6, 0.6, 0.6])]
+        var actions: [SchedulerAction] = []
+        for (worker, given, result) in [("a", a, runs[0]), ("b", b, runs[1])] {
+            for metrics in result.epochs.prefix(2) {
+                actions += harness.send(.progress(WorkerID(worker), trial: given.trial, metrics: metrics))
+            }
+        }
+        #expect(actions.contains(.event(.stopDecided(trial: b.trial, rung: 2))) == !strict)
+        #expect(!actions.contains(.event(.stopDecided(trial: a.trial, rung: 2))), "the first at the rung goes on")
+        harness.send(.result(WorkerID("a"), trial: a.trial, number: 0, outcome: runs[0]))
+        harness.send(.result(WorkerID("b"), trial: b.trial, number: 1, outcome: runs[1]))
+        let row = try #require(harness.records.first { $0.id == b.trial })
+        #expect(row.status == (strict ? .completed : .stopped))
+        #expect(row.epochsRun == (strict ? 4 : 2))
     }
 
     @Test func aDecisionWaitsForEarlierTrialsIsSentWhenTakenAndCutsTheRow() throws {
