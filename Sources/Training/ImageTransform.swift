@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 /// One image's random augmentation, applied while the bytes are converted to floats:
@@ -52,14 +53,16 @@ public struct ImageTransform: Sendable, Equatable {
         // PIL maps each output pixel centre back into the input with the inverse rotation about
         // (w/2, h/2) and takes the pixel it lands in; outside the image is fill 0. Along an output row
         // the source point moves linearly, so it is stepped in 16.16 fixed point: an arithmetic shift
-        // floors exactly, with no float-to-int conversion (and its range checks) per pixel.
+        // floors exactly, with no float-to-int conversion (and its range checks) per pixel. Here each
+        // row's starting point is computed; `sweep_rotate_nearest` steps along the rows.
         let pixels = rows * columns
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: pixels + 1) { local in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: pixels + 4) { local in
             // One sequential copy first: the rotated reads then hit L1 instead of missing to memory
-            // along a diagonal of an image that was just picked at random from 47 MB.
+            // along a diagonal of an image that was just picked at random from 47 MB. The fill pixel
+            // follows it, padded so that a 4-byte gather there stays inside the buffer.
             let image = local.baseAddress!
             image.update(from: source, count: pixels)
-            image[pixels] = 0  // where every outside pixel reads from
+            (image + pixels).initialize(repeating: 0, count: 4)
             let radians = -degrees * Double.pi / 180
             let (c, s) = (cos(radians), sin(radians))
             let (cx, cy) = (Double(columns) / 2, Double(rows) / 2)
@@ -68,20 +71,14 @@ public struct ImageTransform: Sendable, Equatable {
             let step = flipHorizontally ? -1.0 : 1.0
             let x0 = flipHorizontally ? Double(columns) - 0.5 - cx : 0.5 - cx
             let dx = Int32((c * step * one).rounded()), dy = Int32((-s * step * one).rounded())
-            let (width, height) = (UInt32(columns), UInt32(rows))
-            for y in 0..<rows {
-                let out = destination + y * columns
-                let ry = Double(flipVertically ? rows - 1 - y : y) + 0.5 - cy
-                var sx = Int32(((c * x0 + s * ry + cx) * one).rounded(.down))
-                var sy = Int32(((-s * x0 + c * ry + cy) * one).rounded(.down))
-                for x in 0..<columns {
-                    let ix = sx >> 16, iy = sy >> 16
-                    let inside = UInt32(bitPattern: ix) < width && UInt32(bitPattern: iy) < height
-                    let index = inside ? Int(iy) * columns + Int(ix) : pixels
-                    out[x] = Float(image[index]) * scale
-                    sx &+= dx
-                    sy &+= dy
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * rows) { starts in
+                let rowX = starts.baseAddress!, rowY = starts.baseAddress! + rows
+                for y in 0..<rows {
+                    let ry = Double(flipVertically ? rows - 1 - y : y) + 0.5 - cy
+                    rowX[y] = Int32(((c * x0 + s * ry + cx) * one).rounded(.down))
+                    rowY[y] = Int32(((-s * x0 + c * ry + cy) * one).rounded(.down))
                 }
+                sweep_rotate_nearest(image, Int32(rows), Int32(columns), rowX, rowY, dx, dy, scale, destination)
             }
         }
     }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include "Supervisor.h"
 #include "OptimizerKernels.h"
+#include "ImageKernels.h"
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
