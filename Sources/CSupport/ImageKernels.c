@@ -2,6 +2,7 @@
 // Swift's baseline x86-64 code does that pixel by pixel (a fifth of a rotate_flip epoch went there).
 // With AVX2 eight pixels' positions are computed at once and their bytes fetched with one gather.
 #include "ImageKernels.h"
+#include "VectorLevel.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -54,22 +55,12 @@ static void rotate_avx2(const uint8_t *image, int rows, int columns, const int32
         }
     }
 }
-
-/// 1: AVX2, 0: not (decided once; a data race on first use writes the same value).
-static int has_avx2(void) {
-    static int level = -1;
-    if (level < 0) {
-        __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return level;
-}
 #endif
 
 void sweep_rotate_nearest(const uint8_t *image, int rows, int columns, const int32_t *row_x, const int32_t *row_y,
                           int32_t dx, int32_t dy, float scale, float *destination) {
 #if defined(__x86_64__)
-    if (columns >= 8 && has_avx2()) {
+    if (columns >= 8 && sweep_vector_level() >= 1) {
         rotate_avx2(image, rows, columns, row_x, row_y, dx, dy, scale, destination);
         return;
     }

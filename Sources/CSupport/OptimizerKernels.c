@@ -3,6 +3,7 @@
 // and the widest the CPU has runs. Contraction into fused multiply-adds is off, so every path
 // rounds exactly as the scalar code does.
 #include "OptimizerKernels.h"
+#include "VectorLevel.h"
 #include <math.h>
 #if defined(__x86_64__)
 #include <xmmintrin.h>
@@ -87,23 +88,13 @@ __attribute__((target("avx2"))) static void adam_avx2(ADAM_ARGS) { ADAM_BODY }
 __attribute__((target("avx2"))) static void rmsprop_avx2(RMSPROP_ARGS) { RMSPROP_BODY }
 __attribute__((target("avx512f"))) static void adam_avx512(ADAM_ARGS) { ADAM_BODY }
 __attribute__((target("avx512f"))) static void rmsprop_avx512(RMSPROP_ARGS) { RMSPROP_BODY }
-
-/// 2: AVX-512, 1: AVX2, 0: neither (decided once; a data race on first use writes the same value).
-static int widest(void) {
-    static int level = -1;
-    if (level < 0) {
-        __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return level;
-}
 #endif
 
 void sweep_adam_update(float *w, const float *g, float *m, float *v, size_t count, float one_minus_beta1, float beta2,
                        float step, float inverse_correction, float eps, float shrink) {
     flush_scope scope = flush_subnormals();
 #if defined(__x86_64__)
-    int level = widest();
+    int level = sweep_vector_level();
     if (level == 2) adam_avx512(w, g, m, v, count, one_minus_beta1, beta2, step, inverse_correction, eps, shrink);
     else if (level == 1) adam_avx2(w, g, m, v, count, one_minus_beta1, beta2, step, inverse_correction, eps, shrink);
     else
@@ -116,7 +107,7 @@ void sweep_rmsprop_update(float *w, const float *g, float *s, float *average, fl
                           float eps, float lr, float momentum) {
     flush_scope scope = flush_subnormals();
 #if defined(__x86_64__)
-    int level = widest();
+    int level = sweep_vector_level();
     if (level == 2) rmsprop_avx512(w, g, s, average, buffer, count, alpha, eps, lr, momentum);
     else if (level == 1) rmsprop_avx2(w, g, s, average, buffer, count, alpha, eps, lr, momentum);
     else

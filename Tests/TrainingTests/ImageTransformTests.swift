@@ -9,13 +9,7 @@ struct ImageTransformTests {
     static let asymmetric: [UInt8] = (1...12).map { UInt8($0 * 10) }
 
     static func apply(_ transform: ImageTransform, _ image: [UInt8], rows: Int, columns: Int) -> [UInt8] {
-        var floats = [Float](repeating: -1, count: rows * columns)
-        image.withUnsafeBufferPointer { source in
-            floats.withUnsafeMutableBufferPointer {
-                transform.apply(source.baseAddress!, rows: rows, columns: columns, into: $0.baseAddress!)
-            }
-        }
-        return floats.map { UInt8(($0 * 255).rounded()) }
+        floats(transform, image, rows: rows, columns: columns).map { UInt8(($0 * 255).rounded()) }
     }
 
     @Test func flipsMirrorAKnownAsymmetricImage() {
