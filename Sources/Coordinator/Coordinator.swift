@@ -35,8 +35,8 @@ public final class Coordinator {
     private var assemblies: [WorkerID: (chunk: Message.Chunk, bytes: [UInt8])] = [:]
     private var arrived: [WorkerID: [UInt8]] = [:]
     private var checkpointWrites: [(trial: String, bytes: [UInt8])] = []
-    /// Program trials' logs arriving piece by piece, one per worker.
-    private var logAssemblies: [WorkerID: (chunk: Message.Chunk, bytes: [UInt8])] = [:]
+    /// Program trials' logs, written as their pieces arrive.
+    private let logs: TrialLogFiles
     /// Checkpoint and model files to settle once the rows they follow are on disk.
     private var fileChanges: [SchedulerAction] = []
 
@@ -79,6 +79,7 @@ public final class Coordinator {
         self.checkpoints = checkpoints
         self.options = options
         self.scheduler = scheduler
+        logs = TrialLogFiles(folder: (store.directory as NSString).appendingPathComponent("logs"), capacity: TrialLog.defaultCapacity)
         started = clock.now
     }
 
@@ -108,7 +109,14 @@ public final class Coordinator {
     /// Runs until the scheduler is done (every trial settled, and its farewell window over) or
     /// `shouldStop` returns true (it is asked at least every 100 ms).
     public func run(shouldStop: () -> Bool = { false }, onEvent: (SweepEvent) -> Void = { _ in }) throws -> Outcome {
-        defer { try? socket.set(.linger, 500) }  // the last byes are sent as the socket closes
+        defer {
+            try? socket.set(.linger, 500)  // the last byes are sent as the socket closes
+            do {
+                try logs.closeAll(end: "still running when the coordinator stopped")
+            } catch {
+                onEvent(.rejected(peer: "logs", reason: "cannot write a log: \(error)"))
+            }
+        }
         perform(scheduler.startingActions(), onEvent)
         try flush(onEvent)
         let wait = Int(min(options.scheduling.heartbeat, .milliseconds(100)) / .milliseconds(1))
@@ -195,8 +203,8 @@ public final class Coordinator {
                 return
             }
             input = .checkpoint(worker, trial: chunk.trial, epochs: checkpoint.epochs)
-        case .log(let chunk):
-            assembleLog(chunk, from: worker, onEvent: onEvent)
+        case .log(let piece):
+            receiveLog(piece, from: worker, onEvent: onEvent)
             input = .heartbeat(worker)
         case .status:
             send(.statusReport(status), to: worker)  // anyone may ask; it needs no hello
@@ -246,39 +254,18 @@ public final class Coordinator {
         return checkpoint
     }
 
-    /// Adds a piece to the worker's log of a program trial it runs; once whole, the log replaces the
-    /// trial's `logs/<trial>.log` (the last attempt's). Memory is bounded as for checkpoints: one
-    /// assembly per worker, no larger than a log can be.
-    private func assembleLog(_ chunk: Message.Chunk, from worker: WorkerID, onEvent: (SweepEvent) -> Void) {
-        func refuse(_ reason: String) {
-            logAssemblies[worker] = nil
-            onEvent(.rejected(peer: worker.description, reason: "log of trial \(chunk.trial) refused: \(reason)"))
-        }
-        // The id must be an open trial's this worker runs: it also names the file, so nothing else may.
-        guard scheduler.trains(chunk.trial, worker: worker) else { return refuse("this worker is not running it") }
-        let limit = TrialLog.defaultCapacity + 4096
-        guard chunk.total <= limit else { return refuse("\(chunk.total) bytes, more than a log keeps (\(limit))") }
-        if chunk.offset == 0 { logAssemblies[worker] = (chunk, []) }
-        guard var assembly = logAssemblies[worker], assembly.chunk.trial == chunk.trial, assembly.chunk.total == chunk.total,
-              assembly.chunk.epoch == chunk.epoch, assembly.bytes.count == chunk.offset else {
-            return refuse("piece at \(chunk.offset) out of order")
-        }
-        logAssemblies[worker] = nil
-        assembly.bytes += chunk.data
-        guard assembly.bytes.count == chunk.total else {
-            logAssemblies[worker] = assembly
+    /// Writes a piece of the log of a program trial the worker runs (the id names the file, so only
+    /// the worker running that trial may write it).
+    private func receiveLog(_ piece: Message.LogPiece, from worker: WorkerID, onEvent: (SweepEvent) -> Void) {
+        guard scheduler.trains(piece.trial, worker: worker) else {
+            onEvent(.rejected(peer: worker.description, reason: "log of trial \(piece.trial) refused: this worker is not running it"))
             return
         }
-        let folder = (store.directory as NSString).appendingPathComponent("logs")
         do {
-            try Directory.create(folder)
-            // Replaced whole (a reader never sees half of one) but not fsync'ed: a log is not a record,
-            // and a sync per trial would cost short trials most of their rate.
-            try Data(assembly.bytes).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(chunk.trial + ".log")),
-                                           options: .atomic)
+            try logs.receive(piece, worker: worker.description)
         } catch {
             // A log is not a record: the sweep goes on, and says so.
-            onEvent(.rejected(peer: worker.description, reason: "cannot write the log of trial \(chunk.trial): \(error)"))
+            onEvent(.rejected(peer: worker.description, reason: "cannot write the log of trial \(piece.trial): \(error)"))
         }
     }
 
@@ -305,6 +292,13 @@ public final class Coordinator {
                 outbox.append((worker, .stop(trial: trial, afterEpoch: afterEpoch)))
             case .record(let record, let epochs):
                 batch.append((record, epochs))
+                if scheduler.spec.program != nil {
+                    do {
+                        try logs.close(record.id, end: "no end received: its worker was lost")
+                    } catch {
+                        onEvent(.rejected(peer: "logs", reason: "cannot write the log of trial \(record.id): \(error)"))
+                    }
+                }
             case .hold(let result):
                 held.append(result)
             case .acknowledge(let worker, let trial):
@@ -342,6 +336,7 @@ public final class Coordinator {
             let spec = scheduler.spec
             work.program = program.job(for: values, sweep: spec.name, metric: spec.metric.name, maxSeconds: spec.maxSeconds,
                                        stopGrace: spec.stopGraceSeconds)
+            work.program?.folder = store.identity.id
             work.attempt = assignment.attempt
         }
         outbox.append((worker, .trial(id: assignment.trial, number: assignment.number, config: assignment.config, work: work)))

@@ -18,9 +18,10 @@ public enum Message: Equatable, Sendable {
     /// A piece of a checkpoint of `trial`: worker → coordinator (to keep), coordinator → worker (to
     /// resume from, after a `trial` with `work.resumeBytes`). Pieces go in order; see `Chunk`.
     case checkpoint(Chunk)
-    /// A piece of a program trial's log (its stdout and stderr, the last 10 MB) after attempt
-    /// `chunk.epoch` ended; sent before the result, kept in `logs/<trial>.log` beside the results.
-    case log(Chunk)
+    /// A piece of a program trial's output (stdout and stderr) as the program writes it, streamed
+    /// while it runs, so a killed attempt's log survives up to its last piece; kept in
+    /// `logs/<trial>.log` beside the results. See `LogPiece`.
+    case log(LogPiece)
 
     // Coordinator → worker.
     /// The coordinator accepted `hello`; beat every `heartbeatMilliseconds`, dead after `liveness` missed.
@@ -130,6 +131,31 @@ public enum Message: Equatable, Sendable {
         }
     }
 
+    /// A piece of a program trial's output: bytes `offset..<offset + data.count` of attempt `attempt`'s
+    /// stdout and stderr as they arrived (offsets count every byte the program wrote, so a receiver
+    /// sees what is missing). The attempt's last piece carries `end`: how the program ended.
+    public struct LogPiece: Codable, Equatable, Sendable {
+        public var trial: String
+        public var attempt: Int
+        public var offset: Int
+        /// Base64 in JSON.
+        public var data: Data
+        /// On the attempt's last piece: how it ended ("exit 0", "killed by signal 9", "stopped").
+        public var end: String?
+
+        /// Creates a piece.
+        public init(trial: String, attempt: Int, offset: Int, data: Data, end: String? = nil) {
+            self.trial = trial
+            self.attempt = attempt
+            self.offset = offset
+            self.data = data
+            self.end = end
+        }
+
+        /// The longest `end` a receiver takes.
+        public static let maximumEndLength = 1000
+    }
+
     /// The largest piece of a checkpoint in one message: base64 makes it 683 KiB, inside `maximumSize`.
     public static let chunkSize = 512 * 1024
 
@@ -138,14 +164,6 @@ public enum Message: Equatable, Sendable {
         stride(from: 0, to: max(bytes.count, 1), by: chunkSize).map { offset in
             .checkpoint(Chunk(trial: trial, epoch: epoch, offset: offset, total: bytes.count,
                               data: Data(bytes[offset..<min(offset + chunkSize, bytes.count)])))
-        }
-    }
-
-    /// `bytes` as `log` messages of at most `chunkSize` bytes each, for attempt `attempt`.
-    public static func logMessages(_ bytes: [UInt8], trial: String, attempt: Int) -> [Message] {
-        stride(from: 0, to: max(bytes.count, 1), by: chunkSize).map { offset in
-            .log(Chunk(trial: trial, epoch: attempt, offset: offset, total: bytes.count,
-                       data: Data(bytes[offset..<min(offset + chunkSize, bytes.count)])))
         }
     }
 
@@ -172,10 +190,11 @@ public enum Message: Equatable, Sendable {
         var work: Work?
         var chunk: Chunk?
         var epoch: Int?
+        var piece: LogPiece?
 
         enum CodingKeys: String, CodingKey {
             case v, type, hello, trial, metrics, outcome, config, heartbeatMs = "heartbeat_ms", liveness, reason, report
-            case number, afterEpoch = "after_epoch", work, chunk, epoch
+            case number, afterEpoch = "after_epoch", work, chunk, epoch, piece
         }
     }
 
@@ -197,7 +216,7 @@ public enum Message: Equatable, Sendable {
             envelope.type = "trial"; envelope.trial = id; envelope.number = number; envelope.config = config
             envelope.work = work == Work() ? nil : work
         case .checkpoint(let chunk): envelope.type = "checkpoint"; envelope.chunk = chunk
-        case .log(let chunk): envelope.type = "log"; envelope.chunk = chunk
+        case .log(let piece): envelope.type = "log"; envelope.piece = piece
         case .checkpointStored(let trial, let epoch): envelope.type = "checkpoint_stored"; envelope.trial = trial; envelope.epoch = epoch
         case .proceed(let trial, let epoch): envelope.type = "proceed"; envelope.trial = trial; envelope.epoch = epoch
         case .ack(let trial): envelope.type = "ack"; envelope.trial = trial
@@ -250,13 +269,20 @@ public enum Message: Equatable, Sendable {
             let work = envelope.work ?? Work()
             guard envelope.config != nil || work.program != nil else { throw .malformed("trial without \"config\" or a program") }
             return .trial(id: try need(envelope.trial, "trial"), number: envelope.number, config: envelope.config, work: work)
-        case "checkpoint", "log":
+        case "checkpoint":
             let chunk = try need(envelope.chunk, "chunk")
             guard chunk.offset >= 0, chunk.total >= 0, chunk.epoch >= 0, chunk.data.count <= chunkSize,
                   chunk.offset + chunk.data.count <= chunk.total else {
                 throw .malformed("\(type) piece \(chunk.offset)+\(chunk.data.count) of \(chunk.total) bytes")
             }
-            return type == "log" ? .log(chunk) : .checkpoint(chunk)
+            return .checkpoint(chunk)
+        case "log":
+            let piece = try need(envelope.piece, "piece")
+            guard piece.offset >= 0, piece.attempt >= 1, piece.data.count <= chunkSize, piece.offset <= Int.max - piece.data.count,
+                  (piece.end?.utf8.count ?? 0) <= LogPiece.maximumEndLength else {
+                throw .malformed("log piece \(piece.offset)+\(piece.data.count) of attempt \(piece.attempt)")
+            }
+            return .log(piece)
         case "checkpoint_stored":
             return .checkpointStored(trial: try need(envelope.trial, "trial"), epoch: try need(envelope.epoch, "epoch"))
         case "proceed": return .proceed(trial: try need(envelope.trial, "trial"), epoch: try need(envelope.epoch, "epoch"))

@@ -1,8 +1,11 @@
 /// Everything a worker needs to run one program trial, as the coordinator sends it: the command,
 /// the trial's arguments as the program gets them, and the limits.
 public struct ProgramJob: Codable, Hashable, Sendable {
-    /// The sweep's name (the trial's folder is `<trial root>/<sweep>/<trial>`).
+    /// The sweep's name (the trial's folder is `<trial root>/<sweep>/<folder>/<trial>`).
     public var sweep: String
+    /// The results folder's id (`FolderIdentity`): a new one for each folder, so a trial run again
+    /// into a fresh folder gets a fresh `$SWEEP_TRIAL_DIR`; nil or empty for none (`<root>/<sweep>/<trial>`).
+    public var folder: String?
     /// `program:` as written (relative to the sweep file's folder, or a worker's `--workdir`).
     public var program: String?
     /// The sweep file's folder on the coordinator's machine: where the program runs without `--workdir`.
@@ -19,13 +22,14 @@ public struct ProgramJob: Codable, Hashable, Sendable {
     public var stopGrace: Double
 
     enum CodingKeys: String, CodingKey {
-        case sweep, program, directory, command, arguments, metric, maxSeconds = "max_seconds", stopGrace = "stop_grace"
+        case sweep, folder, program, directory, command, arguments, metric, maxSeconds = "max_seconds", stopGrace = "stop_grace"
     }
 
     /// A job.
-    public init(sweep: String, program: String?, directory: String, command: [String], arguments: [ProgramValue.Pair],
-                metric: String, maxSeconds: Double?, stopGrace: Double) {
+    public init(sweep: String, folder: String? = nil, program: String?, directory: String, command: [String],
+                arguments: [ProgramValue.Pair], metric: String, maxSeconds: Double?, stopGrace: Double) {
         self.sweep = sweep
+        self.folder = folder
         self.program = program
         self.directory = directory
         self.command = command

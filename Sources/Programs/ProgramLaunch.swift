@@ -12,7 +12,8 @@ public struct ProgramLaunch: Sendable {
     public var environment: [String: String]
     /// Where the program runs: the folder it is found in (the sweep file's, or a worker's `--workdir`).
     public var directory: String
-    /// The trial's own folder, the same for every attempt on this machine.
+    /// The trial's own folder, the same for every attempt of one results folder's run of it on this
+    /// machine (`<trial root>/<sweep>/<folder id>/<trial>`), a new one for a new results folder.
     public var trialDirectory: String
 
     /// Where trials get their folders unless told otherwise: `$TMPDIR/sweep-trials` (or `/tmp/sweep-trials`).
@@ -31,7 +32,9 @@ public struct ProgramLaunch: Sendable {
     public init(job: ProgramJob, trial: String, attempt: Int, workdir: String?, trialRoot: String,
                 inherited: [String: String]) throws(Failure) {
         directory = workdir ?? job.directory
-        trialDirectory = ((trialRoot as NSString).appendingPathComponent(job.sweep) as NSString).appendingPathComponent(trial)
+        var folder = (trialRoot as NSString).appendingPathComponent(job.sweep)
+        if let run = job.folder, !run.isEmpty { folder = (folder as NSString).appendingPathComponent(run) }
+        trialDirectory = (folder as NSString).appendingPathComponent(trial)
         do {
             try Directory.create(trialDirectory)
         } catch {

@@ -17,6 +17,9 @@ public final class ProgramRun {
         case stopped
         /// Failed; the reason is one line.
         case failed(String)
+        /// It printed a metric that is not finite (NaN, ±∞): the last metric line holds it, later
+        /// lines are not read, and the program was stopped, as the built-in trainer stops there.
+        case diverged
     }
 
     /// What a run needs to know.
@@ -60,19 +63,21 @@ public final class ProgramRun {
     public private(set) var lastErrorLine = ""
     private var stopRequested: (at: ContinuousClock.Instant, killed: Bool)?
     private var timedOut = false
+    /// A metric line held a non-finite metric: no later line counts, and the program is stopped.
+    private var diverged = false
     /// How it ended, once it has.
     public private(set) var outcome: Outcome?
     /// The program's end as the supervisor reported it.
     public private(set) var end: ProgramProcess.End?
 
-    /// Starts the program.
+    /// Starts the program (in a cgroup of its own where one can be made, unless `cgroup` is false).
     public init(executable: String, argv: [String], environment: [String: String], directory: String?,
-                limits: Limits, now: ContinuousClock.Instant) throws(Errno) {
+                limits: Limits, now: ContinuousClock.Instant, cgroup: Bool = true) throws(Errno) {
         self.limits = limits
         self.started = now
         self.log = TrialLog(capacity: limits.logCapacity)
         process = try ProgramProcess(executable: executable, argv: argv, environment: environment, directory: directory,
-                                     graceMilliseconds: Int(limits.stopGraceSeconds * 1000))
+                                     graceMilliseconds: Int(limits.stopGraceSeconds * 1000), cgroup: cgroup)
     }
 
     /// The descriptors to wait on (poll for input): the open output pipes, and the supervisor's
@@ -82,8 +87,19 @@ public final class ProgramRun {
         return ProgramProcess.Output.allCases.filter { open[$0.rawValue] }.map { process.descriptor($0) } + [process.statusDescriptor]
     }
 
-    /// The process group, for signals.
-    public var group: pid_t { process.group }
+    /// The supervisor's pid.
+    public var supervisor: pid_t { process.supervisor }
+
+    /// The program's pid, once it has started.
+    public var program: pid_t? { process.program }
+
+    /// The trial's cgroup, where one could be made.
+    public var cgroup: String? { process.cgroup }
+
+    /// What the run's row says of processes the program left running or that had to be killed
+    /// (nil when there were none): "it left 2 processes running; 1 ignored SIGTERM and was killed
+    /// after the 30 s grace".
+    public private(set) var leftoverNote: String?
 
     /// Asks it to stop (SIGTERM to the group; SIGKILL after the grace, from `service`).
     public func stop(now: ContinuousClock.Instant) {
@@ -98,6 +114,7 @@ public final class ProgramRun {
     public func service(now: ContinuousClock.Instant) -> [MetricLine] {
         // A bounded number of reads per call keeps a chatty program from starving the caller's loop.
         var fresh = drain(readsPerPipe: 16)
+        if diverged, stopRequested == nil, outcome == nil { stop(now: now) }
         if let maxSeconds = limits.maxSeconds, stopRequested == nil, outcome == nil,
            now - started >= .seconds(maxSeconds) {
             timedOut = true
@@ -115,6 +132,7 @@ public final class ProgramRun {
                 fresh += finishLine(of: output.rawValue)
             }
             self.end = end
+            leftoverNote = ProgramRun.note(process.leftovers, grace: limits.stopGraceSeconds)
             outcome = decide(end)
         }
         return fresh
@@ -240,14 +258,49 @@ public final class ProgramRun {
         guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), bytes[first] == UInt8(ascii: "{") else { return [] }
         guard var line = MetricLine.parse(Substring(String(decoding: bytes, as: UTF8.self))) else { return [] }
         // On stdout only a line with the sweep's metric counts; other JSON is logging.
-        if index == 0 && line.value(limits.metric) == nil { return [] }
+        if diverged || (index == 0 && line.value(limits.metric) == nil) { return [] }
         if line.epoch == nil { line.epoch = (lines.last?.epoch ?? 0) + 1 }
         lines.append(line)
+        if let value = line.value(limits.metric), !value.isFinite { diverged = true }
         return [line]
+    }
+
+    /// How the run ended, in a few words for its log's header: "exit 0", "stopped, killed by signal
+    /// 15", "timeout, killed by signal 9", with the leftover note.
+    public var endDescription: String {
+        var text: String
+        switch end {
+        case .exited(let code): text = "exit \(code)"
+        case .signaled(let signal): text = "killed by signal \(signal)"
+        case .notStarted(let code): text = "could not start: \(String(cString: strerror(code)))"
+        case nil: text = "running"
+        }
+        switch outcome {
+        case .stopped: text = "stopped, " + text
+        case .diverged: text = "diverged (\(limits.metric) not finite), " + text
+        case .failed("timeout"): text = "timeout, " + text
+        default: break
+        }
+        return leftoverNote.map { text + "; " + $0 } ?? text
+    }
+
+    /// The row's words for what the supervisor had to end besides the program.
+    static func note(_ leftovers: (ended: Int, killed: Int), grace: Double) -> String? {
+        func processes(_ count: Int) -> String { count == 1 ? "1 process" : "\(count) processes" }
+        let seconds = grace == grace.rounded() && abs(grace) < 1e9 ? String(Int(grace)) : String(grace)
+        let after = "after the \(seconds) s grace"
+        switch (leftovers.ended, leftovers.killed) {
+        case (0, 0): return nil
+        case (let ended, 0): return "it left \(processes(ended)) running; ended with SIGTERM"
+        case (0, let killed): return "\(processes(killed)) it started ignored SIGTERM and \(killed == 1 ? "was" : "were") killed \(after)"
+        case (let ended, let killed):
+            return "it left \(processes(ended)) running; \(killed) ignored SIGTERM and \(killed == 1 ? "was" : "were") killed \(after)"
+        }
     }
 
     private func decide(_ end: ProgramProcess.End) -> Outcome {
         let because = lastErrorLine.isEmpty ? "" : ": \(lastErrorLine)"
+        if diverged { return .diverged }
         if timedOut { return .failed("timeout") }
         if stopRequested != nil { return .stopped }
         switch end {

@@ -26,6 +26,18 @@ public struct TrialLog: Sendable {
         }
     }
 
+    /// Every byte appended so far, kept or cut: the offset the next byte will have.
+    public var total: Int { droppedBytes + bytes.count }
+
+    /// At most `limit` kept bytes from offset `offset` on (offsets count every byte appended), and
+    /// the offset they start at: later than `offset` if the bytes there were already cut.
+    public func bytes(from offset: Int, limit: Int) -> (offset: Int, bytes: ArraySlice<UInt8>) {
+        let start = max(offset, droppedBytes, total - capacity)
+        guard start < total, limit > 0 else { return (total, []) }
+        let index = start - droppedBytes
+        return (start, bytes[index..<min(bytes.count, index + limit)])
+    }
+
     /// The kept bytes, after a line that says how many were cut before them (if any).
     public var contents: [UInt8] {
         var kept = bytes

@@ -97,7 +97,7 @@ public struct Ranking: Sendable {
     /// An aligned text table of the best `top` rows (all when nil).
     public func table(top: Int? = nil) -> String {
         let shown = top.map { Array(rows.prefix($0)) } ?? rows
-        var header = ["#"] + varyingParameters + [metric]
+        var header = ["#"] + varyingParameters.map(\.terminalCell) + [metric.terminalCell]
         if hasRepeats { header.append("n") }
         header += ["status", hasRepeats ? "trials" : "trial"]
         var lines: [[String]] = [header]
@@ -114,7 +114,7 @@ public struct Ranking: Sendable {
             if row.status != .failed && row.status != .diverged && others > 0 { status += " (\(others) not)" }
             cells.append(status)
             cells.append(row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials")
-            lines.append(cells)
+            lines.append(cells.map(\.terminalCell))
         }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max()! }
         var text = lines.map { cells in

@@ -23,6 +23,8 @@ public final class ResultStore {
     public private(set) var held: [HeldResult] = []
     /// The files' columns.
     public let layout: RecordLayout
+    /// What the folder says about itself (`sweep.json`).
+    public let identity: FolderIdentity
 
     private let lock: FileDescriptor
     private var trials: CSVFile
@@ -46,6 +48,7 @@ public final class ResultStore {
             throw .system(error)
         }
         lock = try ResultStore.takeLock(directory)
+        identity = try FolderIdentity.load(directory, hadTrials: Directory.exists(ResultStore.path(directory, "trials.csv")))
         let header = Dictionary(uniqueKeysWithValues: layout.columns.enumerated().map { ($1, $0) })
         var records: [TrialRecord] = []
         var firstLine: [String: Int] = [:]

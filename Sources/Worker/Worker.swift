@@ -298,7 +298,9 @@ public final class Worker {
     /// Runs a program trial to its end: each metric line goes out as the next epoch's progress (the
     /// unit of early termination, as W&B counts a program's logged rows); a stop after an epoch, the
     /// coordinator's `stop` or `bye`, or Ctrl-C ends the program (SIGTERM, then SIGKILL after the
-    /// grace). The log and the result go out unless the trial was abandoned.
+    /// grace). Its output goes to the coordinator as it comes (`LogStream`), so a killed attempt's log
+    /// survives up to its last piece; the result follows the log's last piece, unless the trial was
+    /// abandoned.
     private func runProgram(_ id: String, number: Int?, job: ProgramJob, attempt: Int) {
         training = id
         trainingNumber = number
@@ -306,8 +308,8 @@ public final class Worker {
         abandon = false
         defer { training = nil; trainingNumber = nil; stopAfter = nil }
         let clock = ContinuousClock()
-        func finish(_ epochs: [EpochMetrics], _ status: TrainingResult.Status, reason: String?, log bytes: [UInt8]) {
-            for piece in Message.logMessages(bytes, trial: id, attempt: attempt) { send(piece) }
+        var stream = LogStream(trial: id, attempt: attempt)
+        func finish(_ epochs: [EpochMetrics], _ status: TrainingResult.Status, reason: String?) {
             let result = TrainingResult(config: nil, epochs: epochs, status: status, reason: reason)
             pending = (id, number, result)
             send(.result(trial: id, number: number, outcome: result))
@@ -315,14 +317,17 @@ public final class Worker {
         let run: ProgramRun
         do {
             let launch = try ProgramLaunch(job: job, trial: id, attempt: attempt, workdir: options.workdir,
-                                           trialRoot: options.trialRoot, inherited: ProcessInfo.processInfo.environment)
+                                           trialRoot: options.trialRoot, inherited: options.environment(ProcessInfo.processInfo.environment))
             run = try ProgramRun(executable: launch.executable, argv: launch.argv, environment: launch.environment,
                                  directory: launch.directory,
                                  limits: .init(metric: job.metric, maxSeconds: job.maxSeconds, stopGraceSeconds: job.stopGrace),
                                  now: clock.now)
         } catch {
             log("cannot start \(id): \(error)")
-            finish([], .failed, reason: "cannot start: \(error)", log: Array("cannot start: \(error)\n".utf8))
+            var text = TrialLog()
+            text.append(Array("cannot start: \(error)\n".utf8))
+            stream.finish(text, end: "could not start").forEach(send)
+            finish([], .failed, reason: "cannot start: \(error)")
             return
         }
         log("running \(id) (attempt \(attempt))")
@@ -332,7 +337,11 @@ public final class Worker {
             if abandon || exit != nil || shouldStop() || epochs.count >= (stopAfter ?? Int.max) { run.stop(now: clock.now) }
             // Output, a message, or the next deadline (timeout, grace), whichever comes first.
             let descriptors = run.descriptors
-            try? service(waitMilliseconds: descriptors.isEmpty ? 1 : 50, orInputOn: descriptors)
+            do {
+                try service(waitMilliseconds: descriptors.isEmpty ? 1 : 50, orInputOn: descriptors)
+            } catch {
+                log("the socket failed while \(id) ran: \(error)")
+            }
             for line in run.service(now: clock.now) {
                 let now = clock.now
                 let values = line.values.map { (name: $0.name, value: $0.value) }
@@ -342,22 +351,31 @@ public final class Worker {
                 epochs.append(metrics)
                 send(.progress(trial: id, metrics: metrics))
             }
+            stream.pieces(of: run.log, now: clock.now).forEach(send)
         }
+        let outcome = run.outcome!
+        let ending = run.endDescription
         guard !abandon, exit == nil, !shouldStop() else {
             log("abandoned \(id)")
+            stream.finish(run.log, end: "abandoned: " + ending).forEach(send)
             if exit == nil && !shouldStop() { send(.ready) }
             return
         }
-        switch run.outcome! {
+        stream.finish(run.log, end: ending).forEach(send)
+        let note = run.leftoverNote
+        switch outcome {
         case .completed:
-            finish(epochs, .completed, reason: nil, log: run.log.contents)
+            finish(epochs, .completed, reason: note)
+        case .diverged:
+            log("\(id) diverged: \(job.metric) is not finite at epoch \(epochs.count)")
+            finish(epochs, .diverged, reason: note)
         case .stopped:
             let cut = stopAfter ?? epochs.count
             log("stopped \(id) after epoch \(cut)")
-            finish(Array(epochs.prefix(cut)), .stopped, reason: nil, log: run.log.contents)
+            finish(Array(epochs.prefix(cut)), .stopped, reason: note)
         case .failed(let reason):
             log("\(id) failed: \(reason)")
-            finish(epochs, .failed, reason: reason, log: run.log.contents)
+            finish(epochs, .failed, reason: [reason, note].compactMap { $0 }.joined(separator: "; "))
         }
     }
 

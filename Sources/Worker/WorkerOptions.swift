@@ -22,6 +22,15 @@ public struct WorkerOptions: Sendable {
     public var trialRoot = ProgramLaunch.defaultTrialRoot
     /// Largest wait between reconnect attempts.
     public var maxBackoffMilliseconds = 30_000
+    /// The GPU this worker's programs use (`CUDA_VISIBLE_DEVICES`), if one was given.
+    public var gpu: String?
+
+    /// The environment a program trial starts from: `inherited`, with this worker's GPU.
+    public func environment(_ inherited: [String: String]) -> [String: String] {
+        var environment = inherited
+        if let gpu { environment["CUDA_VISIBLE_DEVICES"] = gpu }
+        return environment
+    }
 
     /// Creates options.
     public init(endpoint: String, name: String, host: String, dataDirectory: String? = nil, parentPID: Int32? = nil) {

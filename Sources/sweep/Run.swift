@@ -21,8 +21,13 @@ struct Run: ParsableCommand {
                                  valueName: "sweep.yaml"))
     var spec: String?
 
-    @Option(help: "Worker processes (default: the number of cores).")
+    @Option(help: "Worker processes (default: the number of cores, or of --gpus).")
     var workers: Int?
+
+    @Option(help: ArgumentHelp("Program sweeps on a GPU machine: give each worker its own device, as CUDA_VISIBLE_DEVICES "
+                               + "(one worker per listed device unless --workers says more, then round robin); the "
+                               + "trial's worker column names it (…/gpu1).", valueName: "ids"))
+    var gpus: String?
 
     @Option(help: ArgumentHelp("Results directory (default: Results/<name>).", valueName: "dir"))
     var results: String?
@@ -54,6 +59,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
         if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+        if let gpus { _ = try GPUList(gpus) }
     }
 
     func run() throws {
@@ -77,7 +83,9 @@ struct Run: ParsableCommand {
             return
         }
 
-        let count = max(1, min(workers ?? ProcessInfo.processInfo.activeProcessorCount, setup.scheduler.totalCount - setup.recordedCount))
+        let devices = try gpus.map(GPUList.init)?.ids ?? []
+        let wanted = workers ?? (devices.isEmpty ? ProcessInfo.processInfo.activeProcessorCount : devices.count)
+        let count = max(1, min(wanted, setup.scheduler.totalCount - setup.recordedCount))
         let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: count)
         let coordinator = session.coordinator
         let parent = getpid()
@@ -93,6 +101,7 @@ struct Run: ParsableCommand {
             var arguments = ["worker", "--connect", coordinator.endpoint, "--parent-pid", "\(parent)",
                              "--name", "\(ProcessInfo.processInfo.hostName):\(parent):\(index + 1)", "--quiet"]
             if let data { arguments += ["--data", data] }
+            if !devices.isEmpty { arguments += ["--gpu", devices[index % devices.count]] }
             return arguments
         }
         say("\(count) workers (pids \(pool.pids.map(String.init).joined(separator: " "))) on \(coordinator.endpoint)")
@@ -214,5 +223,22 @@ struct RunFailure: Error, CustomStringConvertible {
     init(_ description: String, code: Int32) {
         self.description = description
         self.code = code
+    }
+}
+
+/// `--gpus 0,1,2,3`: device ids as CUDA_VISIBLE_DEVICES takes them (numbers or UUIDs).
+struct GPUList {
+    let ids: [String]
+
+    init(_ text: String) throws {
+        ids = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !ids.isEmpty, ids.allSatisfy(GPUList.isID) else {
+            throw ValidationError("--gpus takes device ids separated by commas, e.g. 0,1,2,3; got '\(text)'")
+        }
+    }
+
+    /// A device id: letters, digits, '-', ':' and '.' (GPU-… UUIDs, MIG ids), nothing a shell or a CSV would mind.
+    static func isID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 100 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-:._".contains($0)) }
     }
 }

@@ -4,18 +4,26 @@ import Messaging
 import Sweeping
 import Training
 
-/// `sweep`: hyperparameter sweeps of a FashionMNIST MLP across cores and machines.
+/// `sweep`: hyperparameter sweeps across cores and machines, of the built-in trainer or any program.
 @main
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Run hyperparameter sweeps of a FashionMNIST MLP across cores and machines, and rank them.",
+        abstract: "Run hyperparameter sweeps across cores and machines, resume them after any interruption, and rank the results.",
         discussion: """
-            `sweep run` runs a sweep file (default: the built-in quickstart sweep) on all cores and ranks the \
-            results; run it again after an interruption to resume. `sweep train` trains one configuration. \
-            `sweep coordinator` and `sweep worker` run the two roles separately, across machines.
-            Data: FashionMNIST IDX files from --data, $FASHION_MNIST_DIR, or \(FashionMNIST.defaultDirectory) \
-            (Debian's dataset-fashion-mnist; Scripts/setup installs it).
+            A sweep file (W&B's format: method grid, random or bayes; early termination with hyperband, asha \
+            or median) says what to try. Each trial trains the built-in FashionMNIST MLP, or runs your own \
+            program (`program:`/`command:`) that prints its metrics as JSON lines. A coordinator hands trials \
+            to worker processes over ZeroMQ and writes every result to CSV files under Results/<name>/ as it \
+            arrives; the same decisions come out however many workers ran and whatever died on the way.
+
+            Start with `sweep run [SWEEP.yaml]` (default: the built-in quickstart sweep): all cores, ranked at \
+            the end; run it again after an interruption to resume. `sweep check` shows what a file will run, \
+            `sweep try` runs one program trial here, `sweep rank`, `status` and `report` read results, \
+            `sweep train` trains one configuration, and `sweep coordinator` and `sweep worker` run the two \
+            roles separately, across machines.
+            Data for the built-in trainer: FashionMNIST IDX files from --data, $FASHION_MNIST_DIR, or \
+            \(FashionMNIST.defaultDirectory) (Debian's dataset-fashion-mnist; Scripts/setup installs it).
             """,
         version: "0.1.0",
         subcommands: [Run.self, Check.self, Try.self, Train.self, Export.self, Rank.self, ReportCommand.self, Status.self, CoordinatorCommand.self,

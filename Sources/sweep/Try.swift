@@ -54,8 +54,9 @@ struct Try: ParsableCommand {
         let launch: ProgramLaunch
         do {
             let point = program.point(at: trial - 1)
-            let job = program.job(for: point.programValues ?? [], sweep: spec.name, metric: spec.metric.name,
+            var job = program.job(for: point.programValues ?? [], sweep: spec.name, metric: spec.metric.name,
                                   maxSeconds: spec.maxSeconds, stopGrace: spec.stopGraceSeconds)
+            job.folder = "try-" + FolderIdentity.make().id  // each try is a run of its own
             launch = try ProgramLaunch(job: job, trial: point.id, attempt: 1, workdir: workdir,
                                        trialRoot: ProgramLaunch.defaultTrialRoot, inherited: ProcessInfo.processInfo.environment)
         } catch {
@@ -76,12 +77,16 @@ struct Try: ParsableCommand {
             do { try Directory.replace(log, with: run.log.contents) } catch { warn("cannot write the log: \(error)") }
         }
         let last = run.lines.last { $0.value(spec.metric.name) != nil }?.value(spec.metric.name)
+        if let note = run.leftoverNote { print("note: \(note)") }
         switch outcome {
         case .completed:
             print("completed: \(run.lines.count) metric lines; \(spec.metric.name) \(last.map { "\($0)" } ?? "?") at the end")
         case .stopped:
             print("stopped after \(run.lines.count) metric lines")
             throw ExitCode(ExitStatus.interrupted)
+        case .diverged:
+            print("diverged: \(spec.metric.name) is not finite at epoch \(run.lines.count)")
+            throw ExitCode(ExitStatus.failure)
         case .failed(let reason):
             print("failed: \(reason)")
             throw ExitCode(ExitStatus.failure)

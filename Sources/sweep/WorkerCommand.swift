@@ -40,6 +40,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "This worker's name, unique in the sweep (default: host:pid).")
     var name: String?
 
+    @Option(help: ArgumentHelp("Program sweeps: the GPU this worker's programs use, as CUDA_VISIBLE_DEVICES; the worker's "
+                               + "name (and so the trial's worker column) ends in /gpu<id>.", valueName: "id"))
+    var gpu: String?
+
     @Option(name: .customLong("parent-pid"), help: ArgumentHelp("Exit when this process is no longer the parent.",
                                                                 visibility: .hidden))
     var parentPID: Int32?
@@ -88,8 +92,14 @@ struct WorkerCommand: ParsableCommand {
             }
         }
         let host = ProcessInfo.processInfo.hostName
-        var options = WorkerOptions(endpoint: connect, name: name ?? "\(host):\(getpid())", host: host,
+        if let gpu, !GPUList.isID(gpu) {
+            throw ValidationError("--gpu takes one device id (letters, digits, '-', ':', '.'), got '\(gpu)'")
+        }
+        var workerName = name ?? "\(host):\(getpid())"
+        if let gpu, !workerName.hasSuffix("/gpu\(gpu)") { workerName += "/gpu\(gpu)" }
+        var options = WorkerOptions(endpoint: connect, name: workerName, host: host,
                                     dataDirectory: data, parentPID: parentPID)
+        options.gpu = gpu
         options.workdir = workdir.map { ($0 as NSString).standardizingPath }.map {
             $0.hasPrefix("/") ? $0 : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent($0)
         }

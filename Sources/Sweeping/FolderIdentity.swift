@@ -1,0 +1,43 @@
+import Foundation
+import SystemCalls
+
+/// What a results folder says about itself in `sweep.json`: an id made when the folder was made, so
+/// that a folder started again (`--fresh`, or by hand) is told apart from the one before it (a
+/// program trial's `$SWEEP_TRIAL_DIR` is `<trial root>/<sweep>/<id>/<trial>`, new for each folder).
+public struct FolderIdentity: Codable, Equatable, Sendable {
+    /// Twelve hex digits, random; empty for a folder made before ids were kept (its trials keep the
+    /// folders they had: `<trial root>/<sweep>/<trial>`).
+    public var id: String
+    /// When the folder was made (ISO 8601, UTC), or when its id was first written.
+    public var created: String
+
+    /// The file's name.
+    public static let fileName = "sweep.json"
+
+    /// A new identity.
+    public static func make(now: Date = Date()) -> FolderIdentity {
+        var generator = SystemRandomNumberGenerator()
+        let id = (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return FolderIdentity(id: id, created: ISO8601DateFormatter().string(from: now))
+    }
+
+    /// The identity in `directory`, made (and written durably) if it has none: empty for a folder
+    /// that already holds trials, so their folders stay where they were.
+    static func load(_ directory: String, hadTrials: Bool) throws(StoreError) -> FolderIdentity {
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        if let data = FileManager.default.contents(atPath: path),
+           let identity = try? JSONDecoder().decode(FolderIdentity.self, from: data) {
+            return identity
+        }
+        var identity = make()
+        if hadTrials { identity.id = "" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try Directory.replace(path, with: Array(try! encoder.encode(identity)) + [0x0A])
+        } catch {
+            throw .system(error)
+        }
+        return identity
+    }
+}
