@@ -55,7 +55,8 @@ struct ProgramTrialTests {
                          directory + "/args.json", "--home=/h", "${hydra:runtime.cwd}"])
         #expect(echoed["file"] as? String == #"{"flag": false, "lr": 0.001, "opt": {"name": "adam"}}"#)
         #expect(env["SWEEP_ATTEMPT"] == "1" && env["SWEEP_METRICS_FD"] == "3")
-        #expect(env["SWEEP_TRIAL_ID"].map { directory.hasSuffix("/macros/" + $0) } == true)
+        // Each `sweep try` is a run of its own, with a trial folder of its own.
+        #expect(env["SWEEP_TRIAL_ID"].map { directory.hasSuffix("/" + $0) && directory.contains("/macros/try-") } == true, "\(directory)")
         // sweep check shows the same command, and a worker of sweep run gives the program the same argv:
         // its log, kept beside the results, starts with the same line.
         let check = try SweepBinary.run(["check", "macros.yaml"], directory: scratch.path)
@@ -66,7 +67,10 @@ struct ProgramTrialTests {
                                       directory: scratch.path)
         #expect(run.status == 0, "\(run.stderr)")
         let id = try #require(env["SWEEP_TRIAL_ID"])
-        let workerFirst = try #require(scratch.text("Results/macros/logs/\(id).log").split(separator: "\n").first)
+        let workerLog = scratch.text("Results/macros/logs/\(id).log").split(separator: "\n")
+        #expect(workerLog.first?.hasPrefix("=== sweep: attempt 1, worker ") == true && workerLog.first?.hasSuffix(", exit 0 ===") == true,
+                "\(workerLog)")
+        let workerFirst = try #require(workerLog.dropFirst().first)
         let workerEcho = try #require(try JSONSerialization.jsonObject(with: Data(workerFirst.utf8)) as? [String: Any])
         #expect(workerEcho["argv"] as? [String] == argv)
         let trials = scratch.text("Results/macros/trials.csv").split(separator: "\n")

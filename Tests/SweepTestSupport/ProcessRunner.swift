@@ -46,10 +46,12 @@ public enum ProcessRunner {
 
     /// Starts `executable arguments…` in `directory` without waiting; its output goes to
     /// `<log>stdout.log` and `<log>stderr.log` there.
-    public static func start(_ executable: URL, _ arguments: [String], directory: String, log: String = "") throws -> Process {
+    public static func start(_ executable: URL, _ arguments: [String], directory: String, log: String = "",
+                             environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardInput = FileHandle.nullDevice
         let (out, err) = (directory + "/\(log)stdout.log", directory + "/\(log)stderr.log")
@@ -92,11 +94,12 @@ public enum SweepBinary {
 
     /// Starts `sweep arguments…` without waiting (inside network namespace `namespace`, if given);
     /// output goes to files in `directory`.
-    public static func start(_ arguments: [String], directory: String, log: String = "", namespace: String? = nil) throws -> Process {
+    public static func start(_ arguments: [String], directory: String, log: String = "", namespace: String? = nil,
+                             environment: [String: String] = [:]) throws -> Process {
         if let namespace {
             return try ProcessRunner.start(URL(fileURLWithPath: "/usr/sbin/ip"), ["netns", "exec", namespace, url.path] + arguments,
-                                           directory: directory, log: log)
+                                           directory: directory, log: log, environment: environment)
         }
-        return try ProcessRunner.start(url, arguments, directory: directory, log: log)
+        return try ProcessRunner.start(url, arguments, directory: directory, log: log, environment: environment)
     }
 }
