@@ -269,42 +269,87 @@ def program(opts):
         print(f"  best {max(rates):.0f} trials/s, median {statistics.median(rates):.0f} trials/s")
 
 
+REPORT_COLUMNS = ("trial,status,learning_rate,momentum,nesterov,weight_decay,l1,max_norm,dropout,augment,hidden,epochs,"
+                  "batch_size,seed,train_limit,test_limit,final_train_loss,final_test_loss,final_test_accuracy,"
+                  "best_test_loss,best_epoch,epochs_run,seconds,attempts,worker,host,reason,number,stopped_at,epochs_trained,"
+                  "optimizer,centered,teacher,distill_temperature,distill_alpha").split(",")
+
+
+def time_report(opts, directory, runs):
+    """Runs `sweep report DIRECTORY` `runs` times; returns (best seconds, median seconds, report.html bytes)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([opts.sweep, "report", directory], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times), os.path.getsize(os.path.join(directory, "report.html"))
+
+
+def write_results(directory, spec, trials):
+    """Writes sweep.yaml, trials.csv and epochs.csv as ResultStore does, from (values, losses) pairs:
+    values the trial's non-default columns, losses its test loss per epoch (NaN: diverged there)."""
+    import math
+    defaults = dict(momentum=0.0, nesterov="false", weight_decay=0.0, l1=0.0, max_norm=0.0, dropout=0.0, augment="none",
+                    hidden='"128,128"', batch_size=64, seed=0, train_limit="", test_limit="", attempts=1, worker="w",
+                    host="h", reason="", stopped_at="", optimizer="sgd", centered="false", teacher="",
+                    distill_temperature=1.0, distill_alpha=0.0)
+    with open(os.path.join(directory, "sweep.yaml"), "w") as f:
+        f.write(spec)
+    trial_lines, epoch_lines = [",".join(REPORT_COLUMNS)], ["trial,epoch,train_loss,test_loss,test_accuracy,seconds"]
+    for number, (values, losses) in enumerate(trials):
+        tid = f"{number:016x}"
+        finite = [x for x in losses if not math.isnan(x)]
+        best = min(finite) if finite else math.nan
+        row = dict(defaults, trial=tid, status="diverged" if len(finite) < len(losses) else "completed",
+                   epochs=20, final_train_loss=losses[-1] * 0.8,
+                   final_test_loss=losses[-1], final_test_accuracy=0.85, best_test_loss=best,
+                   best_epoch=finite.index(best) + 1 if finite else "", epochs_run=len(losses), seconds=10.0,
+                   number=number, epochs_trained=len(losses), **values)
+        trial_lines.append(",".join(str(row[c]) for c in REPORT_COLUMNS))
+        for e, loss in enumerate(losses):
+            epoch_lines.append(f"{tid},{e + 1},{loss * 0.8},{loss},0.85,0.5")
+    with open(os.path.join(directory, "trials.csv"), "w") as f:
+        f.write("\n".join(trial_lines) + "\n")
+    with open(os.path.join(directory, "epochs.csv"), "w") as f:
+        f.write("\n".join(epoch_lines) + "\n")
+
+
 def report(opts):
+    import math
     import random
     import tempfile
-    print("sweep report on a 200-trial, 20-epoch results fixture (learning_rate x weight_decay x dropout x seed)")
-    columns = ("trial,status,learning_rate,momentum,nesterov,weight_decay,l1,max_norm,dropout,augment,hidden,epochs,"
-               "batch_size,seed,train_limit,test_limit,final_train_loss,final_test_loss,final_test_accuracy,"
-               "best_test_loss,best_epoch,epochs_run,seconds,attempts,worker,host,reason")
     rng = random.Random(1)
+    print("sweep report, whole runs of the release binary (reading the CSVs, ranking, rendering, writing)")
     with tempfile.TemporaryDirectory() as scratch:
-        with open(os.path.join(scratch, "sweep.yaml"), "w") as f:
-            f.write("name: fixture\nparameters:\n  learning_rate: {values: [0.001, 0.01, 0.1, 0.3, 1.0]}\n"
-                    "  weight_decay: {values: [0.0, 1.0e-4]}\n  dropout: {values: [0.0, 0.1, 0.2, 0.3, 0.4]}\n"
-                    "  seed: {values: [0, 1, 2, 3]}\n  epochs: {value: 20}\n")
-        trials, epochs, n = [columns], ["trial,epoch,train_loss,test_loss,test_accuracy,seconds"], 0
-        for lr in (0.001, 0.01, 0.1, 0.3, 1.0):
-            for wd in (0.0, 1e-4):
-                for dropout in (0.0, 0.1, 0.2, 0.3, 0.4):
-                    for seed in range(4):
-                        tid = f"{n:016x}"
-                        n += 1
-                        losses = [0.3 + rng.random() * 0.2 + 2.0 / (e + 1) for e in range(20)]
-                        best = min(losses)
-                        trials.append(f'{tid},completed,{lr},0.0,false,{wd},0.0,0.0,{dropout},none,"128,128",20,64,{seed},,,'
-                                      f'{losses[-1] * 0.8},{losses[-1]},0.85,{best},{losses.index(best) + 1},20,10.0,1,w,h,')
-                        for e, loss in enumerate(losses):
-                            epochs.append(f"{tid},{e + 1},{loss * 0.8},{loss},0.85,0.5")
-        open(os.path.join(scratch, "trials.csv"), "w").write("\n".join(trials) + "\n")
-        open(os.path.join(scratch, "epochs.csv"), "w").write("\n".join(epochs) + "\n")
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            subprocess.run([opts.sweep, "report", scratch], check=True, capture_output=True)
-            times.append(time.perf_counter() - start)
-        size = os.path.getsize(os.path.join(scratch, "report.html"))
-        print(f"  {n} trials: {min(times):.3f} s (best of 5 whole `sweep report` runs, median {statistics.median(times):.3f} s), "
-              f"report.html {size / 1024:.0f} KiB")
+        spec = ("name: fixture\nparameters:\n  learning_rate: {values: [0.001, 0.01, 0.1, 0.3, 1.0]}\n"
+                "  weight_decay: {values: [0.0, 1.0e-4]}\n  dropout: {values: [0.0, 0.1, 0.2, 0.3, 0.4]}\n"
+                "  seed: {values: [0, 1, 2, 3]}\n  epochs: {value: 20}\n")
+        trials = [(dict(learning_rate=lr, weight_decay=wd, dropout=dropout, seed=seed),
+                   [0.3 + rng.random() * 0.2 + 2.0 / (e + 1) for e in range(20)])
+                  for lr in (0.001, 0.01, 0.1, 0.3, 1.0) for wd in (0.0, 1e-4)
+                  for dropout in (0.0, 0.1, 0.2, 0.3, 0.4) for seed in range(4)]
+        write_results(scratch, spec, trials)
+        best, median, size = time_report(opts, scratch, 5)
+        print(f"  grid, {len(trials)} trials x 20 epochs (learning_rate x weight_decay x dropout x seed): {best:.3f} s "
+              f"(best of 5, median {median:.3f} s), report.html {size / 1024:.0f} KiB", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        count = opts.trials
+        spec = (f"name: random\nmethod: random\nrun_cap: {count}\nparameters:\n"
+                "  learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 1.0}\n"
+                "  momentum: {distribution: uniform, min: 0, max: 0.95}\n"
+                "  augment: {values: [none, flip, rotate_flip]}\n  epochs: {value: 20}\n")
+        trials = []
+        for _ in range(count):
+            lr, momentum, augment = 10 ** rng.uniform(-4, 0), rng.uniform(0, 0.95), rng.choice(["none", "flip", "rotate_flip"])
+            base = 0.3 + 0.08 * (math.log10(lr) + 2) ** 2 + 0.1 * momentum
+            losses = [base + 2.0 / (e + 1) + rng.random() * 0.02 for e in range(20)]
+            if lr > 0.5 and momentum > 0.9:
+                losses = losses[:1] + [math.nan]  # diverged in its second epoch
+            trials.append((dict(learning_rate=lr, momentum=momentum, augment=augment), losses))
+        write_results(scratch, spec, trials)
+        best, median, size = time_report(opts, scratch, 3)
+        print(f"  random, {count} trials x 20 epochs (learning_rate log-uniform, momentum uniform, augment): {best:.3f} s "
+              f"(best of 3, median {median:.3f} s), report.html {size / 1024:.0f} KiB (targets: under 2 s and 1 MB)")
 
 
 ADAPTIVE_SPACE = """metric: {name: test_loss, goal: minimize}
@@ -573,7 +618,7 @@ def checkpoint(opts):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "program", "report", "adaptive", "checkpoint"])
-    parser.add_argument("--trials", type=int, help="coordinator: 20,000 by default; program: 2,000")
+    parser.add_argument("--trials", type=int, help="coordinator: 20,000 by default; program: 2,000; report: the random sweep's, 5,000")
     parser.add_argument("--bayes", action="store_true", help="coordinator: time bayes proposals instead")
     parser.add_argument("--optimizers", action="store_true",
                         help="train: epoch time of each optimizer vs SGD; parity: each optimizer vs torch.optim")
@@ -596,7 +641,7 @@ def main():
     parser.add_argument("--kill-every", type=float, default=5.0, help="checkpoint: mean seconds between worker kills")
     opts = parser.parse_args()
     if opts.trials is None:
-        opts.trials = 2000 if opts.what == "program" else 20000
+        opts.trials = {"program": 2000, "report": 5000}.get(opts.what, 20000)
     started = time.time()
     {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "program": program, "report": report,
      "adaptive": adaptive, "checkpoint": checkpoint}[opts.what](opts)

@@ -20,6 +20,9 @@ public struct ReportData: Sendable {
     public var epochs: [String: [EpochMetrics]]
     /// The runs that produced them.
     public var runs: [ResultStore.Run]
+    /// For each parameter the sweep draws from a distribution, whether that distribution is on a log
+    /// scale (`log_uniform_values`, `inv_log_uniform`, `log_normal`, …); listed values are absent.
+    public var logScale: [String: Bool]
 
     /// The columns of the trials (the built-in trainer's when there are none).
     public var layout: RecordLayout { records.first?.layout ?? .model }
@@ -35,17 +38,33 @@ public struct ReportData: Sendable {
         runs = ResultStore.readRuns(file("runs.csv"))
         name = (directory as NSString).lastPathComponent
         metric = Metric()
+        logScale = [:]
         if let spec {
             specText = spec.text
             name = spec.name
             metric = spec.metric
             plannedTrials = spec.count
+            logScale = ReportData.logScale(of: spec)
         }
+    }
+
+    /// Which of `spec`'s parameters are drawn from a distribution on a log scale (see `logScale`).
+    public static func logScale(of spec: SweepSpec) -> [String: Bool] {
+        var result: [String: Bool] = [:]
+        for parameter in spec.parameters {
+            if case .distribution(let distribution) = parameter.domain { result[parameter.name.rawValue] = distribution.isLogScaled }
+        }
+        for parameter in spec.program?.parameters ?? [] {
+            if case .distribution(let distribution) = parameter.domain { result[parameter.name] = distribution.isLogScaled }
+        }
+        return result
     }
 
     /// Builds data directly (tests and fixtures).
     public init(directory: String, name: String, specText: String?, plannedTrials: Int?, metric: Metric,
-                records: [TrialRecord], epochs: [String: [EpochMetrics]], runs: [ResultStore.Run]) {
+                records: [TrialRecord], epochs: [String: [EpochMetrics]], runs: [ResultStore.Run],
+                logScale: [String: Bool] = [:]) {
+        self.logScale = logScale
         self.directory = directory
         self.name = name
         self.specText = specText
@@ -54,5 +73,15 @@ public struct ReportData: Sendable {
         self.records = records
         self.epochs = epochs
         self.runs = runs
+    }
+}
+
+extension Distribution {
+    /// Whether values spread evenly on a log scale: exp of a uniform or normal.
+    var isLogScaled: Bool {
+        switch family {
+        case .logUniform, .inverseLogUniform, .logNormal: return true
+        case .integerUniform, .uniform, .normal, .beta: return false
+        }
     }
 }

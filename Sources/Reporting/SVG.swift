@@ -19,8 +19,9 @@ enum SVG {
     }
 
     /// A group; `series` marks one data series (tests and readers count these).
-    static func group(series: String? = nil, _ children: [Content]) -> Content {
+    static func group(series: String? = nil, opacity: Double? = nil, _ children: [Content]) -> Content {
         var nodes: [Content] = []
+        if let opacity { nodes.append(.attribute(named: "stroke-opacity", value: String(format: "%.2f", opacity))) }
         if let series {
             nodes.append(.attribute(named: "class", value: "series"))
             nodes.append(.attribute(named: "data-name", value: series))
@@ -29,13 +30,14 @@ enum SVG {
     }
 
     static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#999",
-                     width: Double = 1, dash: String? = nil) -> Content {
+                     width: Double = 1, dash: String? = nil, title: String? = nil) -> Content {
         var attributes: [Content] = [
             .attribute(named: "x1", value: number(x1)), .attribute(named: "y1", value: number(y1)),
             .attribute(named: "x2", value: number(x2)), .attribute(named: "y2", value: number(y2)),
             .attribute(named: "stroke", value: stroke), .attribute(named: "stroke-width", value: number(width)),
         ]
         if let dash { attributes.append(.attribute(named: "stroke-dasharray", value: dash)) }
+        if let title { attributes.append(.element(named: "title", text: title)) }
         return .element(named: "line", nodes: attributes)
     }
 
@@ -53,12 +55,13 @@ enum SVG {
     }
 
     static func rect(_ x: Double, _ y: Double, _ width: Double, _ height: Double, fill: String,
-                     title: String? = nil) -> Content {
+                     opacity: Double = 1, title: String? = nil) -> Content {
         var nodes: [Content] = [
             .attribute(named: "x", value: number(x)), .attribute(named: "y", value: number(y)),
             .attribute(named: "width", value: number(width)), .attribute(named: "height", value: number(height)),
             .attribute(named: "fill", value: fill),
         ]
+        if opacity < 1 { nodes.append(.attribute(named: "fill-opacity", value: String(format: "%.2f", opacity))) }
         if let title { nodes.append(.element(named: "title", text: title)) }
         return .element(named: "rect", nodes: nodes)
     }
@@ -72,13 +75,18 @@ enum SVG {
         return .element(named: "circle", nodes: nodes)
     }
 
+    /// Text; with `halo`, outlined in white so it stays legible over lines drawn beneath it.
     static func text(_ x: Double, _ y: Double, _ string: String, anchor: String = "start", size: Double = 11,
-                     fill: String = "#333", rotate: Bool = false) -> Content {
+                     fill: String = "#333", rotate: Bool = false, halo: Bool = false) -> Content {
         var nodes: [Content] = [
             .attribute(named: "x", value: number(x)), .attribute(named: "y", value: number(y)),
             .attribute(named: "text-anchor", value: anchor), .attribute(named: "font-size", value: number(size)),
             .attribute(named: "fill", value: fill),
         ]
+        if halo {
+            nodes += [.attribute(named: "stroke", value: "#fff"), .attribute(named: "stroke-width", value: "3"),
+                      .attribute(named: "stroke-linejoin", value: "round"), .attribute(named: "paint-order", value: "stroke")]
+        }
         if rotate { nodes.append(.attribute(named: "transform", value: "rotate(-90 \(number(x)) \(number(y)))")) }
         nodes.append(.text(string))
         return .element(named: "text", nodes: nodes)
@@ -121,15 +129,20 @@ struct LinearScale {
     }
 
     /// About five round values inside the domain.
-    var ticks: [Double] {
+    var ticks: [Double] { LinearScale.niceTicks(low: low, high: high) }
+
+    /// About five round values in [low, high]: multiples of 1, 2 or 5 times a power of ten.
+    static func niceTicks(low: Double, high: Double) -> [Double] {
+        guard high > low else { return [low] }
         let raw = (high - low) / 5
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
         var ticks: [Double] = []
-        var tick = (low / step).rounded(.up) * step
-        while tick <= high {
-            ticks.append(tick)
-            tick += step
+        var index = (low / step).rounded(.up)
+        // Multiples of the step by index, not by adding it up, so ticks do not drift (0.30000000000000004).
+        while index * step <= high * (1 + 1e-12) {
+            ticks.append(index * step)
+            index += 1
         }
         return ticks
     }

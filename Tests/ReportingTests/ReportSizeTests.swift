@@ -1,0 +1,122 @@
+import Foundation
+import SweepTestSupport
+import Testing
+import Training
+@testable import Reporting
+@testable import Sweeping
+
+/// The report of a random sweep over continuous parameters: its size bounded by its charts' pixels,
+/// not by the trials, and its labels short.
+@Suite("Report size")
+struct ReportSizeTests {
+    static let yaml = """
+        name: random
+        method: random
+        run_cap: 5000
+        parameters:
+          learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 1.0}
+          momentum: {distribution: uniform, min: 0, max: 0.95}
+          augment: {values: [none, flip, rotate_flip]}
+          epochs: {value: 3}
+        """
+
+    /// `count` trials of the random sweep above, built in memory (no store): a made-up loss that is
+    /// best near learning_rate 0.01, with the high-learning-rate, high-momentum corner diverging.
+    static func data(trials count: Int, seed: UInt64) throws -> ReportData {
+        let spec = try SweepSpec(yaml: yaml, file: "random.yaml")
+        var random = SplitMix64(seed: seed)
+        var records: [TrialRecord] = [], epochs: [String: [EpochMetrics]] = [:]
+        for index in 0..<count {
+            let trial = Trial(point: spec.point(at: index))
+            let config = trial.config!
+            let diverges = config.learningRate > 0.5 && config.momentum > 0.9
+            let base = 0.3 + 0.08 * pow(log10(config.learningRate) + 2, 2) + 0.1 * config.momentum
+            var metrics: [EpochMetrics] = []
+            for epoch in 1...config.epochs {
+                let loss = diverges && epoch == 2 ? Double.nan : base + 0.5 / Double(epoch) + random.nextUnitDouble() * 0.02
+                metrics.append(EpochMetrics(epoch: epoch, trainLoss: loss * 0.9, testLoss: loss, testAccuracy: 0.9 - loss / 4, seconds: 0.4))
+                if loss.isNaN { break }
+            }
+            let result = TrainingResult(config: config, epochs: metrics, status: diverges ? .diverged : .completed)
+            records.append(TrialRecord(trial: trial, result: result, attempts: 1, worker: "w\(index % 4)", host: "host", number: index))
+            epochs[trial.id] = metrics
+        }
+        return ReportData(directory: "", name: "random", specText: yaml, plannedTrials: spec.count, metric: spec.metric,
+                          records: records, epochs: epochs, runs: [], logScale: ReportData.logScale(of: spec))
+    }
+
+    /// The text of every SVG `<text>` element.
+    static func svgTexts(_ html: String) -> [String] {
+        html.components(separatedBy: "<text").dropFirst().map { piece in
+            let afterTag = piece.drop { $0 != ">" }.dropFirst()
+            return String(afterTag.prefix { $0 != "<" })
+        }
+    }
+
+    @Test func aFiveThousandTrialRandomSweepGivesAReportUnderOneMegabyte() throws {
+        let seed: UInt64 = 20
+        print("seed \(seed)")
+        let clock = ContinuousClock()
+        let small = Report(data: try Self.data(trials: 1000, seed: seed)).render()
+        let data = try Self.data(trials: 5000, seed: seed)
+        let start = clock.now
+        let html = Report(data: data).render()
+        print("report of 5,000 random trials: \(html.utf8.count) bytes (1,000 trials: \(small.utf8.count)), "
+              + "rendered in \(start.duration(to: clock.now)) (debug build)")
+        #expect(html.utf8.count < 1_000_000, "\(html.utf8.count) bytes")
+        // Five times the trials, (almost) the same report: nothing in it grows with them.
+        #expect(Double(html.utf8.count) < Double(small.utf8.count) * 1.1, "\(small.utf8.count) → \(html.utf8.count) bytes")
+        // The heatmap: learning_rate × momentum in at most 10 × 10 bins, one row a series.
+        #expect(html.contains("learning_rate (log bins)") && html.contains("momentum (quantile bins)"))
+        let heatmap = html.components(separatedBy: "data-chart=\"heatmap\"")[1].components(separatedBy: "</figure>")[0]
+        #expect(heatmap.components(separatedBy: "<rect").count - 1 <= ParameterAxis.maxBins * ParameterAxis.maxBins)
+        #expect(heatmap.contains("data-series=\"\(heatmap.components(separatedBy: "class=\"series\"").count - 1)\""))
+        // Parallel coordinates: the best 50 as lines.
+        #expect(html.contains("data-chart=\"parallel\" data-series=\"\(Report.parallelLines)\""))
+        #expect(html.contains("bands: the other 4950"))
+    }
+
+    /// The number with the most significant digits in `text` (`""` if none).
+    static func longestNumber(in text: String) throws -> String {
+        let number = try Regex("[0-9]*\\.?[0-9]+(e-?[0-9]+)?")
+        var longest = ""
+        for match in text.matches(of: number) {
+            let digits = String(text[match.range])
+            if Format.significantDigits(digits) > Format.significantDigits(longest) { longest = digits }
+        }
+        return longest
+    }
+
+    @Test func labelsShowAtMostFourSignificantDigits() throws {
+        let html = Report(data: try Self.data(trials: 300, seed: 7)).render()
+        let texts = Self.svgTexts(html)
+        #expect(texts.count > 100)
+        let longest = try Self.longestNumber(in: texts.joined(separator: " "))
+        #expect(Format.significantDigits(longest) <= 4, "a label shows \(longest)")
+        // The legend of the loss curves names the configurations by rounded values too.
+        let legend = html.components(separatedBy: "class=\"legend\"")[1].components(separatedBy: "</div>")[0]
+        let values = legend.matches(of: try Regex("[a-z]=[0-9][^ <]*")).map { String(legend[$0.range].dropFirst(2)) }
+        #expect(values.count == 20 && values.contains { $0.hasPrefix("0.0") })
+        #expect(values.allSatisfy { Double($0) == nil || Format.significantDigits($0) <= 4 }, "\(values)")
+        // The ranking table's parameter values as well (its metric, four decimals, is below 1 here).
+        let table = html.components(separatedBy: "<table")[1].components(separatedBy: "</table>")[0]
+        let cells = table.components(separatedBy: "<td>").dropFirst().map { String($0.prefix { $0 != "<" }) }
+        #expect(cells.contains { $0.hasPrefix("0.0") })
+        #expect(cells.allSatisfy { Double($0) == nil || Format.significantDigits($0) <= 4 }, "\(cells)")
+    }
+
+    @Test func reportsOfNoTrialsAndOfFailedTrialsOnlyRender() throws {
+        let empty = ReportData(directory: "", name: "empty", specText: nil, plannedTrials: nil, metric: Metric(),
+                               records: [], epochs: [:], runs: [])
+        #expect(Report(data: empty).render().contains("0 trials recorded"))
+        // Every trial failed: no metric anywhere, 40 distinct learning rates (binned) all the same.
+        let spec = try SweepSpec(yaml: Self.yaml, file: "random.yaml")
+        let records = (0..<40).map { index in
+            TrialRecord(failed: Trial(point: spec.point(at: index)), reason: "boom", attempts: 1, worker: "w", host: "h")
+        }
+        let failed = ReportData(directory: "", name: "failed", specText: nil, plannedTrials: nil, metric: Metric(),
+                                records: records, epochs: [:], runs: [], logScale: ReportData.logScale(of: spec))
+        let html = Report(data: failed).render()
+        #expect(html.contains("40 failed") && html.contains("data-chart=\"parallel\" data-series=\"40\""))
+    }
+}
