@@ -95,11 +95,12 @@ public struct EarlyTermination: Equatable, Sendable {
         "median": ["type", "min_iter", "min_trials"],
     ]
 
-    /// The most rungs a rule may have (W&B computes 100 hyperband bands; epochs are capped at 100,000).
+    /// The last epoch a rule decides at (epochs are capped at 100,000): W&B's hyperband bands past it are
+    /// never reached, so they are not kept.
     public static let maximumEpoch = 100_000
 
-    /// Reads `early_terminate:`.
-    init(_ node: Node, reader: NodeReader) throws(SpecError) {
+    /// Reads `early_terminate:`; `warnings` gains a line for each key that has no effect here.
+    init(_ node: Node, reader: NodeReader, warnings: inout [String]) throws(SpecError) {
         let mapping = try reader.mapping(node, key: "early_terminate")
         guard let typeNode = mapping["type"] else {
             throw reader.error(node, key: "early_terminate.type", "missing; use hyperband, asha or median")
@@ -108,17 +109,28 @@ public struct EarlyTermination: Equatable, Sendable {
         guard let allowed = EarlyTermination.keys[type] else {
             throw reader.error(typeNode, key: "early_terminate.type", "'\(type.prefix(40))' is not supported; use hyperband, asha or median")
         }
+        var strays: [String] = []
         for (keyNode, _) in mapping where !allowed.contains(keyNode.string ?? "") {
-            throw reader.error(keyNode, key: "early_terminate.\(keyNode.string ?? "")",
-                               "does not belong to type \(type) (it takes \(allowed.dropFirst().joined(separator: ", ")))")
+            let key = keyNode.string ?? ""
+            let takes = "it takes \(allowed.dropFirst().joined(separator: ", "))"
+            // W&B's hyperband drops the keys it does not define before it validates the rest, "to maintain
+            // compatibility", so such a file runs there; asha and median are ours, and strict.
+            guard type == "hyperband" else {
+                throw reader.error(keyNode, key: "early_terminate.\(key)", "does not belong to type \(type) (\(takes))")
+            }
+            strays.append(String(key.prefix(40)))
+            warnings.append(reader.error(keyNode, key: "early_terminate.\(key)",
+                                         "is not a hyperband key (\(takes)), so it has no effect, as in W&B").description)
         }
         let limit = EarlyTermination.maximumEpoch
+        // Hyperband's iterations are W&B's: any whole number from 1 (bands past `maximumEpoch` are never reached).
+        let most = type == "hyperband" ? Int.max : limit
         func whole(_ key: String) throws(SpecError) -> Int? {
-            try mapping[key].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "early_terminate.\(key)", range: 1...limit) }
+            try mapping[key].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "early_terminate.\(key)", range: 1...most) }
         }
         eta = try mapping["eta"].map { (node: Node) throws(SpecError) in try reader.number(node, key: "early_terminate.eta") } ?? 3
-        guard eta > 1, eta <= 1000 else {
-            throw reader.error(mapping["eta"]!, key: "early_terminate.eta", "must be greater than 1 (and at most 1000), got \(eta)")
+        guard eta > 1 else {
+            throw reader.error(mapping["eta"]!, key: "early_terminate.eta", "must be greater than 1, got \(eta)")
         }
         let minIter = try whole("min_iter")
         let maxIter = try whole("max_iter")
@@ -134,42 +146,8 @@ public struct EarlyTermination: Equatable, Sendable {
         switch type {
         case "hyperband":
             rule = .hyperband(strict: strict)
-            if let maxIter {
-                guard let sNode = mapping["s"] else {
-                    throw reader.error(mapping["max_iter"]!, key: "early_terminate.s", "max_iter needs s, the number of bands below it")
-                }
-                let s = try reader.integer(sNode, key: "early_terminate.s", range: 1...100)
-                guard minIter == nil else {
-                    throw reader.error(mapping["min_iter"]!, key: "early_terminate.min_iter", "give min_iter, or max_iter with s, not both")
-                }
-                // W&B: max_iter / eta, / eta², … for s steps, while at least 1, truncated to whole epochs.
-                var band = Double(maxIter)
-                var bands: [Int] = []
-                for _ in 0..<s {
-                    band /= eta
-                    if band < 1 { break }
-                    bands.append(Int(band))
-                }
-                rungs = Array(Set(bands)).sorted()
-            } else if let minIter {
-                if mapping["s"] != nil {
-                    throw reader.error(mapping["s"]!, key: "early_terminate.s", "s goes with max_iter, not min_iter")
-                }
-                // W&B: min_iter, min_iter·eta, min_iter·eta², … truncated to whole epochs.
-                var band = Double(minIter)
-                var bands: [Int] = []
-                while band <= Double(limit) {
-                    bands.append(Int(band))
-                    band *= eta
-                }
-                rungs = Array(Set(bands)).sorted()
-            } else {
-                throw reader.error(node, key: "early_terminate", "hyperband needs min_iter, or max_iter with s")
-            }
-            guard !rungs.isEmpty else {
-                throw reader.error(node, key: "early_terminate", "these settings give no band of at least one epoch; "
-                                   + "raise max_iter or lower s or eta")
-            }
+            rungs = try EarlyTermination.hyperbandBands(mapping, node: node, minIter: minIter, maxIter: maxIter, eta: eta,
+                                                        strays: strays, reader: reader, warnings: &warnings)
         case "asha":
             let bootstrap = try mapping["bootstrap_count"].map { (node: Node) throws(SpecError) in
                 try reader.integer(node, key: "early_terminate.bootstrap_count", range: 0...1_000_000)
@@ -203,5 +181,66 @@ public struct EarlyTermination: Equatable, Sendable {
             rule = .median(minTrials: minTrials)
             everyEpochFrom = minIter ?? 1
         }
+    }
+
+    /// The most bands the max_iter form computes: W&B divides max_iter by eta s times, which with eta a hair
+    /// above 1 and a huge s would not end; ten million steps cover any s with max_iter up to
+    /// 100,000 once eta is 1.000002 or more.
+    static let mostHyperbandSteps = 10_000_000
+
+    /// W&B's hyperband bands (`hyperband_stopping.py`) up to `maximumEpoch`: with max_iter (which W&B reads
+    /// first), int(max_iter / etaⁱ) for i = 1…s while at least 1; else int(min_iter · etaⁱ) for i = 0…99,
+    /// W&B's hundred bands. A key W&B reads and then does not use gets a warning.
+    private static func hyperbandBands(_ mapping: Node.Mapping, node: Node, minIter: Int?, maxIter: Int?, eta: Double,
+                                       strays: [String], reader: NodeReader, warnings: inout [String]) throws(SpecError) -> [Int] {
+        let limit = Double(maximumEpoch)
+        var bands = Set<Int>()
+        if let maxIter {
+            guard let sNode = mapping["s"] else {
+                throw reader.error(mapping["max_iter"]!, key: "early_terminate.s", "max_iter needs s, the number of bands below it"
+                                   + (minIter == nil ? "" : " (W&B reads max_iter before min_iter, and fails without s)"))
+            }
+            let s = try reader.integer(sNode, key: "early_terminate.s", range: 1...Int.max)
+            if let minNode = mapping["min_iter"] {
+                warnings.append(reader.error(minNode, key: "early_terminate.min_iter", "has no effect beside max_iter and s: "
+                                             + "the bands come from max_iter, s and eta, as in W&B").description)
+            }
+            var band = Double(maxIter)
+            var steps = 0
+            var last = 0
+            while steps < s {
+                band /= eta
+                if band < 1 { break }
+                if band <= limit && Int(band) != last {
+                    last = Int(band)
+                    bands.insert(last)
+                }
+                steps += 1
+                if steps == mostHyperbandSteps && steps < s && band / eta >= 1 {
+                    throw reader.error(sNode, key: "early_terminate.s", "with eta \(eta) gives more than \(mostHyperbandSteps) bands "
+                                       + "below max_iter; raise eta or lower s")
+                }
+            }
+            guard steps > 0 else {
+                throw reader.error(node, key: "early_terminate", "these settings give no band of at least one epoch "
+                                   + "(max_iter / eta is \(Double(maxIter) / eta)); raise max_iter or lower eta")
+            }
+        } else if let minIter {
+            if let sNode = mapping["s"] {
+                // W&B checks that s is a number, then builds the bands from min_iter and eta alone; files carry both.
+                _ = try reader.number(sNode, key: "early_terminate.s")
+                warnings.append(reader.error(sNode, key: "early_terminate.s", "has no effect beside min_iter: the bands come from "
+                                             + "min_iter and eta, as in W&B (s counts the bands below max_iter)").description)
+            }
+            var band = Double(minIter)
+            for _ in 0..<100 {
+                if band <= limit { bands.insert(Int(band)) }
+                band *= eta
+            }
+        } else {
+            let hint = strays.isEmpty ? "" : " (\(strays.joined(separator: ", ")) \(strays.count == 1 ? "is not a hyperband key" : "are not hyperband keys"))"
+            throw reader.error(node, key: "early_terminate", "hyperband needs min_iter, or max_iter with s" + hint)
+        }
+        return bands.sorted()
     }
 }

@@ -51,22 +51,35 @@ public struct Metric: Equatable, Sendable {
     }
 
     /// Reads `metric:` from a sweep file; a program sweep's metric may have any name its program prints.
-    init(_ node: Node, reader: NodeReader, anyName: Bool = false) throws(SpecError) {
+    /// `warnings` gains a line for each setting W&B runs that has no effect here.
+    init(_ node: Node, reader: NodeReader, anyName: Bool = false, warnings: inout [String]) throws(SpecError) {
         let mapping = try reader.mapping(node, key: "metric")
-        for (keyNode, _) in mapping {
+        for (keyNode, valueNode) in mapping {
             switch keyNode.string ?? "" {
             case "name", "goal", "target": continue
             case "impute":
-                // W&B's default; sweep's bayes counts a diverged trial as the worst, and ignores a failed one.
-                guard (try? reader.string(mapping["impute"]!, key: "metric.impute")) == "worst" else {
-                    throw reader.error(keyNode, key: "metric.impute", "only worst is supported: bayes counts a diverged "
-                                       + "trial as the worst and leaves failed ones out")
-                }
+                // How W&B's bayes scores a failed, crashed or killed run; W&B replaces a value it does not know
+                // by its default, worst.
+                let value = try reader.string(valueNode, key: "metric.impute")
+                guard value != "worst" else { continue }
+                let known = ["latest", "best"].contains(value)
+                warnings.append(reader.error(keyNode, key: "metric.impute", (known ? "\(value) has no effect: " :
+                        "'\(value.prefix(40))' is not latest, best or worst (W&B uses worst then) and has no effect: ")
+                    + "sweep's bayes counts a diverged trial as the worst and leaves failed ones out").description)
             case "impute_while_running":
-                throw reader.error(keyNode, key: "metric.impute_while_running",
-                                   "is not supported: bayes learns only from finished trials, which keeps its proposals deterministic")
+                // W&B's bayes can learn a running run's metric so far; "false" (W&B's default) is what sweep does.
+                let value = try reader.string(valueNode, key: "metric.impute_while_running")
+                switch value {
+                case "false": continue
+                case "latest", "best", "worst":
+                    warnings.append(reader.error(keyNode, key: "metric.impute_while_running", "\(value) has no effect: sweep's bayes "
+                                                 + "learns only from finished trials, which keeps its proposals deterministic").description)
+                default:
+                    throw reader.error(valueNode, key: "metric.impute_while_running",
+                                       "must be latest, best, worst or false, got \(reader.describe(valueNode))")
+                }
             case let other:
-                throw reader.error(keyNode, key: "metric.\(other)", "unknown key; expected name, goal or target")
+                throw reader.error(keyNode, key: "metric.\(other)", "unknown key; expected name, goal, target, impute or impute_while_running")
             }
         }
         guard let nameNode = mapping["name"] else {
@@ -80,10 +93,14 @@ public struct Metric: Equatable, Sendable {
         var goal: Goal?
         if let goalNode = mapping["goal"] {
             let text = try reader.string(goalNode, key: "metric.goal")
-            guard let parsed = Goal(rawValue: text) else {
-                throw reader.error(goalNode, key: "metric.goal", "'\(text.prefix(60))' is not a goal; use minimize or maximize")
+            if let parsed = Goal(rawValue: text) {
+                goal = parsed
+            } else {
+                // W&B drops a goal it does not know and minimizes (its tests correct "minimise" so); so does sweep, aloud.
+                goal = .minimize
+                warnings.append(reader.error(goalNode, key: "metric.goal", "'\(text.prefix(60))' is not minimize or maximize, so W&B "
+                                             + "minimizes, and so does sweep: this sweep minimizes \(name.prefix(60))").description)
             }
-            goal = parsed
         }
         let target = try mapping["target"].map { (node: Node) throws(SpecError) in try reader.number(node, key: "metric.target") }
         self.init(name: name, goal: goal, target: target)

@@ -161,7 +161,9 @@ public struct SweepSpec: Sendable {
         self.method = method
 
         let isProgram = top["program"] != nil || top["command"] != nil
-        metric = try top["metric"].map { (node: Node) throws(SpecError) in try Metric(node, reader: reader, anyName: isProgram) } ?? Metric()
+        metric = try top["metric"].map { (node: Node) throws(SpecError) in
+            try Metric(node, reader: reader, anyName: isProgram, warnings: &warnings)
+        } ?? Metric()
 
 
         runCap = try top["run_cap"].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...Int.max) }
@@ -206,7 +208,9 @@ public struct SweepSpec: Sendable {
         }
         maxSeconds = try seconds("max_seconds", lowest: 0.001)
         stopGraceSeconds = try seconds("stop_grace_seconds", lowest: 0) ?? ProgramRun.defaultStopGrace
-        earlyTermination = try top["early_terminate"].map { (node: Node) throws(SpecError) in try EarlyTermination(node, reader: reader) }
+        earlyTermination = try top["early_terminate"].map { (node: Node) throws(SpecError) in
+            try EarlyTermination(node, reader: reader, warnings: &warnings)
+        }
 
         guard let parametersNode = top["parameters"] else {
             throw reader.error(root, key: "parameters", "missing; a sweep needs at least one parameter")

@@ -61,8 +61,7 @@ struct Check: ParsableCommand {
                 }
             }
             let rungs = rule.rungs(forEpochs: longest)
-            lines.append("early_terminate: \(rule.type), eta \(rule.eta), rungs at epochs "
-                         + rungs.prefix(8).map(String.init).joined(separator: ", ") + (rungs.count > 8 ? ", …" : ""))
+            lines.append("early_terminate: \(rule.type), eta \(rule.eta), " + Check.describe(rungs: rungs, before: longest))
             if rule.brackets > 1 {
                 let shares = zip(0..<rule.brackets, rule.bracketWeights).map { bracket, weight in
                     "from epoch \(rule.rungs(forEpochs: longest, bracket: bracket).first.map(String.init) ?? "–") "
@@ -107,6 +106,12 @@ struct Check: ParsableCommand {
             }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// Where a rule decides, as `sweep check` shows it (hyperband's bands may all lie past the trials' last epoch).
+    static func describe(rungs: [Int], before epochs: Int) -> String {
+        guard !rungs.isEmpty else { return "no rung before epoch \(epochs), so no trial is stopped early" }
+        return "rungs at epochs " + rungs.prefix(8).map(String.init).joined(separator: ", ") + (rungs.count > 8 ? ", …" : "")
     }
 
     /// A distribution's values as `sweep check` shows them.

@@ -24,8 +24,9 @@ struct ProgramCheck {
             lines.append("method: \(spec.method.rawValue)\(spec.method == .bayes ? " (TPE)" : ""), \(bound), from random_seed \(spec.randomSeed)")
         }
         if let rule = spec.earlyTermination {
-            lines.append("early_terminate: \(rule.type), eta \(rule.eta)\(rule.brackets > 1 ? ", \(rule.brackets) brackets" : ""); "
-                         + "an epoch is one metric line of the program")
+            let rungs = Check.describe(rungs: rule.rungs(forEpochs: EarlyTermination.maximumEpoch), before: EarlyTermination.maximumEpoch)
+            lines.append("early_terminate: \(rule.type), eta \(rule.eta)\(rule.brackets > 1 ? ", \(rule.brackets) brackets" : ""), "
+                         + "\(rungs); an epoch is one metric line of the program")
         }
         var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue)), read from the program's JSON lines"
         if let target = spec.metric.target { metric += "; the sweep ends once a completed trial reaches \(target)" }
