@@ -9,9 +9,14 @@ public enum CSV {
 
     /// A field, quoted if it holds a comma, quote or carriage return; line feeds become spaces.
     public static func quote(_ field: String) -> String {
-        let field = field.contains("\n") ? field.replacingOccurrences(of: "\n", with: " ") : field
+        let field = oneLine(field)
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `field` as a record keeps it: each line feed a space.
+    public static func oneLine(_ field: String) -> String {
+        field.contains("\n") ? field.replacingOccurrences(of: "\n", with: " ") : field
     }
 
     /// The fields of one line (without its "\n"); nil if its quotes do not balance.

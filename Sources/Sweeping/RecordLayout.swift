@@ -132,7 +132,9 @@ public struct RecordLayout: Sendable {
     func programValue(_ text: String, of index: Int) -> ProgramValue? {
         let parameter = programParameters[index]
         switch parameter.domain {
-        case .values(let values, _): return values.first { $0.pythonText == text }
+        case .values(let values, _):
+            // A line break in a value is written as a space (one record per line): match that too.
+            return values.first { $0.pythonText == text } ?? values.first { CSV.oneLine($0.pythonText) == text }
         case .distribution(let distribution):
             if distribution.name == "int_uniform", let whole = Int(text) { return .int(whole) }
             return Double(text).map(ProgramValue.real)

@@ -105,7 +105,7 @@ struct ProgramHardeningTests {
         let helpers = Self.helpers(scratch)
         #expect(helpers.count == 3 && helpers.values.allSatisfy { !Processes.isAlive($0) }, "\(helpers)")
         for trial in trials {
-            let ignoring = trial.point.programValues?.first?.value == .string("ignore")
+            let ignoring = trial.point.programValues?.first(where: { $0.key == "mode" })?.value == .string("ignore")
             #expect(trial.reason == (ignoring ? "it left 1 process running; 1 ignored SIGTERM and was killed after the 1 s grace"
                                               : "it left 1 process running; ended with SIGTERM"), "\(trial.reason)")
         }
@@ -259,5 +259,6 @@ struct ProgramHardeningTests {
         let rank = try await Self.run(["rank", "Results/breaks"], scratch)
         let lines = rank.stdout.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
         #expect(lines.count == 3 && rank.stdout.contains("a\\nb") && rank.stdout.contains("c\\td"), "\(rank.stdout)")
+        #expect(rank.stderr.isEmpty, "\(rank.stderr)")
     }
 }

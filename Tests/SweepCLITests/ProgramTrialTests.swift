@@ -72,7 +72,11 @@ struct ProgramTrialTests {
                 "\(workerLog)")
         let workerFirst = try #require(workerLog.dropFirst().first)
         let workerEcho = try #require(try JSONSerialization.jsonObject(with: Data(workerFirst.utf8)) as? [String: Any])
-        #expect(workerEcho["argv"] as? [String] == argv)
+        // The same argv but for the args.json file, which is in the trial's folder of that run.
+        let workerArgv = try #require(workerEcho["argv"] as? [String])
+        func withoutFile(_ argv: [String]) -> [String] { argv.filter { !$0.hasSuffix("/args.json") } }
+        #expect(withoutFile(workerArgv) == withoutFile(argv) && workerArgv.count == argv.count)
+        #expect(workerArgv.contains { $0.hasSuffix("/\(id)/args.json") && !$0.contains("/try-") }, "\(workerArgv)")
         let trials = scratch.text("Results/macros/trials.csv").split(separator: "\n")
         #expect(trials.first?.hasPrefix("trial,status,flag,lr,opt.name,loss,best_loss,best_epoch,") == true, "\(trials)")
         #expect(trials.count == 2 && trials[1].hasPrefix("\(id),completed,False,0.001,adam,0.5,0.5,1,1,"), "\(trials)")
