@@ -1,4 +1,6 @@
 import Foundation
+import Sweeping
+import SystemCalls
 
 /// `coordinator.json` in a results directory while a coordinator runs: where `sweep status` can ask it.
 public struct CoordinatorPointer: Codable, Equatable, Sendable {
@@ -26,9 +28,14 @@ public struct CoordinatorPointer: Codable, Equatable, Sendable {
 
     static func path(_ directory: String) -> String { (directory as NSString).appendingPathComponent("coordinator.json") }
 
-    /// Writes the pointer into `directory`.
-    public func write(to directory: String) throws {
-        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: CoordinatorPointer.path(directory)), options: .atomic)
+    /// Writes the pointer into `directory` (replaced whole: a reader never sees half of it). A write
+    /// that fails (a full disk) is the store's kind of failure, with its errno.
+    public func write(to directory: String) throws(StoreError) {
+        do {
+            try Directory.replace(CoordinatorPointer.path(directory), with: Array(try! JSONEncoder().encode(self)))
+        } catch {
+            throw .system(error)
+        }
     }
 
     /// Removes the pointer from `directory` (if it is still ours).

@@ -36,7 +36,7 @@ struct ParameterAxis {
         let numbers = counts.keys.compactMap { text in Double(text).flatMap { $0.isFinite ? $0 : nil } }
         if counts.count <= ParameterAxis.maxSlots {
             let ordered = counts.keys.sorted { (Double($0) ?? 0, $0) < (Double($1) ?? 0, $1) }
-            labels = Format.distinctLabels(ordered)
+            labels = DisplayNumber.distinctLabels(ordered)
             edges = []
             scale = nil
             slots = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) })
@@ -49,7 +49,7 @@ struct ParameterAxis {
             self.edges = edges
             scale = isLog ? .log : .linear
             labels = edges.indices.dropLast().map { i in
-                "\(Format.number(edges[i], digits: 3))–\(Format.number(edges[i + 1], digits: 3))"
+                "\(DisplayNumber.number(edges[i], digits: 3))–\(DisplayNumber.number(edges[i + 1], digits: 3))"
             }
             var slots: [String: Int] = [:]
             for text in counts.keys { slots[text] = ParameterAxis.bin(of: Double(text)!, edges: edges) }
@@ -61,7 +61,7 @@ struct ParameterAxis {
             var slots = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
             for text in counts.keys where slots[text] == nil { slots[text] = kept.count }
             self.slots = slots
-            labels = Format.distinctLabels(kept) + ["other (\(counts.count - kept.count) values)"]
+            labels = DisplayNumber.distinctLabels(kept) + ["other (\(counts.count - kept.count) values)"]
             edges = []
             scale = nil
         }
@@ -78,7 +78,7 @@ struct ParameterAxis {
 
     /// A binned slot's range as a title says it: `[0.001, 0.002)`.
     func range(_ slot: Int) -> String {
-        "[\(Format.number(edges[slot])), \(Format.number(edges[slot + 1]))\(slot == count - 1 ? "]" : ")")"
+        "[\(DisplayNumber.number(edges[slot])), \(DisplayNumber.number(edges[slot + 1]))\(slot == count - 1 ? "]" : ")")"
     }
 
     /// The bin of `x`: the number of inner edges at or below it.
@@ -118,7 +118,7 @@ struct ParameterAxis {
         guard step.isNormal else { return [low, high] }  // a range too narrow (or wide) for a double to step through
         func round(_ x: Double, _ rule: FloatingPointRoundingRule) -> Double {
             // Through text, so 0.19 is the double 0.19 is, not 19 × 0.01.
-            Double(Format.number((x / step).rounded(rule) * step, digits: 15))!
+            Double(DisplayNumber.number((x / step).rounded(rule) * step, digits: 15))!
         }
         var inner: [Double] = []
         for i in 1..<maxBins {

@@ -33,7 +33,7 @@ struct Context {
 
     /// A short label of a record's configuration: its values of the varying parameters.
     func label(_ record: Int) -> String {
-        let parts = ranking.varyingParameters.map { "\($0)=\(Format.value(fields[record][column[$0]!]))" }
+        let parts = ranking.varyingParameters.map { "\($0)=\(DisplayNumber.value(fields[record][column[$0]!]))" }
         return parts.isEmpty ? data.records[record].id : parts.joined(separator: " ")
     }
 
@@ -117,10 +117,10 @@ extension Report {
         if axis.isBinned, let kind = axis.scale {
             let x = ParameterScale(axis.edges.first!, axis.edges.last!, kind: kind, range: (left + 4, width - right - 4))
             nodes.append(SVG.line(left, y.start, width - right, y.start, stroke: "#555"))
-            let ticks = x.ticks, every = labelStride(ticks.map { Format.number($0) }, spacing: (width - left - right) / Double(max(ticks.count, 1)))
+            let ticks = x.ticks, every = labelStride(ticks.map { DisplayNumber.number($0) }, spacing: (width - left - right) / Double(max(ticks.count, 1)))
             for (i, tick) in ticks.enumerated() {
                 nodes.append(SVG.line(x(tick), y.start, x(tick), y.start + 4, stroke: "#555"))
-                if i % every == 0 { nodes.append(SVG.text(x(tick), height - bottom + 16, Format.number(tick), anchor: "middle")) }
+                if i % every == 0 { nodes.append(SVG.text(x(tick), height - bottom + 16, DisplayNumber.number(tick), anchor: "middle")) }
             }
             for (slot, values) in groups.enumerated() where !values.isEmpty {
                 let (low, high) = (axis.edges[slot], axis.edges[slot + 1])
@@ -188,7 +188,7 @@ extension Report {
                 if !data.metric.minimize { t = 1 - t }
                 rowNodes.append(SVG.rect(cx, cy, cell - 2, cell - 2, fill: Palette.ramp(t),
                                          title: "\(where_): mean \(String(format: "%.4f", mean)) of \(entry.count)"))
-                rowNodes.append(SVG.text(cx + cell / 2 - 1, cy + cell / 2 + 4, Format.number(mean, digits: 3), anchor: "middle",
+                rowNodes.append(SVG.text(cx + cell / 2 - 1, cy + cell / 2 + 4, DisplayNumber.number(mean, digits: 3), anchor: "middle",
                                          size: 11, fill: t > 0.6 ? "#111" : "#fff"))
             }
             nodes.append(SVG.group(series: "\(yAxis.name) \(yAxis.labels[row])", rowNodes))
@@ -196,7 +196,7 @@ extension Report {
         // Values label their row or column; bins label the edges between them.
         if yAxis.isBinned {
             for (j, edge) in yAxis.edges.enumerated() {
-                nodes.append(SVG.text(left - 8, top + cell * Double(j) + 3, Format.number(edge), anchor: "end"))
+                nodes.append(SVG.text(left - 8, top + cell * Double(j) + 3, DisplayNumber.number(edge), anchor: "end"))
             }
         } else {
             for (row, label) in yAxis.labels.enumerated() {
@@ -206,7 +206,7 @@ extension Report {
         let labelY = top + cell * Double(yAxis.count) + 16
         if xAxis.isBinned {
             for (j, edge) in xAxis.edges.enumerated() {
-                nodes.append(SVG.text(left + cell * Double(j) - 1, labelY, Format.number(edge), anchor: "middle"))
+                nodes.append(SVG.text(left + cell * Double(j) - 1, labelY, DisplayNumber.number(edge), anchor: "middle"))
             }
         } else {
             let every = labelStride(xAxis.labels, spacing: cell)
@@ -227,7 +227,7 @@ extension Report {
         var nodes = yAxis(y, left: x.start, width: width)
         nodes.append(SVG.line(x.start, y.start, x.end, y.start, stroke: "#555"))
         for tick in x.ticks where !integerX || tick.rounded() == tick {
-            nodes.append(SVG.text(x(tick), y.start + 16, integerX ? "\(Int(tick))" : Format.number(tick), anchor: "middle"))
+            nodes.append(SVG.text(x(tick), y.start + 16, integerX ? "\(Int(tick))" : DisplayNumber.number(tick), anchor: "middle"))
         }
         nodes.append(SVG.text((x.start + x.end) / 2, height - 6, xLabel, anchor: "middle", size: 12))
         nodes.append(SVG.text(14, (y.start + y.end) / 2, yLabel, anchor: "middle", size: 12, rotate: true))
@@ -238,7 +238,7 @@ extension Report {
         var nodes: [Node<HTML.BodyContext>] = [SVG.line(left, y.end, left, y.start, stroke: "#555")]
         for tick in y.ticks {
             nodes.append(SVG.line(left, y(tick), width - 12, y(tick), stroke: "#e5e5e5"))
-            nodes.append(SVG.text(left - 6, y(tick) + 4, Format.number(tick), anchor: "end", size: 10))
+            nodes.append(SVG.text(left - 6, y(tick) + 4, DisplayNumber.number(tick), anchor: "end", size: 10))
         }
         return nodes
     }

@@ -102,9 +102,9 @@ extension Report {
             let isLog = a < parameters.count && axes[a].scale == .log
             nodes.append(SVG.text(x, height - 12, name + (isLog ? " (log)" : ""), anchor: "middle", size: 12, fill: "#111"))
             if a == parameters.count {
-                for tick in metricScale.ticks { nodes.append(SVG.text(x + 4, metricScale(tick) + 3, Format.number(tick), size: 10, halo: true)) }
+                for tick in metricScale.ticks { nodes.append(SVG.text(x + 4, metricScale(tick) + 3, DisplayNumber.number(tick), size: 10, halo: true)) }
             } else if let scale = scales[a] {
-                for tick in scale.ticks { nodes.append(SVG.text(x + 4, scale(tick) + 3, Format.number(tick), size: 10, halo: true)) }
+                for tick in scale.ticks { nodes.append(SVG.text(x + 4, scale(tick) + 3, DisplayNumber.number(tick), size: 10, halo: true)) }
             } else {
                 // Labels 10 px high need about 12 px between them.
                 let gap = axes[a].count > 1 ? slotY[a][0] - slotY[a][1] : 100

@@ -93,7 +93,7 @@ public struct Report {
             var value = row.mean.map { String(format: "%.4f", $0) } ?? "–"
             if let sd = row.sd { value += " ± " + String(format: "%.4f", sd) }
             let cells: [Node<HTML.TableRowContext>] = [.td(.text(row.rank.map(String.init) ?? "–"))]
-                + columns.map { .td(.text(Format.value(row.parameters[$0] ?? ""))) }
+                + columns.map { .td(.text(DisplayNumber.value(row.parameters[$0] ?? ""))) }
                 + [.td(.text(value)), .td(.text("\(row.completed)")), .td(.text(row.status.rawValue)),
                    .td(.code(.text(row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials")))]
             return .tr(.group(cells))

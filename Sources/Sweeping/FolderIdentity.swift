@@ -10,6 +10,9 @@ public struct FolderIdentity: Codable, Equatable, Sendable {
     public var id: String
     /// When the folder was made (ISO 8601, UTC), or when its id was first written.
     public var created: String
+    /// The sweep's name: its `name:`, else its file's name without the extension (nil in a folder
+    /// written before names were kept: read the folder's own name then, as `name(of:)` does).
+    public var name: String?
 
     /// The file's name.
     public static let fileName = "sweep.json"
@@ -18,7 +21,19 @@ public struct FolderIdentity: Codable, Equatable, Sendable {
     public static func make(now: Date = Date()) -> FolderIdentity {
         var generator = SystemRandomNumberGenerator()
         let id = (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        return FolderIdentity(id: id, created: ISO8601DateFormatter().string(from: now))
+        return FolderIdentity(id: id, created: ISO8601DateFormatter().string(from: now), name: nil)
+    }
+
+    /// What `directory` says about itself, if it says anything (readers: no lock, nothing written).
+    public static func read(_ directory: String) -> FolderIdentity? {
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(FolderIdentity.self, from: data)
+    }
+
+    /// The name of the sweep in `directory`: as its `sweep.json` says, else the folder's own name.
+    public static func name(of directory: String) -> String {
+        read(directory)?.name ?? ((directory as NSString).standardizingPath as NSString).lastPathComponent
     }
 
     /// The identity in `directory`, made (and written durably) if it has none: empty for a folder

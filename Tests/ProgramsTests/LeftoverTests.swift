@@ -35,6 +35,7 @@ import SweepTestSupport
         while not os.path.exists("helper.pid"):
             time.sleep(0.01)
         print(json.dumps({"loss": 0.5}), flush=True)
+        open("printed.tmp", "w").write("yes"); os.rename("printed.tmp", "printed")
         if \(stay ? "True" : "False"):
             time.sleep(600)
         """
@@ -51,7 +52,7 @@ import SweepTestSupport
 
     /// Runs `script` in `scratch` with the trial cgroup on or off; returns how it ended, the helper's pid and the time taken.
     static func run(_ script: String, in scratch: Scratch, cgroup: Bool, grace: Double = 1,
-                    stopAfter: Duration? = nil, killSupervisor: Bool = false) async throws -> (Ended, Int32, Duration) {
+                    stopOnceStarted: Bool = false, killSupervisor: Bool = false) async throws -> (Ended, Int32, Duration) {
         scratch.write(script, to: "program.py")
         let python = try #require(ProgramPath.search("python3", environment: ProcessInfo.processInfo.environment))
         let environment = ProcessInfo.processInfo.environment.merging(["SWEEP_METRICS_FD": "3"]) { $1 }
@@ -63,7 +64,8 @@ import SweepTestSupport
                                      cgroup: cgroup)
             _ = run.wait(clock: clock, shouldStop: {
                 if killSupervisor, scratch.exists("helper.pid"), Processes.isAlive(run.supervisor) { kill(run.supervisor, SIGKILL) }
-                return stopAfter.map { clock.now - started >= $0 } ?? false
+                // Stopped once the helper is there and the program has printed (it then sleeps on).
+                return stopOnceStarted && scratch.exists("helper.pid") && scratch.text("printed") == "yes"
             })
             let ended = Ended(outcome: run.outcome!, leftoverNote: run.leftoverNote, endDescription: run.endDescription,
                               epochs: run.lines.map(\.epoch), cgroup: run.cgroup)
@@ -93,7 +95,7 @@ import SweepTestSupport
     func aStopEndsTheHelperToo(_ detach: Detach) async throws {
         let scratch = Scratch("leftovers")
         let (run, helper, elapsed) = try await Self.run(Self.program(detach, stay: true), in: scratch, cgroup: true,
-                                                        grace: 0.5, stopAfter: .seconds(1.5))
+                                                        grace: 0.5, stopOnceStarted: true)
         #expect(run.outcome == .stopped)
         #expect(helper > 0 && !Processes.isAlive(helper), "the helper (pid \(helper)) outlived the stop")
         #expect(elapsed < .seconds(20))

@@ -7,29 +7,29 @@ import Training
 @Suite("Format and axes")
 struct AxisTests {
     @Test func numbersShowAtMostFourSignificantDigits() {
-        #expect(Format.number(0.0012345678901234) == "0.001235")
-        #expect(Format.number(0.30000000000000004) == "0.3")
-        #expect(Format.number(0.6110111499511559) == "0.611")
-        #expect(Format.number(9.99996) == "10")
-        #expect(Format.number(123456) == "123500")
-        #expect(Format.number(0.000012346) == "1.235e-5")
-        #expect(Format.number(25_000_000) == "2.5e7")
-        #expect(Format.number(-0.5) == "-0.5")
-        #expect(Format.number(0) == "0")
-        #expect(Format.number(.nan) == "nan")
+        #expect(DisplayNumber.number(0.0012345678901234) == "0.001235")
+        #expect(DisplayNumber.number(0.30000000000000004) == "0.3")
+        #expect(DisplayNumber.number(0.6110111499511559) == "0.611")
+        #expect(DisplayNumber.number(9.99996) == "10")
+        #expect(DisplayNumber.number(123456) == "123500")
+        #expect(DisplayNumber.number(0.000012346) == "1.235e-5")
+        #expect(DisplayNumber.number(25_000_000) == "2.5e7")
+        #expect(DisplayNumber.number(-0.5) == "-0.5")
+        #expect(DisplayNumber.number(0) == "0")
+        #expect(DisplayNumber.number(.nan) == "nan")
     }
 
     @Test func valuesAsTypedWhenShortAlready() {
-        #expect(Format.value("0.001") == "0.001")
-        #expect(Format.value("0.0010000000000000002") == "0.001")
-        #expect(Format.value("1e-05") == "1e-05")
-        #expect(Format.value("0.0") == "0.0")
-        #expect(Format.value("2147483647") == "2147483647")
-        #expect(Format.value("rotate_flip") == "rotate_flip")
-        #expect(Format.value("128,128") == "128,128")
-        #expect(Format.value("0.06856497528420338") == "0.06856")
+        #expect(DisplayNumber.value("0.001") == "0.001")
+        #expect(DisplayNumber.value("0.0010000000000000002") == "0.001")
+        #expect(DisplayNumber.value("1e-05") == "1e-05")
+        #expect(DisplayNumber.value("0.0") == "0.0")
+        #expect(DisplayNumber.value("2147483647") == "2147483647")
+        #expect(DisplayNumber.value("rotate_flip") == "rotate_flip")
+        #expect(DisplayNumber.value("128,128") == "128,128")
+        #expect(DisplayNumber.value("0.06856497528420338") == "0.06856")
         // Listed values that four digits would show alike keep the digits that tell them apart.
-        #expect(Format.distinctLabels(["0.123411", "0.123421", "0.5"]) == ["0.12341", "0.12342", "0.5"])
+        #expect(DisplayNumber.distinctLabels(["0.123411", "0.123421", "0.5"]) == ["0.12341", "0.12342", "0.5"])
     }
 
     @Test func fewValuesStayAsTheyAre() {
@@ -46,7 +46,7 @@ struct AxisTests {
         #expect(axis.scale == .log)
         #expect(axis.count <= ParameterAxis.maxBins && axis.count >= 4)
         #expect(axis.edges.first == 0.0001 && axis.edges.last == 1)
-        #expect(axis.edges.allSatisfy { Format.significantDigits(Format.number($0, digits: 15)) == 1 }, "\(axis.edges)")
+        #expect(axis.edges.allSatisfy { DisplayNumber.significantDigits(DisplayNumber.number($0, digits: 15)) == 1 }, "\(axis.edges)")
         for value in values {
             let x = Double(value)!, slot = axis.slot(value)
             #expect(axis.edges[slot] <= x && x <= axis.edges[slot + 1])

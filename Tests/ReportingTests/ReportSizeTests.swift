@@ -82,7 +82,7 @@ struct ReportSizeTests {
         var longest = ""
         for match in text.matches(of: number) {
             let digits = String(text[match.range])
-            if Format.significantDigits(digits) > Format.significantDigits(longest) { longest = digits }
+            if DisplayNumber.significantDigits(digits) > DisplayNumber.significantDigits(longest) { longest = digits }
         }
         return longest
     }
@@ -92,17 +92,17 @@ struct ReportSizeTests {
         let texts = Self.svgTexts(html)
         #expect(texts.count > 100)
         let longest = try Self.longestNumber(in: texts.joined(separator: " "))
-        #expect(Format.significantDigits(longest) <= 4, "a label shows \(longest)")
+        #expect(DisplayNumber.significantDigits(longest) <= 4, "a label shows \(longest)")
         // The legend of the loss curves names the configurations by rounded values too.
         let legend = html.components(separatedBy: "class=\"legend\"")[1].components(separatedBy: "</div>")[0]
         let values = legend.matches(of: try Regex("[a-z]=[0-9][^ <]*")).map { String(legend[$0.range].dropFirst(2)) }
         #expect(values.count == 20 && values.contains { $0.hasPrefix("0.0") })
-        #expect(values.allSatisfy { Double($0) == nil || Format.significantDigits($0) <= 4 }, "\(values)")
+        #expect(values.allSatisfy { Double($0) == nil || DisplayNumber.significantDigits($0) <= 4 }, "\(values)")
         // The ranking table's parameter values as well (its metric, four decimals, is below 1 here).
         let table = html.components(separatedBy: "<table")[1].components(separatedBy: "</table>")[0]
         let cells = table.components(separatedBy: "<td>").dropFirst().map { String($0.prefix { $0 != "<" }) }
         #expect(cells.contains { $0.hasPrefix("0.0") })
-        #expect(cells.allSatisfy { Double($0) == nil || Format.significantDigits($0) <= 4 }, "\(cells)")
+        #expect(cells.allSatisfy { Double($0) == nil || DisplayNumber.significantDigits($0) <= 4 }, "\(cells)")
     }
 
     @Test func reportsOfNoTrialsAndOfFailedTrialsOnlyRender() throws {

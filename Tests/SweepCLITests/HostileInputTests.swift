@@ -201,13 +201,13 @@ struct HostileInputTests {
         let mount = try ProcessRunner.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=256k", "tmpfs", disk])
         #expect(mount.status == 0, "\(mount.stderr)")
         defer { _ = try? ProcessRunner.run(URL(fileURLWithPath: "/bin/umount"), ["-l", disk]) }
-        // Leave five pages: the lock, sweep.yaml, trials.csv, epochs.csv and coordinator.json take one each,
-        // so the first file to grow past its page meets a full disk.
+        // Leave six pages: the lock, sweep.json, sweep.yaml, trials.csv, epochs.csv and coordinator.json
+        // take one each, so the first file to grow past its page meets a full disk.
         var info = statvfs()
         statvfs(disk, &info)
         let free = Int(info.f_bavail) * Int(info.f_bsize)
         let filler = disk + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: Data(count: free - 5 * 4096))
+        FileManager.default.createFile(atPath: filler, contents: Data(count: free - 6 * 4096))
 
         let results = disk + "/twelve"
         let full = try SweepBinary.run(["run", "twelve.yaml", "--results", results, "--workers", "2"], directory: scratch.path)

@@ -1,12 +1,13 @@
 import Foundation
 
-/// Numbers as people read them in the report's labels, legends and ticks: at most four significant
-/// digits, or the text as the sweep file typed it when that is short already. The CSVs keep full
-/// precision; a label never shows `0.0012345678901234` or a value cut mid-way.
-enum Format {
+/// Numbers as people read them, wherever people read them (terminal tables, `sweep check`, `status`,
+/// the report's labels, legends and ticks): at most four significant digits, or the text as the sweep
+/// file typed it when that is short already. CSV and JSON keep full precision; a person never sees
+/// `0.0012345678901234` or a value cut mid-way.
+public enum DisplayNumber {
     /// `x` with at most `digits` significant digits and no trailing zeros: `0.001235`, `12.5`,
     /// `123500`, and `1.5e-5` or `2.5e7` far from 1.
-    static func number(_ x: Double, digits: Int = 4) -> String {
+    public static func number(_ x: Double, digits: Int = 4) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : x < 0 ? "-inf" : "inf" }
         if x == 0 { return "0" }
         // Rounding first gives the exponent of what is shown (9.9996 shows as 10, not 10.00).
@@ -22,14 +23,14 @@ enum Format {
 
     /// A CSV value as a label: a number longer than `digits` significant digits rounded to them,
     /// anything else (a short number as written, a whole number, a word, `128,128`) unchanged.
-    static func value(_ text: String, digits: Int = 4) -> String {
+    public static func value(_ text: String, digits: Int = 4) -> String {
         guard Int(text) == nil, let x = Double(text), x.isFinite, significantDigits(text) > digits else { return text }
         return number(x, digits: digits)
     }
 
     /// Labels of `texts` that stay distinct: four significant digits, more only where four would show
     /// two different values alike (listed values 0.12341 and 0.12342).
-    static func distinctLabels(_ texts: [String]) -> [String] {
+    public static func distinctLabels(_ texts: [String]) -> [String] {
         for digits in 4...17 {
             let labels = texts.map { value($0, digits: digits) }
             if Set(labels).count == Set(texts).count { return labels }
@@ -38,7 +39,7 @@ enum Format {
     }
 
     /// Significant digits written in a decimal number's text (`0.00120` has three, `1e-05` one).
-    static func significantDigits(_ text: String) -> Int {
+    public static func significantDigits(_ text: String) -> Int {
         let mantissa = text.split(whereSeparator: { $0 == "e" || $0 == "E" }).first ?? ""
         let digits = mantissa.filter(\.isNumber).drop { $0 == "0" }
         // Trailing zeros after a decimal point are still digits written, but say nothing new.
