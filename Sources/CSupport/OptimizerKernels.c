@@ -40,7 +40,7 @@ static inline void restore_subnormals(flush_scope scope) {
     for (size_t i = 0; i < count; i++) {                                                            \
         float gi = g[i];                                                                            \
         float mi = m[i] + one_minus_beta1 * (gi - m[i]);                                            \
-        float vi = v[i] * beta2 + (1.0f - beta2) * (gi * gi);                                       \
+        float vi = v[i] * beta2 + one_minus_beta2 * (gi * gi);                                       \
         m[i] = mi;                                                                                  \
         v[i] = vi;                                                                                  \
         w[i] = w[i] * shrink + (-step) * (mi / (__builtin_elementwise_sqrt(vi) * inverse_correction + eps)); \
@@ -50,11 +50,11 @@ static inline void restore_subnormals(flush_scope scope) {
 #define RMSPROP_LOOP(CENTERED, MOMENTUM)                                                            \
     for (size_t i = 0; i < count; i++) {                                                            \
         float gi = g[i];                                                                            \
-        float si = s[i] * alpha + (1.0f - alpha) * (gi * gi);                                       \
+        float si = s[i] * alpha + one_minus_alpha * (gi * gi);                                       \
         s[i] = si;                                                                                  \
         float denominator;                                                                          \
         if (CENTERED) {                                                                             \
-            float ai = average[i] + (1.0f - alpha) * (gi - average[i]);                             \
+            float ai = average[i] + one_minus_alpha * (gi - average[i]);                             \
             average[i] = ai;                                                                        \
             denominator = __builtin_elementwise_sqrt(si + -1.0f * (ai * ai)) + eps;                 \
         } else {                                                                                    \
@@ -76,9 +76,10 @@ static inline void restore_subnormals(flush_scope scope) {
     else { RMSPROP_LOOP(0, 0) }
 
 #define ADAM_ARGS float *restrict w, const float *restrict g, float *restrict m, float *restrict v, size_t count, \
-    float one_minus_beta1, float beta2, float step, float inverse_correction, float eps, float shrink
+    float one_minus_beta1, float beta2, float one_minus_beta2, float step, float inverse_correction, float eps, \
+    float shrink
 #define RMSPROP_ARGS float *restrict w, const float *restrict g, float *restrict s, float *restrict average, \
-    float *restrict buffer, size_t count, float alpha, float eps, float lr, float momentum
+    float *restrict buffer, size_t count, float alpha, float one_minus_alpha, float eps, float lr, float momentum
 
 static void adam_baseline(ADAM_ARGS) { ADAM_BODY }
 static void rmsprop_baseline(RMSPROP_ARGS) { RMSPROP_BODY }
@@ -91,27 +92,27 @@ __attribute__((target("avx512f"))) static void rmsprop_avx512(RMSPROP_ARGS) { RM
 #endif
 
 void sweep_adam_update(float *w, const float *g, float *m, float *v, size_t count, float one_minus_beta1, float beta2,
-                       float step, float inverse_correction, float eps, float shrink) {
+                       float one_minus_beta2, float step, float inverse_correction, float eps, float shrink) {
     flush_scope scope = flush_subnormals();
 #if defined(__x86_64__)
     int level = sweep_vector_level();
-    if (level == 2) adam_avx512(w, g, m, v, count, one_minus_beta1, beta2, step, inverse_correction, eps, shrink);
-    else if (level == 1) adam_avx2(w, g, m, v, count, one_minus_beta1, beta2, step, inverse_correction, eps, shrink);
+    if (level == 2) adam_avx512(w, g, m, v, count, one_minus_beta1, beta2, one_minus_beta2, step, inverse_correction, eps, shrink);
+    else if (level == 1) adam_avx2(w, g, m, v, count, one_minus_beta1, beta2, one_minus_beta2, step, inverse_correction, eps, shrink);
     else
 #endif
-    adam_baseline(w, g, m, v, count, one_minus_beta1, beta2, step, inverse_correction, eps, shrink);
+    adam_baseline(w, g, m, v, count, one_minus_beta1, beta2, one_minus_beta2, step, inverse_correction, eps, shrink);
     restore_subnormals(scope);
 }
 
 void sweep_rmsprop_update(float *w, const float *g, float *s, float *average, float *buffer, size_t count, float alpha,
-                          float eps, float lr, float momentum) {
+                          float one_minus_alpha, float eps, float lr, float momentum) {
     flush_scope scope = flush_subnormals();
 #if defined(__x86_64__)
     int level = sweep_vector_level();
-    if (level == 2) rmsprop_avx512(w, g, s, average, buffer, count, alpha, eps, lr, momentum);
-    else if (level == 1) rmsprop_avx2(w, g, s, average, buffer, count, alpha, eps, lr, momentum);
+    if (level == 2) rmsprop_avx512(w, g, s, average, buffer, count, alpha, one_minus_alpha, eps, lr, momentum);
+    else if (level == 1) rmsprop_avx2(w, g, s, average, buffer, count, alpha, one_minus_alpha, eps, lr, momentum);
     else
 #endif
-    rmsprop_baseline(w, g, s, average, buffer, count, alpha, eps, lr, momentum);
+    rmsprop_baseline(w, g, s, average, buffer, count, alpha, one_minus_alpha, eps, lr, momentum);
     restore_subnormals(scope);
 }

@@ -58,16 +58,16 @@ struct OptimizerTests {
                 case .adam, .adamw:
                     if testCase.optimizer == .adamw { w *= 1 - lr * wd } else { g += wd * w }
                     m[i] += (1 - 0.9) * (g - m[i])                      // exp_avg.lerp_(grad, 1 - beta1)
-                    v[i] = v[i] * 0.999 + (1 - 0.999) * g * g           // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                    v[i] = v[i] * 0.999 + Self.torchOneMinus(0.999) * g * g  // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                     let bias1 = 1 - pow(0.9, Double(step)), bias2 = 1 - pow(0.999, Double(step))
                     let denom = v[i].squareRoot() / Float(bias2.squareRoot()) + 1e-8
                     w += -Float(0.01 / bias1) * (m[i] / denom)          // param.addcdiv_(exp_avg, denom, value=-step_size)
                 case .rmsprop:
                     g += wd * w
-                    v[i] = v[i] * 0.99 + (1 - 0.99) * g * g             // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+                    v[i] = v[i] * 0.99 + Self.torchOneMinus(0.99) * g * g   // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
                     var avg = v[i]
                     if testCase.centered {
-                        average[i] += (1 - 0.99) * (g - average[i])     // grad_avg.lerp_(grad, 1 - alpha)
+                        average[i] += Self.torchOneMinus(0.99) * (g - average[i])  // grad_avg.lerp_(grad, 1 - alpha)
                         avg -= average[i] * average[i]                  // square_avg.addcmul(grad_avg, grad_avg, value=-1)
                     }
                     avg = avg.squareRoot() + 1e-8
@@ -96,6 +96,51 @@ struct OptimizerTests {
         // rule off by a factor, a missing bias correction or a misplaced eps would fail it.
         let moved = zip(initial, reference.parameters).map { abs($0 - $1) }.max()!
         #expect(moved > 1000 * 2e-6 * max(largest, 1), "the steps moved the weights by only \(moved)")
+    }
+
+    /// torch's `value=1 - alpha`: computed from Python's float and rounded to float32 once (0.01f, where
+    /// 1.0f − 0.99f is 9.5e-7 smaller; for 0.999, 1.3e-5).
+    static func torchOneMinus(_ rate: Double) -> Float { Float(1 - rate) }
+
+    static let coefficientCases = [
+        Case(name: "RMSprop", optimizer: .rmsprop),
+        Case(name: "RMSprop centred", optimizer: .rmsprop, centered: true),
+        Case(name: "Adam", optimizer: .adam),
+    ]
+
+    /// The moving averages' coefficients are torch's to the last bit: from zero state one step leaves
+    /// s = (1 − α)·g² (Adam: v = (1 − β₂)·g²) and the centred ḡ = (1 − α)·g, a rounding each. The
+    /// five-step test above cannot see this: a coefficient 9.5e-7 off moves the weights by far less than
+    /// its tolerance, yet it changes every step of every run.
+    @Test(arguments: coefficientCases)
+    func theMovingAveragesTakeTorchsCoefficients(_ testCase: Case) {
+        var config = TrainingConfig()
+        config.optimizer = testCase.optimizer
+        config.centered = testCase.centered
+        let (model, labels) = GradientCheckTests.network(seed: 21)
+        let (reference, _) = GradientCheckTests.network(seed: 21)
+        let optimizer = Optimizer(for: model, config: config)
+        labels.withUnsafeBufferPointer {
+            model.forward(rows: 4, labels: $0.baseAddress!, training: true)
+            reference.forward(rows: 4, labels: $0.baseAddress!, training: true)
+        }
+        let gradient = Optimizer(for: reference, config: TrainingConfig()).objectiveGradient(reference, rows: 4)
+        optimizer.step(model, rows: 4)
+        let coefficient = Self.torchOneMinus(testCase.optimizer == .adam ? 0.999 : 0.99)
+        let state = optimizer.stateValues
+        let square = state[testCase.optimizer == .adam ? 1 : 0]
+        var worst: Float = 0, checked = 0
+        for (i, g) in gradient.enumerated() where abs(g) > 1e-12 {
+            let expected = coefficient * (g * g)
+            worst = max(worst, abs(square[i] - expected) / expected)
+            if testCase.centered {
+                worst = max(worst, abs(state[1][i] - coefficient * g) / abs(coefficient * g))
+            }
+            checked += 1
+        }
+        #expect(checked > 30, "only \(checked) parameters had a gradient")
+        // Two roundings at most (2.4e-7); 1.0f − α would be 9.5e-7 off (RMSprop), 1.3e-5 (Adam).
+        #expect(worst <= 2.4e-7, "largest relative difference from torch's coefficient: \(worst)")
     }
 
     @Test func theOptionsOfOneOptimizerAreRefusedOnAnother() {
