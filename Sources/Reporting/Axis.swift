@@ -1,3 +1,4 @@
+import Sweeping
 import Foundation
 
 /// How one parameter is laid out along a chart's axis, in at most `maxSlots` slots whatever the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Sweeping
 import Training
 @testable import Reporting
 
