@@ -21,13 +21,14 @@ public struct SweepSetup {
     /// What the scheduler said as it resumed (the sweep's end, say).
     public let startingEvents: [SweepEvent]
 
-    /// Opens `Results/<name>` (or `resultsDirectory`), after moving an old one aside if `fresh`.
-    public init(spec: SweepSpec, resultsDirectory: String?, fresh: Bool, retryFailed: Bool = false,
+    /// Opens `Results/<name>` (or `resultsDirectory`), after moving an old one aside if `fresh`. A
+    /// folder that holds another sweep is refused, unless `extend` adds this one to it on purpose.
+    public init(spec: SweepSpec, resultsDirectory: String?, fresh: Bool, extend: Bool = false, retryFailed: Bool = false,
                 options: SchedulerOptions = SchedulerOptions(), warn: (String) -> Void) throws {
         self.spec = spec
         let directory = resultsDirectory ?? ("Results" as NSString).appendingPathComponent(spec.name)
         movedAside = fresh ? try ResultStore.moveAside(directory) : nil
-        store = try ResultStore(directory: directory, layout: spec.layout, warn: warn)
+        store = try ResultStore(directory: directory, layout: spec.layout, sweep: spec, extend: extend, warn: warn)
         if retryFailed {
             let failed = Set(store.records.filter { $0.status == .failed && spec.admits($0.point) }.map(\.id))
             retried = try store.moveAside(failed, to: .failed)

@@ -65,6 +65,10 @@ public final class ProgramRun {
     private var timedOut = false
     /// A metric line held a non-finite metric: no later line counts, and the program is stopped.
     private var diverged = false
+    /// Names of numbers the program printed in JSON lines (at most `maximumNames`), to say what it did
+    /// print when the metric never came.
+    private var printedNames: [String] = []
+    private static let maximumNames = 20
     /// How it ended, once it has.
     public private(set) var outcome: Outcome?
     /// The program's end as the supervisor reported it.
@@ -257,6 +261,9 @@ public final class ProgramRun {
         // Only a line that starts (after spaces) with `{` can be metrics: decode nothing else.
         guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), bytes[first] == UInt8(ascii: "{") else { return [] }
         guard var line = MetricLine.parse(Substring(String(decoding: bytes, as: UTF8.self))) else { return [] }
+        for name in line.values.map(\.name) where printedNames.count < ProgramRun.maximumNames && !printedNames.contains(name) {
+            printedNames.append(String(name.prefix(100)))
+        }
         // On stdout only a line with the sweep's metric counts; other JSON is logging.
         if diverged || (index == 0 && line.value(limits.metric) == nil) { return [] }
         if line.epoch == nil { line.epoch = (lines.last?.epoch ?? 0) + 1 }
@@ -284,6 +291,14 @@ public final class ProgramRun {
         return leftoverNote.map { text + "; " + $0 } ?? text
     }
 
+    /// What the program printed instead of the metric: " (it printed val_loss, acc: did you mean
+    /// val_loss?)", or nothing when it printed no numbers in JSON lines.
+    private var printedHint: String {
+        guard !printedNames.isEmpty else { return "" }
+        let guess = Spelling.suggestion(for: limits.metric, among: printedNames).map { ": did you mean \($0)?" } ?? ""
+        return " (it printed \(printedNames.joined(separator: ", "))\(guess))"
+    }
+
     /// The row's words for what the supervisor had to end besides the program.
     static func note(_ leftovers: (ended: Int, killed: Int), grace: Double) -> String? {
         func processes(_ count: Int) -> String { count == 1 ? "1 process" : "\(count) processes" }
@@ -309,7 +324,7 @@ public final class ProgramRun {
         case .exited(let code) where code != 0: return .failed("exit \(code)\(because)")
         case .exited:
             guard lines.contains(where: { $0.value(limits.metric) != nil }) else {
-                return .failed("exited 0 without printing \(limits.metric)")
+                return .failed("exited 0 without printing \(limits.metric)" + printedHint)
             }
             return .completed
         }

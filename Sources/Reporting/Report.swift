@@ -73,9 +73,19 @@ public struct Report {
         let wall = data.runs.reduce(0) { $0 + ($1.finished - $1.started) }
         if !data.runs.isEmpty { parts.append("wall time \(duration(wall)) over \(data.runs.count) run\(data.runs.count == 1 ? "" : "s")") }
         parts.append("training time \(duration(data.records.reduce(0) { $0 + $1.seconds }))")
-        let workers = Set(data.records.map(\.worker)).count, hosts = Set(data.records.map(\.host)).sorted()
-        parts.append("\(workers) worker\(workers == 1 ? "" : "s") on \(hosts.joined(separator: ", "))")
+        parts.append(workersFact)
         return parts.joined(separator: " · ")
+    }
+
+    /// Workers per run and in all: "2 workers in each of 2 runs (4 in all) on vm".
+    private var workersFact: String {
+        let all = Set(data.records.map(\.worker)).count, hosts = Set(data.records.map(\.host)).sorted().joined(separator: ", ")
+        func workers(_ count: Int) -> String { count == 1 ? "1 worker" : "\(count) workers" }
+        let perRun = data.runs.map { Set($0.workers).count }.filter { $0 > 0 }
+        guard perRun.count > 1 else { return "\(workers(all)) on \(hosts)" }
+        let each = Set(perRun).count == 1 ? "\(workers(perRun[0])) in each of \(perRun.count) runs"
+            : "\(perRun.map(String.init).joined(separator: ", ")) workers in \(perRun.count) runs"
+        return "\(each) (\(all) in all) on \(hosts)"
     }
 
     private func duration(_ seconds: Double) -> String {

@@ -36,14 +36,16 @@ public struct ReportData: Sendable {
         records = try ResultStore.readTrials(file("trials.csv"), layout: layout)
         epochs = ResultStore.readEpochs(file(layout.epochFile), layout: layout)
         runs = ResultStore.readRuns(file("runs.csv"))
-        name = (directory as NSString).lastPathComponent
+        // One name everywhere: the one the folder keeps (a file without name: is called by its stem,
+        // not by the stored copy's "sweep").
+        name = FolderIdentity.name(of: directory)
         metric = Metric()
         logScale = [:]
         if let spec {
             specText = spec.text
-            name = spec.name
             metric = spec.metric
-            plannedTrials = spec.count
+            // Trials of another sweep added on purpose (--extend) count on top of this one's.
+            plannedTrials = spec.count == Int.max ? nil : spec.count + records.filter { !spec.admits($0.point) }.count
             logScale = ReportData.logScale(of: spec)
         }
     }

@@ -36,16 +36,23 @@ public struct FolderIdentity: Codable, Equatable, Sendable {
         read(directory)?.name ?? ((directory as NSString).standardizingPath as NSString).lastPathComponent
     }
 
-    /// The identity in `directory`, made (and written durably) if it has none: empty for a folder
-    /// that already holds trials, so their folders stay where they were.
-    static func load(_ directory: String, hadTrials: Bool) throws(StoreError) -> FolderIdentity {
+    /// The identity in `directory`, made (and written durably) if it has none, its id empty for a
+    /// folder that already holds trials (so their folders stay where they were); `name` is kept if
+    /// the folder has none yet.
+    static func load(_ directory: String, hadTrials: Bool, name: String?) throws(StoreError) -> FolderIdentity {
         let path = (directory as NSString).appendingPathComponent(fileName)
+        var identity: FolderIdentity
         if let data = FileManager.default.contents(atPath: path),
-           let identity = try? JSONDecoder().decode(FolderIdentity.self, from: data) {
-            return identity
+           let read = try? JSONDecoder().decode(FolderIdentity.self, from: data) {
+            // The name is the first sweep's that ran here; a folder written before names were kept learns it now.
+            guard read.name == nil, let name else { return read }
+            identity = read
+            identity.name = name
+        } else {
+            identity = make()
+            identity.name = name
+            if hadTrials { identity.id = "" }
         }
-        var identity = make()
-        if hadTrials { identity.id = "" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {

@@ -38,17 +38,23 @@ public final class ResultStore {
     /// Opens (creating if needed) the store in `directory`, taking its lock. Rows that cannot stay —
     /// an unterminated last line left by a crash, a malformed or duplicated row anywhere, epoch rows of
     /// trials that were never recorded — are moved to `<file>.quarantine.csv` with their line number
-    /// and byte offset, and reported through `warn`; every other row is kept as it was.
-    public init(directory: String, layout: RecordLayout = .model, warn: (String) -> Void = { _ in }) throws(StoreError) {
+    /// and byte offset, and reported through `warn`; every other row is kept as it was. With `sweep`,
+    /// a folder that holds another sweep is refused (see `admit`) before anything in it is changed.
+    public init(directory: String, layout: RecordLayout = .model, sweep: SweepSpec? = nil, extend: Bool = false,
+                warn: (String) -> Void = { _ in }) throws(StoreError) {
         self.directory = directory
         self.layout = layout
+        // Asked before anything is written, and again under the lock (another run may have come between).
+        if let sweep { try ResultStore.admit(sweep, to: directory, extend: extend) }
         do {
             try Directory.create(directory)
         } catch {
             throw .system(error)
         }
         lock = try ResultStore.takeLock(directory)
-        identity = try FolderIdentity.load(directory, hadTrials: Directory.exists(ResultStore.path(directory, "trials.csv")))
+        if let sweep { try ResultStore.admit(sweep, to: directory, extend: extend) }
+        identity = try FolderIdentity.load(directory, hadTrials: Directory.exists(ResultStore.path(directory, "trials.csv")),
+                                           name: sweep?.name)
         let header = Dictionary(uniqueKeysWithValues: layout.columns.enumerated().map { ($1, $0) })
         var records: [TrialRecord] = []
         var firstLine: [String: Int] = [:]
@@ -178,15 +184,6 @@ public final class ResultStore {
         return moving.count
     }
 
-    /// Records the spec as run (replacing an earlier one atomically and durably).
-    public func writeSpec(_ text: String) throws(StoreError) {
-        do {
-            try Directory.replace(ResultStore.path(directory, "sweep.yaml"), with: Array(text.utf8))
-        } catch {
-            throw .system(error)
-        }
-    }
-
     /// Moves an existing results directory aside to `<directory>.<timestamp>` (never deletes);
     /// returns the new path, or nil if there was nothing to move. Refused while another process
     /// holds the directory's lock.
@@ -272,58 +269,6 @@ public final class ResultStore {
     public static func readEpochs(_ path: String, layout: RecordLayout = .model) -> [String: [EpochMetrics]] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
         return layout.epochs(from: Array(CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst()))
-    }
-
-    /// One run of a sweep (a `sweep run` or `sweep coordinator` invocation), as kept in `runs.csv`.
-    public struct Run: Equatable, Sendable {
-        /// When it started and ended (seconds since 1970).
-        public var started: Double, finished: Double
-        /// Workers and hosts that delivered results in it.
-        public var workers: [String], hosts: [String]
-        /// How it ended.
-        public var outcome: Outcome
-
-        /// How a run ended.
-        public enum Outcome: String, Sendable {
-            /// Every trial is recorded.
-            case finished
-            /// Interrupted; unrecorded trials remain for a rerun.
-            case stopped
-            /// A completed trial reached `metric.target`, so the sweep ended there.
-            case targetReached = "target_reached"
-            /// The trials, in order, spent `epoch_budget`, so the sweep ended there.
-            case budgetSpent = "budget_spent"
-        }
-
-        /// Creates a run record.
-        public init(started: Double, finished: Double, workers: [String], hosts: [String], outcome: Outcome) {
-            self.started = started
-            self.finished = finished
-            self.workers = workers
-            self.hosts = hosts
-            self.outcome = outcome
-        }
-    }
-
-    static let runColumns = ["started", "finished", "wall_seconds", "workers", "hosts", "outcome"]
-
-    /// Appends a run to `runs.csv` (durably).
-    public func appendRun(_ run: Run) throws(StoreError) {
-        try CSVFile.appendCreating(CSV.line(["\(run.started)", "\(run.finished)", "\(run.finished - run.started)",
-                                             run.workers.joined(separator: " "), run.hosts.joined(separator: " "),
-                                             run.outcome.rawValue]),
-                                   to: ResultStore.path(directory, "runs.csv"), columns: ResultStore.runColumns)
-    }
-
-    /// Reads `runs.csv` (empty if there is none).
-    public static func readRuns(_ path: String) -> [Run] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst().compactMap { fields in
-            guard fields.count == runColumns.count, let started = Double(fields[0]), let finished = Double(fields[1]),
-                  let outcome = Run.Outcome(rawValue: fields[5]) else { return nil }
-            return Run(started: started, finished: finished, workers: fields[3].split(separator: " ").map(String.init),
-                       hosts: fields[4].split(separator: " ").map(String.init), outcome: outcome)
-        }
     }
 
     static func path(_ directory: String, _ name: String) -> String {

@@ -27,6 +27,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Start over: move existing results aside (never deleted).")
     var fresh = false
 
+    @Flag(help: "Add this sweep's trials to a results folder that holds another sweep, on purpose (to grow a grid by editing its file, say).")
+    var extend = false
+
     @Flag(name: .customLong("retry-failed"),
           help: "Run trials recorded as failed again; their earlier rows move to failed.csv (kept).")
     var retryFailed = false
@@ -48,7 +51,7 @@ struct CoordinatorCommand: ParsableCommand {
         coordinatorOptions.curve = try security.curve(bind: bind)
         let spec = try SweepSpec(contentsOf: spec)
         for warning in spec.warnings { warn(warning) }
-        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed,
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, extend: extend, retryFailed: retryFailed,
                                    options: coordinatorOptions.scheduling, warn: warn)
         announce(setup)
         guard setup.hasWork else {

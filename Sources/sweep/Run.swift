@@ -35,6 +35,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Start over: move existing results aside to <dir>.<timestamp> (never deleted).")
     var fresh = false
 
+    @Flag(help: "Add this sweep's trials to a results folder that holds another sweep, on purpose (to grow a grid by editing its file, say).")
+    var extend = false
+
     @Flag(name: .customLong("retry-failed"),
           help: "Run trials recorded as failed again; their earlier rows move to failed.csv (kept).")
     var retryFailed = false
@@ -74,7 +77,7 @@ struct Run: ParsableCommand {
         for warning in spec.warnings { warn(warning) }
         // A program sweep's workers run the program; only the built-in trainer reads FashionMNIST.
         if spec.program == nil { try FashionMNIST.checkFiles(directory: data) }
-        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, retryFailed: retryFailed,
+        let setup = try SweepSetup(spec: spec, resultsDirectory: results, fresh: fresh, extend: extend, retryFailed: retryFailed,
                                    options: coordinatorOptions.scheduling, warn: warn)
         announce(setup)
         let directory = setup.store.directory
@@ -135,7 +138,7 @@ func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, o
     do {
         try setup.store.appendRun(.init(started: started.timeIntervalSince1970, finished: Date().timeIntervalSince1970,
                                         workers: progress.workerNames, hosts: progress.hosts,
-                                        outcome: outcome.runOutcome))
+                                        outcome: outcome.runOutcome, sweep: setup.spec.name))
     } catch {
         warn("could not record the run in runs.csv: \(error)")
     }

@@ -40,8 +40,11 @@ struct Sweep: ParsableCommand {
         } catch let error as SpecError {
             fail(error.description, code: ExitStatus.dataError)
         } catch let error as StoreError {
-            if case .busy = error { fail(error.description, code: ExitStatus.busy) }
-            fail(error.description, code: ExitStatus.ioError)
+            switch error {
+            case .busy: fail(error.description, code: ExitStatus.busy)
+            case .anotherSweep, .unexpectedHeader: fail(error.description, code: ExitStatus.cannotCreate)
+            case .system: fail(error.description, code: ExitStatus.ioError)
+            }
         } catch let error as ZMQError {
             fail(error.description, code: ExitStatus.unavailable)
         } catch let error as CurveKeys.KeyError {

@@ -20,8 +20,13 @@ struct Try: ParsableCommand {
     @Argument(help: ArgumentHelp("A sweep file with program: or command:.", valueName: "sweep.yaml"))
     var spec: String
 
-    @Option(help: "Which trial, numbered as `sweep check` numbers them.")
-    var trial = 1
+    @Option(help: "Which trial, numbered from 0 as `sweep check` numbers them and as trials.csv's `number` column counts.")
+    var trial = 0
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Run these values instead (repeatable; the value as a sweep file writes it): --set lr=0.9 --set optimizer.name=adam. "
+            + "Each is checked against its parameter; the others come from --trial.", valueName: "name=value"))
+    var settings: [String] = []
 
     @Option(name: .customLong("max-seconds"), help: "End the trial as failed (timeout) after this many seconds (default: the file's max_seconds).")
     var maxSeconds: Double?
@@ -36,7 +41,7 @@ struct Try: ParsableCommand {
     var log: String?
 
     func validate() throws {
-        if trial < 1 { throw ValidationError("--trial must be 1 or more, got \(trial)") }
+        if trial < 0 { throw ValidationError("--trial must be 0 or more, got \(trial)") }
         if let maxSeconds, !(maxSeconds > 0) { throw ValidationError("--max-seconds must be greater than 0") }
         if let stopGrace, !(stopGrace >= 0) || stopGrace > 3600 { throw ValidationError("--stop-grace must be from 0 to 3600 seconds") }
     }
@@ -48,12 +53,17 @@ struct Try: ParsableCommand {
             throw RunFailure("\(spec.file) trains the built-in model; `sweep try` runs program sweeps (use `sweep train` for one "
                              + "configuration)", code: ExitStatus.usage)
         }
-        guard trial <= program.count else {
-            throw RunFailure("--trial \(trial): the sweep has \(program.count) trials", code: ExitStatus.usage)
+        guard trial < program.count else {
+            throw RunFailure("--trial \(trial): the sweep has \(program.count) trials, numbered from 0", code: ExitStatus.usage)
+        }
+        let point: TrialPoint
+        do {
+            point = try program.point(at: trial, setting: settings)
+        } catch {
+            throw RunFailure(error.description, code: ExitStatus.usage)
         }
         let launch: ProgramLaunch
         do {
-            let point = program.point(at: trial - 1)
             var job = program.job(for: point.programValues ?? [], sweep: spec.name, metric: spec.metric.name,
                                   maxSeconds: spec.maxSeconds, stopGrace: spec.stopGraceSeconds)
             job.folder = "try-" + FolderIdentity.make().id  // each try is a run of its own
@@ -64,7 +74,8 @@ struct Try: ParsableCommand {
         }
         let limits = ProgramRun.Limits(metric: spec.metric.name, maxSeconds: maxSeconds ?? spec.maxSeconds,
                                        stopGraceSeconds: stopGrace ?? spec.stopGraceSeconds)
-        print("trial \(trial) \(program.trialID(at: trial - 1)): \(launch.argv.map(ProgramCheck.shellQuoted).joined(separator: " "))")
+        let label = settings.isEmpty ? "trial \(trial)" : "trial \(trial) with --set"
+        print("\(label) \(point.id): \(launch.argv.map(ProgramCheck.shellQuoted).joined(separator: " "))")
         let clock = ContinuousClock()
         let run = try ProgramRun(executable: launch.executable, argv: launch.argv, environment: launch.environment,
                                  directory: launch.directory, limits: limits, now: clock.now)

@@ -68,7 +68,13 @@ import SweepTestSupport
 
     @Test func exitZeroWithoutTheMetricFails() throws {
         let (run, _) = try run("print('{\"accuracy\": 0.9}')\nprint('done')")
-        #expect(run.outcome == .failed("exited 0 without printing loss"))
+        #expect(run.outcome == .failed("exited 0 without printing loss (it printed accuracy)"))
+    }
+
+    @Test func aMisspelledMetricGetsTheNamesThatWerePrinted() throws {
+        let (run, _) = try run("print('{\"epoch\": 1, \"val_loss\": 0.5, \"acc\": 0.8}')",
+                               limits: .init(metric: "val_los", stopGraceSeconds: 1))
+        #expect(run.outcome == .failed("exited 0 without printing val_los (it printed val_loss, acc: did you mean val_loss?)"))
     }
 
     @Test func aHangingProgramTimesOutWithinTheGrace() throws {

@@ -86,6 +86,13 @@ public enum SweepBinary {
         fatalError("the sweep executable was not built next to the tests (looked in \(candidates))")
     }()
 
+    /// The release build beside the debug one (`.build/release/sweep`, which `Scripts/test` makes
+    /// first), if it is there: for tests that train the full data, as the README's main job does.
+    public static let releaseURL: URL? = {
+        let release = url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("release/sweep")
+        return FileManager.default.isExecutableFile(atPath: release.path) ? release.standardizedFileURL : nil
+    }()
+
     /// Runs `sweep arguments…` to completion.
     public static func run(_ arguments: [String], environment: [String: String] = [:],
                            directory: String? = nil) throws -> Outcome {
