@@ -74,8 +74,11 @@ struct Rank: ParsableCommand {
         }
         for (flag, metric) in [("--by", name)] + extraColumns.map({ ("--columns", $0) }) where !available.names.contains(metric) {
             let suggestion = MetricColumns.closest(to: metric, in: available.names).map { "; did you mean \($0)?" } ?? ""
+            // One line however many names its programs printed.
+            let listed = available.names.prefix(40).joined(separator: ", ")
+                + (available.names.count > 40 ? " and \(available.names.count - 40) more" : "")
             throw RunFailure("\(flag) \(metric.prefix(60)) is not a metric of sweep \(FolderIdentity.name(of: directory))\(suggestion) "
-                             + "(its metrics: \(available.names.joined(separator: ", ")))", code: ExitStatus.usage)
+                             + "(its metrics: \(listed))", code: ExitStatus.usage)
         }
 
         // The direction: as asked; else the sweep's, for its own metric (or its best); else the figure's own.
