@@ -31,9 +31,11 @@ public struct CoordinatorStatus: Codable, Equatable, Sendable {
 
     /// One parameter's value, as text.
     public struct Value: Codable, Equatable, Sendable {
+        /// The parameter (a program's flattened name, e.g. `optimizer.lr`) and its value's text.
         public var name: String
         public var value: String
 
+        /// A value.
         public init(name: String, value: String) {
             self.name = name
             self.value = value

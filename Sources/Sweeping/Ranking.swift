@@ -36,6 +36,7 @@ public struct Ranking: Sendable {
     /// Mean and sample standard deviation of a metric over a row's trials (nil without values; sd
     /// nil for fewer than two).
     public struct Summary: Equatable, Sendable {
+        /// The mean and the sample standard deviation.
         public var mean: Double?, sd: Double?
 
         /// The summary of `values` (the finite ones).
