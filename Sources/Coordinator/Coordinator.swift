@@ -93,14 +93,18 @@ public final class Coordinator {
     /// What waiting for earlier results cost, and what was trained beyond stops.
     public var statistics: Scheduler.Statistics { scheduler.statistics }
 
-    /// What `sweep status` is told.
+    /// What `sweep status` is told: each worker's trial with its values and the last value of the
+    /// sweep's metric.
     public var status: CoordinatorStatus {
+        let spec = scheduler.spec
         let infos = scheduler.workerStatus.map { worker in
             CoordinatorStatus.WorkerInfo(name: worker.name, host: worker.host, trial: worker.trial, epoch: worker.epoch,
-                                         epochs: worker.epochs, rung: worker.rung)
+                                         epochs: worker.epochs, rung: worker.rung,
+                                         values: worker.point.map { spec.valueTexts(of: $0).map { .init(name: $0.name, value: $0.value) } },
+                                         value: worker.value)
         }
         return CoordinatorStatus(total: scheduler.totalCount, recorded: scheduler.recordedCount, stopped: scheduler.stoppedCount,
-                                 workers: infos, pid: getpid())
+                                 workers: infos, pid: getpid(), metric: scheduler.progressFigure)
     }
 
     /// The most results written with one fsync.

@@ -90,6 +90,8 @@ public struct Scheduler {
         var trial: String?
         var idle = false
         var epoch: Int?
+        /// The figures of its last progress (its trial's while they are of `epoch`).
+        var lastProgress: EpochMetrics?
         var waitingSince: Duration?
     }
 
@@ -247,6 +249,7 @@ public struct Scheduler {
             guard known(worker, now: now, "progress") else { return }
             if workers[worker]!.trial == trial {
                 workers[worker]!.epoch = metrics.epoch
+                workers[worker]!.lastProgress = metrics
                 if let state = trials[trial], !state.isSettled { trials[trial]!.trained += 1 }
             }
             actions.append(.event(.epoch(trial: trial, worker: workers[worker]!.name, metrics: metrics)))
@@ -1008,6 +1011,10 @@ public struct Scheduler {
         public var epoch: Int?, epochs: Int?
         /// The last rung its trial passed.
         public var rung: Int?
+        /// What its trial trains.
+        public var point: TrialPoint?
+        /// The last value of `progressFigure` its trial reported.
+        public var value: Double?
     }
 
     /// The workers, by name.
@@ -1015,9 +1022,18 @@ public struct Scheduler {
         workers.values.sorted { $0.name < $1.name }.map { state in
             let trial = state.trial.flatMap { trials[$0] }
             let rung = trial.flatMap { t in t.decided > 0 ? t.rungs[min(t.decided, t.rungs.count) - 1] : nil }
+            let last = state.lastProgress.flatMap { $0.epoch == state.epoch && state.trial != nil ? $0 : nil }
             return WorkerStatus(name: state.name, host: state.host, trial: state.trial, epoch: state.epoch,
-                                epochs: trial?.trial.point.epochs, rung: rung)
+                                epochs: trial?.trial.point.epochs, rung: rung, point: trial?.trial.point,
+                                value: last?.value(named: progressFigure))
         }
+    }
+
+    /// The figure of an epoch that shows how a running trial does: the sweep's metric, or for the
+    /// built-in trainer's `best_test_loss`, the test loss.
+    public var progressFigure: String {
+        let name = spec.metric.name
+        return spec.program == nil && name.hasPrefix("best_") ? String(name.dropFirst(5)) : name
     }
 
     /// Trial positions of the sweep (its end, once settled).

@@ -9,38 +9,67 @@ import Training
 public struct Ranking: Sendable {
     /// One configuration.
     public struct Row: Sendable {
-        /// 1-based rank; tied means share one (1, 2, 2, 4). Nil for rows without a completed or stopped trial.
+        /// 1-based rank; tied means share one (1, 2, 2, 4). Nil for rows without a value of the metric.
         public var rank: Int?
         /// A representative point (the seed is its first trial's).
         public var point: TrialPoint
         /// The trials behind the row, in file order.
         public var trials: [String]
-        /// Completed trials, whose metric the mean and sd are of.
+        /// Trials of the row's status whose value of the metric the mean and sd are of (its completed
+        /// trials, or its stopped ones when none completed).
         public var completed: Int
+        /// Trials of the row's status (completed, or stopped when none completed), with a value or without.
+        public var ofStatus: Int
         /// Mean and sample standard deviation of the metric (sd nil for fewer than two).
         public var mean: Double?, sd: Double?
         /// `completed` if any trial completed, else `stopped` if any was stopped early, else `diverged` if
-        /// any diverged, else `failed`.
+        /// any diverged, else `failed`. Rows of one status with a value of the metric come before those without.
         public var status: TrialStatus
         /// The row's values of the parameter columns.
         public var parameters: [String: String]
         /// The epochs its stopped trials were stopped at.
         public var stoppedAt: [Int] = []
+        /// The other metric columns asked for, by name: over the same trials as the metric's.
+        public var columns: [String: Summary] = [:]
+    }
+
+    /// Mean and sample standard deviation of a metric over a row's trials (nil without values; sd
+    /// nil for fewer than two).
+    public struct Summary: Equatable, Sendable {
+        /// The mean and the sample standard deviation.
+        public var mean: Double?, sd: Double?
+
+        /// The summary of `values` (the finite ones).
+        init(_ values: [Double]) {
+            let values = values.filter(\.isFinite)
+            mean = values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+            if let mean, values.count > 1 {
+                sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
+            }
+        }
     }
 
     /// The metric column ranked by.
     public let metric: String
     /// Its direction.
-    private let goal: Metric
+    public let goal: Metric
+    /// Other metric columns shown beside it.
+    public let columns: [String]
     /// Best first: completed, then stopped, then diverged, then failed.
     public let rows: [Row]
-    /// Parameter columns whose values differ between rows (the seed is grouped, not shown).
+    /// Parameter columns whose values differ between rows (the seed is grouped, not shown); a program
+    /// sweep's in its file's order.
     public let varyingParameters: [String]
 
-    /// Ranks `records` by `metric` (`test_loss`, `best_test_loss`, `test_accuracy`) in its goal's direction.
-    public init(records: [TrialRecord], metric: Metric) {
+    /// Ranks `records` by `metric` in its goal's direction, with the metric `columns` beside it; a
+    /// trial's value of a metric is `value(record, name)` (by default a `trials.csv` column's:
+    /// `test_loss`, `best_test_loss`, `test_accuracy`, `train_loss`, or a program sweep's metric and
+    /// its best; `MetricColumns` gives the others).
+    public init(records: [TrialRecord], metric: Metric, columns: [String] = [],
+                value: (TrialRecord, String) -> Double? = { $0.metric($1) }) {
         self.metric = metric.name
         goal = metric
+        self.columns = columns
         let metric = metric.name
         var groups: [String: [TrialRecord]] = [:]
         var order: [String] = []
@@ -57,25 +86,28 @@ public struct Ranking: Sendable {
             // Completed trials rank the row; a row with none but stopped ones ranks after them, by the
             // metric at the epochs they stopped at.
             let ranked: TrialStatus = members.contains { $0.status == .completed } ? .completed : .stopped
-            let values = members.filter { $0.status == ranked }.compactMap { $0.metric(metric) }.filter(\.isFinite)
-            let mean = values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
-            var sd: Double?
-            if let mean, values.count > 1 {
-                sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
-            }
-            let status: TrialStatus = mean != nil ? ranked
+            let rankedMembers = members.filter { $0.status == ranked }
+            let values = rankedMembers.compactMap { value($0, metric) }.filter(\.isFinite)
+            let summary = Summary(values)
+            let (mean, sd) = (summary.mean, summary.sd)
+            var others: [String: Summary] = [:]
+            for column in columns { others[column] = Summary(rankedMembers.compactMap { value($0, column) }) }
+            // A completed or stopped trial without a value of the metric (a program that did not print
+            // it) keeps its status, unranked.
+            let status: TrialStatus = !rankedMembers.isEmpty ? ranked
                 : members.contains { $0.status == .diverged } ? .diverged : .failed
             let fields = members[0].fields
             var parameters: [String: String] = [:]
             for column in layout.parameters { parameters[column] = fields[parameterIndex[column]!] }
             return (key, Row(rank: nil, point: members[0].point, trials: members.map(\.id), completed: values.count,
-                             mean: mean, sd: sd, status: status, parameters: parameters,
-                             stoppedAt: members.compactMap(\.stoppedAt)))
+                             ofStatus: rankedMembers.count, mean: mean, sd: sd, status: status, parameters: parameters,
+                             stoppedAt: members.compactMap(\.stoppedAt), columns: others))
         }
         let statusOrder: [TrialStatus: Int] = [.completed: 0, .stopped: 1, .diverged: 2, .failed: 3]
         let goal = self.goal
         rows.sort { a, b in
             if a.row.status != b.row.status { return statusOrder[a.row.status]! < statusOrder[b.row.status]! }
+            if (a.row.mean == nil) != (b.row.mean == nil) { return a.row.mean != nil }
             if let x = a.row.mean, let y = b.row.mean, x != y { return goal.isBetter(x, than: y) }
             return a.key < b.key  // ties and unranked rows: a fixed order
         }
@@ -86,7 +118,7 @@ public struct Ranking: Sendable {
         }
         let ranked = rows.map(\.row)
         self.rows = ranked
-        varyingParameters = layout.parameters.filter { column in
+        varyingParameters = layout.parametersInFileOrder.filter { column in
             column != "seed" && Set(ranked.map { $0.parameters[column]! }).count > 1
         }
     }
@@ -94,21 +126,30 @@ public struct Ranking: Sendable {
     /// Whether any configuration was repeated with several seeds.
     public var hasRepeats: Bool { rows.contains { $0.trials.count > 1 } }
 
-    /// An aligned text table of the best `top` rows (all when nil).
+    /// An aligned text table of the best `top` rows (all when nil). Numbers show at most four
+    /// significant digits (a parameter's more only where four would show two of its values alike).
     public func table(top: Int? = nil) -> String {
         let shown = top.map { Array(rows.prefix($0)) } ?? rows
-        var header = ["#"] + varyingParameters.map(\.terminalCell) + [metric.terminalCell]
+        var header = ["#"] + varyingParameters + [metric]
         if hasRepeats { header.append("n") }
-        header += ["status", hasRepeats ? "trials" : "trial"]
-        var lines: [[String]] = [header]
+        header += columns + ["status", hasRepeats ? "trials" : "trial"]
+        // Real values as labels, each column's taken together so that distinct values stay distinct.
+        var labels: [String: [String: String]] = [:]
+        for column in varyingParameters {
+            let texts = Set(rows.filter { $0.isReal(column) }.map { $0.parameters[column]! }).sorted()
+            labels[column] = Dictionary(uniqueKeysWithValues: zip(texts, DisplayNumber.distinctLabels(texts)))
+        }
+        var lines: [[String]] = [header.map(\.terminalCell)]
         for row in shown {
             var cells = [row.rank.map(String.init) ?? "-"]
-            cells += varyingParameters.map { row.parameters[$0]! }
-            var value = row.mean.map { String(format: "%.4f", $0) } ?? "-"
-            if let sd = row.sd { value += " ± " + String(format: "%.4f", sd) }
-            cells.append(value)
+            cells += varyingParameters.map { column in
+                let text = row.parameters[column]!
+                return labels[column]?[text] ?? text
+            }
+            cells.append(Ranking.text(Summary(mean: row.mean, sd: row.sd)))
             if hasRepeats { cells.append("\(row.completed)") }
-            let others = row.trials.count - row.completed
+            cells += columns.map { Ranking.text(row.columns[$0] ?? Summary([])) }
+            let others = row.trials.count - row.ofStatus
             var status = row.status.rawValue
             if row.status == .stopped, let rung = row.stoppedAt.first, Set(row.stoppedAt).count == 1 { status += " at \(rung)" }
             if row.status != .failed && row.status != .diverged && others > 0 { status += " (\(others) not)" }
@@ -126,20 +167,101 @@ public struct Ranking: Sendable {
         return text
     }
 
-    /// The best `top` rows as a JSON array.
+    /// A mean (± sd) for people: four significant digits, `-` for none.
+    static func text(_ summary: Summary) -> String {
+        var value = summary.mean.map { DisplayNumber.number($0) } ?? "-"
+        if let sd = summary.sd { value += " ± " + DisplayNumber.number(sd) }
+        return value
+    }
+
+    /// The best `top` rows as a JSON array: numbers at full precision, each parameter's value typed
+    /// (a number, a boolean, a string; a program's value as its JSON; a list of widths).
     public func json(top: Int? = nil) -> String {
         let shown = top.map { Array(rows.prefix($0)) } ?? rows
         let objects: [[String: Any]] = shown.map { row in
             var object: [String: Any] = [
-                "parameters": row.parameters, "trials": row.trials, "completed": row.completed,
-                "status": row.status.rawValue, "metric": metric,
+                "parameters": row.typedParameters, "trials": row.trials, "completed": row.completed,
+                "status": row.status.rawValue, "metric": metric, "goal": goal.goal.rawValue,
             ]
             object["rank"] = row.rank ?? NSNull()
-            object["mean"] = row.mean ?? NSNull()
-            object["sd"] = row.sd ?? NSNull()
+            object["mean"] = Ranking.json(row.mean)
+            object["sd"] = Ranking.json(row.sd)
+            var others: [String: Any] = [:]
+            for column in columns {
+                let summary = row.columns[column] ?? Summary([])
+                others[column] = ["mean": Ranking.json(summary.mean), "sd": Ranking.json(summary.sd)]
+            }
+            object["columns"] = others
+            if !row.stoppedAt.isEmpty { object["stopped_at"] = row.stoppedAt }
             return object
         }
+        // Every value is a string, number, boolean, null, array or object, and no number is NaN or infinite.
         let data = try! JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted])
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// A number for JSON, which has no NaN or infinity: null then.
+    static func json(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }
+}
+
+extension Ranking.Summary {
+    /// A summary with these figures.
+    public init(mean: Double?, sd: Double?) {
+        self.mean = mean
+        self.sd = sd
+    }
+}
+
+extension Ranking.Row {
+    /// Whether the row's value of `column` is a real number (shown with four significant digits).
+    func isReal(_ column: String) -> Bool {
+        switch point {
+        case .model(let config):
+            guard let parameter = Hyperparameter(rawValue: column), case .real = config[parameter] else { return false }
+            return true
+        case .program(let values):
+            guard case .real? = values.first(where: { $0.key == column })?.value else { return false }
+            return true
+        }
+    }
+
+    /// The parameters' values typed for JSON.
+    var typedParameters: [String: Any] {
+        switch point {
+        case .model(let config):
+            var object: [String: Any] = [:]
+            for column in parameters.keys {
+                if let parameter = Hyperparameter(rawValue: column) { object[column] = Ranking.Row.json(config[parameter]) }
+            }
+            return object
+        case .program(let values):
+            return Dictionary(values.map { ($0.key, Ranking.Row.json($0.value)) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    static func json(_ value: HyperparameterValue) -> Any {
+        switch value {
+        case .real(let x): return Ranking.json(x)
+        case .whole(let n): return n
+        case .flag(let b): return b
+        case .augmentation(let a): return a.rawValue
+        case .optimizer(let o): return o.rawValue
+        case .text(let t): return t
+        case .widths(let w): return w
+        case .unset: return NSNull()
+        }
+    }
+
+    static func json(_ value: ProgramValue) -> Any {
+        switch value {
+        case .null: return NSNull()
+        case .bool(let b): return b
+        case .int(let n): return n
+        // Python's json.dumps writes NaN and Infinity, which JSON itself lacks: as text then.
+        case .real(let x): return x.isFinite ? x : value.jsonText
+        case .string(let t): return t
+        case .list(let items): return items.map(json)
+        case .mapping(let pairs): return Dictionary(pairs.map { ($0.key, json($0.value)) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 }

@@ -10,11 +10,12 @@ struct ReportCommand: ParsableCommand {
         abstract: "Write a self-contained HTML report (ranking, loss curves, parameter effects, heatmap, all trials).",
         discussion: """
             The file opens offline: inline SVG and CSS, no scripts, nothing fetched. It is built from the \
-            results directory's CSVs and sweep.yaml only, so it works during a sweep too.
+            results directory's CSVs and sweep.yaml only, so it works during a sweep too. Without a directory, \
+            reports the most recent sweep under Results/ and says which.
             """)
 
-    @Argument(help: ArgumentHelp("The results directory.", valueName: "results"))
-    var directory = "Results/quickstart"
+    @Argument(help: ArgumentHelp("The results directory (default: the most recent under Results/).", valueName: "results"))
+    var directory: String?
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write (default: <results>/report.html).", valueName: "file"))
     var output: String?
@@ -26,6 +27,7 @@ struct ReportCommand: ParsableCommand {
     var y: String?
 
     func run() throws {
+        let directory = try self.directory ?? ResultsFolders.mostRecentAnnounced()
         guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("trials.csv")) else {
             throw RunFailure("\(directory) has no trials.csv; give a results directory such as Results/quickstart", code: ExitStatus.noInput)
         }

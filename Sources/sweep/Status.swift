@@ -10,12 +10,14 @@ struct Status: ParsableCommand {
         abstract: "Show a sweep's progress: its workers, their trials and epochs, done/total, best so far.",
         discussion: """
             Asks the running coordinator over ZeroMQ (it leaves its endpoint in <results>/coordinator.json); \
-            when none answers, reads the CSVs instead. On a terminal it refreshes every --interval seconds \
-            until Ctrl-C; otherwise, or with --once, it prints once.
+            when none answers, reads the CSVs instead. Without a directory, shows every sweep under Results/ \
+            whose coordinator is running, else the most recent one, and says which. On a terminal it refreshes \
+            every --interval seconds until Ctrl-C; otherwise, or with --once, it prints once.
             """)
 
-    @Argument(help: ArgumentHelp("The results directory.", valueName: "results"))
-    var directory = "Results/quickstart"
+    @Argument(help: ArgumentHelp("The results directory (default: the running sweeps under Results/, else the most recent).",
+                                 valueName: "results"))
+    var directory: String?
 
     @Flag(help: "Print once and exit.")
     var once = false
@@ -28,13 +30,27 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: directory) else {
+        if let directory, !FileManager.default.fileExists(atPath: directory) {
             throw RunFailure("\(directory) does not exist; give a results directory such as Results/quickstart", code: ExitStatus.noInput)
         }
         let live = !once && isatty(STDOUT_FILENO) == 1
         if live { Interrupts.install() }
+        var announced: [String]?
         repeat {
-            let text = try snapshot()
+            let folders: [(directory: String, answer: CoordinatorAnswer)]
+            if let directory {
+                let pointer = CoordinatorPointer.read(from: directory)
+                folders = [(directory, CoordinatorAnswer(pointer: pointer, report: pointer.flatMap { ResultsFolders.ask([$0])[0] }))]
+            } else {
+                let chosen = try ResultsFolders.forStatus()
+                folders = chosen.folders
+                // Said again only when the choice changes (a sweep started or ended meanwhile).
+                if announced != folders.map(\.directory) {
+                    announced = folders.map(\.directory)
+                    say("reading \(folders.map(\.directory).joined(separator: ", ")) (\(chosen.why))")
+                }
+            }
+            let text = try folders.map { try snapshot($0.directory, $0.answer) }.joined(separator: "\n")
             // Written straight to the file descriptor: print() buffers, and a live view must show at once.
             FileHandle.standardOutput.write(Data(((live ? "\u{1B}[H\u{1B}[2J" : "") + text).utf8))
             if !live { return }
@@ -43,68 +59,84 @@ struct Status: ParsableCommand {
         } while Interrupts.caught == nil
     }
 
-    /// The status block, from the coordinator if one answers, else from the CSVs.
-    func snapshot() throws -> String {
+    /// The status block of `directory`: from its coordinator's report if it answered, and the CSVs.
+    func snapshot(_ directory: String, _ answer: CoordinatorAnswer) throws -> String {
         let csv = (directory as NSString).appendingPathComponent("trials.csv")
         let spec = SweepSpec.stored(in: directory)
         let records = FileManager.default.fileExists(atPath: csv)
             ? try ResultStore.readTrials(csv, layout: spec?.layout ?? .model, warn: warn) : []
         let metric = spec?.metric ?? Metric()
-        let planned = spec?.count
+        let name = FolderIdentity.name(of: directory)
+        let total = answer.report?.total ?? spec?.count
+        // This sweep's trials: those its file runs, at its positions. A folder may hold others too
+        // (an earlier version of the file, another file of the same name): counted apart, so that
+        // recorded never exceeds the total.
+        var ours = records
+        if let spec, let total {
+            ours = records.filter { record in spec.admits(record.point) && (record.number.map { $0 < total } ?? true) }
+            ours = Array(ours.prefix(total))
+        } else if let report = answer.report {
+            ours = Array(records.prefix(min(report.recorded, report.total)))
+        }
+        var counts = total.map { "\(ours.count)/\($0 < Int.max ? String($0) : "∞") recorded" } ?? "\(ours.count) recorded"
+        if records.count > ours.count {
+            let others = records.count - ours.count
+            counts += " (the folder also holds \(others) \(others == 1 ? "trial" : "trials") this sweep file does not run)"
+        }
         var lines: [String] = []
-        let name = spec?.name ?? (directory as NSString).lastPathComponent
-        let pointer = CoordinatorPointer.read(from: directory)
-        if let pointer, let report = ask(pointer) {
+        if let pointer = answer.pointer, let report = answer.report {
             let running = report.workers.filter { $0.trial != nil }.count
-            lines.append("sweep \(name): \(report.recorded)/\(report.total) recorded, \(running) running, "
-                         + "\(report.workers.count) workers; coordinator pid \(report.pid) at \(pointer.endpoint)")
-            let width = report.workers.map(\.name.count).max() ?? 0
-            for worker in report.workers {
-                var line = "  " + worker.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  on \(worker.host)  "
-                if let trial = worker.trial {
-                    line += "training \(trial)"
-                    if let epochs = worker.epochs { line += ", epoch \(worker.epoch ?? 0)/\(epochs) done" }
-                    if let rung = worker.rung { line += ", passed the rung at epoch \(rung)" }
-                } else {
-                    line += "idle"
-                }
-                lines.append(line)
-            }
+            lines.append("sweep \(name): \(counts), \(running) running, \(report.workers.count) workers; "
+                         + "coordinator pid \(report.pid) at \(pointer.endpoint)")
+            lines += workerLines(report, spec: spec)
         } else {
-            let done = records.count
-            lines.append("sweep \(name): \(done)\(planned.map { "/\($0)" } ?? "") recorded; "
-                         + (pointer == nil ? "no coordinator is running" : "the coordinator (pid \(pointer!.pid)) does not answer")
+            var ended = ""
+            switch ResultStore.readRuns((directory as NSString).appendingPathComponent("runs.csv")).last?.outcome {
+            case .targetReached?: ended = "; the sweep ended when a trial reached the target"
+            case .budgetSpent?: ended = "; the sweep ended when its epoch budget was spent"
+            default: break
+            }
+            lines.append("sweep \(name): \(counts)\(ended); "
+                         + (answer.pointer.map { "the coordinator (pid \($0.pid)) does not answer" } ?? "no coordinator is running")
                          + " (figures from the CSVs)")
         }
-        if let best = metric.best(of: records), let value = best.metric(metric.name) {
-            let ranking = Ranking(records: records, metric: metric)
-            let fields = Dictionary(uniqueKeysWithValues: zip(best.layout.columns, best.fields))
-            let settings = ranking.varyingParameters.map { "\($0)=\(fields[$0] ?? "")" }.joined(separator: " ")
-            lines.append("best \(metric.name) \(String(format: "%.4f", value)) (trial \(best.id)\(settings.isEmpty ? "" : ": " + settings))")
+        if let best = metric.best(of: ours), let value = best.metric(metric.name) {
+            let settings: [(name: String, value: String)]
+            if let spec {
+                settings = spec.valueTexts(of: best.point)
+            } else {
+                let fields = Dictionary(uniqueKeysWithValues: zip(best.layout.columns, best.fields))
+                settings = Ranking(records: ours, metric: metric).varyingParameters.map { ($0, fields[$0] ?? "") }
+            }
+            lines.append("best \(metric.name) \(DisplayNumber.number(value)) (trial \(best.id)\(Status.text(settings, prefix: ": ")))")
         }
-        let statuses = Dictionary(grouping: records, by: \.status).mapValues(\.count)
+        let statuses = Dictionary(grouping: ours, by: \.status).mapValues(\.count)
         if let stopped = statuses[.stopped] { lines.append("stopped early: \(stopped)") }
         if let diverged = statuses[.diverged] { lines.append("diverged: \(diverged)") }
         if let failed = statuses[.failed] { lines.append("failed: \(failed)") }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.map(\.terminalCell).joined(separator: "\n") + "\n"
     }
 
-    /// Asks the coordinator; nil if it does not answer within a second.
-    func ask(_ pointer: CoordinatorPointer) -> CoordinatorStatus? {
-        guard let context = try? Context(), let socket = try? Socket(context, type: .dealer) else { return nil }
-        if let key = pointer.curvePublicKey, let keys = try? CurveKeys.generate() {
-            try? socket.set(.curveServerKey, Array(key.utf8))
-            try? socket.set(.curvePublicKey, Array(keys.publicKey.utf8))
-            try? socket.set(.curveSecretKey, Array(keys.secretKey.utf8))
+    /// One line per worker: its trial, the trial's values (those the sweep varies), its epoch, the
+    /// last value of the sweep's metric and the last rung it passed; or idle.
+    func workerLines(_ report: CoordinatorStatus, spec: SweepSpec?) -> [String] {
+        let width = report.workers.map(\.name.count).max() ?? 0
+        let varying = spec.map { Set($0.varyingNamesInFileOrder) }
+        return report.workers.map { worker in
+            var line = "  " + worker.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  on \(worker.host)  "
+            guard let trial = worker.trial else { return line + "idle" }
+            line += "training \(trial)"
+            if let epochs = worker.epochs { line += ", epoch \(worker.epoch ?? 0)/\(epochs) done" }
+            else if let epoch = worker.epoch { line += ", epoch \(epoch) done" }
+            if let value = worker.value, let name = report.metric { line += ", \(name) \(DisplayNumber.number(value))" }
+            if let rung = worker.rung { line += ", passed the rung at epoch \(rung)" }
+            let values = (worker.values ?? []).filter { varying?.contains($0.name) ?? true }
+            return line + Status.text(values.map { ($0.name, $0.value) }, prefix: ": ")
         }
-        guard (try? socket.connect(pointer.endpoint)) != nil,
-              (try? socket.send([Message.status.encoded()])) == true else { return nil }
-        let deadline = Date().addingTimeInterval(1)
-        while Date() < deadline {
-            guard (try? socket.waitForMessage(milliseconds: 100)) == true,
-                  let frames = try? socket.receive(dontWait: true), let frame = frames.last else { continue }
-            if case .statusReport(let report)? = try? Message.decode(frame) { return report }
-        }
-        return nil
+    }
+
+    /// `name=value` pairs for people (numbers with four significant digits), after `prefix`; empty without pairs.
+    static func text(_ pairs: [(name: String, value: String)], prefix: String) -> String {
+        pairs.isEmpty ? "" : prefix + pairs.map { "\($0.name)=\(DisplayNumber.value($0.value))" }.joined(separator: " ")
     }
 }

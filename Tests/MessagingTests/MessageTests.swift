@@ -46,6 +46,22 @@ struct MessageTests {
         if case .progress = message {} else if case .result = message {} else { #expect(decoded == message) }
     }
 
+    @Test func aStatusReportCarriesTrialValuesAndTheLastMetricAndReadsAnOldOne() throws {
+        let worker = CoordinatorStatus.WorkerInfo(name: "w:1", host: "h", trial: "t1", epoch: 2, epochs: nil,
+                                                  values: [.init(name: "lr", value: "0.05"), .init(name: "note", value: "a b")],
+                                                  value: 0.25)
+        let report = CoordinatorStatus(total: 4, recorded: 1, workers: [worker], pid: 7, metric: "loss")
+        guard case .statusReport(let decoded) = try Message.decode(Message.statusReport(report).encoded())
+        else { Issue.record("wrong type"); return }
+        #expect(decoded == report)
+        // A coordinator of the first version sent none of the new fields: its report still reads.
+        let old = #"{"v":1,"type":"status_report","report":{"total":4,"recorded":1,"pid":7,"#
+            + #""workers":[{"name":"w:1","host":"h","trial":"t1","epoch":2}]}}"#
+        guard case .statusReport(let first) = try Message.decode(Array(old.utf8)) else { Issue.record("wrong type"); return }
+        #expect(first.metric == nil && first.workers.first?.values == nil && first.workers.first?.value == nil)
+        #expect(first.workers.first?.trial == "t1" && first.total == 4)
+    }
+
     @Test func floatsKeepEveryBit() throws {
         guard case .progress(_, let metrics) = try Message.decode(Message.progress(trial: "t", metrics: Self.metrics).encoded())
         else { Issue.record("wrong type"); return }
