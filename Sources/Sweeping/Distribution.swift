@@ -104,6 +104,55 @@ public struct Distribution: Equatable, Sendable {
         return false
     }
 
+    // MARK: - For people
+
+    /// Its values' range as people read it, `[0.001, 0.1]` or `(0, inf)`: each end as the file wrote
+    /// it when `written` (`min`, `max`) holds that number, a whole number in full, else with at most
+    /// 4 significant digits (a log form's `0.001` comes back from its logarithm as 0.0010000000000000002).
+    public func rangeText(written: [String: String] = [:]) -> String {
+        let support = self.support
+        return "\(support.lowAttainable ? "[" : "(")\(Distribution.display(support.low, written: written["min"])), "
+            + "\(Distribution.display(support.high, written: written["max"]))\(support.highAttainable ? "]" : ")")"
+    }
+
+    /// A number of a sweep file as people read it: as the file wrote it when `text` is that number (to
+    /// 12 digits), a whole number below 2⁵³ in full, anything else with at most 4 significant digits.
+    public static func display(_ x: Double, written text: String? = nil) -> String {
+        if let text, let typed = Double(NodeReader.withoutUnderscores(text)),
+           typed == x || abs(typed - x) <= 1e-12 * max(abs(typed), abs(x)) {
+            return text
+        }
+        if x.rounded() == x && abs(x) < 0x1p53 { return String(Int(x)) }
+        return DisplayNumber.number(x)
+    }
+
+    // MARK: - W&B's exponent forms
+
+    /// The min and max of W&B's exponent forms (`log_uniform`, `q_log_uniform`, `inv_log_uniform`) as
+    /// written: natural-log exponents. Nil for every other form.
+    public var exponents: (min: Double, max: Double)? {
+        switch (name, family) {
+        case ("log_uniform", .logUniform(let low, let high)), ("q_log_uniform", .logUniform(let low, let high)),
+             ("inv_log_uniform", .inverseLogUniform(let low, let high)):
+            return (low, high)
+        default:
+            return nil
+        }
+    }
+
+    /// A warning when an exponent form's min and max look like values, and what was probably meant.
+    /// Exponents in (0, 1] give values between 1 and e: too narrow a range for a log scale to have been
+    /// chosen for, and exactly what a learning rate's bounds typed as values (0.001 to 0.1) become.
+    /// Exponents beyond 40 give values beyond 2·10¹⁷, which no hyperparameter takes (a batch size typed
+    /// as 16 to 256). Negative exponents, what the form is for, never warn; nor does a min of 0 or less,
+    /// which the `_values` form would refuse.
+    public var exponentFormWarning: String? {
+        guard let bounds = exponents, bounds.min > 0, bounds.max <= 1 || bounds.max > 40 else { return nil }
+        let support = self.support
+        return "\(name) takes min and max as natural-log exponents, so this gives values from "
+            + "\(Distribution.display(support.low)) to \(Distribution.display(support.high)); did you mean \(name)_values?"
+    }
+
     // MARK: - Grid search
 
     /// How many values a grid enumerates, as W&B's grid search does: `int_uniform` gives min…max,

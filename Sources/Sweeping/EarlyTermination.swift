@@ -107,21 +107,26 @@ public struct EarlyTermination: Equatable, Sendable {
         }
         type = try reader.string(typeNode, key: "early_terminate.type")
         guard let allowed = EarlyTermination.keys[type] else {
-            throw reader.error(typeNode, key: "early_terminate.type", "'\(type.prefix(40))' is not supported; use hyperband, asha or median")
+            throw reader.error(typeNode, key: "early_terminate.type", "'\(type.prefix(40))' is not supported; "
+                               + (Suggestion.didYouMean(type, in: ["hyperband", "asha", "median"]) ?? "use hyperband, asha or median"))
         }
         var strays: [String] = []
+        var problems = Problems()
         for (keyNode, _) in mapping where !allowed.contains(keyNode.string ?? "") {
             let key = keyNode.string ?? ""
             let takes = "it takes \(allowed.dropFirst().joined(separator: ", "))"
+            let hint = Suggestion.didYouMean(key, in: Array(allowed.dropFirst())).map { "; \($0)" } ?? ""
             // W&B's hyperband drops the keys it does not define before it validates the rest, "to maintain
             // compatibility", so such a file runs there; asha and median are ours, and strict.
             guard type == "hyperband" else {
-                throw reader.error(keyNode, key: "early_terminate.\(key)", "does not belong to type \(type) (\(takes))")
+                problems.record(reader.error(keyNode, key: "early_terminate.\(key)", "does not belong to type \(type) (\(takes))\(hint)"))
+                continue
             }
             strays.append(String(key.prefix(40)))
             warnings.append(reader.error(keyNode, key: "early_terminate.\(key)",
-                                         "is not a hyperband key (\(takes)), so it has no effect, as in W&B").description)
+                                         "is not a hyperband key (\(takes)), so it has no effect, as in W&B\(hint)").description)
         }
+        try problems.throwIfAny()
         let limit = EarlyTermination.maximumEpoch
         // Hyperband's iterations are W&B's: any whole number from 1 (bands past `maximumEpoch` are never reached).
         let most = type == "hyperband" ? Int.max : limit
@@ -238,7 +243,9 @@ public struct EarlyTermination: Equatable, Sendable {
                 band *= eta
             }
         } else {
-            let hint = strays.isEmpty ? "" : " (\(strays.joined(separator: ", ")) \(strays.count == 1 ? "is not a hyperband key" : "are not hyperband keys"))"
+            let meant = strays.flatMap { Suggestion.closest(to: $0, in: ["min_iter", "max_iter"]) }
+            let hint = strays.isEmpty ? "" : " (\(strays.joined(separator: ", ")) \(strays.count == 1 ? "is not a hyperband key" : "are not hyperband keys")"
+                + (Suggestion.didYouMean(meant).map { "; \($0)" } ?? "") + ")"
             throw reader.error(node, key: "early_terminate", "hyperband needs min_iter, or max_iter with s" + hint)
         }
         return bands.sorted()

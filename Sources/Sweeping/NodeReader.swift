@@ -21,8 +21,7 @@ struct NodeReader {
     }
 
     func number(_ node: Node, key: String) throws(SpecError) -> Double {
-        guard let scalar = node.scalar, let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")),
-              value.isFinite else {
+        guard let scalar = node.scalar, let value = Double(NodeReader.withoutUnderscores(scalar.string)), value.isFinite else {
             throw error(node, key: key, "must be a number, got \(describe(node))")
         }
         return value
@@ -35,6 +34,12 @@ struct NodeReader {
             throw error(node, key: key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(describe(node))")
         }
         return whole
+    }
+
+    /// A YAML 1.1 number's text without its digit separators (`1_000`); most have none, and then this
+    /// costs no copy (Foundation's `replacingOccurrences` was a tenth of reading a file).
+    static func withoutUnderscores(_ text: String) -> String {
+        text.utf8.contains(UInt8(ascii: "_")) ? String(text.filter { $0 != "_" }) : text
     }
 
     /// A short, one-line rendering of what was found, for messages.

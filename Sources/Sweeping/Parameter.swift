@@ -29,6 +29,9 @@ public struct Parameter: Sendable {
     public let domain: Domain
     /// The W&B form, as `sweep check` and messages name it: `constant`, `categorical`, `q_uniform`, …
     public let form: String
+    /// Each number of its form (`min`, `max`, `q`, `mu`, `sigma`, `a`, `b`) as the file wrote it, so
+    /// that `sweep check` shows `0.001` rather than the `0.0010000000000000002` its logarithm gives back.
+    public let written: [String: String]
 
     // MARK: - Grid and random search
 
@@ -88,6 +91,13 @@ public struct Parameter: Sendable {
         return .whole(Int(exactly: x.rounded()) ?? -1)
     }
 
+    /// A warning when this is one of W&B's exponent forms with bounds that look like values (see
+    /// `Distribution.exponentFormWarning`), as `file:line: parameters.name: …`.
+    func exponentWarning(file: String) -> String? {
+        guard case .distribution(let distribution) = domain, let warning = distribution.exponentFormWarning else { return nil }
+        return SpecError(file: file, line: line, key: "parameters.\(name.rawValue)", warning).description
+    }
+
     // MARK: - Reading
 
     /// The keys each form may have (W&B's schema, `additionalProperties: false`).
@@ -122,8 +132,9 @@ public struct Parameter: Sendable {
     init(key keyNode: Node, value node: Node, method: SweepSpec.Method, reader: NodeReader) throws(SpecError) {
         let keyText = keyNode.string ?? ""
         guard let name = Hyperparameter(rawValue: keyText) else {
-            throw reader.error(keyNode, key: "parameters.\(keyText)", "unknown parameter; expected one of "
-                               + Hyperparameter.allCases.map(\.rawValue).joined(separator: ", "))
+            let names = Hyperparameter.allCases.map(\.rawValue)
+            throw reader.error(keyNode, key: "parameters.\(keyText)", "unknown parameter; "
+                               + (Suggestion.didYouMean(keyText, in: names) ?? "expected one of " + names.joined(separator: ", ")))
         }
         self.name = name
         line = keyNode.mark?.line
@@ -137,6 +148,7 @@ public struct Parameter: Sendable {
 
         let form = try Parameter.form(of: spec, at: node, path: path, reader: reader)
         self.form = form
+        written = Parameter.writtenNumbers(spec)
 
         let kind = name.kind
         func choice(_ node: Node, _ key: String) throws(SpecError) -> Choice {
@@ -160,17 +172,25 @@ public struct Parameter: Sendable {
                 throw reader.error(list, key: "\(path).values", "must be a list such as [0.01, 0.1], got \(reader.describe(list))")
             }
             guard !items.isEmpty else { throw reader.error(list, key: "\(path).values", "is empty; give at least one value") }
+            // Every listed value is checked, and the probabilities too, before any mistake is thrown.
+            var problems = Problems()
             var choices: [Choice] = []
-            for item in items { choices.append(try choice(item, "\(path).values")) }
+            for item in items {
+                if let choice = problems.attempt({ () throws(SpecError) in try choice(item, "\(path).values") }) { choices.append(choice) }
+            }
             var probabilities: [Double]?
             if form == "categorical_w_probabilities" {
                 guard let node = spec["probabilities"] else { throw reader.error(list, key: path, "\(form) needs probabilities") }
-                probabilities = try Parameter.probabilities(node, count: items.count, key: "\(path).probabilities", reader: reader)
-                guard method != .grid else {
-                    throw reader.error(node, key: "\(path).probabilities",
-                                       "grid search tries every value; probabilities are for method: random or bayes")
+                probabilities = problems.attempt { () throws(SpecError) in
+                    try Parameter.probabilities(node, count: items.count, key: "\(path).probabilities", reader: reader)
                 }
-            } else if method == .grid {
+                if method == .grid {
+                    problems.record(reader.error(node, key: "\(path).probabilities",
+                                                 "grid search tries every value; probabilities are for method: random or bayes"))
+                }
+            }
+            try problems.throwIfAny()
+            if form != "categorical_w_probabilities" && method == .grid {
                 // A grid tries each value once: a repeated value would be the same trial again.
                 var seen = Set<HyperparameterValue>()
                 choices = choices.filter { seen.insert($0.value).inserted }
@@ -188,21 +208,31 @@ public struct Parameter: Sendable {
                                + "not a \(form) distribution")
         }
         let distribution = try Parameter.distribution(form, spec: spec, at: node, path: path, method: method, reader: reader)
-        try Parameter.checkFits(distribution, name, grid: method == .grid, at: distributionKey, key: path, reader: reader)
+        try Parameter.checkFits(distribution, name, grid: method == .grid, at: distributionKey, key: path, written: written, reader: reader)
         domain = .distribution(distribution)
     }
 
     /// The W&B form of a parameter's mapping, named or inferred as W&B infers it, with every key
     /// checked against the form's (W&B's `additionalProperties: false`).
     static func form(of spec: Node.Mapping, at node: Node, path: String, reader: NodeReader) throws(SpecError) -> String {
+        // Keys no form has come first, all of them: the form is not guessed past one (a misspelt `max`
+        // would make a uniform a mistake of another kind).
+        var problems = Problems()
+        for (key, _) in spec where !Parameter.anyFormKeys.contains(key.string ?? "") {
+            let stray = key.string ?? ""
+            problems.record(reader.error(key, key: "\(path).\(stray)", "unknown key; "
+                                         + (Suggestion.didYouMean(stray, in: Parameter.anyFormKeys)
+                                            ?? "a parameter takes " + Parameter.anyFormKeys.joined(separator: ", "))))
+        }
+        try problems.throwIfAny()
         // Which form: W&B's rules, with the distribution inferred when it is not named.
         let form: String
         if let distributionNode = spec["distribution"] {
             form = try reader.string(distributionNode, key: "\(path).distribution")
             guard Parameter.formKeys[form] != nil else {
-                throw reader.error(distributionNode, key: "\(path).distribution",
-                                   "'\(form)' is not a distribution; use one of "
-                                   + Parameter.distributionNames.joined(separator: ", "))
+                throw reader.error(distributionNode, key: "\(path).distribution", "'\(form.prefix(60))' is not a distribution; "
+                                   + (Suggestion.didYouMean(form, in: Parameter.distributionNames)
+                                      ?? "use one of " + Parameter.distributionNames.joined(separator: ", ")))
             }
         } else if spec["value"] != nil {
             form = "constant"
@@ -220,11 +250,27 @@ public struct Parameter: Sendable {
             var hint = ""
             if stray == "q", Parameter.formKeys["q_" + form] != nil { hint = "; use distribution: q_\(form)" }
             if stray == "probabilities", form == "categorical" { hint = "; use distribution: categorical_w_probabilities" }
-            throw reader.error(key, key: "\(path).\(stray)", "does not belong to a \(form) parameter (it takes "
-                               + Parameter.formKeys[form]!.joined(separator: ", ") + ")\(hint)")
+            problems.record(reader.error(key, key: "\(path).\(stray)", "does not belong to a \(form) parameter (it takes "
+                                         + Parameter.formKeys[form]!.joined(separator: ", ") + ")\(hint)"))
         }
-
+        try problems.throwIfAny()
         return form
+    }
+
+    /// Every key some form takes, in the order messages list them.
+    static let anyFormKeys = ["distribution", "value", "values", "probabilities", "min", "max", "q", "mu", "sigma", "a", "b"]
+
+    static let numberKeys: Set<String> = ["min", "max", "q", "mu", "sigma", "a", "b"]
+
+    /// The numbers of a parameter's mapping as written (see `written`).
+    static func writtenNumbers(_ spec: Node.Mapping) -> [String: String] {
+        var written: [String: String] = [:]
+        // One pass: looking a key up in a Yams mapping compares nodes, which costs more than the pass.
+        for (key, value) in spec {
+            guard let key = key.string, Parameter.numberKeys.contains(key), let text = value.scalar?.string, text.utf8.count <= 40 else { continue }
+            written[key] = text
+        }
+        return written
     }
 
     /// The distribution of a parameter of a numeric `form` (not `constant` or `categorical`), its
@@ -240,31 +286,47 @@ public struct Parameter: Sendable {
         }
         let distributionKey = spec["distribution"] ?? node
         let family: Distribution.Family
+        // Each number is read before any mistake is thrown, so a bad min and a bad max are two lines.
+        var problems = Problems()
         var q: Double?
         if form.hasPrefix("q_") {
-            q = try number("q", default: 1)
-            guard q! > 0 else { throw reader.error(spec["q"]!, key: "\(path).q", "must be greater than 0, got \(q!)") }
+            q = problems.attempt { () throws(SpecError) in
+                let q = try number("q", default: 1)
+                guard q > 0 else { throw reader.error(spec["q"]!, key: "\(path).q", "must be greater than 0, got \(reader.describe(spec["q"]!))") }
+                return q
+            }
+        }
+        func pair<T>(_ first: () throws(SpecError) -> T, _ second: () throws(SpecError) -> T) throws(SpecError) -> (T, T) {
+            let a = problems.attempt(first), b = problems.attempt(second)
+            try problems.throwIfAny()
+            guard let a, let b else { throw reader.error(node, key: path, "cannot be read") }  // not reached: a mistake was thrown
+            return (a, b)
         }
         switch form {
         case "int_uniform":
-            let low = try Parameter.integer(spec["min"], key: "\(path).min", form: form, at: distributionKey, reader: reader)
-            let high = try Parameter.integer(spec["max"], key: "\(path).max", form: form, at: distributionKey, reader: reader)
+            let (low, high) = try pair({ () throws(SpecError) in
+                try Parameter.integer(spec["min"], key: "\(path).min", form: form, at: distributionKey, reader: reader)
+            }, { () throws(SpecError) in
+                try Parameter.integer(spec["max"], key: "\(path).max", form: form, at: distributionKey, reader: reader)
+            })
             guard low < high else {
                 throw reader.error(spec["max"]!, key: "\(path).max", "must be greater than min (\(low)), got \(high)")
             }
             family = .integerUniform(min: low, max: high)
         case "normal", "q_normal", "log_normal", "q_log_normal":
-            let mu = try number("mu", default: 0), sigma = try number("sigma", default: 1)
+            let (mu, sigma) = try pair({ () throws(SpecError) in try number("mu", default: 0) },
+                                       { () throws(SpecError) in try number("sigma", default: 1) })
             guard sigma >= 0 else { throw reader.error(spec["sigma"]!, key: "\(path).sigma", "must be 0 or more, got \(sigma)") }
             family = form.contains("log") ? .logNormal(mu: mu, sigma: sigma) : .normal(mu: mu, sigma: sigma)
         case "beta", "q_beta":
-            let a = try number("a", default: 1), b = try number("b", default: 1)
+            let (a, b) = try pair({ () throws(SpecError) in try number("a", default: 1) },
+                                  { () throws(SpecError) in try number("b", default: 1) })
             for (key, value) in [("a", a), ("b", b)] where value <= 0 {
                 throw reader.error(spec[key]!, key: "\(path).\(key)", "must be greater than 0, got \(value)")
             }
             family = .beta(a: a, b: b)
         default:  // the min/max forms
-            let low = try number("min"), high = try number("max")
+            let (low, high) = try pair({ () throws(SpecError) in try number("min") }, { () throws(SpecError) in try number("max") })
             guard low < high else {
                 throw reader.error(spec["max"]!, key: "\(path).max", "must be greater than min (\(low)), got \(high)")
             }
@@ -296,7 +358,7 @@ public struct Parameter: Sendable {
     /// A distribution must give only values the hyperparameter accepts: whole numbers where it counts,
     /// and nothing outside its range (a normal can give any number; a uniform up to 1.0 can give 1.0).
     private static func checkFits(_ distribution: Distribution, _ name: Hyperparameter, grid: Bool, at node: Node,
-                                  key: String, reader: NodeReader) throws(SpecError) {
+                                  key: String, written: [String: String], reader: NodeReader) throws(SpecError) {
         if name.kind == .whole && !distribution.givesWholeNumbers {
             throw reader.error(node, key: key, "\(name.rawValue) takes whole numbers; a \(distribution.name) distribution "
                                + "gives fractions (use int_uniform, or a q_ distribution with a whole q)")
@@ -307,17 +369,24 @@ public struct Parameter: Sendable {
                            : distribution.support
         guard bounds.contains(low: support.low, lowAttainable: support.lowAttainable,
                               high: support.high, highAttainable: support.highAttainable) else {
-            func text(_ x: Double) -> String { x.isInfinite ? (x < 0 ? "-infinity" : "infinity") : "\(x)" }
-            let range = "\(support.lowAttainable ? "[" : "(")\(text(support.low)), \(text(support.high))\(support.highAttainable ? "]" : ")")"
+            let range = grid ? "[\(Distribution.display(support.low, written: written["min"])), \(Distribution.display(support.high))]"
+                : distribution.rangeText(written: written)
+            // W&B's exponent forms take min and max as logarithms; when the same numbers read as values
+            // would fit, they were almost certainly meant as values.
+            var hint = ""
+            if let exponents = distribution.exponents, exponents.min > 0,
+               bounds.contains(low: exponents.min, lowAttainable: true, high: exponents.max, highAttainable: true) {
+                hint = "; did you mean \(distribution.name)_values? (\(distribution.name)'s min and max are natural-log exponents)"
+            }
             throw reader.error(node, key: key, "\(name.rawValue) \(bounds.requirement), but this \(distribution.name) "
-                               + "distribution gives values in \(range)")
+                               + "distribution gives values in \(range)\(hint)")
         }
     }
 
     private static func integer(_ node: Node?, key: String, form: String, at fallback: Node,
                                 reader: NodeReader) throws(SpecError) -> Int {
         guard let node else { throw reader.error(fallback, key: key, "\(form) needs \(key.split(separator: ".").last!)") }
-        guard let scalar = node.scalar, node.int != nil, let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+        guard let scalar = node.scalar, node.int != nil, let value = Int(NodeReader.withoutUnderscores(scalar.string)) else {
             throw reader.error(node, key: key, "\(form) takes whole numbers, got \(reader.describe(node))")
         }
         return value

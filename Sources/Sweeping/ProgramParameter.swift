@@ -24,6 +24,8 @@ public struct ProgramParameter: Sendable {
     public let domain: Domain
     /// The W&B form.
     public let form: String
+    /// Each number of its form as the file wrote it (see `Parameter.written`).
+    public let written: [String: String]
 
     /// How many grid points it contributes (nil: a distribution a grid cannot enumerate).
     public var gridCount: Int? {
@@ -74,7 +76,9 @@ public struct ProgramParameter: Sendable {
     }
 
     /// Reads a `parameters:` mapping (or a nested one under `prefix`), keys sorted as W&B sorts them.
-    static func read(_ node: Node, prefix: [String], method: SweepSpec.Method, reader: NodeReader) throws(SpecError) -> [ProgramParameter] {
+    /// A parameter may not take the name of another `trials.csv` column (`reserved`).
+    static func read(_ node: Node, prefix: [String], method: SweepSpec.Method, reserved: Set<String>,
+                     reader: NodeReader) throws(SpecError) -> [ProgramParameter] {
         let key = prefix.isEmpty ? "parameters" : "parameters." + prefix.joined(separator: ".") + ".parameters"
         var entries: [(String, Node, Node)] = []
         for (keyNode, valueNode) in try reader.mapping(node, key: key) {
@@ -84,22 +88,42 @@ public struct ProgramParameter: Sendable {
             entries.append((name, keyNode, valueNode))
         }
         guard !entries.isEmpty else { throw reader.error(node, key: key, "is empty; give at least one parameter") }
+        // Every parameter is read, each one's mistakes recorded, before any is thrown.
+        var problems = Problems()
         var parameters: [ProgramParameter] = []
         for (name, keyNode, valueNode) in entries.sorted(by: { $0.0 < $1.0 }) {
             let path = prefix + [name]
             let dotted = "parameters." + path.joined(separator: ".")
-            let spec = try reader.mapping(valueNode, key: dotted)
+            guard let spec = problems.attempt({ () throws(SpecError) in try reader.mapping(valueNode, key: dotted) }) else { continue }
             if let nested = spec["parameters"] {
                 for (other, _) in spec where other.string != "parameters" {
-                    throw reader.error(other, key: "\(dotted).\(other.string ?? "")",
-                                       "does not belong beside parameters (a nested group holds only parameters)")
+                    problems.record(reader.error(other, key: "\(dotted).\(other.string ?? "")",
+                                                 "does not belong beside parameters (a nested group holds only parameters)"))
                 }
-                parameters += try read(nested, prefix: path, method: method, reader: reader)
+                parameters += problems.attempt { () throws(SpecError) in
+                    try read(nested, prefix: path, method: method, reserved: reserved, reader: reader)
+                } ?? []
                 continue
             }
-            parameters.append(try ProgramParameter(path: path, key: keyNode, spec: spec, node: valueNode, method: method, reader: reader))
+            let name = path.joined(separator: ".")
+            if reserved.contains(name) {
+                problems.record(reader.error(keyNode, key: "parameters.\(name)", "is also the name of a trials.csv column "
+                                             + "(\(reserved.sorted().joined(separator: ", "))); rename it"))
+            }
+            if let parameter = problems.attempt({ () throws(SpecError) in
+                try ProgramParameter(path: path, key: keyNode, spec: spec, node: valueNode, method: method, reader: reader)
+            }) {
+                parameters.append(parameter)
+            }
         }
+        try problems.throwIfAny()
         return parameters
+    }
+
+    /// A warning when this is one of W&B's exponent forms with bounds that look like values.
+    func exponentWarning(file: String) -> String? {
+        guard case .distribution(let distribution) = domain, let warning = distribution.exponentFormWarning else { return nil }
+        return SpecError(file: file, line: line, key: "parameters.\(name)", warning).description
     }
 
     private init(path: [String], key keyNode: Node, spec: Node.Mapping, node: Node, method: SweepSpec.Method,
@@ -109,6 +133,7 @@ public struct ProgramParameter: Sendable {
         line = keyNode.mark?.line
         let dotted = "parameters.\(name)"
         form = try Parameter.form(of: spec, at: node, path: dotted, reader: reader)
+        written = Parameter.writtenNumbers(spec)
         switch form {
         case "constant":
             guard let single = spec["value"] else { throw reader.error(node, key: dotted, "constant needs value") }
@@ -119,17 +144,28 @@ public struct ProgramParameter: Sendable {
                 throw reader.error(list, key: "\(dotted).values", "must be a list such as [0.01, 0.1], got \(reader.describe(list))")
             }
             guard !items.isEmpty else { throw reader.error(list, key: "\(dotted).values", "is empty; give at least one value") }
+            var problems = Problems()
             var values: [ProgramValue] = []
-            for item in items { values.append(try ProgramParameter.value(item, key: "\(dotted).values", reader: reader, depth: 0)) }
+            for item in items {
+                if let value = problems.attempt({ () throws(SpecError) in
+                    try ProgramParameter.value(item, key: "\(dotted).values", reader: reader, depth: 0)
+                }) {
+                    values.append(value)
+                }
+            }
             var probabilities: [Double]?
             if form == "categorical_w_probabilities" {
                 guard let node = spec["probabilities"] else { throw reader.error(list, key: dotted, "\(form) needs probabilities") }
-                probabilities = try Parameter.probabilities(node, count: items.count, key: "\(dotted).probabilities", reader: reader)
-                guard method != .grid else {
-                    throw reader.error(node, key: "\(dotted).probabilities",
-                                       "grid search tries every value; probabilities are for method: random or bayes")
+                probabilities = problems.attempt { () throws(SpecError) in
+                    try Parameter.probabilities(node, count: items.count, key: "\(dotted).probabilities", reader: reader)
                 }
-            } else if method == .grid {
+                if method == .grid {
+                    problems.record(reader.error(node, key: "\(dotted).probabilities",
+                                                 "grid search tries every value; probabilities are for method: random or bayes"))
+                }
+            }
+            try problems.throwIfAny()
+            if form != "categorical_w_probabilities" && method == .grid {
                 var seen = Set<ProgramValue>()
                 values = values.filter { seen.insert($0).inserted }
             }

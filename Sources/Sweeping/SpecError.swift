@@ -1,4 +1,5 @@
-/// A mistake in a sweep file, with where it is and what to do about it.
+/// A mistake in a sweep file, with where it is and what to do about it; when one reading found
+/// several, the first (by line) with the others in `also`, so that a person fixes them in one round.
 public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The sweep file, as given.
     public var file: String
@@ -8,6 +9,13 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
     public var key: String?
     /// What is wrong.
     public var message: String
+    /// The file could not be read at all (missing, a directory, not permitted): EX_NOINPUT, not a mistake in it.
+    public var unreadable = false
+    /// The other mistakes the same reading found, in file order.
+    public internal(set) var also: [SpecError] = []
+
+    /// The most lines a person is shown; the rest are counted.
+    public static let mostShown = 20
 
     /// Creates an error.
     public init(file: String, line: Int?, key: String?, _ message: String) {
@@ -17,6 +25,31 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// Every mistake found, this one first, each without others attached.
+    public var problems: [SpecError] {
+        var first = self
+        first.also = []
+        return [first] + also
+    }
+
+    /// One line per mistake (`description`), at most `limit`, then how many more there were.
+    public func lines(limit: Int = SpecError.mostShown) -> [String] {
+        let all = problems
+        guard all.count > limit else { return all.map(\.description) }
+        return all.prefix(limit).map(\.description) + ["… and \(all.count - limit) more"]
+    }
+
+    /// `errors` (each possibly holding others) as one error: the first by line, the rest in `also`,
+    /// in file order; nil when there are none.
+    static func combining(_ errors: [SpecError]) -> SpecError? {
+        // Stable: mistakes on one line keep the order they were found in.
+        let flat = errors.flatMap(\.problems).enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
+        guard var first = flat.first else { return nil }
+        first.also = Array(flat.dropFirst())
+        return first
+    }
+
     /// `file:line: key: message`, the form editors jump to, always on one line (whatever the file held).
     public var description: String {
         var text = file
@@ -24,6 +57,33 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
         text += ": "
         if let key { text += "\(key.prefix(120)): " }
         text += message
+        // Only text with a line break (or beyond ASCII, where the other breaks are) needs the walk.
+        guard text.utf8.contains(where: { $0 == 10 || $0 == 13 || $0 >= 0x80 }) else { return text }
         return String(text.map { $0.isNewline ? " " : $0 })
+    }
+}
+
+/// The mistakes found so far in one reading of a sweep file. Reading goes on after each (with a
+/// stand-in value, or without the part that failed), so one pass reports them all.
+struct Problems {
+    private(set) var errors: [SpecError] = []
+
+    var isEmpty: Bool { errors.isEmpty }
+
+    mutating func record(_ error: SpecError) { errors.append(error) }
+
+    /// `body`'s value, or nil when it found a mistake (recorded).
+    mutating func attempt<T>(_ body: () throws(SpecError) -> T) -> T? {
+        do {
+            return try body()
+        } catch {
+            errors.append(error)
+            return nil
+        }
+    }
+
+    /// Throws everything recorded as one error, if anything was.
+    func throwIfAny() throws(SpecError) {
+        if let error = SpecError.combining(errors) { throw error }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Programs
+import SystemCalls
 import Training
 import Yams
 
@@ -32,6 +33,8 @@ public struct SweepSpec: Sendable {
     /// Bayes: proposal k learns from the results of trials 0…k−P−1 only; fixed by the file, so the
     /// proposals are the same with 1 worker or 100.
     public var parallelism: Int
+    /// `parallelism` when the file does not give it.
+    public static let defaultParallelism = 8
     /// Stop trials early (`early_terminate:`).
     public var earlyTermination: EarlyTermination?
     /// The sweep ends once its trials, in sweep order, have run this many epochs (an extension).
@@ -101,7 +104,9 @@ public struct SweepSpec: Sendable {
         ("metrics", .refused("several metrics (W&B's method: custom) are not supported; give one metric")),
     ]
 
-    /// Parses and validates a sweep file's text; every error names the key and line.
+    /// Parses and validates a sweep file's text; every error names the key and line. Reading goes on
+    /// after a mistake, so the error thrown holds every mistake the file has (`SpecError.also`), each
+    /// once: a check that needs a value that was itself wrong is left out rather than reported again.
     public init(yaml: String, file: String, checkFiles: Bool = true) throws(SpecError) {
         self.text = yaml
         self.file = file
@@ -128,64 +133,96 @@ public struct SweepSpec: Sendable {
         }
         let reader = NodeReader(file: file)
         let top = try reader.mapping(root, key: nil)
+        var problems = Problems()
         var warnings: [String] = []
+        // Keys a misspelt key was probably meant to be: that they are missing is not a second mistake.
+        var meant = Set<String>()
         for (keyNode, _) in top {
             let key = keyNode.string ?? ""
             guard let rule = SweepSpec.keyRules.first(where: { $0.key == key })?.rule else {
-                let hint = Hyperparameter(rawValue: key) != nil ? " ('\(key)' belongs under 'parameters')" : ""
-                throw reader.error(keyNode, key: key, "unknown key\(hint); expected one of "
-                                   + SweepSpec.keyRules.map(\.key).joined(separator: ", "))
+                let keys = SweepSpec.keyRules.map(\.key)
+                let close = Suggestion.closest(to: key, in: keys)
+                meant.formUnion(close)
+                let message: String
+                if Hyperparameter(rawValue: key) != nil {
+                    message = "unknown key ('\(key)' belongs under 'parameters'); expected one of " + keys.joined(separator: ", ")
+                } else if let hint = Suggestion.didYouMean(close) {
+                    message = "unknown key; \(hint)"
+                } else {
+                    message = "unknown key; expected one of " + keys.joined(separator: ", ")
+                }
+                problems.record(reader.error(keyNode, key: key, message))
+                continue
             }
             switch rule {
             case .used: break
             case .noEffect(let why): warnings.append(reader.error(keyNode, key: key, why).description)
-            case .refused(let why): throw reader.error(keyNode, key: key, why)
+            case .refused(let why): problems.record(reader.error(keyNode, key: key, why))
             }
         }
-        func string(_ key: String) throws(SpecError) -> String? {
-            try top[key].map { (node: Node) throws(SpecError) in try reader.string(node, key: key) }
+        // Top-level keys given but not read: what needs them is not checked (its mistake is reported).
+        var failed = Set<String>()
+        func read<T>(_ key: String, _ body: (Node) throws(SpecError) -> T) -> T? {
+            guard let node = top[key] else { return nil }
+            guard let value = problems.attempt({ () throws(SpecError) -> T in try body(node) }) else {
+                failed.insert(key)
+                return nil
+            }
+            return value
         }
-        let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        name = try string("name") ?? defaultName
-        guard !name.isEmpty, name.count <= 200, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }),
-              name.first != "." else {
-            throw reader.error(top["name"] ?? root, key: "name",
-                               "'\(name.prefix(60))' cannot name a results directory; use up to 200 letters, digits, '.', '_' and '-'")
-        }
-        description = try string("description")
+        func given(_ key: String) -> Bool { top[key] != nil || meant.contains(key) }
 
-        let methodText = try string("method") ?? "grid"
-        guard let method = Method(rawValue: methodText) else {
-            throw reader.error(top["method"]!, key: "method", "'\(methodText.prefix(40))' is not supported; use grid, random or bayes")
+        let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        name = read("name") { (node) throws(SpecError) in try reader.string(node, key: "name") } ?? defaultName
+        if !failed.contains("name"), name.isEmpty || name.count > 200 || name.first == "."
+            || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+            problems.record(reader.error(top["name"] ?? root, key: "name",
+                                         "'\(name.prefix(60))' cannot name a results directory; use up to 200 letters, digits, '.', '_' and '-'"))
+        }
+        description = read("description") { (node) throws(SpecError) in try reader.string(node, key: "description") }
+
+        var method = Method.grid
+        if let text = read("method", { (node) throws(SpecError) in try reader.string(node, key: "method") }) {
+            if let known = Method(rawValue: text) {
+                method = known
+            } else {
+                let hint = Suggestion.didYouMean(text, in: ["grid", "random", "bayes"]).map { "; \($0)" } ?? ""
+                problems.record(reader.error(top["method"]!, key: "method",
+                                             "'\(text.prefix(40))' is not supported\(hint.isEmpty ? "; use grid, random or bayes" : hint)"))
+                failed.insert("method")
+            }
         }
         self.method = method
+        // With the method unknown, parameters are read as random search reads them (the loosest:
+        // no grid's limits) and what depends on the method is not checked.
+        let methodKnown = !failed.contains("method")
+        let readAs = methodKnown ? method : .random
 
         let isProgram = top["program"] != nil || top["command"] != nil
-        metric = try top["metric"].map { (node: Node) throws(SpecError) in
+        metric = read("metric") { (node) throws(SpecError) in
             try Metric(node, reader: reader, anyName: isProgram, warnings: &warnings)
         } ?? Metric()
 
-
-        runCap = try top["run_cap"].map { (node: Node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...Int.max) }
-        randomSeed = try top["random_seed"].map { (node: Node) throws(SpecError) in
+        runCap = read("run_cap") { (node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...Int.max) }
+        randomSeed = read("random_seed") { (node) throws(SpecError) in
             UInt64(try reader.integer(node, key: "random_seed", range: 0...Int.max))
         } ?? 0
         // W&B runs a random or bayes sweep until it is stopped; the built-in trainer's sweeps are bounded
         // so that a run ends and ranks (a program sweep, like W&B's, may be unbounded).
-        if method != .grid && runCap == nil && top["program"] == nil && top["command"] == nil {
-            throw reader.error(top["method"]!, key: "run_cap", "\(method == .random ? "random search" : "bayes") needs run_cap, "
-                               + "the number of trials to draw")
+        if methodKnown && method != .grid && runCap == nil && !isProgram && !given("run_cap") {
+            problems.record(reader.error(top["method"]!, key: "run_cap", "\(method == .random ? "random search" : "bayes") needs run_cap, "
+                                         + "the number of trials to draw"))
         }
-        parallelism = try top["parallelism"].map { (node: Node) throws(SpecError) in
+        parallelism = read("parallelism") { (node) throws(SpecError) in
             try reader.integer(node, key: "parallelism", range: 1...10_000)
-        } ?? 8
-        if let node = top["parallelism"], method != .bayes {
+        } ?? SweepSpec.defaultParallelism
+        if let node = top["parallelism"], methodKnown, method != .bayes {
             warnings.append(reader.error(node, key: "parallelism", "applies to method: bayes only, so it has no effect here").description)
         }
-        epochBudget = try top["epoch_budget"].map { (node: Node) throws(SpecError) in
+        epochBudget = read("epoch_budget") { (node) throws(SpecError) in
             try reader.integer(node, key: "epoch_budget", range: 1...Int.max)
         }
-        checkpointEvery = try top["checkpoint_every"].map { (node: Node) throws(SpecError) in
+        checkpointEvery = read("checkpoint_every") { (node) throws(SpecError) in
             let seconds = try reader.number(node, key: "checkpoint_every")
             guard seconds >= 0, seconds <= SweepSpec.longestCheckpointInterval else {
                 throw reader.error(node, key: "checkpoint_every",
@@ -193,11 +230,11 @@ public struct SweepSpec: Sendable {
             }
             return seconds
         } ?? SweepSpec.defaultCheckpointInterval
-        keepModels = try top["keep_models"].map { (node: Node) throws(SpecError) in
+        keepModels = read("keep_models") { (node) throws(SpecError) in
             try reader.integer(node, key: "keep_models", range: 0...SweepSpec.mostKeptModels)
         } ?? SweepSpec.defaultKeptModels
-        func seconds(_ key: String, lowest: Double) throws(SpecError) -> Double? {
-            try top[key].map { (node: Node) throws(SpecError) in
+        func seconds(_ key: String, lowest: Double) -> Double? {
+            read(key) { (node) throws(SpecError) in
                 let value = try reader.number(node, key: key)
                 guard value >= lowest, value <= SweepSpec.longestProgramSeconds else {
                     throw reader.error(node, key: key, "must be from \(lowest == 0 ? "0" : "more than 0") to "
@@ -206,54 +243,25 @@ public struct SweepSpec: Sendable {
                 return value
             }
         }
-        maxSeconds = try seconds("max_seconds", lowest: 0.001)
-        stopGraceSeconds = try seconds("stop_grace_seconds", lowest: 0) ?? ProgramRun.defaultStopGrace
-        earlyTermination = try top["early_terminate"].map { (node: Node) throws(SpecError) in
+        maxSeconds = seconds("max_seconds", lowest: 0.001)
+        stopGraceSeconds = seconds("stop_grace_seconds", lowest: 0) ?? ProgramRun.defaultStopGrace
+        earlyTermination = read("early_terminate") { (node) throws(SpecError) in
             try EarlyTermination(node, reader: reader, warnings: &warnings)
         }
 
         guard let parametersNode = top["parameters"] else {
-            throw reader.error(root, key: "parameters", "missing; a sweep needs at least one parameter")
+            if !meant.contains("parameters") {
+                problems.record(reader.error(root, key: "parameters", "missing; a sweep needs at least one parameter"))
+            }
+            throw SpecError.combining(problems.errors) ?? reader.error(root, key: "parameters", "missing")
         }
         if isProgram {
-            let (programName, command) = try ProgramSpec.readCommand(top, root: root, reader: reader)
-            let parameters = try ProgramParameter.read(parametersNode, prefix: [], method: method, reader: reader)
-            // Absolute, because trials run in this folder and the program's path must still hold there.
-            let folder = (file as NSString).deletingLastPathComponent
-            let directory = folder.hasPrefix("/") ? folder
-                : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder) as NSString).standardizingPath
-            let program = ProgramSpec(program: programName, command: command, directory: directory, parameters: parameters,
-                                      method: method, randomSeed: randomSeed, runCap: runCap)
-            if checkFiles, let path = program.programPath, command.elements.contains("${program}") {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                    throw reader.error(top["program"]!, key: "program", "'\(programName!.prefix(200))' not found (looked for \(path); "
-                                       + "a relative program is found next to the sweep file)")
-                }
-            }
-            if method == .grid && program.gridSize == nil && runCap == nil {
-                let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
-                throw SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
-                                "the grid has \(sizes) points, more than \(Int.max); add run_cap, or use method: random")
-            }
-            if let rule = earlyTermination, rule.type == "median", let node = top["early_terminate"] {
-                throw reader.error(node, key: "early_terminate.type", "median needs to know how many epochs a trial runs, "
-                                   + "which a program does not say; use hyperband or asha")
-            }
-            let reserved = RecordLayout.reservedNames(metric: metric.name)
-            if let clash = parameters.first(where: { reserved.contains($0.name) }) {
-                throw SpecError(file: file, line: clash.line, key: "parameters.\(clash.name)",
-                                "is also the name of a trials.csv column (\(reserved.sorted().joined(separator: ", "))); rename it")
-            }
-            for key in ["checkpoint_every", "keep_models"] {
-                if let node = top[key] {
-                    warnings.append(reader.error(node, key: key, "applies to the built-in trainer only, so it has no effect "
-                                                 + "on a program sweep").description)
-                }
-            }
-            self.program = program
+            program = try SweepSpec.readProgram(top, root: root, parametersNode: parametersNode, method: readAs, file: file,
+                                                checkFiles: checkFiles, runCap: runCap, randomSeed: randomSeed, metric: metric,
+                                                earlyTermination: earlyTermination, reader: reader, problems: &problems,
+                                                warnings: &warnings)
             keepModels = 0  // a program keeps its own weights
-            self.parameters = []
+            parameters = []
             self.warnings = warnings
             space = TrialSpace(method: method, parameters: [], randomSeed: randomSeed, runCap: runCap)
             return
@@ -265,16 +273,28 @@ public struct SweepSpec: Sendable {
             }
         }
         var parameters: [Parameter] = []
-        for (keyNode, valueNode) in try reader.mapping(parametersNode, key: "parameters") {
-            parameters.append(try Parameter(key: keyNode, value: valueNode, method: method, reader: reader))
+        var unread = Set<String>()  // parameters with a mistake: checks between parameters leave them out
+        let entries = problems.attempt { () throws(SpecError) in try reader.mapping(parametersNode, key: "parameters") }
+        for (keyNode, valueNode) in entries ?? [:] {
+            if let parameter = problems.attempt({ () throws(SpecError) in
+                try Parameter(key: keyNode, value: valueNode, method: readAs, reader: reader)
+            }) {
+                parameters.append(parameter)
+                if let warning = parameter.exponentWarning(file: file) { warnings.append(warning) }
+            } else {
+                unread.insert(keyNode.string ?? "")
+            }
         }
-        guard !parameters.isEmpty else {
-            throw reader.error(parametersNode, key: "parameters", "is empty; give at least one parameter")
+        if entries?.isEmpty == true {
+            problems.record(reader.error(parametersNode, key: "parameters", "is empty; give at least one parameter"))
         }
+        if !unread.contains(Hyperparameter.momentum.rawValue) {
+            _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkNesterov(parameters, file: file) }
+        }
+        if checkFiles { _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkTeachers(parameters, file: file) } }
+        try problems.throwIfAny()
         self.parameters = parameters
         self.warnings = warnings
-        try SweepSpec.checkNesterov(parameters, file: file)
-        if checkFiles { try SweepSpec.checkTeachers(parameters, file: file) }
         space = TrialSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
         if method == .grid && space.gridSize == nil && runCap == nil {
             let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
@@ -283,16 +303,87 @@ public struct SweepSpec: Sendable {
         }
     }
 
+    /// A program sweep's `program`, `command` and parameters, each mistake recorded in `problems`
+    /// (nil when there was one).
+    private static func readProgram(_ top: Node.Mapping, root: Node, parametersNode: Node, method: Method, file: String,
+                                    checkFiles: Bool, runCap: Int?, randomSeed: UInt64, metric: Metric,
+                                    earlyTermination: EarlyTermination?, reader: NodeReader, problems: inout Problems,
+                                    warnings: inout [String]) throws(SpecError) -> ProgramSpec {
+        let readCommand = problems.attempt { () throws(SpecError) in try ProgramSpec.readCommand(top, root: root, reader: reader) }
+        let reserved = RecordLayout.reservedNames(metric: metric.name)
+        let parameters = problems.attempt { () throws(SpecError) in
+            try ProgramParameter.read(parametersNode, prefix: [], method: method, reserved: reserved, reader: reader)
+        }
+        if let rule = earlyTermination, rule.type == "median", let node = top["early_terminate"] {
+            problems.record(reader.error(node, key: "early_terminate.type", "median needs to know how many epochs a trial runs, "
+                                         + "which a program does not say; use hyperband or asha"))
+        }
+        for parameter in parameters ?? [] {
+            if let warning = parameter.exponentWarning(file: file) { warnings.append(warning) }
+        }
+        for key in ["checkpoint_every", "keep_models"] {
+            if let node = top[key] {
+                warnings.append(reader.error(node, key: key, "applies to the built-in trainer only, so it has no effect "
+                                             + "on a program sweep").description)
+            }
+        }
+        guard let given = readCommand, let parameters else {
+            throw SpecError.combining(problems.errors) ?? reader.error(parametersNode, key: "parameters", "cannot be read")
+        }
+        let (programName, command) = given
+        // Absolute, because trials run in this folder and the program's path must still hold there.
+        let folder = (file as NSString).deletingLastPathComponent
+        let directory = folder.hasPrefix("/") ? folder
+            : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder) as NSString).standardizingPath
+        let program = ProgramSpec(program: programName, command: command, directory: directory, parameters: parameters,
+                                  method: method, randomSeed: randomSeed, runCap: runCap)
+        if checkFiles, let path = program.programPath, command.elements.contains("${program}") {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue {
+                problems.record(reader.error(top["program"]!, key: "program", "'\(programName!.prefix(200))' not found (looked for \(path); "
+                                             + "a relative program is found next to the sweep file)"))
+            }
+        }
+        if method == .grid && program.gridSize == nil && runCap == nil {
+            let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
+            problems.record(SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
+                                      "the grid has \(sizes) points, more than \(Int.max); add run_cap, or use method: random"))
+        }
+        try problems.throwIfAny()
+        return program
+    }
+
     /// Reads and parses the sweep file at `path`; `checkFiles` false skips looking for a program
     /// sweep's program and reading teacher models (the copy a results folder keeps is read for its
     /// parameters and metric only).
     public init(contentsOf path: String, checkFiles: Bool = true) throws(SpecError) {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
-            throw SpecError(file: path, line: nil, key: nil, "cannot read the sweep file (does it exist?)")
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            var error = SpecError(file: path, line: nil, key: nil, "is a directory; give a sweep file such as Sweeps/quickstart.yaml")
+            error.unreadable = true
+            throw error
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        let bytes: [UInt8]
+        do {
+            let descriptor = try FileDescriptor(path: path, flags: O_RDONLY)
+            // A file far beyond the limit is refused by its size, without reading it.
+            let size = try descriptor.size()
+            guard size <= SweepSpec.maximumFileSize else {
+                throw SpecError(file: path, line: nil, key: nil,
+                                "is \(size) bytes; a sweep file may have at most \(SweepSpec.maximumFileSize)")
+            }
+            bytes = try descriptor.readAll()
+        } catch let error as Errno {
+            // Missing, a directory, not permitted: nothing to read, so EX_NOINPUT rather than a mistake in it.
+            var unreadable = SpecError(file: path, line: nil, key: nil, "cannot read the sweep file: " + String(cString: strerror(error.code)))
+            unreadable.unreadable = true
+            throw unreadable
+        } catch let error as SpecError {
+            throw error
+        } catch {
+            throw SpecError(file: path, line: nil, key: nil, "cannot read the sweep file: \(error)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw SpecError(file: path, line: nil, key: nil, "the sweep file is not UTF-8 text")
         }
         try self.init(yaml: text, file: path, checkFiles: checkFiles)

@@ -12,7 +12,7 @@ struct Check: ParsableCommand {
         discussion: """
             Reads the file exactly as `sweep run` and `sweep coordinator` do and writes nothing. Exit 0 if it \
             would run (warnings, such as keys that have no effect here, go to standard error), or 65 with one \
-            line naming the file, line and key of the first mistake.
+            line per mistake (up to 20), each naming the file, line and key; 66 if the file cannot be read.
             """)
 
     @Argument(help: ArgumentHelp("The sweep file.", valueName: "sweep.yaml"))
@@ -51,6 +51,7 @@ struct Check: ParsableCommand {
                          + "proposal k learns from trials 0…k−\(spec.parallelism + 1) (parallelism \(spec.parallelism))"
                          + (spec.earlyTermination == nil ? "" : ", trials k−\(2 * spec.parallelism)…k−\(spec.parallelism + 1) by their rung decisions"))
         }
+        if let note = Check.bayesNote(spec) { lines.append(note) }
         if let rule = spec.earlyTermination {
             // The rungs up to the longest trial's epochs.
             var longest = TrainingConfig().epochs
@@ -61,7 +62,7 @@ struct Check: ParsableCommand {
                 }
             }
             let rungs = rule.rungs(forEpochs: longest)
-            lines.append("early_terminate: \(rule.type), eta \(rule.eta), " + Check.describe(rungs: rungs, before: longest))
+            lines.append("early_terminate: \(rule.type), eta \(DisplayNumber.number(rule.eta)), " + Check.describe(rungs: rungs, before: longest))
             if rule.brackets > 1 {
                 let shares = zip(0..<rule.brackets, rule.bracketWeights).map { bracket, weight in
                     "from epoch \(rule.rungs(forEpochs: longest, bracket: bracket).first.map(String.init) ?? "–") "
@@ -83,14 +84,14 @@ struct Check: ParsableCommand {
         }
         var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue))"
         if let target = spec.metric.target {
-            metric += "; the sweep ends once a completed trial reaches \(spec.metric.minimize ? "≤" : "≥") \(target)"
+            metric += "; the sweep ends once a completed trial reaches \(spec.metric.minimize ? "≤" : "≥") \(DisplayNumber.number(target))"
         }
         lines.append(metric)
         lines.append("parameters:")
         let width = spec.parameters.map(\.name.rawValue.count).max() ?? 0
         for parameter in spec.parameters {
             lines.append("  " + parameter.name.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + "  \(parameter.form)  \(describe(parameter.domain))"
+                         + "  \(parameter.form)  \(describe(parameter.domain, written: parameter.written))"
                          + (spec.method == .bayes && TPE.isNuisance(parameter.name) ? "  (bayes: drawn per trial, never learnt)" : ""))
         }
         let shown = min(show, spec.count)
@@ -99,7 +100,7 @@ struct Check: ParsableCommand {
             let swept = spec.parameters.map(\.name)
             for index in 0..<shown {
                 let config = spec.space.config(at: index)
-                let settings = swept.map { "\($0.rawValue)=\(config[$0])" }.joined(separator: " ")
+                let settings = swept.map { "\($0.rawValue)=\(Check.display(config[$0]))" }.joined(separator: " ")
                 var line = "  \(index + 1)  \(config.trialID)  \(settings)"
                 do { try config.validate() } catch { line += "  (cannot be trained: \(error); it would be recorded as failed)" }
                 lines.append(line)
@@ -114,20 +115,59 @@ struct Check: ParsableCommand {
         return "rungs at epochs " + rungs.prefix(8).map(String.init).joined(separator: ", ") + (rungs.count > 8 ? ", …" : "")
     }
 
-    /// A distribution's values as `sweep check` shows them.
-    static func describe(_ distribution: Distribution) -> String {
-        let support = distribution.support
-        return "values in [\(support.low), \(support.high)]" + (distribution.q.map { " in steps of \($0)" } ?? "")
+    /// What a person needs to know of bayes's lag: proposal k learns only from trials 0…k−P−1
+    /// (`parallelism` P), and TPE draws at random until it has learnt from its start-up trials; with
+    /// a P large against `run_cap`, few trials or none are the model's. Nil when that is not so.
+    static func bayesNote(_ spec: SweepSpec) -> String? {
+        guard spec.method == .bayes, let cap = spec.runCap else { return nil }
+        let lag = spec.parallelism
+        let startup = TPE(axes: []).startupTrials
+        let learnt = max(0, cap - 1 - lag)  // the last proposal, at position cap − 1
+        let modelled = max(0, cap - lag - startup)
+        guard 2 * lag >= cap || modelled == 0 else { return nil }
+        let given = lag == SweepSpec.defaultParallelism ? "parallelism \(lag), the default" : "parallelism \(lag)"
+        return "note: bayes's proposal k learns only from trials before k − \(lag) (\(given)): with run_cap \(cap), its last "
+            + "proposal learns from \(learnt) trial\(learnt == 1 ? "" : "s")"
+            + (modelled == 0 ? ", and it draws at random until it has learnt from \(startup), so every trial is a random draw"
+                             : ", so only the last \(modelled) of \(cap) trials are proposed by its model")
+            + "; set parallelism to the number of workers you run, or raise run_cap"
     }
 
-    private func describe(_ domain: Parameter.Domain) -> String {
+    /// A trial's value as people read it: a number as short as it was typed, or with at most 4
+    /// significant digits (a random draw; its id says exactly which).
+    static func display(_ value: HyperparameterValue) -> String {
+        if case .real = value { return DisplayNumber.value(value.description) }
+        return value.description
+    }
+
+    /// A distribution's values as `sweep check` shows them, bounds as the file wrote them (`written`).
+    static func describe(_ distribution: Distribution, written: [String: String]) -> String {
+        func display(_ x: Double, written text: String?) -> String { Distribution.display(x, written: text) }
+        var text = ""
+        switch distribution.family {
+        case .normal(let mu, let sigma), .logNormal(let mu, let sigma):
+            text = "mu \(display(mu, written: written["mu"])), sigma \(display(sigma, written: written["sigma"])), "
+        case .beta(let a, let b):
+            text = "a \(display(a, written: written["a"])), b \(display(b, written: written["b"])), "
+        default:
+            break
+        }
+        text += "values in " + distribution.rangeText(written: written)
+        if distribution.exponents != nil, let low = written["min"], let high = written["max"] {
+            text += distribution.name.hasPrefix("inv_") ? " (e^-\(high) to e^-\(low))" : " (e^\(low) to e^\(high))"
+        }
+        if let q = distribution.q { text += " in steps of \(display(q, written: written["q"]))" }
+        return text
+    }
+
+    private func describe(_ domain: Parameter.Domain, written: [String: String]) -> String {
         switch domain {
         case .values(let choices, let probabilities):
             var text = choices.prefix(8).map { "\($0.value)" }.joined(separator: ", ") + (choices.count > 8 ? ", …" : "")
             if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
             return text
         case .distribution(let distribution):
-            return Check.describe(distribution)
+            return Check.describe(distribution, written: written)
         }
     }
 }

@@ -22,27 +22,29 @@ struct ProgramCheck {
         default:
             let bound = spec.runCap.map { "\($0) trials (run_cap)" } ?? "unbounded (no run_cap: until it is stopped, as W&B)"
             lines.append("method: \(spec.method.rawValue)\(spec.method == .bayes ? " (TPE)" : ""), \(bound), from random_seed \(spec.randomSeed)")
+            if let note = Check.bayesNote(spec) { lines.append(note) }
         }
         if let rule = spec.earlyTermination {
             let rungs = Check.describe(rungs: rule.rungs(forEpochs: EarlyTermination.maximumEpoch), before: EarlyTermination.maximumEpoch)
-            lines.append("early_terminate: \(rule.type), eta \(rule.eta)\(rule.brackets > 1 ? ", \(rule.brackets) brackets" : ""), "
+            lines.append("early_terminate: \(rule.type), eta \(DisplayNumber.number(rule.eta))\(rule.brackets > 1 ? ", \(rule.brackets) brackets" : ""), "
                          + "\(rungs); an epoch is one metric line of the program")
         }
         var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue)), read from the program's JSON lines"
-        if let target = spec.metric.target { metric += "; the sweep ends once a completed trial reaches \(target)" }
+        if let target = spec.metric.target { metric += "; the sweep ends once a completed trial reaches \(DisplayNumber.number(target))" }
         lines.append(metric)
         lines.append("parameters:")
         let width = program.parameters.map(\.name.count).max() ?? 0
         for parameter in program.parameters {
             lines.append("  " + parameter.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + "  \(parameter.form)  \(ProgramCheck.describe(parameter.domain))")
+                         + "  \(parameter.form)  \(ProgramCheck.describe(parameter.domain, written: parameter.written))")
         }
         let shown = min(show, program.count)
         if shown > 0 {
             lines.append("first \(shown) trials\(spec.method == .bayes ? " (bayes: its random start)" : ""), each with the command it runs:")
             let environment = ProcessInfo.processInfo.environment
             for index in 0..<shown {
-                let settings = program.values(at: index).map { "\($0.name)=\($0.value.pythonText)" }.joined(separator: " ")
+                // Numbers for people here; the command below carries them exactly.
+                let settings = program.values(at: index).map { "\($0.name)=\(ProgramCheck.display($0.value))" }.joined(separator: " ")
                 lines.append("  \(index + 1)  \(program.trialID(at: index))  \(settings)")
                 let argv = program.argv(at: index, environment: environment, jsonFile: "$SWEEP_TRIAL_DIR/args.json")
                 lines.append("     $ " + argv.map(ProgramCheck.shellQuoted).joined(separator: " "))
@@ -51,14 +53,20 @@ struct ProgramCheck {
         self.lines = lines
     }
 
-    static func describe(_ domain: ProgramParameter.Domain) -> String {
+    /// A value as people read it: as Python prints it, a long real number cut to 4 significant digits.
+    static func display(_ value: ProgramValue) -> String {
+        if case .real = value { return DisplayNumber.value(value.pythonText) }
+        return value.pythonText
+    }
+
+    static func describe(_ domain: ProgramParameter.Domain, written: [String: String]) -> String {
         switch domain {
         case .values(let values, let probabilities):
             var text = values.prefix(8).map(\.pythonRepr).joined(separator: ", ") + (values.count > 8 ? ", …" : "")
             if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
             return text
         case .distribution(let distribution):
-            return Check.describe(distribution)
+            return Check.describe(distribution, written: written)
         }
     }
 

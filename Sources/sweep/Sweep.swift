@@ -38,7 +38,9 @@ struct Sweep: ParsableCommand {
         } catch let error as DataError {
             fail(error.description, code: error.exitCode)
         } catch let error as SpecError {
-            fail(error.description, code: ExitStatus.dataError)
+            // A file that cannot be read is missing input; a file that reads has mistakes, one line each.
+            if error.unreadable { fail(error.description, code: ExitStatus.noInput) }
+            fail(lines: error.lines(), code: ExitStatus.dataError)
         } catch let error as StoreError {
             switch error {
             case .busy: fail(error.description, code: ExitStatus.busy)
@@ -64,8 +66,15 @@ struct Sweep: ParsableCommand {
 
     /// Prints `sweep: error: message` and exits with `code`.
     static func fail(_ message: String, code: Int32) -> Never {
-        let line = message.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: " ")
-        FileHandle.standardError.write(Data("sweep: error: \(line)\n".utf8))
+        fail(lines: [message], code: code)
+    }
+
+    /// Prints `sweep: error: …` once per message, each on one line, and exits with `code`.
+    static func fail(lines messages: [String], code: Int32) -> Never {
+        let text = messages.map { message in
+            "sweep: error: " + message.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: " ") + "\n"
+        }.joined()
+        FileHandle.standardError.write(Data(text.utf8))
         Foundation.exit(code)
     }
 }

@@ -173,11 +173,12 @@ struct SweepRunTests {
         #expect(scratch.text("Results/bad/trials.csv") == "keep me\n")
     }
 
-    @Test(.timeLimit(.minutes(2))) func aMissingSweepFileIsNamed() throws {
+    @Test(.timeLimit(.minutes(2))) func aMissingSweepFileIsNamedAndExits66() throws {
         let scratch = Scratch()
         let outcome = try SweepBinary.run(["run", "nowhere.yaml"], directory: scratch.path)
-        #expect(outcome.status == 65)
-        #expect(outcome.stderr.contains("nowhere.yaml: cannot read the sweep file"))
+        #expect(outcome.status == 66)
+        #expect(outcome.stderrLines == ["sweep: error: nowhere.yaml: cannot read the sweep file: No such file or directory"],
+                "\(outcome.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("Results")))
     }
 }

@@ -23,7 +23,8 @@ struct WandBCheckTests {
             let rungs = Array(Set(form.bands)).sorted().filter { $0 < EarlyTermination.maximumEpoch }
             let shown = rungs.isEmpty ? "no rung before epoch \(EarlyTermination.maximumEpoch), so no trial is stopped early"
                 : "rungs at epochs " + rungs.prefix(8).map(String.init).joined(separator: ", ") + (rungs.count > 8 ? ", …" : "")
-            #expect(outcome.stdout.contains("early_terminate: hyperband, eta \(form.eta), \(shown);"), "\(form): \(outcome.stdout)")
+            #expect(outcome.stdout.contains("early_terminate: hyperband, eta \(DisplayNumber.number(form.eta)), \(shown);"),
+                    "\(form): \(outcome.stdout)")
         }
     }
 
@@ -44,7 +45,7 @@ struct WandBCheckTests {
         #expect(outcome.status == 0)
         #expect(outcome.stderrLines == ["sweep: warning: issue20.yaml:6: early_terminate.s: has no effect beside min_iter: the bands "
                                         + "come from min_iter and eta, as in W&B (s counts the bands below max_iter)"])
-        #expect(outcome.stdout.contains("early_terminate: hyperband, eta 3.0, rungs at epochs 3, 9, 27, 81, 243, 729, 2187, 6561, …;"),
+        #expect(outcome.stdout.contains("early_terminate: hyperband, eta 3, rungs at epochs 3, 9, 27, 81, 243, 729, 2187, 6561, …;"),
                 "\(outcome.stdout)")
     }
 }

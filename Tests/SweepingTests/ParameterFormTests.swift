@@ -196,13 +196,13 @@ struct ParameterFormTests {
         Refusal(yaml: "method: random\nrun_cap: 2\nparameters:\n  epochs: {distribution: uniform, min: 1, max: 9}\n", line: 4,
                 fragment: "parameters.epochs: epochs takes whole numbers; a uniform distribution gives fractions"),
         Refusal(yaml: "method: random\nrun_cap: 2\nparameters:\n  dropout: {distribution: q_uniform, min: 0, max: 0.96, q: 0.1}\n",
-                line: 4, fragment: "dropout must be in [0, 1), but this q_uniform distribution gives values in [0.0, 1.0]"),
+                line: 4, fragment: "dropout must be in [0, 1), but this q_uniform distribution gives values in [0, 1]"),
         Refusal(yaml: "parameters:\n  dropout: {min: 0, max: 1}\n", line: 2,
-                fragment: "dropout must be in [0, 1), but this int_uniform distribution gives values in [0.0, 1.0]"),
+                fragment: "dropout must be in [0, 1), but this int_uniform distribution gives values in [0, 1]"),
         Refusal(yaml: "method: random\nrun_cap: 2\nparameters:\n  learning_rate: {distribution: normal}\n", line: 4,
-                fragment: "learning_rate must be greater than 0, but this normal distribution gives values in (-infinity, infinity)"),
+                fragment: "learning_rate must be greater than 0, but this normal distribution gives values in (-inf, inf)"),
         Refusal(yaml: "method: random\nrun_cap: 2\nparameters:\n  learning_rate: {distribution: q_log_normal, q: 0.01}\n", line: 4,
-                fragment: "this q_log_normal distribution gives values in [0.0, infinity)"),
+                fragment: "this q_log_normal distribution gives values in [0, inf)"),
         Refusal(yaml: "method: random\nrun_cap: 2\nparameters:\n  epochs: {distribution: int_uniform, min: 1.5, max: 3}\n", line: 4,
                 fragment: "parameters.epochs.min: int_uniform takes whole numbers, got '1.5'"),
         Refusal(yaml: "parameters:\n  epochs: {min: 3, max: 3}\n", line: 2, fragment: "parameters.epochs.max: must be greater than min (3), got 3"),
@@ -254,7 +254,7 @@ struct ParameterFormTests {
         Refusal(yaml: "command: python train.py\nparameters:\n  seed: {value: 1}\n", line: 1,
                 fragment: "command: must be a list"),
         Refusal(yaml: "job: me/job:latest\nparameters:\n  seed: {value: 1}\n", line: 1, fragment: "job: W&B Launch jobs are not supported"),
-        Refusal(yaml: "nmae: x\nparameters:\n  seed: {value: 1}\n", line: 1, fragment: "nmae: unknown key; expected one of name"),
+        Refusal(yaml: "nmae: x\nparameters:\n  seed: {value: 1}\n", line: 1, fragment: "nmae: unknown key; did you mean name?"),
         Refusal(yaml: "metric: {name: test_loss, impute_while_running: sometimes}\nparameters:\n  seed: {value: 1}\n", line: 1,
                 fragment: "metric.impute_while_running: must be latest, best, worst or false"),
         Refusal(yaml: "metric: {goal: maximize}\nparameters:\n  seed: {value: 1}\n", line: 1, fragment: "metric.name: missing"),
@@ -268,6 +268,7 @@ struct ParameterFormTests {
             Issue.record("accepted: \(refusal.yaml)")
         } catch {
             #expect(error.line == refusal.line, "\(error)")
+            #expect(error.problems.count == 1, "one mistake, one line: \(error.lines())")
             #expect(error.description.contains(refusal.fragment), "\(error)")
             #expect(error.description.hasPrefix("bad.yaml:"))
             #expect(!error.description.contains("\n"))

@@ -5,14 +5,15 @@ import Training
 @testable import Sweeping
 
 /// The sweep-file reader against ten thousand hostile files: each parses (and its first trials can be
-/// computed) or is refused with one `SpecError` line (exit 65 in the CLI); a trap would end the test run.
+/// computed) or is refused with one or more clear `SpecError` lines, one per mistake (exit 65 in the
+/// CLI); a trap would end the test run.
 @Suite("Sweep file fuzzing")
 struct SweepFileFuzzTests {
-    @Test(.timeLimit(.minutes(2))) func tenThousandHostileFilesParseOrGetOneLine() {
+    @Test(.timeLimit(.minutes(2))) func tenThousandHostileFilesParseOrGetClearLines() {
         var fuzzer = SweepFileFuzzer(seed: 2026)
         let clock = ContinuousClock()
         let start = clock.now
-        var parsed = 0, refused = 0
+        var parsed = 0, refused = 0, several = 0, most = 0
         var messages = Set<String>()
         for number in 0..<10_000 {
             let text = fuzzer.next()
@@ -28,16 +29,27 @@ struct SweepFileFuzzTests {
                 parsed += 1
             } catch {
                 refused += 1
-                let line = error.description
-                #expect(line.hasPrefix("fuzz.yaml"), "file \(number): \(line)")
-                #expect(!line.contains("\n") && !line.contains("\r"), "file \(number): more than one line: \(line)")
-                #expect(line.count < 600, "file \(number): \(line.count) characters")
-                messages.insert(error.message.prefix(30).description)
+                let problems = error.problems
+                if problems.count > 1 { several += 1 }
+                most = max(most, problems.count)
+                for (problem, line) in zip(problems, problems.map(\.description)) {
+                    #expect(line.hasPrefix("fuzz.yaml"), "file \(number): \(line)")
+                    #expect(!line.contains("\n") && !line.contains("\r"), "file \(number): more than one line: \(line)")
+                    #expect(line.count < 600, "file \(number): \(line.count) characters")
+                    // Several mistakes are each placed: `fuzz.yaml:line: key: …`.
+                    if problems.count > 1 {
+                        #expect(problem.line != nil && problem.key != nil, "file \(number): \(line)")
+                    }
+                    messages.insert(problem.message.prefix(30).description)
+                }
+                // In file order, as an editor lists them.
+                #expect(problems.map { $0.line ?? 0 } == problems.map { $0.line ?? 0 }.sorted(), "file \(number)")
+
             }
         }
         let elapsed = start.duration(to: clock.now)
-        print("sweep file fuzzing: 10000 files, \(parsed) parsed, \(refused) refused with \(messages.count) kinds of "
-              + "message, in \(elapsed)")
+        print("sweep file fuzzing: 10000 files, \(parsed) parsed, \(refused) refused (\(several) with several mistakes, "
+              + "at most \(most)) with \(messages.count) kinds of message, in \(elapsed)")
         // The fuzzer must reach both sides, or it tests nothing.
         #expect(parsed > 500 && refused > 5000)
     }

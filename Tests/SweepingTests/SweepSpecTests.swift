@@ -135,6 +135,7 @@ struct SweepSpecTests {
             Issue.record("parsed a sweep with a mistake")
         } catch {
             #expect(error.line == mistake.line, "\(error)")
+            #expect(error.problems.count == 1, "one mistake, one line: \(error.lines())")
             #expect(error.description.contains(mistake.fragment), "\(error)")
             #expect(error.description.hasPrefix("bad.yaml:"))
         }

@@ -100,7 +100,7 @@ struct WandBHyperbandTests {
         Refusal(earlyTerminate: "{type: hyperband, max_iter: 27}", fragment: "early_terminate.s: max_iter needs s"),
         // A misspelt key is dropped by W&B, and then nothing is left to make bands from.
         Refusal(earlyTerminate: "{type: hyperband, max_iters: 27, s: 2}",
-                fragment: "hyperband needs min_iter, or max_iter with s (max_iters is not a hyperband key)"),
+                fragment: "hyperband needs min_iter, or max_iter with s (max_iters is not a hyperband key; did you mean max_iter?)"),
         // KeyError: 's' (W&B reads max_iter before min_iter).
         Refusal(earlyTerminate: "{type: hyperband, min_iter: 3, max_iter: 27}",
                 fragment: "early_terminate.s: max_iter needs s, the number of bands below it (W&B reads max_iter before min_iter"),
@@ -137,6 +137,7 @@ struct WandBHyperbandTests {
             Issue.record("accepted, with rungs \(spec.earlyTermination?.rungs(forEpochs: 100) ?? [])")
         } catch {
             #expect(error.line == refusal.line, "\(error)")
+            #expect(error.problems.count == 1, "one mistake, one line: \(error.lines())")
             #expect(error.description.contains(refusal.fragment), "\(error)")
             #expect(!error.description.contains("\n"))
         }
