@@ -295,7 +295,7 @@ public final class ProgramRun {
     /// val_loss?)", or nothing when it printed no numbers in JSON lines.
     private var printedHint: String {
         guard !printedNames.isEmpty else { return "" }
-        let guess = Spelling.suggestion(for: limits.metric, among: printedNames).map { ": did you mean \($0)?" } ?? ""
+        let guess = Suggestion.didYouMean(limits.metric, in: printedNames).map { ": " + $0 } ?? ""
         return " (it printed \(printedNames.joined(separator: ", "))\(guess))"
     }
 

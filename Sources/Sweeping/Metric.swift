@@ -1,3 +1,4 @@
+import Programs
 import Yams
 
 /// What a sweep ranks by, which way is better, and when it may end early: decided here only

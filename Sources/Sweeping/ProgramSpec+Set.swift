@@ -15,7 +15,7 @@ extension ProgramSpec {
             let name = String(setting[..<equals]), text = String(setting[setting.index(after: equals)...])
             guard let position = parameters.firstIndex(where: { $0.name == name }) else {
                 let names = parameters.map(\.name)
-                let close = Spelling.suggestion(for: name, among: names).map { "did you mean \($0)? " } ?? ""
+                let close = Suggestion.didYouMean(name, in: names).map { $0 + " " } ?? ""
                 throw SpecError(file: "--set", line: nil, key: name,
                                 "is not a parameter of this sweep; \(close)its parameters are \(names.joined(separator: ", "))")
             }

@@ -1,3 +1,4 @@
+import Programs
 import ArgumentParser
 import Foundation
 import Sweeping
@@ -73,7 +74,7 @@ struct Rank: ParsableCommand {
             available = MetricColumns(layout: layout, epochs: epochs)
         }
         for (flag, metric) in [("--by", name)] + extraColumns.map({ ("--columns", $0) }) where !available.names.contains(metric) {
-            let suggestion = MetricColumns.closest(to: metric, in: available.names).map { "; did you mean \($0)?" } ?? ""
+            let suggestion = Suggestion.didYouMean(metric, in: available.names).map { "; " + $0 } ?? ""
             // One line however many names its programs printed.
             let listed = available.names.prefix(40).joined(separator: ", ")
                 + (available.names.count > 40 ? " and \(available.names.count - 40) more" : "")

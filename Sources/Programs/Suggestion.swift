@@ -3,10 +3,10 @@
 /// or swap of two neighbours costs 1; letter case is free), within 1 for words of 3 to 5 characters
 /// and 2 beyond (never more than a third of the word); a two-letter word only by a letter it dropped
 /// (`mx` for `max`, but `lr` is not taken for `l1`).
-enum Suggestion {
+public enum Suggestion {
     /// The closest candidates to `typed` (all at the smallest distance, in the candidates' order), or
     /// none when nothing is close.
-    static func closest(to typed: String, in candidates: [String]) -> [String] {
+    public static func closest(to typed: String, in candidates: [String]) -> [String] {
         let word = Array(typed.lowercased().unicodeScalars)
         guard word.count >= 2 else { return [] }
         let allowed = word.count >= 6 ? 2 : 1
@@ -32,17 +32,17 @@ enum Suggestion {
     }
 
     /// "did you mean momentum?" for a message, or nil when nothing is close.
-    static func didYouMean(_ typed: String, in candidates: [String]) -> String? {
+    public static func didYouMean(_ typed: String, in candidates: [String]) -> String? {
         didYouMean(closest(to: typed, in: candidates))
     }
 
     /// "did you mean a or b?" for candidates `closest` found, or nil when there are none.
-    static func didYouMean(_ close: [String]) -> String? {
+    public static func didYouMean(_ close: [String]) -> String? {
         close.isEmpty ? nil : "did you mean " + close.prefix(3).joined(separator: " or ") + "?"
     }
 
     /// The optimal-string-alignment distance between `a` and `b`, or `cap + 1` once it must exceed `cap`.
-    static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], cap: Int) -> Int {
+    public static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], cap: Int) -> Int {
         if a.isEmpty || b.isEmpty { return min(max(a.count, b.count), cap + 1) }
         var twoBack = [Int](repeating: 0, count: b.count + 1)
         var previous = Array(0...b.count)
