@@ -96,12 +96,12 @@ struct Check: ParsableCommand {
         }
         let shown = min(show, spec.count)
         if shown > 0 {
-            lines.append(spec.method == .bayes ? "first \(shown) trials (bayes: its random start):" : "first \(shown) trials:")
+            lines.append(spec.method == .bayes ? "first \(shown) trials, numbered from 0 (bayes: its random start):" : "first \(shown) trials, numbered from 0:")
             let swept = spec.parameters.map(\.name)
             for index in 0..<shown {
                 let config = spec.space.config(at: index)
                 let settings = swept.map { "\($0.rawValue)=\(Check.display(config[$0]))" }.joined(separator: " ")
-                var line = "  \(index + 1)  \(config.trialID)  \(settings)"
+                var line = "  \(index)  \(config.trialID)  \(settings)"
                 do { try config.validate() } catch { line += "  (cannot be trained: \(error); it would be recorded as failed)" }
                 lines.append(line)
             }

@@ -40,12 +40,12 @@ struct ProgramCheck {
         }
         let shown = min(show, program.count)
         if shown > 0 {
-            lines.append("first \(shown) trials\(spec.method == .bayes ? " (bayes: its random start)" : ""), each with the command it runs:")
+            lines.append("first \(shown) trials, numbered from 0\(spec.method == .bayes ? " (bayes: its random start)" : ""), each with the command it runs:")
             let environment = ProcessInfo.processInfo.environment
             for index in 0..<shown {
                 // Numbers for people here; the command below carries them exactly.
                 let settings = program.values(at: index).map { "\($0.name)=\(ProgramCheck.display($0.value))" }.joined(separator: " ")
-                lines.append("  \(index + 1)  \(program.trialID(at: index))  \(settings)")
+                lines.append("  \(index)  \(program.trialID(at: index))  \(settings)")
                 let argv = program.argv(at: index, environment: environment, jsonFile: "$SWEEP_TRIAL_DIR/args.json")
                 lines.append("     $ " + argv.map(ProgramCheck.shellQuoted).joined(separator: " "))
             }

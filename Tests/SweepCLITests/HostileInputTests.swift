@@ -30,10 +30,10 @@ struct HostileInputTests {
         let lines = outcome.stdout.split(separator: "\n")
         #expect(lines.first == "twelve.yaml: ok")
         #expect(lines.contains("method: grid, 12 trials (3 × 4 × 1 × 1 × 1 × 1)"))
-        #expect(lines.contains("first 5 trials:"))
+        #expect(lines.contains("first 5 trials, numbered from 0:"))
         let spec = try SweepSpec(yaml: Self.twelve, file: "twelve.yaml")
         for (index, trial) in spec.space.prefix(5).enumerated() {
-            #expect(lines.contains { $0.hasPrefix("  \(index + 1)  \(trial.id)  learning_rate=") })
+            #expect(lines.contains { $0.hasPrefix("  \(index)  \(trial.id)  learning_rate=") })
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["twelve.yaml"])
 

@@ -61,7 +61,7 @@ struct ProgramTrialTests {
         // its log, kept beside the results, starts with the same line.
         let check = try SweepBinary.run(["check", "macros.yaml"], directory: scratch.path)
         #expect(check.status == 0, "\(check.stderr)")
-        #expect(check.stdout.contains("  1  ") && check.stdout.contains("flag=False lr=0.001 opt.name=adam"), "\(check.stdout)")
+        #expect(check.stdout.contains("  0  ") && check.stdout.contains("flag=False lr=0.001 opt.name=adam"), "\(check.stdout)")
         #expect(check.stdout.contains("     $ /usr/bin/env "), "\(check.stdout)")
         let run = try SweepBinary.run(["run", "macros.yaml", "--workers", "1"], environment: ["SWEEP_TEST_HOME": "/h"],
                                       directory: scratch.path)
@@ -170,7 +170,7 @@ struct ProgramExampleTests {
         let check = try SweepBinary.run(["check", sweep])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("method: grid, 8 trials (1 × 2 × 2 × 2)"), "\(check.stdout)")
-        let tried = try SweepBinary.run(["try", sweep, "--trial", "3"])
+        let tried = try SweepBinary.run(["try", sweep, "--trial", "2"])
         #expect(tried.status == 0, "\(tried.stdout) \(tried.stderr)")
         #expect(tried.stdout.split(separator: "\n").filter { $0.hasPrefix("  epoch ") }.count == 5, "\(tried.stdout)")
         #expect(tried.stdout.contains("completed: 5 metric lines"))
