@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Thin C modules: each only exposes a system library to Swift.
@@ -24,8 +25,9 @@ let package = Package(
         // A prefetch hint, prctl(), and the fork-and-exec supervisor of program trials, which Swift cannot spell.
         .target(name: "CSupport"),
 
-        // System calls with EINTR retried and their real errno: an owned FileDescriptor, directories.
-        .target(name: "SystemCalls"),
+        // Files on swift-system: an owned (~Copyable) FileDescriptor, what swift-system does not wrap
+        // (fsync, flock, directories), errors with the operation and the path.
+        .target(name: "SystemCalls", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
         .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CSupport"]),

@@ -107,7 +107,7 @@ final class TrialLogFiles {
     private func append(_ data: Data, to file: String) throws {
         if !FileManager.default.fileExists(atPath: file) {
             guard FileManager.default.createFile(atPath: file, contents: nil) else {
-                throw Errno(code: errno, operation: "create", path: file)
+                throw SystemError(code: errno, operation: "create", path: file)
             }
         }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))

@@ -46,10 +46,10 @@ public struct ProgramProcess: ~Copyable {
     /// made (unless `cgroup` is false); `graceMilliseconds` is how long the supervisor waits between
     /// SIGTERM and SIGKILL (on a stop, when the worker is gone, for what the program left running).
     public init(executable: String, argv: [String], environment: [String: String], directory: String?,
-                graceMilliseconds: Int, cgroup: Bool = true) throws(Errno) {
+                graceMilliseconds: Int, cgroup: Bool = true) throws(SystemError) {
         // Raw until the program has started, so that every failure on the way closes all of them.
         var opened: [Int32] = []
-        func pipe(_ name: String) throws(Errno) -> (read: Int32, write: Int32) {
+        func pipe(_ name: String) throws(SystemError) -> (read: Int32, write: Int32) {
             let ends = try ProgramProcess.pipe(named: name)
             opened += [ends.read, ends.write]
             return ends
@@ -96,7 +96,7 @@ public struct ProgramProcess: ~Copyable {
         guard pid > 0 else {
             for end in [out.read, err.read, met.read, sta.read, life.write] { close(end) }
             if let cgroup { TrialCgroup.destroy(cgroup) }
-            throw Errno(code: -pid, operation: "fork", path: executable)
+            throw SystemError(code: -pid, operation: "fork", path: executable)
         }
         for descriptor in [out.read, err.read, met.read, sta.read] {
             let flags = fcntl(descriptor, F_GETFL)
@@ -112,7 +112,7 @@ public struct ProgramProcess: ~Copyable {
     }
 
     /// A pipe, both ends close-on-exec: its read end and write end.
-    private static func pipe(named name: String) throws(Errno) -> (read: Int32, write: Int32) {
+    private static func pipe(named name: String) throws(SystemError) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [-1, -1]
         try syscall("pipe2", name) { ends.withUnsafeMutableBufferPointer { sweep_pipe_cloexec($0.baseAddress!) } }
         return (ends[0], ends[1])

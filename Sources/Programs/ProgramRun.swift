@@ -76,7 +76,7 @@ public final class ProgramRun {
 
     /// Starts the program (in a cgroup of its own where one can be made, unless `cgroup` is false).
     public init(executable: String, argv: [String], environment: [String: String], directory: String?,
-                limits: Limits, now: ContinuousClock.Instant, cgroup: Bool = true) throws(Errno) {
+                limits: Limits, now: ContinuousClock.Instant, cgroup: Bool = true) throws(SystemError) {
         self.limits = limits
         self.started = now
         self.log = TrialLog(capacity: limits.logCapacity)

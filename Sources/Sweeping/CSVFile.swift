@@ -185,7 +185,7 @@ final class CSVFile {
     /// Appends `text` to the file at `path`, writing the CSV header `columns` first if the file is new
     /// (none for nil); durably, and cut back to its old length if the write fails.
     static func appendCreating(_ text: String, to path: String, columns: [String]?) throws(StoreError) {
-        do throws(Errno) {
+        do throws(SystemError) {
             let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT | O_APPEND)
             let length = try file.size()
             let bytes = Array(((length == 0 ? columns.map(CSV.line) ?? "" : "") + text).utf8)

@@ -230,10 +230,10 @@ public final class ResultStore {
             return file
         } catch let error as StoreError {
             throw error
-        } catch let error as Errno {
+        } catch let error as SystemError {
             throw .system(error)
         } catch {
-            throw .system(Errno(code: EIO, operation: "lock", path: path))  // unreachable: only the two above
+            throw .system(SystemError(code: EIO, operation: "lock", path: path))  // unreachable: only the two above
         }
     }
 
@@ -242,7 +242,7 @@ public final class ResultStore {
     public static func readTrials(_ path: String, layout: RecordLayout = .model,
                                   warn: (String) -> Void = { _ in }) throws(StoreError) -> [TrialRecord] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .system(Errno(code: Directory.exists(path) ? EACCES : ENOENT, operation: "read", path: path))
+            throw .system(SystemError(code: Directory.exists(path) ? EACCES : ENOENT, operation: "read", path: path))
         }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard let headerLine = lines.first, let headerFields = CSV.fields(headerLine) else { return [] }

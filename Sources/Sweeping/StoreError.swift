@@ -3,7 +3,7 @@ import SystemCalls
 /// Why the results directory cannot be used; nothing already recorded is changed when this is thrown.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A system call failed on a path.
-    case system(Errno)
+    case system(SystemError)
     /// The file's header is not the one this version writes.
     case unexpectedHeader(path: String, found: String)
     /// Another process writes this results directory (it holds the lock).

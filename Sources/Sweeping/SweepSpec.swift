@@ -373,7 +373,7 @@ public struct SweepSpec: Sendable {
                                 "is \(size) bytes; a sweep file may have at most \(SweepSpec.maximumFileSize)")
             }
             bytes = try descriptor.readAll()
-        } catch let error as Errno {
+        } catch let error as SystemError {
             // Missing, a directory, not permitted: nothing to read, so EX_NOINPUT rather than a mistake in it.
             var unreadable = SpecError(file: path, line: nil, key: nil, "cannot read the sweep file: " + String(cString: strerror(error.code)))
             unreadable.unreadable = true

@@ -33,7 +33,7 @@ struct Keygen: ParsableCommand {
     }
 
     private func write(_ text: String, to path: String, mode: mode_t) throws {
-        do throws(Errno) {
+        do throws(SystemError) {
             let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
             try syscall("fchmod", path) { fchmod(file.rawValue, mode) }  // an existing file keeps its old mode otherwise
             try file.write(Array(text.utf8))
