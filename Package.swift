@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "SweepTestSupport", dependencies: ["Sweeping", "Training"], path: "Tests/SweepTestSupport"),
 
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib", "SweepTestSupport"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
+        .testTarget(name: "SweepCLITests", dependencies: ["sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
         .testTarget(name: "SweepingTests", dependencies: ["Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),

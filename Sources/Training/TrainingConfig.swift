@@ -1,138 +1,26 @@
-/// Everything that decides a training run's numbers. The same config and seed give bit-identical
-/// results on any worker of the same build. Each field is described once, in `Hyperparameter`.
-public struct TrainingConfig: Hashable, Codable, Sendable {
-    /// SGD step size.
-    public var learningRate: Double = 0.01
-    /// Momentum factor μ of `torch.optim.SGD` (0 = plain SGD).
-    public var momentum: Double = 0
-    /// Nesterov momentum, as `torch.optim.SGD(nesterov=True)`.
-    public var nesterov: Bool = false
-    /// L2 penalty, added to the gradient as `torch.optim.SGD`'s `weight_decay` does.
-    public var weightDecay: Double = 0
-    /// L1 penalty coefficient: `l1 · Σ|w|` joins the objective (its subgradient `l1 · sign(w)`).
-    public var l1: Double = 0
-    /// Largest L2 norm of each hidden unit's incoming weights, enforced after every step (0 = off).
-    public var maxNorm: Double = 0
-    /// Dropout probability after each hidden layer (inverted dropout).
-    public var dropout: Double = 0
-    /// Augmentation of training images.
-    public var augment: Augmentation = .none
-    /// Hidden layer widths, input side first.
-    public var hidden: [Int] = [128, 128]
-    /// Passes over the training set.
-    public var epochs: Int = 10
-    /// Minibatch size.
-    public var batchSize: Int = 64
-    /// Fixes initialisation, shuffling, dropout masks and augmentation.
-    public var seed: UInt64 = 0
-    /// Train on only the first this many training images (nil: all). Part of the config because it
-    /// changes the numbers: small sweeps for tests and smoke runs are different trials.
-    public var trainLimit: Int? = nil
-    /// Evaluate on only the first this many test images (nil: all).
-    public var testLimit: Int? = nil
-    /// The update rule.
-    public var optimizer: OptimizerKind = .sgd
-    /// RMSprop's centred variant.
-    public var centered: Bool = false
-    /// Knowledge distillation's teacher: a model file (nil: none).
-    public var teacher: String? = nil
-    /// Distillation temperature T.
-    public var distillTemperature: Double = 1
-    /// Distillation: the soft loss's weight α (the label loss gets 1 − α).
-    public var distillAlpha: Double = 0
+// TrainingConfig's stored properties are declared in Hyperparameter.swift, beside the table whose
+// rows describe them; what is derived from the rows is here.
 
-    /// JSON names are the snake_case sweep keys, spelled out: key strategies cost a string
-    /// transformation per key per message, which the coordinator's hot loop cannot afford.
-    enum CodingKeys: String, CodingKey {
-        case learningRate = "learning_rate", momentum, nesterov, weightDecay = "weight_decay", l1, maxNorm = "max_norm"
-        case dropout, augment, hidden, epochs, batchSize = "batch_size", seed, trainLimit = "train_limit"
-        case testLimit = "test_limit", optimizer, centered, teacher, distillTemperature = "distill_temperature"
-        case distillAlpha = "distill_alpha"
-    }
-
-    /// The default config: the assignment's model, plain SGD at 0.01.
-    public init() {}
-
-    /// Reads a config; hyperparameters added after the first release may be absent (messages,
-    /// checkpoints and held results of an earlier release) and take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        learningRate = try c.decode(Double.self, forKey: .learningRate)
-        momentum = try c.decode(Double.self, forKey: .momentum)
-        nesterov = try c.decode(Bool.self, forKey: .nesterov)
-        weightDecay = try c.decode(Double.self, forKey: .weightDecay)
-        l1 = try c.decode(Double.self, forKey: .l1)
-        maxNorm = try c.decode(Double.self, forKey: .maxNorm)
-        dropout = try c.decode(Double.self, forKey: .dropout)
-        augment = try c.decode(Augmentation.self, forKey: .augment)
-        hidden = try c.decode([Int].self, forKey: .hidden)
-        epochs = try c.decode(Int.self, forKey: .epochs)
-        batchSize = try c.decode(Int.self, forKey: .batchSize)
-        seed = try c.decode(UInt64.self, forKey: .seed)
-        trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
-        testLimit = try c.decodeIfPresent(Int.self, forKey: .testLimit)
-        optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? .sgd
-        centered = try c.decodeIfPresent(Bool.self, forKey: .centered) ?? false
-        teacher = try c.decodeIfPresent(String.self, forKey: .teacher)
-        distillTemperature = try c.decodeIfPresent(Double.self, forKey: .distillTemperature) ?? 1
-        distillAlpha = try c.decodeIfPresent(Double.self, forKey: .distillAlpha) ?? 0
-    }
-
-    /// One hyperparameter's value, read or written through its description in `Hyperparameter`.
+extension TrainingConfig {
+    /// One hyperparameter's value, read or written where its row in `Hyperparameter` says it is kept.
     /// Writing a value of the wrong kind is ignored (`Hyperparameter.check` refuses it first).
     public subscript(_ parameter: Hyperparameter) -> HyperparameterValue {
-        get {
-            switch parameter {
-            case .learningRate: return .real(learningRate)
-            case .momentum: return .real(momentum)
-            case .nesterov: return .flag(nesterov)
-            case .weightDecay: return .real(weightDecay)
-            case .l1: return .real(l1)
-            case .maxNorm: return .real(maxNorm)
-            case .dropout: return .real(dropout)
-            case .augment: return .augmentation(augment)
-            case .hidden: return .widths(hidden)
-            case .epochs: return .whole(epochs)
-            case .batchSize: return .whole(batchSize)
-            // A seed above Int.max (only from a hand-made message) reads as negative and fails `check`.
-            case .seed: return .whole(Int(truncatingIfNeeded: seed))
-            case .trainLimit: return trainLimit.map(HyperparameterValue.whole) ?? .unset
-            case .testLimit: return testLimit.map(HyperparameterValue.whole) ?? .unset
-            case .optimizer: return .optimizer(optimizer)
-            case .centered: return .flag(centered)
-            case .teacher:
-                guard let teacher else { return .unset }
-                return .text(teacher)
-            case .distillTemperature: return .real(distillTemperature)
-            case .distillAlpha: return .real(distillAlpha)
-            }
-        }
+        get { parameter.value(in: self) }
         set {
-            switch (parameter, newValue) {
-            case (.learningRate, .real(let x)): learningRate = x
-            case (.momentum, .real(let x)): momentum = x
-            case (.nesterov, .flag(let b)): nesterov = b
-            case (.weightDecay, .real(let x)): weightDecay = x
-            case (.l1, .real(let x)): l1 = x
-            case (.maxNorm, .real(let x)): maxNorm = x
-            case (.dropout, .real(let x)): dropout = x
-            case (.augment, .augmentation(let a)): augment = a
-            case (.hidden, .widths(let w)): hidden = w
-            case (.epochs, .whole(let n)): epochs = n
-            case (.batchSize, .whole(let n)): batchSize = n
-            case (.seed, .whole(let n)): seed = UInt64(truncatingIfNeeded: n)
-            case (.trainLimit, .whole(let n)): trainLimit = n
-            case (.trainLimit, .unset): trainLimit = nil
-            case (.testLimit, .whole(let n)): testLimit = n
-            case (.testLimit, .unset): testLimit = nil
-            case (.optimizer, .optimizer(let o)): optimizer = o
-            case (.centered, .flag(let b)): centered = b
-            case (.teacher, .text(let t)): teacher = t
-            case (.teacher, .unset): teacher = nil
-            case (.distillTemperature, .real(let x)): distillTemperature = x
-            case (.distillAlpha, .real(let x)): distillAlpha = x
+            switch (parameter.row.storage, newValue) {
+            case (.real(let path), .real(let x)): self[keyPath: path] = x
             // Whole numbers are fine where reals go (W&B's int_uniform on a learning rate).
-            case (_, .whole(let n)) where parameter.kind == .real: self[parameter] = .real(Double(n))
+            case (.real(let path), .whole(let n)): self[keyPath: path] = Double(n)
+            case (.whole(let path), .whole(let n)): self[keyPath: path] = n
+            case (.seed(let path), .whole(let n)): self[keyPath: path] = UInt64(truncatingIfNeeded: n)
+            case (.limit(let path), .whole(let n)): self[keyPath: path] = n
+            case (.limit(let path), .unset): self[keyPath: path] = nil
+            case (.flag(let path), .flag(let b)): self[keyPath: path] = b
+            case (.augmentation(let path), .augmentation(let a)): self[keyPath: path] = a
+            case (.optimizer(let path), .optimizer(let o)): self[keyPath: path] = o
+            case (.path(let path), .text(let t)): self[keyPath: path] = t
+            case (.path(let path), .unset): self[keyPath: path] = nil
+            case (.widths(let path), .widths(let w)): self[keyPath: path] = w
             default: break
             }
         }
@@ -168,5 +56,74 @@ public struct TrainingConfig: Hashable, Codable, Sendable {
             return ConfigError(.distillAlpha, value: "\(distillAlpha)", "needs a teacher")
         }
         return nil
+    }
+}
+
+extension TrainingConfig: Codable {
+    /// A JSON key: the hyperparameter's sweep key, spelled out in the table (key strategies cost a
+    /// string transformation per key per message, which the coordinator's hot loop cannot afford).
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(_ parameter: Hyperparameter) { stringValue = parameter.rawValue }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Writes every hyperparameter under its sweep key, in the table's order, as its stored type (the
+    /// seed as `UInt64`); an unset one is left out. Values are read as the subscript reads them, not
+    /// through the rows' key paths, which are slower: every message of a trial carries its config.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for parameter in Hyperparameter.allCases {
+            let key = Key(parameter)
+            switch self[parameter] {
+            case .unset: break
+            case .real(let x): try container.encode(x, forKey: key)
+            case .whole(let n):
+                if case .seed = parameter.row.storage {
+                    try container.encode(UInt64(truncatingIfNeeded: n), forKey: key)
+                } else {
+                    try container.encode(n, forKey: key)
+                }
+            case .flag(let b): try container.encode(b, forKey: key)
+            case .augmentation(let a): try container.encode(a, forKey: key)
+            case .optimizer(let o): try container.encode(o, forKey: key)
+            case .text(let t): try container.encode(t, forKey: key)
+            case .widths(let w): try container.encode(w, forKey: key)
+            }
+        }
+    }
+
+    /// Reads a config. The first release's hyperparameters must be present; those added since may be
+    /// absent (messages, checkpoints and held results of an earlier release) and take their defaults;
+    /// an optional one absent is unset.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: Key.self)
+        for parameter in Hyperparameter.allCases {
+            let key = Key(parameter)
+            func read<Value: Decodable>(_ path: WritableKeyPath<TrainingConfig, Value>) throws {
+                if !parameter.isAdded {
+                    self[keyPath: path] = try container.decode(Value.self, forKey: key)
+                } else if let value = try container.decodeIfPresent(Value.self, forKey: key) {
+                    self[keyPath: path] = value
+                }
+            }
+            func readOptional<Value: Decodable>(_ path: WritableKeyPath<TrainingConfig, Value?>) throws {
+                self[keyPath: path] = try container.decodeIfPresent(Value.self, forKey: key)
+            }
+            switch parameter.row.storage {
+            case .real(let path): try read(path)
+            case .whole(let path): try read(path)
+            case .seed(let path): try read(path)
+            case .limit(let path): try readOptional(path)
+            case .flag(let path): try read(path)
+            case .augmentation(let path): try read(path)
+            case .optimizer(let path): try read(path)
+            case .path(let path): try readOptional(path)
+            case .widths(let path): try read(path)
+            }
+        }
     }
 }

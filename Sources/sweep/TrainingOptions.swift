@@ -5,7 +5,10 @@ extension Augmentation: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 
 /// The flags that make a `TrainingConfig`: names, help and ranges come from `Hyperparameter` (the
-/// one description of each hyperparameter); ArgumentParser needs each declared, so each is here once.
+/// one description of each hyperparameter). ArgumentParser lists in `--help`, completes and checks only
+/// options it has seen declared, so each is declared here once, as a property named after its case;
+/// `config` finds them by that name, and the round trip of every hyperparameter through its flag
+/// (HyperparameterRoundTripTests.swift) fails while one is missing or misnamed.
 ///
 /// Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation and gets
 /// "must be greater than 0" rather than the parser's "missing value".
@@ -79,30 +82,21 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: name(.testLimit), parsing: .unconditional, help: help(.testLimit))
     var testLimit: Int?
 
-    /// The configuration these flags describe.
+    /// The configuration these flags describe: each option's value goes to the hyperparameter its
+    /// property is named after, found as ArgumentParser finds the options, by reflection.
     var config: TrainingConfig {
         var config = TrainingConfig()
-        config.learningRate = learningRate
-        config.optimizer = optimizer
-        config.centered = centered
-        config.teacher = teacher
-        config.distillTemperature = distillTemperature
-        config.distillAlpha = distillAlpha
-        config.momentum = momentum
-        config.nesterov = nesterov
-        config.weightDecay = weightDecay
-        config.l1 = l1
-        config.maxNorm = maxNorm
-        config.dropout = dropout
-        config.augment = augment
-        config.hidden = hidden
-        config.epochs = epochs
-        config.batchSize = batchSize
-        config[.seed] = .whole(seed)
-        config.trainLimit = trainLimit
-        config.testLimit = testLimit
+        for child in Mirror(reflecting: self).children {
+            // A property wrapper's storage is labelled `_name`.
+            guard let option = child.value as? any HyperparameterOption, let label = child.label?.dropFirst(),
+                  let parameter = TrainingOptions.parameters[String(label)] else { continue }
+            config[parameter] = option.hyperparameterValue
+        }
         return config
     }
+
+    /// Each hyperparameter by its case's name, e.g. `learningRate`.
+    private static let parameters = Dictionary(uniqueKeysWithValues: Hyperparameter.allCases.map { ("\($0)", $0) })
 
     func validate() throws {
         do {
@@ -111,4 +105,50 @@ struct TrainingOptions: ParsableArguments {
             throw ValidationError(error.flagDescription)
         }
     }
+}
+
+/// A parsed `@Option` or `@Flag` of a hyperparameter.
+private protocol HyperparameterOption {
+    var hyperparameterValue: HyperparameterValue { get }
+}
+
+extension Option: HyperparameterOption where Value: HyperparameterArgument {
+    fileprivate var hyperparameterValue: HyperparameterValue { wrappedValue.hyperparameterValue }
+}
+
+extension Flag: HyperparameterOption where Value == Bool {
+    fileprivate var hyperparameterValue: HyperparameterValue { .flag(wrappedValue) }
+}
+
+/// A type a hyperparameter's option parses to.
+private protocol HyperparameterArgument {
+    var hyperparameterValue: HyperparameterValue { get }
+}
+
+extension Double: HyperparameterArgument {
+    fileprivate var hyperparameterValue: HyperparameterValue { .real(self) }
+}
+
+extension Int: HyperparameterArgument {
+    fileprivate var hyperparameterValue: HyperparameterValue { .whole(self) }
+}
+
+extension String: HyperparameterArgument {
+    fileprivate var hyperparameterValue: HyperparameterValue { .text(self) }
+}
+
+extension Augmentation: HyperparameterArgument {
+    fileprivate var hyperparameterValue: HyperparameterValue { .augmentation(self) }
+}
+
+extension OptimizerKind: HyperparameterArgument {
+    fileprivate var hyperparameterValue: HyperparameterValue { .optimizer(self) }
+}
+
+extension Array: HyperparameterArgument where Element == Int {
+    fileprivate var hyperparameterValue: HyperparameterValue { .widths(self) }
+}
+
+extension Optional: HyperparameterArgument where Wrapped: HyperparameterArgument {
+    fileprivate var hyperparameterValue: HyperparameterValue { self?.hyperparameterValue ?? .unset }
 }
