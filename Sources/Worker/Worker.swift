@@ -37,6 +37,8 @@ public final class Worker {
     private var exit: Exit?
     /// The socket's queue is full (the coordinator takes nothing): said once, not per message.
     private var dropping = false
+    /// The last failure said during a trial, so one that repeats every tick is said once.
+    private var lastFailure: String?
     private var shouldStop: () -> Bool = { false }
     private let log: (String) -> Void
 
@@ -120,9 +122,17 @@ public final class Worker {
     private func pumpLogging(waitMilliseconds: Int, orInputOn descriptors: [Int32] = [], during trial: String) {
         do {
             try pump(waitMilliseconds: waitMilliseconds, orInputOn: descriptors)
+            lastFailure = nil
         } catch {
-            log("the socket failed while \(trial) ran: \(error)")
+            logFailure("the socket failed while \(trial) ran: \(error)")
         }
+    }
+
+    /// Says a failure met during a trial, once while it repeats tick after tick.
+    private func logFailure(_ line: String) {
+        guard line != lastFailure else { return }
+        lastFailure = line
+        log(line)
     }
 
     private func receive(_ frames: [[UInt8]]) throws {
@@ -236,7 +246,7 @@ public final class Worker {
         do {
             try feed(input)
         } catch {
-            log("the socket failed while \(trial) ran: \(error)")
+            logFailure("the socket failed while \(trial) ran: \(error)")
         }
     }
 
