@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
         .testTarget(name: "SweepingTests", dependencies: ["Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProgramsTests", dependencies: ["Programs", "SweepTestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Messaging", "Programs", "Training"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Sweeping", "Programs", "Training"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],
