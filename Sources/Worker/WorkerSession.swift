@@ -128,8 +128,10 @@ public struct WorkerSession: Sendable {
     }
 
     private mutating func welcome(milliseconds: Int, liveness: Int) {
-        heartbeat = .milliseconds(max(10, milliseconds))
-        self.liveness = max(1, liveness)
+        // Bytes on the socket never trap: whatever a coordinator says, the arithmetic stays in range
+        // (a beat from 10 ms to an hour, at most 1,000 beats of silence).
+        heartbeat = .milliseconds(min(max(10, milliseconds), 3_600_000))
+        self.liveness = min(max(1, liveness), 1000)
         backoff = .milliseconds(1000)
         connection = .welcomed
         if case .assigned = job { job = .idle }  // its checkpoint's pieces went to the old connection

@@ -75,6 +75,19 @@ struct ConnectionTests {
         #expect(after.map(milliseconds) == [250, 1250, 3250], "\(after)")
     }
 
+    /// A welcome's numbers come off the socket: absurd ones are clamped (a beat of at most an hour,
+    /// at most 1,000 beats of silence), never an overflow that traps.
+    @Test func anAbsurdWelcomeIsClampedNotATrap() {
+        var driver = SessionDriver()
+        driver.welcome(heartbeatMilliseconds: Int.max, liveness: Int.max)
+        #expect(driver.session.connection == .welcomed)
+        // Silence is judged against an hour × 1,000 beats: nothing happens in a day of ticks.
+        #expect(!driver.run(for: .seconds(86_400), step: .seconds(60)).contains(.reconnect))
+        driver.welcome(heartbeatMilliseconds: Int.min, liveness: Int.min)
+        // 10 ms × 1 beat: a reconnect within the first ticks of silence.
+        #expect(driver.run(for: .milliseconds(200), step: .milliseconds(20)).contains(.reconnect))
+    }
+
     @Test func theBackoffStopsAtTheGivenCap() {
         var driver = SessionDriver(maxBackoff: .seconds(5))
         var times: [Duration] = []
