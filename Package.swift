@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Thin C modules: each only exposes a system library to Swift.
@@ -51,7 +52,7 @@ let package = Package(
 
         // The two roles: hand out trials and record results / connect, train, report.
         .target(name: "Coordinator", dependencies: ["Messaging", "Programs", "Scheduling", "Sweeping", "SystemCalls", "Training"]),
-        .target(name: "Worker", dependencies: ["Messaging", "Programs", "Training", "CSupport", "SystemCalls"]),
+        .target(name: "Worker", dependencies: ["Messaging", "Programs", "Training", "CSupport", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
 
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
         .target(name: "Benchmarking", dependencies: ["Messaging", "Training"]),
@@ -62,6 +63,7 @@ let package = Package(
             dependencies: [
                 "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // What the tests share: one scratch-folder type, one process runner, results read through the store.

@@ -1,5 +1,6 @@
 import CSupport
 import Foundation
+import Logging
 import Messaging
 import Programs
 import Training
@@ -40,12 +41,14 @@ public final class Worker {
     /// The last failure said during a trial, so one that repeats every tick is said once.
     private var lastFailure: String?
     private var shouldStop: () -> Bool = { false }
-    private let log: (String) -> Void
+    /// Where the worker says what it does (swift-log; `sweep worker` prints it on stderr, `--quiet`
+    /// keeps errors only): its progress at `info`, what went wrong at `warning` or `error`.
+    private let logger: Logger
 
     /// Prepares a worker; nothing is connected until `run`.
-    public init(options: WorkerOptions, log: @escaping (String) -> Void = { _ in }) throws(ZMQError) {
+    public init(options: WorkerOptions, logger: Logger = Logger(label: "sweep.worker")) throws(ZMQError) {
         self.options = options
-        self.log = log
+        self.logger = logger
         context = try Context()
         socket = try Worker.makeSocket(context, options: options)
         session = WorkerSession(worker: options.name, host: options.host, pid: getpid(),
@@ -132,19 +135,22 @@ public final class Worker {
     private func logFailure(_ line: String) {
         guard line != lastFailure else { return }
         lastFailure = line
-        log(line)
+        logger.warning("\(line)")
     }
+
+    /// What the session says it does: progress, for people following the worker.
+    private func log(_ line: String) { logger.info("\(line)") }
 
     private func receive(_ frames: [[UInt8]]) throws {
         guard frames.count == 1 else {
-            log("dropped a message of \(frames.count) frames from the coordinator")
+            logger.warning("dropped a message of \(frames.count) frames from the coordinator")
             return
         }
         let message: Message
         do {
             message = try Message.decode(frames[0])
         } catch {
-            log("dropped a frame from the coordinator: \(error)")
+            logger.warning("dropped a frame from the coordinator: \(error)")
             return
         }
         try feed(.received(message))
@@ -169,7 +175,7 @@ public final class Worker {
                 start = effect
             case .takeCheckpoint:
                 guard let trainer else {
-                    log("the session asked for a checkpoint with no trainer running")
+                    logger.warning("the session asked for a checkpoint with no trainer running")
                     continue
                 }
                 try feed(.checkpointTaken(trainer.checkpoint().encoded()))
@@ -188,11 +194,11 @@ public final class Worker {
                 dropping = false
             } else if !dropping {
                 // The session sends again what matters (results, a rung's checkpoint) after the next welcome.
-                log("the socket's queue is full; messages are dropped until the coordinator takes them")
+                logger.warning("the socket's queue is full; messages are dropped until the coordinator takes them")
                 dropping = true
             }
         } catch {
-            log("could not send a message to the coordinator: \(error)")
+            logger.warning("could not send a message to the coordinator: \(error)")
         }
     }
 
@@ -205,7 +211,7 @@ public final class Worker {
         case .runProgram(let trial, let job, let attempt):
             try runProgram(trial, job: job, attempt: attempt)
         default:
-            log("cannot start \(start)")
+            logger.error("cannot start \(start)")
         }
     }
 

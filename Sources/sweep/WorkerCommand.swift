@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarking
 import Foundation
+import Logging
 import Messaging
 import Training
 import Worker
@@ -56,7 +57,7 @@ struct WorkerCommand: ParsableCommand {
             help: ArgumentHelp("This worker's CURVE secret key file (default: a fresh anonymous key).", valueName: "file"))
     var curveSecretKey: String?
 
-    @Flag(help: "Log only errors.")
+    @Flag(help: "Log only errors (no progress lines).")
     var quiet = false
 
     @Flag(name: .customLong("benchmark-noop-trainer"),
@@ -115,10 +116,8 @@ struct WorkerCommand: ParsableCommand {
             options.secretKey = environment[Self.secretKeyVariable].flatMap { $0.isEmpty ? nil : $0 }
         }
         if let secret = options.secretKey { _ = try CurveKeys(secretKey: secret) }
-        let label = options.name
-        let worker = try Worker(options: options) { line in
-            if !quiet { FileHandle.standardError.write(Data("sweep worker \(label): \(line)\n".utf8)) }
-        }
+        let handler = TerminalLogHandler(prefix: "sweep worker \(options.name): ", logLevel: quiet ? .error : .info)
+        let worker = try Worker(options: options, logger: Logger(label: "sweep.worker") { _ in handler })
         Interrupts.install()
         switch try worker.run(shouldStop: { Interrupts.caught != nil }) {
         case .finished, .orphaned:
