@@ -43,6 +43,16 @@ final class TrialLogFiles {
         if let section = open[piece.trial], section.attempt != piece.attempt {
             try close(piece.trial, end: "no end received: its worker was lost")
         }
+        if open[piece.trial] == nil, piece.offset == 0, let end = piece.end, piece.data.count <= capacity {
+            // A whole attempt in one piece (most short trials): written once, its end in its header.
+            try Directory.create(folder)
+            let file = path(piece.trial)
+            let separator = FileManager.default.fileExists(atPath: file) && !lastByteIsNewline(file) ? "\n" : ""
+            let section = Section(attempt: piece.attempt, worker: oneLine(worker), start: 0, body: 0, next: 0, kept: 0, cut: 0)
+            try append(Data((separator + header(section, end: String(end.prefix(Message.LogPiece.maximumEndLength)))).utf8) + piece.data,
+                       to: file)
+            return
+        }
         var section = try open[piece.trial] ?? start(piece.trial, attempt: piece.attempt, worker: worker)
         var text = Data()
         if piece.offset > section.next {

@@ -82,9 +82,9 @@ extension WorkerSession {
             lastCheckpoint = now
             lastLine = now
             if case .program(_, let attempt) = kind {
-                stream = LogStream(trial: trial, attempt: attempt)
+                stream = LogStream(trial: trial, attempt: attempt, now: now)
             } else {
-                stream = LogStream(trial: trial, attempt: 1)
+                stream = LogStream(trial: trial, attempt: 1, now: now)
             }
         }
 

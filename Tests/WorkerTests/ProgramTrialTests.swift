@@ -91,12 +91,22 @@ struct ProgramTrialTests {
         #expect(driver.session.phase == .idle)
     }
 
+    /// A trial that ends within the stream's first interval sends its whole output in one piece, with
+    /// its end (the coordinator writes such a log once).
+    @Test func aShortTrialsOutputGoesInOnePiece() {
+        var driver = Self.started()
+        #expect(driver.feed(.logOutput(Self.log("all of it\n"))).logPieces.isEmpty)
+        let end = driver.feed(.programEnded(.completed, log: Self.log("all of it\n"), ending: "exit 0", leftoverNote: nil))
+        #expect(end.logPieces == [.init(trial: "p1", attempt: 2, offset: 0, data: Data("all of it\n".utf8), end: "exit 0")])
+    }
+
     @Test func byeOrCtrlCAbandonsTheProgramAndTheWorkerLeavesAfterItsLog() {
         for (input, exit) in [(WorkerSession.Input.received(.bye), WorkerSession.Exit.finished), (.interrupted, .stopped),
                               (.orphaned, .orphaned)] {
             var driver = Self.started()
             #expect(driver.feed(input) == [.halt])
             // The program's output still goes out while it ends (the coordinator keeps the log).
+            driver.advance(.milliseconds(250))  // the stream's interval after the start
             #expect(driver.feed(.logOutput(Self.log("a"))).logPieces.count == 1)
             let end = driver.feed(.programEnded(.stopped, log: Self.log("ab"), ending: "stopped, exit 0", leftoverNote: nil))
             #expect(end.logPieces.map(\.end) == ["abandoned: stopped, exit 0"])
