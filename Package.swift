@@ -23,61 +23,68 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
                        providers: [.apt(["libzmq3-dev"])]),
 
-        // A prefetch hint, prctl(), and the fork-and-exec supervisor of program trials, which Swift cannot spell.
-        .target(name: "CSupport"),
+        // The training core's C: SIMD kernels (optimisers, the rotation's sampling) and a prefetch hint.
+        .target(name: "CKernels"),
+        // Process supervision Swift cannot spell: the supervisor of program trials, prctl, pipes.
+        .target(name: "CProcess"),
+
+        // What every part speaks, with no dependency: values (a program's as Python has them), metrics
+        // by name, a trial's status, what a program trial's worker is sent, seeded randomness, the
+        // numbers and cells people read, "did you mean", exit statuses.
+        .target(name: "SweepCore"),
 
         // Files on swift-system: an owned (~Copyable) FileDescriptor, what swift-system does not wrap
         // (fsync, flock, directories), errors with the operation and the path.
         .target(name: "SystemCalls", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
-        .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CSupport"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CKernels", "SweepCore"]),
 
         // Sweep files, trial expansion and ids, the CSV results store, ranking. No sockets.
-        .target(name: "Sweeping", dependencies: ["Training", "SystemCalls", "Programs", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Sweeping", dependencies: ["SweepCore", "Training", "SystemCalls", "Programs", .product(name: "Yams", package: "Yams")]),
 
         // Every decision of a sweep (dispatch, liveness, retries, bayes, early termination, its end),
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
-        .target(name: "Scheduling", dependencies: ["Sweeping", "Programs", "Training"]),
+        .target(name: "Scheduling", dependencies: ["SweepCore", "Sweeping", "Programs", "Training"]),
 
         // libzmq sockets as owned Swift values, and the wire protocol's messages.
-        .target(name: "Messaging", dependencies: ["CZeroMQ", "Programs", "Training"]),
+        .target(name: "Messaging", dependencies: ["CZeroMQ", "SweepCore", "Programs", "Training"]),
 
         // The HTML report (inline SVG charts), from the CSVs only.
-        .target(name: "Reporting", dependencies: ["Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
+        .target(name: "Reporting", dependencies: ["SweepCore", "Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
 
         // Running someone's program as a trial: W&B's command macros, a supervised child in its own
         // process group (no orphans), its metric lines and capped log.
-        .target(name: "Programs", dependencies: ["CSupport", "SystemCalls", "Training"]),
+        .target(name: "Programs", dependencies: ["CProcess", "SystemCalls", "SweepCore"]),
 
         // The two roles: hand out trials and record results / connect, train, report.
-        .target(name: "Coordinator", dependencies: ["Messaging", "Programs", "Scheduling", "Sweeping", "SystemCalls", "Training"]),
-        .target(name: "Worker", dependencies: ["Messaging", "Programs", "Training", "CSupport", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Coordinator", dependencies: ["SweepCore", "Messaging", "Programs", "Scheduling", "Sweeping", "SystemCalls", "Training"]),
+        .target(name: "Worker", dependencies: ["SweepCore", "Messaging", "Programs", "Training", "CProcess", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
 
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
-        .target(name: "Benchmarking", dependencies: ["Messaging", "Training"]),
+        .target(name: "Benchmarking", dependencies: ["SweepCore", "Messaging", "Training"]),
 
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
+                "SweepCore", "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         // What the tests share: one scratch-folder type, one process runner, results read through the store.
-        .target(name: "SweepTestSupport", dependencies: ["Sweeping", "Training"], path: "Tests/SweepTestSupport"),
+        .target(name: "SweepTestSupport", dependencies: ["SweepCore", "Sweeping", "Training"], path: "Tests/SweepTestSupport"),
 
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib", "SweepTestSupport"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
+        .testTarget(name: "TrainingTests", dependencies: ["SweepCore", "Training", "CZlib", "SweepTestSupport"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["SweepCore", "sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "MessagingTests", dependencies: ["Messaging"]),
-        .testTarget(name: "SweepingTests", dependencies: ["Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ProgramsTests", dependencies: ["Programs", "SweepTestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Messaging", "Programs", "Training"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Sweeping", "Programs", "Training"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Sweeping", "Training", "SweepTestSupport"]),
+        .testTarget(name: "MessagingTests", dependencies: ["SweepCore", "Messaging"]),
+        .testTarget(name: "SweepingTests", dependencies: ["SweepCore", "Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ProgramsTests", dependencies: ["SweepCore", "Programs", "SweepTestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["SweepCore", "Worker", "Messaging", "Programs", "Training"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "Sweeping", "Programs", "Training"]),
+        .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,7 @@ import Scheduling
 import SystemCalls
 import Sweeping
 import Training
+import SweepCore
 
 /// The I/O shell of a sweep: a ZeroMQ ROUTER socket, the results store and the clock around a
 /// `Scheduler`, which makes every decision. Frames become scheduler inputs; its actions become

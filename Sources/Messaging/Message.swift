@@ -1,6 +1,7 @@
 import Foundation
 import Programs
 import Training
+import SweepCore
 
 /// One message of the coordinator–worker protocol: a JSON object in one frame, with `"v"` and `"type"`.
 public enum Message: Equatable, Sendable {

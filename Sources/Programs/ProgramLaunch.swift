@@ -1,5 +1,6 @@
 import Foundation
 import SystemCalls
+import SweepCore
 
 /// Everything needed to start one attempt of a program trial on this machine: the executable, its
 /// argv and environment, and the folders. Made the same way by `sweep try` and by workers.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSupport
+import CProcess
 import SystemCalls
 
 /// A program running under its supervisor (`Supervisor.c`): its stdout, stderr and metrics pipes,

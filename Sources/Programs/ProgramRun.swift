@@ -1,8 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSupport
+import CProcess
 import SystemCalls
+import SweepCore
 
 /// One trial of a program, from start to end: reads its output as it comes (metric lines from
 /// stdout or `$SWEEP_METRICS_FD`, everything into the capped log), enforces `max_seconds`, and stops

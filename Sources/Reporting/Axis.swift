@@ -1,5 +1,6 @@
 import Sweeping
 import Foundation
+import SweepCore
 
 /// How one parameter is laid out along a chart's axis, in at most `maxSlots` slots whatever the
 /// number of trials: listed values as they are when they fit; numbers with more distinct values

@@ -2,6 +2,7 @@ import Foundation
 import Plot
 import Sweeping
 import Training
+import SweepCore
 
 /// What the charts share, worked out once per report: each trial's fields and metric, and one axis
 /// per parameter a chart lays out.

@@ -1,6 +1,7 @@
 import Foundation
 import Plot
 import Sweeping
+import SweepCore
 
 extension Report {
     /// How many trials parallel coordinates draw as lines, the best ones; the others are drawn binned.

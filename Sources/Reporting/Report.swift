@@ -2,6 +2,7 @@ import Foundation
 import Plot
 import Sweeping
 import Training
+import SweepCore
 
 /// A self-contained HTML report of a sweep: inline SVG and CSS, no scripts, nothing fetched.
 ///

@@ -1,5 +1,6 @@
 import Programs
 import Training
+import Sweeping
 
 /// A trial handed to a worker, and how to train it: from where, where to wait, what to send back.
 public struct Assignment: Sendable, Equatable {

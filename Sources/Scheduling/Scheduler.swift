@@ -1,6 +1,7 @@
 import Programs
 import Sweeping
 import Training
+import SweepCore
 
 /// Every decision of a sweep, apart from its I/O: which trial goes to which worker, when a worker is
 /// dead and its trial goes back, when a trial is given up on, what bayes proposes, which trials early

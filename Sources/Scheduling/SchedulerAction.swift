@@ -1,5 +1,6 @@
 import Sweeping
 import Training
+import SweepCore
 
 /// What the scheduler decided: messages to send, rows to record, files to move, things to report.
 /// The I/O shell (`Coordinator`) performs them in order, with one rule: an `acknowledge` goes out

@@ -1,4 +1,5 @@
 import Training
+import SweepCore
 
 /// Something that happened, as the scheduler is told it: every message from a worker, or the
 /// passing of time (`tick`). The time itself comes with each call (`Scheduler.handle(_:now:)`).

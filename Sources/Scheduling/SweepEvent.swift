@@ -1,5 +1,6 @@
 import Sweeping
 import Training
+import SweepCore
 
 /// What happened in a sweep, for progress displays and logs.
 public enum SweepEvent: Sendable, Equatable {

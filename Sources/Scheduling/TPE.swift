@@ -2,6 +2,7 @@ import Foundation
 import Programs
 import Sweeping
 import Training
+import SweepCore
 
 /// `method: bayes`: the Tree-structured Parzen Estimator (Bergstra et al., "Algorithms for
 /// Hyper-Parameter Optimization", NeurIPS 2011), as Optuna's `TPESampler` runs it by default

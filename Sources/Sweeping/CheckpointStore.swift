@@ -3,6 +3,7 @@ import Glibc
 #endif
 import SystemCalls
 import Training
+import SweepCore
 
 /// The checkpoints and kept models of one sweep, beside its CSVs: `checkpoints/<trial>.ckpt` (the
 /// latest checkpoint of each unfinished trial) and `models/<trial>.safetensors` (the final weights of

@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 
 /// A W&B parameter distribution (`distribution:` with `min`/`max`, `mu`/`sigma`, `a`/`b`, `q`), as
 /// W&B's `HyperParameter.ppf` defines it: one number u in (0, 1) gives one value.

@@ -2,6 +2,7 @@ import Programs
 import Foundation
 import Training
 import Yams
+import SweepCore
 
 /// A sweep file's `early_terminate:` block: when a trial is stopped before its last epoch, with the
 /// epoch as the unit of W&B's "iterations". Which trials are compared with which is the scheduler's

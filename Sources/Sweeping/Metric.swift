@@ -1,5 +1,6 @@
 import Programs
 import Yams
+import SweepCore
 
 /// What a sweep ranks by, which way is better, and when it may end early: decided here only
 /// (`sweep run`, `rank`, `status` and the report all ask this type).

@@ -1,5 +1,6 @@
 import Foundation
 import Training
+import SweepCore
 
 /// The metrics a ranking of one results folder can use, and each trial's value of them: the ones
 /// `trials.csv` holds (the built-in trainer's final figures and best test loss; a program sweep's

@@ -2,6 +2,7 @@ import Programs
 import Foundation
 import Training
 import Yams
+import SweepCore
 
 /// One entry under `parameters:`: a hyperparameter and where its values come from, in any of the
 /// W&B schema's forms, checked against the hyperparameter's kind and range when the file is read.

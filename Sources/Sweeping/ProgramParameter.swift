@@ -1,5 +1,6 @@
 import Programs
 import Yams
+import SweepCore
 
 /// One parameter of a program sweep: any name, any value a sweep file can hold, in any of the W&B
 /// schema's forms. The program judges the values, so the built-in trainer's ranges do not apply.

@@ -1,5 +1,6 @@
 import Programs
 import Yams
+import SweepCore
 
 extension ProgramSpec {
     /// Trial `index`'s values with some replaced by `settings` (`name=value`, the value read as a YAML

@@ -2,6 +2,7 @@ import Foundation
 import Programs
 import Training
 import Yams
+import SweepCore
 
 /// What a program sweep runs (W&B's `program` and `command`) and over which parameters. Trials are
 /// computed on demand from their position, as `TrialSpace` computes the built-in trainer's.

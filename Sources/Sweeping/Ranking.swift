@@ -1,6 +1,7 @@
 import Foundation
 import Programs
 import Training
+import SweepCore
 
 /// Configurations ranked by a metric: repeats of a configuration with different seeds form one row
 /// (mean ± sd over its completed trials). Configurations with a completed trial come first; then those

@@ -1,5 +1,6 @@
 import Programs
 import Training
+import SweepCore
 
 /// The columns of a sweep's `trials.csv` and its epochs file, which depend on what it trains: the
 /// built-in trainer's (one column per hyperparameter; `epochs.csv` with its three figures), or a

@@ -1,6 +1,7 @@
 import Foundation
 import Programs
 import Training
+import SweepCore
 
 /// What a sweep file makes run, apart from how it is written: the method, the metric, the
 /// parameters and their values, the program and its command, early termination, and the keys that

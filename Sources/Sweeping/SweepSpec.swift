@@ -3,6 +3,7 @@ import Programs
 import SystemCalls
 import Training
 import Yams
+import SweepCore
 
 /// A sweep file: the Weights & Biases sweep schema, so users' files carry over. Every key W&B
 /// defines is either run as W&B runs it or refused in one line that says why; nothing is silently

@@ -1,5 +1,6 @@
 import Programs
 import Training
+import SweepCore
 
 /// One row of `trials.csv`: a finished trial's configuration and outcome.
 public struct TrialRecord: Equatable, Sendable {

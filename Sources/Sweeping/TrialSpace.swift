@@ -1,4 +1,5 @@
 import Training
+import SweepCore
 
 /// A sweep's trials as a function of their position, never held in memory: a grid point is its
 /// index in mixed radix (the last parameter fastest, as W&B's `itertools.product`), a random trial

@@ -1,3 +1,4 @@
+import SweepCore
 /// Inverted dropout whose mask is a counter-based hash of (seed, step, layer, element), so it needs
 /// no stored random state, costs a few multiplies per element, and is the same on every replay.
 public struct Dropout: Sendable {

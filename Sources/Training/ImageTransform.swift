@@ -1,5 +1,6 @@
-import CSupport
+import CKernels
 import Foundation
+import SweepCore
 
 /// One image's random augmentation, applied while the bytes are converted to floats:
 /// torchvision's `RandomRotation` (nearest neighbour, fill 0, about the centre, as PIL's

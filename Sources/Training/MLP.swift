@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 
 /// A multilayer perceptron: Linear → ReLU → [Dropout] per hidden layer, then Linear → LogSoftmax,
 /// trained with cross-entropy. Parameters live in one flat buffer so an optimiser step is one pass.

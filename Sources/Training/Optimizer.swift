@@ -1,4 +1,4 @@
-import CSupport
+import CKernels
 import Foundation
 
 /// The update rules of `torch.optim`, exactly as PyTorch writes them, for every parameter (biases

@@ -1,4 +1,5 @@
-import CSupport
+import CKernels
+import SweepCore
 
 /// Trains one configuration on FashionMNIST and measures every epoch; between any two minibatches
 /// its whole state can be taken as a `TrainingCheckpoint`, and a trainer made from one continues

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import SweepCore
 
 /// The whole state of a training run between two minibatches: weights and biases, the optimiser's
 /// state buffers and step count, the position in the epoch's shuffled order, the epoch's running loss,

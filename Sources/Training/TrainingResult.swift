@@ -1,3 +1,4 @@
+import SweepCore
 /// How a run ended and what every epoch measured.
 public struct TrainingResult: Codable, Equatable, Sendable {
     /// How a run ended.

@@ -1,9 +1,10 @@
-import CSupport
+import CProcess
 import Foundation
 import Logging
 import Messaging
 import Programs
 import Training
+import SweepCore
 
 /// Connects to a coordinator, trains the trials it hands out, and reports every epoch and result.
 ///

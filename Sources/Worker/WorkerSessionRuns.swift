@@ -2,6 +2,7 @@ import Foundation
 import Messaging
 import Programs
 import Training
+import SweepCore
 
 /// The trial side of the session: what the shell's trainer or program reports, and what follows.
 extension WorkerSession {

@@ -4,6 +4,7 @@ import Programs
 import Scheduling
 import Sweeping
 import Training
+import SweepCore
 
 /// `sweep check`: a sweep file validated exactly as `sweep run` reads it, touching nothing.
 struct Check: ParsableCommand {

@@ -4,6 +4,7 @@ import Scheduling
 import Foundation
 import Messaging
 import Sweeping
+import SweepCore
 
 /// `sweep coordinator`: the coordinator alone, for workers started elsewhere.
 struct CoordinatorCommand: ParsableCommand {

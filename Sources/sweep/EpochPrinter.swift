@@ -1,5 +1,6 @@
 import Foundation
 import Training
+import SweepCore
 
 /// Writes epochs and the summary as text lines or JSON objects, flushing each line at once.
 struct EpochPrinter {

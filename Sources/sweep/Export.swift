@@ -3,6 +3,7 @@ import Foundation
 import Sweeping
 import SystemCalls
 import Training
+import SweepCore
 
 /// `sweep export`: a recorded trial's weights as safetensors, by deterministic replay.
 struct Export: ParsableCommand {

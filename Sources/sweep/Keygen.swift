@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Messaging
 import SystemCalls
+import SweepCore
 
 /// `sweep keygen`: a CURVE key pair for a coordinator or a worker.
 struct Keygen: ParsableCommand {

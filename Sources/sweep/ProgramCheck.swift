@@ -1,6 +1,7 @@
 import Foundation
 import Programs
 import Sweeping
+import SweepCore
 
 /// What `sweep check` says of a program sweep: the program, the command, and each shown trial's argv.
 struct ProgramCheck {

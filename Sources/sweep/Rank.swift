@@ -2,6 +2,7 @@ import Programs
 import ArgumentParser
 import Foundation
 import Sweeping
+import SweepCore
 
 /// `sweep rank`: the best configurations of a results directory.
 struct Rank: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Reporting
 import Sweeping
+import SweepCore
 
 /// `sweep report`: a self-contained HTML report of a results directory.
 struct ReportCommand: ParsableCommand {

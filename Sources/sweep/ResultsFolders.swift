@@ -2,6 +2,7 @@ import Coordinator
 import Foundation
 import Messaging
 import Sweeping
+import SweepCore
 
 /// The results folders under `Results/`, for `rank`, `report` and `status` given none: the sweeps
 /// whose coordinators are running, or the most recent sweep.

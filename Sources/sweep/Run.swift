@@ -5,6 +5,7 @@ import Foundation
 import Messaging
 import Sweeping
 import Training
+import SweepCore
 
 /// `sweep run`: the main job on one machine.
 struct Run: ParsableCommand {

@@ -3,6 +3,7 @@ import Coordinator
 import Foundation
 import Messaging
 import Sweeping
+import SweepCore
 
 /// `sweep status`: a running sweep from another terminal.
 struct Status: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import Messaging
 import Sweeping
 import Training
+import SweepCore
 
 /// `sweep`: hyperparameter sweeps across cores and machines, of the built-in trainer or any program.
 @main

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SystemCalls
 import Training
+import SweepCore
 
 /// `sweep train`: one configuration, one line per epoch.
 struct Train: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import Programs
 import Sweeping
 import SystemCalls
+import SweepCore
 
 /// `sweep try`: one trial of a program sweep, run here exactly as a worker runs it.
 struct Try: ParsableCommand {

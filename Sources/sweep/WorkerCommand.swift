@@ -5,6 +5,7 @@ import Logging
 import Messaging
 import Training
 import Worker
+import SweepCore
 
 /// `sweep worker`: one worker process.
 struct WorkerCommand: ParsableCommand {

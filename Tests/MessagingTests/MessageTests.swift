@@ -2,6 +2,7 @@ import Foundation
 import Messaging
 import Testing
 import Training
+import SweepCore
 
 /// The wire codec: every message survives a round trip; bad bytes get a named error.
 @Suite("Wire messages")

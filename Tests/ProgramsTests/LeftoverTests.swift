@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SweepTestSupport
 @testable import Programs
+import SweepCore
 
 /// Nothing a trial starts outlives it, however it detached: real programs under the real
 /// supervisor, each leaving a helper behind (in a new session, through a double fork whose middle

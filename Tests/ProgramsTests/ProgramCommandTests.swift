@@ -1,5 +1,6 @@
 import Testing
 @testable import Programs
+import SweepCore
 
 /// Every macro's argv, as `wandb agent` builds it (`wandb_agent.py`, `sweeps/utils.py`).
 @Suite struct ProgramCommandTests {

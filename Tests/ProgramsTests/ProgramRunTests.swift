@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SweepTestSupport
 @testable import Programs
+import SweepCore
 
 /// Real child processes under the real supervisor: what each kind of program ends as, and that none
 /// outlives its stop. Python from the standard library stands in for a user's training script.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Programs
+import SweepCore
 
 /// Values rendered as W&B's agent renders them: Python's `str` in flags, `json.dumps` in `${args_json}`.
 /// The expected texts were printed by CPython 3.11 (`str(x)`, `json.dumps(x)`).

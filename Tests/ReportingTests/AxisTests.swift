@@ -3,6 +3,7 @@ import Testing
 import Sweeping
 import Training
 @testable import Reporting
+import SweepCore
 
 /// Numbers for people, and axes whose slots do not grow with the trials.
 @Suite("Format and axes")

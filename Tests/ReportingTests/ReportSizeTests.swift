@@ -4,6 +4,7 @@ import Testing
 import Training
 @testable import Reporting
 @testable import Sweeping
+import SweepCore
 
 /// The report of a random sweep over continuous parameters: its size bounded by its charts' pixels,
 /// not by the trials, and its labels short.

@@ -4,6 +4,7 @@ import Testing
 import Training
 @testable import Reporting
 @testable import Sweeping
+import SweepCore
 
 /// The HTML report, looked at the way a person would: rendered by headless Chromium.
 @Suite("Report")

@@ -3,6 +3,7 @@ import Foundation
 import Sweeping
 import Testing
 import Training
+import SweepCore
 
 /// The three stopping rules, each checked against the arithmetic of the tool it follows.
 @Suite("Early termination rules")

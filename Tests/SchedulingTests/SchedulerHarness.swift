@@ -3,6 +3,7 @@ import Programs
 import Scheduling
 import Sweeping
 import Training
+import SweepCore
 
 /// A scheduler driven by hand, as swift-nio's `EmbeddedChannel` drives a channel: inputs go in with
 /// a virtual time, actions come out and are kept for inspection, records are collected as a store

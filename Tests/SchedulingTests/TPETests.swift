@@ -3,6 +3,7 @@ import Foundation
 import Sweeping
 import Testing
 import Training
+import SweepCore
 
 /// `method: bayes` (TPE): deterministic, learns, and works with every distribution.
 @Suite("TPE")

@@ -2,6 +2,7 @@ import Foundation
 import SweepTestSupport
 import Sweeping
 import Testing
+import SweepCore
 
 /// `sweep check` and `run` through the real binary: every mistake of a file at once, one line each;
 /// a file that is not there is missing input (66), not a bad file (65); numbers as people read them.

@@ -2,6 +2,7 @@ import Foundation
 import SweepTestSupport
 import Sweeping
 import Testing
+import SweepCore
 
 /// `sweep rank` on a fixed trials.csv: seed groups, ties, diverged and failed trials last; on a
 /// program sweep, by any figure its program printed; and without a folder, the most recent sweep.

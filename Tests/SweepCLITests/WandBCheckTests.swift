@@ -2,6 +2,7 @@ import Foundation
 import Sweeping
 import SweepTestSupport
 import Testing
+import SweepCore
 
 /// W&B's hyperband files through the real binary: `sweep check` passes each, shows W&B's bands as its
 /// rungs, and warns, one line each, about the keys that have no effect.

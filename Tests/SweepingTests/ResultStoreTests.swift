@@ -3,6 +3,7 @@ import SweepTestSupport
 import Testing
 import Training
 @testable import Sweeping
+import SweepCore
 
 /// The CSV store: durable appends, exactly once, one writer, and recovery that never deletes a record.
 @Suite("Result store")

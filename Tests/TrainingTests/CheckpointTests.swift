@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Training
+import SweepCore
 
 /// Checkpoints: a run interrupted anywhere and resumed from its checkpoint's bytes gives figures
 /// bit-identical to the run that never stopped, in every SGD mode, with dropout and augmentation;

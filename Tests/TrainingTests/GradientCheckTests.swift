@@ -1,5 +1,6 @@
 import Testing
 @testable import Training
+import SweepCore
 
 /// Finite differences against back-propagation, on a network small enough to check every parameter.
 @Suite("Gradients")

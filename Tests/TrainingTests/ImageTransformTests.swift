@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Training
+import SweepCore
 
 /// Augmentation as torchvision composes it, checked on images whose answers are known.
 @Suite("Augmentation")

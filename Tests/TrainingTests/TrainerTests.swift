@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Training
+import SweepCore
 
 /// Whole runs on a small slice of the real FashionMNIST: reproducibility and divergence.
 @Suite("Trainer")

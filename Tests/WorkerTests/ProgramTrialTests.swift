@@ -4,6 +4,7 @@ import Programs
 import Testing
 import Training
 import Worker
+import SweepCore
 
 /// A program trial through `WorkerSession`: a metric line is an epoch, its output goes out in pieces
 /// as it comes and the rest before the result, a stop ends it. Scripted inputs, virtual time.

@@ -3,6 +3,7 @@ import Messaging
 import Programs
 import Training
 import Worker
+import SweepCore
 
 /// A scripted shell around a `WorkerSession`: virtual time, every effect recorded, and the checkpoints
 /// the session asks for answered at once with `checkpoint` (as the real shell answers from its

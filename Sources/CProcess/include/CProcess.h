@@ -1,15 +1,12 @@
-#ifndef SWEEP_CSUPPORT_H
-#define SWEEP_CSUPPORT_H
-// Two things Swift cannot spell directly: a prefetch hint, and the variadic prctl().
+#ifndef SWEEP_CPROCESS_H
+#define SWEEP_CPROCESS_H
+// Process supervision Swift cannot spell: the supervisor of program trials (fork and exec with only
+// async-signal-safe calls between them), pipes and socket pairs with close-on-exec, and prctl().
 #include <signal.h>
 #include "Supervisor.h"
-#include "OptimizerKernels.h"
-#include "ImageKernels.h"
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-
-static inline void sweep_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
 /// Asks the kernel to send `signal` to this process when its parent dies (Linux); 0 on success.
 static inline int sweep_set_parent_death_signal(int signal) {

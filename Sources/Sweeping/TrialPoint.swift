@@ -1,4 +1,5 @@
 import Training
+import SweepCore
 
 /// What a trial trains: the built-in MLP's configuration, or a program's parameter values.
 public enum TrialPoint: Hashable, Sendable {

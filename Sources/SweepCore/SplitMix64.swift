@@ -55,11 +55,3 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
-
-/// Names of the independent random streams one seed feeds.
-enum RandomStream: UInt64 {
-    case initialisation = 1
-    case shuffle = 2
-    case augmentation = 3
-    case dropout = 4
-}

@@ -1,2 +1,0 @@
-// Header-only module: SwiftPM needs one source file in a C target.
-#include "CSupport.h"
