@@ -47,8 +47,10 @@ let package = Package(
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
         .target(name: "Scheduling", dependencies: ["SweepCore", "Sweeping", "Programs", "Training"]),
 
-        // libzmq sockets as owned Swift values, and the wire protocol's messages.
-        .target(name: "Messaging", dependencies: ["CZeroMQ", "SweepCore", "Programs", "Training"]),
+        // The wire protocol's messages (one JSON object a frame): what crosses, apart from how.
+        .target(name: "Wire", dependencies: ["SweepCore", "Training"]),
+        // libzmq sockets as owned Swift values, CURVE keys and the ZAP handler: how it crosses.
+        .target(name: "Messaging", dependencies: ["CZeroMQ"]),
 
         // The HTML report (inline SVG charts), from the CSVs only.
         .target(name: "Reporting", dependencies: ["SweepCore", "Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
@@ -58,17 +60,17 @@ let package = Package(
         .target(name: "Programs", dependencies: ["CProcess", "SystemCalls", "SweepCore"]),
 
         // The two roles: hand out trials and record results / connect, train, report.
-        .target(name: "Coordinator", dependencies: ["SweepCore", "Messaging", "Programs", "Scheduling", "Sweeping", "SystemCalls", "Training"]),
-        .target(name: "Worker", dependencies: ["SweepCore", "Messaging", "Programs", "Training", "CProcess", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Coordinator", dependencies: ["SweepCore", "Wire", "Messaging", "Programs", "Scheduling", "Sweeping", "SystemCalls", "Training"]),
+        .target(name: "Worker", dependencies: ["SweepCore", "Wire", "Messaging", "Programs", "Training", "CProcess", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
 
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
-        .target(name: "Benchmarking", dependencies: ["SweepCore", "Messaging", "Training"]),
+        .target(name: "Benchmarking", dependencies: ["SweepCore", "Wire", "Messaging", "Training"]),
 
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepCore", "Training", "Sweeping", "Scheduling", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
+                "SweepCore", "Training", "Sweeping", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -77,12 +79,12 @@ let package = Package(
         .target(name: "SweepTestSupport", dependencies: ["SweepCore", "Sweeping", "Training"], path: "Tests/SweepTestSupport"),
 
         .testTarget(name: "TrainingTests", dependencies: ["SweepCore", "Training", "CZlib", "SweepTestSupport"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["SweepCore", "sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
+        .testTarget(name: "SweepCLITests", dependencies: ["SweepCore", "Wire", "sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "MessagingTests", dependencies: ["SweepCore", "Messaging"]),
+        .testTarget(name: "MessagingTests", dependencies: ["SweepCore", "Wire", "Messaging"]),
         .testTarget(name: "SweepingTests", dependencies: ["SweepCore", "Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProgramsTests", dependencies: ["SweepCore", "Programs", "SweepTestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["SweepCore", "Worker", "Messaging", "Programs", "Training"]),
+        .testTarget(name: "WorkerTests", dependencies: ["SweepCore", "Wire", "Worker", "Messaging", "Programs", "Training"]),
         .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "Sweeping", "Programs", "Training"]),
         .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],

@@ -2,6 +2,7 @@ import Foundation
 import Messaging
 import Training
 import SweepCore
+import Wire
 
 /// Many workers in one process that train nothing: each answers a trial at once with a one-epoch
 /// result of zeros. They exist only for `Scripts/bench coordinator`, to measure what the coordinator

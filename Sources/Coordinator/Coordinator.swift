@@ -6,6 +6,7 @@ import SystemCalls
 import Sweeping
 import Training
 import SweepCore
+import Wire
 
 /// The I/O shell of a sweep: a ZeroMQ ROUTER socket, the results store and the clock around a
 /// `Scheduler`, which makes every decision. Frames become scheduler inputs; its actions become

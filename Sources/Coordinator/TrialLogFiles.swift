@@ -1,6 +1,6 @@
 import Foundation
-import Messaging
 import SystemCalls
+import Wire
 
 /// Program trials' logs beside the results, `logs/<trial>.log`: every attempt's output in the order
 /// its pieces arrive (so a killed attempt's log survives up to its last piece), the attempts one

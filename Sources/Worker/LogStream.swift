@@ -1,6 +1,6 @@
 import Foundation
-import Messaging
 import Programs
+import Wire
 
 /// A program trial's output on its way to the coordinator: pieces of what the program wrote, sent as
 /// it comes (at most one piece of `pieceSize` bytes each `interval`, the first one `interval` after

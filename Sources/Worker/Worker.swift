@@ -5,6 +5,7 @@ import Messaging
 import Programs
 import Training
 import SweepCore
+import Wire
 
 /// Connects to a coordinator, trains the trials it hands out, and reports every epoch and result.
 ///

@@ -1,7 +1,7 @@
 import Foundation
-import Messaging
 import Programs
 import Training
+import Wire
 
 /// The worker's side of the protocol, with no I/O: it opens no socket, reads no clock, runs no
 /// trainer or program. The shell (`Worker`) feeds it what happened (`Input`: a decoded message, an

@@ -1,8 +1,8 @@
 import Foundation
-import Messaging
 import Programs
 import Training
 import SweepCore
+import Wire
 
 /// The trial side of the session: what the shell's trainer or program reports, and what follows.
 extension WorkerSession {

@@ -1,7 +1,7 @@
-import Messaging
 import Programs
 import Training
 import SweepCore
+import Wire
 
 extension WorkerSession {
     /// The time as the shell passes it: the session reads no clock.

@@ -2,7 +2,6 @@ import ArgumentParser
 import Coordinator
 import Scheduling
 import Foundation
-import Messaging
 import Sweeping
 import SweepCore
 

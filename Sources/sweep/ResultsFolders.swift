@@ -3,6 +3,7 @@ import Foundation
 import Messaging
 import Sweeping
 import SweepCore
+import Wire
 
 /// The results folders under `Results/`, for `rank`, `report` and `status` given none: the sweeps
 /// whose coordinators are running, or the most recent sweep.

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Coordinator
 import Foundation
-import Messaging
 import Sweeping
 import SweepCore
+import Wire
 
 /// `sweep status`: a running sweep from another terminal.
 struct Status: ParsableCommand {

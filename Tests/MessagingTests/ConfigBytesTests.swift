@@ -1,7 +1,7 @@
 import Foundation
-import Messaging
 import Testing
 import Training
+import Wire
 
 /// A config's bytes on the wire are the ones every earlier build wrote (recorded before the config's
 /// Codable was derived from the hyperparameter table), and an old message still reads.

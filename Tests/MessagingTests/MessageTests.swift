@@ -1,8 +1,8 @@
 import Foundation
-import Messaging
 import Testing
 import Training
 import SweepCore
+import Wire
 
 /// The wire codec: every message survives a round trip; bad bytes get a named error.
 @Suite("Wire messages")

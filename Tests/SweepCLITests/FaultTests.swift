@@ -3,6 +3,7 @@ import Messaging
 import Sweeping
 import SweepTestSupport
 import Testing
+import Wire
 
 /// Faults with real processes and real signals: workers and the coordinator SIGKILLed mid-sweep,
 /// garbage on the socket, a worker of another protocol version.

@@ -1,10 +1,10 @@
 import Foundation
-import Messaging
 import SweepTestSupport
 import Sweeping
 import Testing
 @testable import Training
 @testable import sweep
+import Wire
 
 /// The table-driven test of the hyperparameter table: each hyperparameter, away from its default,
 /// survives `sweep train`'s flag, the wire, a checkpoint header and a `trials.csv` row, and changes the

@@ -1,4 +1,3 @@
-import Messaging
 import Testing
 import Training
 import Worker

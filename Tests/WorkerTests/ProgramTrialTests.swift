@@ -1,10 +1,10 @@
 import Foundation
-import Messaging
 import Programs
 import Testing
 import Training
 import Worker
 import SweepCore
+import Wire
 
 /// A program trial through `WorkerSession`: a metric line is an epoch, its output goes out in pieces
 /// as it comes and the rest before the result, a stop ends it. Scripted inputs, virtual time.

@@ -1,8 +1,8 @@
 import Foundation
-import Messaging
 import Testing
 import Training
 import Worker
+import Wire
 
 /// A trial handed out with a checkpoint: its pieces arrive, in order or not.
 @Suite("Worker session: resuming from a checkpoint")

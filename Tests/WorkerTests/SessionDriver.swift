@@ -1,9 +1,9 @@
 import Foundation
-import Messaging
 import Programs
 import Training
 import Worker
 import SweepCore
+import Wire
 
 /// A scripted shell around a `WorkerSession`: virtual time, every effect recorded, and the checkpoints
 /// the session asks for answered at once with `checkpoint` (as the real shell answers from its

@@ -1,8 +1,8 @@
 import Foundation
-import Messaging
 import Testing
 import Training
 import Worker
+import Wire
 
 /// A trial of the built-in trainer through `WorkerSession`: assigned, trained, at rungs, stopped,
 /// abandoned, resumed from a checkpoint in pieces. Scripted inputs, virtual time.
