@@ -40,8 +40,12 @@ let package = Package(
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
         .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CKernels", "SweepCore"]),
 
-        // Sweep files, trial expansion and ids, the CSV results store, ranking. No sockets.
-        .target(name: "Sweeping", dependencies: ["SweepCore", "Training", "SystemCalls", "Programs", .product(name: "Yams", package: "Yams")]),
+        // Sweep files, trial expansion and ids, records and their columns, ranking. No sockets.
+        .target(name: "Sweeping", dependencies: ["SweepCore", "Training", "SystemCalls", .product(name: "Yams", package: "Yams")]),
+
+        // The results folder on disk: the CSVs with their durable group commit and quarantine,
+        // checkpoints and kept models, the folder's identity and the sweeps that ran there, runs.csv.
+        .target(name: "ResultsStore", dependencies: ["SweepCore", "Sweeping", "SystemCalls", "Training"]),
 
         // Every decision of a sweep (dispatch, liveness, retries, bayes, early termination, its end),
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
@@ -53,14 +57,14 @@ let package = Package(
         .target(name: "Messaging", dependencies: ["CZeroMQ"]),
 
         // The HTML report (inline SVG charts), from the CSVs only.
-        .target(name: "Reporting", dependencies: ["SweepCore", "Sweeping", "Training", .product(name: "Plot", package: "Plot")]),
+        .target(name: "Reporting", dependencies: ["SweepCore", "Sweeping", "ResultsStore", "Training", .product(name: "Plot", package: "Plot")]),
 
         // Running someone's program as a trial: W&B's command macros, a supervised child in its own
         // process group (no orphans), its metric lines and capped log.
         .target(name: "Programs", dependencies: ["CProcess", "SystemCalls", "SweepCore"]),
 
         // The two roles: hand out trials and record results / connect, train, report.
-        .target(name: "Coordinator", dependencies: ["SweepCore", "Wire", "Messaging", "Programs", "Scheduling", "Sweeping", "SystemCalls", "Training"]),
+        .target(name: "Coordinator", dependencies: ["SweepCore", "Wire", "Messaging", "Programs", "Scheduling", "Sweeping", "ResultsStore", "SystemCalls", "Training"]),
         .target(name: "Worker", dependencies: ["SweepCore", "Wire", "Messaging", "Programs", "Training", "CProcess", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
 
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
@@ -70,23 +74,23 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepCore", "Training", "Sweeping", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
+                "SweepCore", "Training", "Sweeping", "ResultsStore", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         // What the tests share: one scratch-folder type, one process runner, results read through the store.
-        .target(name: "SweepTestSupport", dependencies: ["SweepCore", "Sweeping", "Training"], path: "Tests/SweepTestSupport"),
+        .target(name: "SweepTestSupport", dependencies: ["SweepCore", "Sweeping", "ResultsStore", "Training"], path: "Tests/SweepTestSupport"),
 
         .testTarget(name: "TrainingTests", dependencies: ["SweepCore", "Training", "CZlib", "SweepTestSupport"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["SweepCore", "Wire", "sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
+        .testTarget(name: "SweepCLITests", dependencies: ["SweepCore", "ResultsStore", "Wire", "sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MessagingTests", dependencies: ["SweepCore", "Wire", "Messaging"]),
-        .testTarget(name: "SweepingTests", dependencies: ["SweepCore", "Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SweepingTests", dependencies: ["SweepCore", "ResultsStore", "Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProgramsTests", dependencies: ["SweepCore", "Programs", "SweepTestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["SweepCore", "Wire", "Worker", "Messaging", "Programs", "Training"]),
         .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "Sweeping", "Programs", "Training"]),
-        .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "Reporting", "Sweeping", "Training", "SweepTestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "ResultsStore", "Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

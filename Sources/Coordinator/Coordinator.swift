@@ -7,6 +7,7 @@ import Sweeping
 import Training
 import SweepCore
 import Wire
+import ResultsStore
 
 /// The I/O shell of a sweep: a ZeroMQ ROUTER socket, the results store and the clock around a
 /// `Scheduler`, which makes every decision. Frames become scheduler inputs; its actions become

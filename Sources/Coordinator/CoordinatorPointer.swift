@@ -1,6 +1,7 @@
 import Foundation
 import Sweeping
 import SystemCalls
+import ResultsStore
 
 /// `coordinator.json` in a results directory while a coordinator runs: where `sweep status` can ask it.
 public struct CoordinatorPointer: Codable, Equatable, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Scheduling
 import Sweeping
 import Training
+import ResultsStore
 
 /// A sweep ready to run: its results directory locked, opened (and recovered), its spec recorded,
 /// failed trials moved aside when they are to be retried, and its scheduler rebuilt from the CSVs.

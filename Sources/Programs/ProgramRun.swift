@@ -43,8 +43,8 @@ public final class ProgramRun {
         }
     }
 
-    /// Seconds between SIGTERM and SIGKILL unless a sweep says otherwise: W&B's agent's `KILL_DELAY`.
-    public static let defaultStopGrace = 30.0
+    /// Seconds between SIGTERM and SIGKILL unless a sweep says otherwise (`ProgramJob.defaultStopGrace`).
+    public static let defaultStopGrace = ProgramJob.defaultStopGrace
 
     /// The longest line read as metrics; a longer one is only log.
     public static let maximumLineBytes = 1 << 20

@@ -2,6 +2,7 @@ import Foundation
 import Sweeping
 import Training
 import SweepCore
+import ResultsStore
 
 /// Everything a report shows, read from a results directory (the CSVs and sweep.yaml only).
 public struct ReportData: Sendable {

@@ -21,6 +21,9 @@ public struct ProgramJob: Codable, Hashable, Sendable {
     /// Seconds between SIGTERM and SIGKILL on a stop.
     public var stopGrace: Double
 
+    /// Seconds between SIGTERM and SIGKILL unless a sweep says otherwise: W&B's agent's `KILL_DELAY`.
+    public static let defaultStopGrace = 30.0
+
     enum CodingKeys: String, CodingKey {
         case sweep, folder, program, directory, command, arguments, metric, maxSeconds = "max_seconds", stopGrace = "stop_grace"
     }

@@ -1,4 +1,3 @@
-import Programs
 import Foundation
 import Training
 import Yams

@@ -1,4 +1,3 @@
-import Programs
 import Yams
 import SweepCore
 

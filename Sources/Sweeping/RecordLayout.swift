@@ -1,4 +1,3 @@
-import Programs
 import Training
 import SweepCore
 
@@ -94,7 +93,7 @@ public struct RecordLayout: Sendable {
 
     /// One row of the epochs file read: its trial, epoch and, for a program, the figure's name and
     /// value; nil if it is not a row of this file.
-    func epochRow(_ fields: [String]) -> (trial: String, epoch: Int, name: String?, metrics: EpochMetrics?, value: Double?)? {
+    package func epochRow(_ fields: [String]) -> (trial: String, epoch: Int, name: String?, metrics: EpochMetrics?, value: Double?)? {
         guard fields.count == epochColumns.count, let epoch = Int(fields[1]) else { return nil }
         if isProgram {
             guard !fields[2].isEmpty, let value = Double(fields[3]) else { return nil }
@@ -107,7 +106,7 @@ public struct RecordLayout: Sendable {
     }
 
     /// Rows of the epochs file gathered into each trial's epochs, in order.
-    func epochs(from rows: [[String]]) -> [String: [EpochMetrics]] {
+    package func epochs(from rows: [[String]]) -> [String: [EpochMetrics]] {
         var result: [String: [EpochMetrics]] = [:]
         if !isProgram {
             for fields in rows { if let row = epochRow(fields), let metrics = row.metrics { result[row.trial, default: []].append(metrics) } }

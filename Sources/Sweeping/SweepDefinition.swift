@@ -1,5 +1,4 @@
 import Foundation
-import Programs
 import Training
 import SweepCore
 

@@ -1,5 +1,4 @@
 import Foundation
-import Programs
 import SystemCalls
 import Training
 import Yams
@@ -50,7 +49,7 @@ public struct SweepSpec: Sendable {
     public var stopGraceSeconds: Double
 
     /// `max_seconds`' and `stop_grace_seconds`' largest value (a week); the grace's default is
-    /// `ProgramRun.defaultStopGrace`.
+    /// `ProgramJob.defaultStopGrace`.
     public static let longestProgramSeconds = 604_800.0
 
     /// The parameters of the built-in trainer, in file order (empty for a program sweep).
@@ -245,7 +244,7 @@ public struct SweepSpec: Sendable {
             }
         }
         maxSeconds = seconds("max_seconds", lowest: 0.001)
-        stopGraceSeconds = seconds("stop_grace_seconds", lowest: 0) ?? ProgramRun.defaultStopGrace
+        stopGraceSeconds = seconds("stop_grace_seconds", lowest: 0) ?? ProgramJob.defaultStopGrace
         earlyTermination = read("early_terminate") { (node) throws(SpecError) in
             try EarlyTermination(node, reader: reader, warnings: &warnings)
         }

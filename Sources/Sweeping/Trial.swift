@@ -1,4 +1,3 @@
-import Programs
 import Training
 
 /// One point of a sweep: what it trains and its stable id.

@@ -1,4 +1,3 @@
-import Programs
 import Training
 import SweepCore
 
@@ -229,5 +228,5 @@ public struct TrialRecord: Equatable, Sendable {
 /// Why a CSV row could not be read.
 public struct RecordError: Error, Equatable, Sendable, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

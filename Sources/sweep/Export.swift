@@ -4,6 +4,7 @@ import Sweeping
 import SystemCalls
 import Training
 import SweepCore
+import ResultsStore
 
 /// `sweep export`: a recorded trial's weights as safetensors, by deterministic replay.
 struct Export: ParsableCommand {

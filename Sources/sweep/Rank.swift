@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Sweeping
 import SweepCore
+import ResultsStore
 
 /// `sweep rank`: the best configurations of a results directory.
 struct Rank: ParsableCommand {

@@ -4,6 +4,7 @@ import Messaging
 import Sweeping
 import SweepCore
 import Wire
+import ResultsStore
 
 /// The results folders under `Results/`, for `rank`, `report` and `status` given none: the sweeps
 /// whose coordinators are running, or the most recent sweep.

@@ -6,6 +6,7 @@ import Messaging
 import Sweeping
 import Training
 import SweepCore
+import ResultsStore
 
 /// `sweep run`: the main job on one machine.
 struct Run: ParsableCommand {

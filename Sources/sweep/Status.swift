@@ -4,6 +4,7 @@ import Foundation
 import Sweeping
 import SweepCore
 import Wire
+import ResultsStore
 
 /// `sweep status`: a running sweep from another terminal.
 struct Status: ParsableCommand {

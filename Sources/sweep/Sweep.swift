@@ -4,6 +4,7 @@ import Messaging
 import Sweeping
 import Training
 import SweepCore
+import ResultsStore
 
 /// `sweep`: hyperparameter sweeps across cores and machines, of the built-in trainer or any program.
 @main

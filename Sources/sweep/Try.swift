@@ -4,6 +4,7 @@ import Programs
 import Sweeping
 import SystemCalls
 import SweepCore
+import ResultsStore
 
 /// `sweep try`: one trial of a program sweep, run here exactly as a worker runs it.
 struct Try: ParsableCommand {

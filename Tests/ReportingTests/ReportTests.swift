@@ -5,6 +5,7 @@ import Training
 @testable import Reporting
 @testable import Sweeping
 import SweepCore
+import ResultsStore
 
 /// The HTML report, looked at the way a person would: rendered by headless Chromium.
 @Suite("Report")

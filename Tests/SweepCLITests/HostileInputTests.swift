@@ -3,6 +3,7 @@ import SweepTestSupport
 import Sweeping
 import Testing
 import Training
+import ResultsStore
 
 /// Hostile input and hostile circumstances through the real binary: files checked before they run, two
 /// coordinators on one folder, a full disk, a corrupt row, failed trials retried, a 10¹⁰-point grid.

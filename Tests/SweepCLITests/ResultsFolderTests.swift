@@ -2,6 +2,7 @@ import Foundation
 import Sweeping
 import SweepTestSupport
 import Testing
+import ResultsStore
 
 /// A results folder knows its sweep: two different files with one name do not merge, `--extend`
 /// merges them on purpose, `--fresh` moves the old folder aside, every version of the file that ran

@@ -2,6 +2,7 @@ import Foundation
 import SweepTestSupport
 import Sweeping
 import Testing
+import ResultsStore
 
 /// `sweep run` end to end: real coordinator, real worker processes, real FashionMNIST (small slices).
 @Suite("sweep run")

@@ -2,6 +2,7 @@ import Foundation
 import Sweeping
 import Training
 import SweepCore
+import ResultsStore
 
 /// A results directory read the way `sweep rank` reads it: through `ResultStore`, never by column number.
 public struct Results {

@@ -4,6 +4,7 @@ import Testing
 import Training
 @testable import Sweeping
 import SweepCore
+import ResultsStore
 
 /// The CSV store: durable appends, exactly once, one writer, and recovery that never deletes a record.
 @Suite("Result store")

@@ -2,6 +2,7 @@ import Foundation
 import SweepTestSupport
 import Testing
 @testable import Sweeping
+import ResultsStore
 
 /// What makes two sweep files one sweep, what differs when they are not, and `runs.csv` across versions.
 @Suite("Sweep definitions")

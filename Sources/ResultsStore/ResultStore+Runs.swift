@@ -1,5 +1,6 @@
 import Foundation
 import SystemCalls
+import Sweeping
 
 /// `runs.csv`: one row per run (a `sweep run` or `sweep coordinator` invocation): when it started
 /// and ended (ISO 8601, UTC), its wall time, the workers and hosts that delivered results in it, how

@@ -1,5 +1,6 @@
 import Foundation
 import SystemCalls
+import Sweeping
 
 /// One of the store's append-only CSV files, opened for writing: recovered when opened (every
 /// complete, well-formed row kept byte for byte; anything else moved to a quarantine file beside

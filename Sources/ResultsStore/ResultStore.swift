@@ -2,6 +2,7 @@ import Foundation
 import SystemCalls
 import Training
 import SweepCore
+import Sweeping
 
 /// The results of one sweep on disk, written by one process at a time: `trials.csv` (a row per
 /// finished trial), `epochs.csv` (a row per trial-epoch; a program sweep's `metrics.csv`, a row per
