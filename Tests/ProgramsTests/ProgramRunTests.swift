@@ -134,8 +134,7 @@ import SweepTestSupport
     }
 
     @Test func aProgramThatCannotStartSaysSo() async throws {
-        scratch.write("#!/nonexistent/interpreter\n", to: "broken")
-        chmod(scratch.file("broken"), 0o755)
+        try await scratch.writeExecutable("#!/nonexistent/interpreter\n", to: "broken")
         let (scratch, clock) = (scratch, clock)
         let outcome = try await OffThread.run {
             let run = try ProgramRun(executable: scratch.file("broken"), argv: ["broken"], environment: [:], directory: scratch.path,

@@ -60,8 +60,7 @@ struct LaunchScriptTests {
         // keys over stdin, one worker per slot) runs for real; ssh itself is not under test.
         let scratch = Scratch()
         scratch.write(Self.sweep, to: "cluster.yaml")
-        try FileManager.default.createDirectory(atPath: scratch.file("bin"), withIntermediateDirectories: true)
-        scratch.write("""
+        try await scratch.writeExecutable("""
             #!/usr/bin/env bash
             # stand-in ssh: skip options (-o takes a value), note the host, run the command here
             while [[ "$1" == -* ]]; do if [[ "$1" == -o ]]; then shift 2; else shift; fi; done
@@ -70,7 +69,6 @@ struct LaunchScriptTests {
             exec bash -c "$*"
 
             """, to: "bin/ssh")
-        chmod(scratch.file("bin/ssh"), 0o755)
         for name in ["server", "w"] { #expect(try await SweepBinary.run(["keygen", name], directory: scratch.path).status == 0) }
         let (coordinator, endpoint) = try await FaultTests.startCoordinator(
             ["cluster.yaml", "--bind", "tcp://127.0.0.1:*", "--curve-secret-key", "server.key",
