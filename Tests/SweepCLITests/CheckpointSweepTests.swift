@@ -31,8 +31,13 @@ struct CheckpointSweepTests {
         let reference = try await SweepBinary.run(["run", "large.yaml", "--workers", "1", "--results", "reference"], directory: scratch.path)
         #expect(reference.status == 0, "\(reference.stderr)")
 
+        // Beats every 500 ms, but ten seconds of silence before either side gives up: a debug worker
+        // encoding a 10 MB checkpoint on a loaded machine is silent for seconds, and with 1.5 s the
+        // two gave up on each other again and again (a reconnect after the final weights went out
+        // then left the trial without its kept model). The kill is still noticed within the ten seconds.
         let (coordinator, endpoint) = try await FaultTests.startCoordinator(
-            ["large.yaml", "--results", "killed", "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "500"], scratch: scratch, log: "c-")
+            ["large.yaml", "--results", "killed", "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "500", "--liveness", "20"],
+            scratch: scratch, log: "c-")
         defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
         let first = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "first"], directory: scratch.path, log: "w1-")
         // Kill it once a checkpoint after at least one epoch is stored and before the trial ends.
