@@ -2,8 +2,10 @@ import Foundation
 import Messaging
 import Testing
 
-/// Real libzmq sockets on loopback, each test on its own ephemeral port.
-@Suite("Sockets")
+/// Real libzmq sockets on loopback, each test on its own ephemeral port. Their waits are for this
+/// process's own sockets (or, in the polling test, the timeout under test); the time limit ends a
+/// test whose socket or context hangs.
+@Suite("Sockets", .timeLimit(.minutes(1)))
 struct SocketTests {
     @Test func routerAndDealerExchangeMultipartMessages() throws {
         let context = try Context()

@@ -99,7 +99,7 @@ import SweepCore
                                                         grace: 0.5, stopOnceStarted: true)
         #expect(run.outcome == .stopped)
         #expect(helper > 0 && !Processes.isAlive(helper), "the helper (pid \(helper)) outlived the stop")
-        #expect(elapsed < .seconds(20))
+        #expect(elapsed < .seconds(60))  // long before the 600 s it would sleep, with room for a loaded machine
     }
 
     @Test func theCgroupEndsAHelperWhoseSupervisorWasKilled() async throws {
@@ -109,7 +109,7 @@ import SweepCore
                                                   killSupervisor: true)
         #expect(run.outcome == .failed("killed by signal 9"))
         #expect(helper > 0)
-        #expect(await OffThread.await(seconds: 5) { !Processes.isAlive(helper) }, "the helper (pid \(helper)) outlived its cgroup")
+        #expect(await Processes.await(seconds: 5) { !Processes.isAlive(helper) }, "the helper (pid \(helper)) outlived its cgroup")
     }
 
     @Test func aNonFiniteMetricIsDivergedAndStopsTheProgram() async throws {
@@ -124,10 +124,10 @@ import SweepCore
         #expect(run.outcome == .diverged)
         #expect(run.epochs == [1, 2], "lines after the non-finite one count")
         #expect(run.endDescription.hasPrefix("diverged (loss not finite), killed by signal 15"), "\(run.endDescription)")
-        #expect(elapsed < .seconds(30))
+        #expect(elapsed < .seconds(60))  // long before the 600 s it would sleep, with room for a loaded machine
     }
 
-    @Test func theNotesSayWhatWasEnded() {
+    @Test func theNotesSayWhatWasEnded() async {
         #expect(ProgramRun.note((0, 0), grace: 30) == nil)
         #expect(ProgramRun.note((2, 0), grace: 30) == "it left 2 processes running; ended with SIGTERM")
         #expect(ProgramRun.note((3, 1), grace: 30) == "it left 3 processes running; 1 ignored SIGTERM and was killed after the 30 s grace")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Sweeping
+import SweepTestSupport
 import Training
 @testable import Reporting
 import SweepCore
@@ -60,10 +61,8 @@ struct AxisTests {
     }
 
     @Test func otherNumbersGetQuantileBinsWithShortEdges() {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("seed \(seed)")
-        var random = SplitMix64(seed: seed)
-        let values = (0..<5000).map { _ in "\(Double.random(in: 0...0.95, using: &random))" }
+        var random = TestSeed.generator()
+        let values = (0..<5000).map { _ in "\(random.nextUnitDouble() * 0.95)" }
         let axis = ParameterAxis(name: "momentum", values: values, log: false)
         #expect(axis.scale == .linear && axis.count == ParameterAxis.maxBins)
         var counts = [Int](repeating: 0, count: axis.count)

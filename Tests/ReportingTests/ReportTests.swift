@@ -55,9 +55,9 @@ struct ReportTests {
     }
 
     /// Runs headless Chromium; returns its DOM dump (or nothing) and what it logged.
-    static func chromium(_ arguments: [String]) throws -> (dom: String, log: String) {
-        let outcome = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/chromium"),
-                                            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+    static func chromium(_ arguments: [String]) async throws -> (dom: String, log: String) {
+        let outcome = try await ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/chromium"),
+                                                  ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                              "--enable-logging=stderr", "--v=0"] + arguments)
         return (outcome.stdout, outcome.stderr)
     }
@@ -80,7 +80,7 @@ struct ReportTests {
     }
 
     // Chromium comes from Scripts/test; without it these fail rather than skip.
-    @Test(.timeLimit(.minutes(5))) func chromiumRendersEveryChartWithoutConsoleErrors() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func chromiumRendersEveryChartWithoutConsoleErrors() async throws {
         let scratch = Scratch()
         let directory = try Self.fixture(in: scratch.file("fixture"))
         let html = Report(data: try ReportData(directory: directory)).render()
@@ -89,7 +89,7 @@ struct ReportTests {
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import"),
                 "the report must not fetch anything")
 
-        let (dom, log) = try Self.chromium(["--dump-dom", "file://" + scratch.file("report.html")])
+        let (dom, log) = try await Self.chromium(["--dump-dom", "file://" + scratch.file("report.html")])
         #expect(Self.consoleMessages(log).isEmpty, "console: \(Self.consoleMessages(log))")
         let charts = Self.charts(dom)
         // 12 configurations, 24 trials; heatmap learning_rate × weight_decay: 2 rows.
@@ -105,19 +105,19 @@ struct ReportTests {
 
         // And a picture of it, as a person sees it.
         let png = scratch.file("report.png")
-        let shot = try Self.chromium(["--window-size=1200,2600", "--screenshot=\(png)", "file://" + scratch.file("report.html")])
+        let shot = try await Self.chromium(["--window-size=1200,2600", "--screenshot=\(png)", "file://" + scratch.file("report.html")])
         #expect(Self.consoleMessages(shot.log).isEmpty)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
         #expect(bytes.count > 50_000, "the screenshot is suspiciously small")
         #expect(bytes.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
     }
 
-    @Test(.timeLimit(.minutes(5))) func theConsoleCheckCatchesErrors() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func theConsoleCheckCatchesErrors() async throws {
         // The check above would pass vacuously if console errors never showed up in the log.
         let scratch = Scratch()
         try "<html><body><script>throw new Error('kaput')</script></body></html>"
             .write(toFile: scratch.file("bad.html"), atomically: true, encoding: .utf8)
-        let (_, log) = try Self.chromium(["--dump-dom", "file://" + scratch.file("bad.html")])
+        let (_, log) = try await Self.chromium(["--dump-dom", "file://" + scratch.file("bad.html")])
         #expect(Self.consoleMessages(log).contains { $0.contains("kaput") })
     }
 

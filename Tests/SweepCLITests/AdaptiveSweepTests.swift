@@ -5,7 +5,7 @@ import Testing
 
 /// Adaptive sweeps through the real binary, real workers and real FashionMNIST (small slices): the
 /// same trials.csv with 1 or 2 workers, and after the coordinator is SIGKILLed and run again.
-@Suite("Adaptive sweeps", .serialized)
+@Suite("Adaptive sweeps")
 struct AdaptiveSweepTests {
     static let space = """
         parameters:
@@ -55,19 +55,19 @@ struct AdaptiveSweepTests {
                         Case(name: "bayes + asha, bootstrap, drawn seeds", yaml: bayesAsha)]
 
     /// Runs the sweep in a fresh results directory with `workers` workers; returns its outcomes.
-    static func run(_ yaml: String, workers: Int, in scratch: Scratch, results: String) throws -> Results {
+    static func run(_ yaml: String, workers: Int, in scratch: Scratch, results: String) async throws -> Results {
         scratch.write(yaml, to: "adaptive.yaml")
-        let outcome = try SweepBinary.run(["run", "adaptive.yaml", "--workers", "\(workers)", "--results", results],
-                                          directory: scratch.path)
+        let outcome = try await SweepBinary.run(["run", "adaptive.yaml", "--workers", "\(workers)", "--results", results],
+                                                directory: scratch.path)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         return Results(scratch.file(results))
     }
 
-    @Test(.timeLimit(.minutes(10)), arguments: cases)
-    func oneAndTwoWorkersRecordTheSameTrials(_ test: Case) throws {
+    @Test(.heavy, .timeLimit(.minutes(10)), arguments: cases)
+    func oneAndTwoWorkersRecordTheSameTrials(_ test: Case) async throws {
         let scratch = Scratch()
-        let one = try Self.run(test.yaml, workers: 1, in: scratch, results: "one")
-        let two = try Self.run(test.yaml, workers: 2, in: scratch, results: "two")
+        let one = try await Self.run(test.yaml, workers: 1, in: scratch, results: "one")
+        let two = try await Self.run(test.yaml, workers: 2, in: scratch, results: "two")
         #expect(one.trials.count >= 10)
         #expect(one.outcomes == two.outcomes)
         #expect(one.epochFigures == two.epochFigures)
@@ -87,33 +87,33 @@ struct AdaptiveSweepTests {
         }
     }
 
-    @Test func checkSaysBayesDrawsASweptSeedAndNeverLearnsIt() throws {
+    @Test(.timeLimit(.minutes(2))) func checkSaysBayesDrawsASweptSeedAndNeverLearnsIt() async throws {
         let scratch = Scratch()
         scratch.write(Self.bayesAsha, to: "adaptive.yaml")
-        let check = try SweepBinary.run(["check", "adaptive.yaml"], directory: scratch.path)
+        let check = try await SweepBinary.run(["check", "adaptive.yaml"], directory: scratch.path)
         #expect(check.status == 0, "\(check.stderr)")
         let marked = check.stdout.split(separator: "\n").filter { $0.contains("(bayes: drawn per trial, never learnt)") }
         #expect(marked.count == 1 && marked.first?.trimmingCharacters(in: .whitespaces).hasPrefix("seed") == true, "\(check.stdout)")
         // Under random search the seed is one more drawn parameter: nothing to say.
         scratch.write(Self.bayesAsha.replacingOccurrences(of: "method: bayes", with: "method: random"), to: "random.yaml")
-        let random = try SweepBinary.run(["check", "random.yaml"], directory: scratch.path)
+        let random = try await SweepBinary.run(["check", "random.yaml"], directory: scratch.path)
         #expect(random.status == 0 && !random.stdout.contains("never learnt"), "\(random.stdout)")
     }
 
-    @Test(.timeLimit(.minutes(10)), arguments: cases)
-    func aCoordinatorKilledMidSweepResumesToTheSameTrials(_ test: Case) throws {
+    @Test(.heavy, .timeLimit(.minutes(10)), arguments: cases)
+    func aCoordinatorKilledMidSweepResumesToTheSameTrials(_ test: Case) async throws {
         let scratch = Scratch()
-        let reference = try Self.run(test.yaml, workers: 1, in: scratch, results: "reference")
+        let reference = try await Self.run(test.yaml, workers: 1, in: scratch, results: "reference")
         scratch.write(test.yaml, to: "adaptive.yaml")
         let process = try SweepBinary.start(["run", "adaptive.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path)
-        #expect(Processes.await(seconds: 180) { scratch.rows("killed/trials.csv").count >= 4 }, "\(scratch.text("stderr.log"))")
+        #expect(await Processes.await(seconds: 180) { scratch.rows("killed/trials.csv").count >= 4 }, "\(scratch.text("stderr.log"))")
         let workers = Processes.children(of: process.processIdentifier)
         kill(process.processIdentifier, SIGKILL)
         for worker in workers { kill(worker, SIGKILL) }
-        process.waitUntilExit()
+        try await process.waitForExit()
         let before = scratch.rows("killed/trials.csv").count
         #expect(before < reference.trials.count, "the sweep finished before it could be killed")
-        let resumed = try SweepBinary.run(["run", "adaptive.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path)
+        let resumed = try await SweepBinary.run(["run", "adaptive.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let killed = Results(scratch.file("killed"))
         print("\(test.name): killed after \(before) trials; resumed to \(killed.trials.count), the reference has \(reference.trials.count)")

@@ -19,7 +19,7 @@ struct CheckMistakesTests {
           epochs: {value: 1}
         """
 
-    @Test(.timeLimit(.minutes(2))) func checkOnAFileWithThreeMistakesPrintsThreeLines() throws {
+    @Test(.timeLimit(.minutes(2))) func checkOnAFileWithThreeMistakesPrintsThreeLines() async throws {
         let scratch = Scratch()
         scratch.write(Self.threeMistakes, to: "three.yaml")
         let expected: [Substring] = [
@@ -28,7 +28,7 @@ struct CheckMistakesTests {
             "sweep: error: three.yaml:7: parameters.dropout: dropout must be in [0, 1), but this uniform distribution gives values in [0, 1.5]",
         ]
         for command in ["check", "run"] {
-            let outcome = try SweepBinary.run([command, "three.yaml"], directory: scratch.path)
+            let outcome = try await SweepBinary.run([command, "three.yaml"], directory: scratch.path)
             #expect(outcome.status == 65, "\(command): \(outcome.stderr)")
             #expect(outcome.stderrLines == expected, "\(command): \(outcome.stderr)")
             #expect(outcome.stdout.isEmpty)
@@ -36,26 +36,26 @@ struct CheckMistakesTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["three.yaml"], "nothing ran")
     }
 
-    @Test(.timeLimit(.minutes(2))) func aSweepFileThatIsNotThereExits66AndABrokenOne65() throws {
+    @Test(.timeLimit(.minutes(2))) func aSweepFileThatIsNotThereExits66AndABrokenOne65() async throws {
         let scratch = Scratch()
         for command in [["check"], ["run"], ["try"], ["coordinator", "--bind", "tcp://127.0.0.1:0"]] {
-            let outcome = try SweepBinary.run(command + ["nowhere.yaml"], directory: scratch.path)
+            let outcome = try await SweepBinary.run(command + ["nowhere.yaml"], directory: scratch.path)
             #expect(outcome.status == 66, "\(command): \(outcome.stderr)")
             #expect(outcome.stderrLines == ["sweep: error: nowhere.yaml: cannot read the sweep file: No such file or directory"],
                     "\(command): \(outcome.stderr)")
         }
         try FileManager.default.createDirectory(atPath: scratch.file("folder.yaml"), withIntermediateDirectories: true)
-        let folder = try SweepBinary.run(["check", "folder.yaml"], directory: scratch.path)
+        let folder = try await SweepBinary.run(["check", "folder.yaml"], directory: scratch.path)
         #expect(folder.status == 66 && folder.stderrLines.count == 1 && folder.stderr.contains("folder.yaml: is a directory"),
                 "\(folder.stderr)")
         scratch.write("parameters: [\n", to: "broken.yaml")
-        let broken = try SweepBinary.run(["check", "broken.yaml"], directory: scratch.path)
+        let broken = try await SweepBinary.run(["check", "broken.yaml"], directory: scratch.path)
         #expect(broken.status == 65 && broken.stderrLines.count == 1 && broken.stderr.contains("broken.yaml:2: not valid YAML"),
                 "\(broken.stderr)")
         #expect(!scratch.exists("Results"))
     }
 
-    @Test(.timeLimit(.minutes(2))) func checkShowsNumbersAsTypedOrWithFourDigitsAndNotesBayessLag() throws {
+    @Test(.timeLimit(.minutes(2))) func checkShowsNumbersAsTypedOrWithFourDigitsAndNotesBayessLag() async throws {
         let scratch = Scratch()
         scratch.write("""
             method: bayes
@@ -67,7 +67,7 @@ struct CheckMistakesTests {
               momentum: {distribution: uniform, min: 0, max: 0.95}
               epochs: {value: 1}
             """, to: "people.yaml")
-        let outcome = try SweepBinary.run(["check", "people.yaml"], directory: scratch.path)
+        let outcome = try await SweepBinary.run(["check", "people.yaml"], directory: scratch.path)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("  learning_rate  log_uniform_values  values in [0.001, 0.3]"), "\(outcome.stdout)")
@@ -93,7 +93,7 @@ struct CheckMistakesTests {
         // With parallelism at the number of workers and a run_cap that leaves the model room, no note.
         scratch.write(scratch.text("people.yaml").replacingOccurrences(of: "run_cap: 16", with: "run_cap: 40\nparallelism: 2"),
                       to: "quiet.yaml")
-        let quiet = try SweepBinary.run(["check", "quiet.yaml"], directory: scratch.path)
+        let quiet = try await SweepBinary.run(["check", "quiet.yaml"], directory: scratch.path)
         #expect(quiet.status == 0 && !quiet.stdout.contains("note:"), "\(quiet.stdout)")
     }
 }

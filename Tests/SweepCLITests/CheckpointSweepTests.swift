@@ -7,7 +7,7 @@ import Training
 /// Checkpoints through the real binary, real workers and real FashionMNIST (small slices): a worker
 /// SIGKILLed mid-trial and its trial resumed on another from a checkpoint of more than 1 MiB, pause
 /// and promote in a hyperband sweep, and the best trials' weights kept as safetensors.
-@Suite("Checkpoint sweeps", .serialized)
+@Suite("Checkpoint sweeps")
 struct CheckpointSweepTests {
     /// One trial of the 1024-512 model: its checkpoint (with momentum) is about 10.7 MB, 21 pieces
     /// each way; a checkpoint every second, so one lands within the first epoch or two.
@@ -25,20 +25,25 @@ struct CheckpointSweepTests {
           test_limit: {value: 500}
         """
 
-    @Test(.timeLimit(.minutes(10))) func aWorkerKilledMidTrialIsResumedElsewhereFromItsCheckpointWithIdenticalEpochs() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func aWorkerKilledMidTrialIsResumedElsewhereFromItsCheckpointWithIdenticalEpochs() async throws {
         let scratch = Scratch()
         scratch.write(Self.large, to: "large.yaml")
-        let reference = try SweepBinary.run(["run", "large.yaml", "--workers", "1", "--results", "reference"], directory: scratch.path)
+        let reference = try await SweepBinary.run(["run", "large.yaml", "--workers", "1", "--results", "reference"], directory: scratch.path)
         #expect(reference.status == 0, "\(reference.stderr)")
 
-        let (coordinator, endpoint) = try FaultTests.startCoordinator(
-            ["large.yaml", "--results", "killed", "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "500"], scratch: scratch, log: "c-")
+        // Beats every 500 ms, but ten seconds of silence before either side gives up: a debug worker
+        // encoding a 10 MB checkpoint on a loaded machine is silent for seconds, and with 1.5 s the
+        // two gave up on each other again and again (a reconnect after the final weights went out
+        // then left the trial without its kept model). The kill is still noticed within the ten seconds.
+        let (coordinator, endpoint) = try await FaultTests.startCoordinator(
+            ["large.yaml", "--results", "killed", "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "500", "--liveness", "20"],
+            scratch: scratch, log: "c-")
         defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
         let first = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "first"], directory: scratch.path, log: "w1-")
         // Kill it once a checkpoint after at least one epoch is stored and before the trial ends.
         let folder = scratch.file("killed/checkpoints")
         var stored: TrainingCheckpoint?
-        #expect(Processes.await(seconds: 300) {
+        #expect(await Processes.await(seconds: 300) {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0.hasSuffix(".ckpt") } ?? []
             guard let name = files.first, let data = FileManager.default.contents(atPath: folder + "/" + name),
                   let checkpoint = try? TrainingCheckpoint(decoding: Array(data)), checkpoint.epochs.count >= 1 else { return false }
@@ -46,16 +51,16 @@ struct CheckpointSweepTests {
             return true
         }, "no checkpoint was stored: \(scratch.text("c-stderr.log"))")
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        try await first.waitForExit()
         let checkpoint = try #require(stored)
         let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + checkpoint.config.trialID + ".ckpt")[.size] as? Int) ?? 0
         #expect(size > 1 << 20, "the checkpoint should need several pieces: \(size) bytes")
         #expect(checkpoint.epochs.count < 8, "the trial finished before the kill")
 
         let second = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "second"], directory: scratch.path, log: "w2-")
-        coordinator.waitUntilExit()
+        try await coordinator.waitForExit()
         #expect(coordinator.terminationStatus == 0, "\(scratch.text("c-stderr.log"))")
-        second.waitUntilExit()
+        try await second.waitForExit()
         // The second worker took the trial from the checkpoint (or a later one), not from scratch.
         #expect(scratch.text("w2-stderr.log").contains("from its checkpoint after epoch"), "\(scratch.text("w2-stderr.log"))")
         #expect(scratch.text("c-stderr.log").contains("from its checkpoint after epoch"))
@@ -91,12 +96,12 @@ struct CheckpointSweepTests {
           test_limit: {value: 300}
         """
 
-    @Test(.timeLimit(.minutes(10))) func aHyperbandSweepPausesAndPromotesTrialsAndRecordsWhatOneWorkerRecords() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func aHyperbandSweepPausesAndPromotesTrialsAndRecordsWhatOneWorkerRecords() async throws {
         let scratch = Scratch()
         scratch.write(Self.uneven, to: "uneven.yaml")
-        let one = try SweepBinary.run(["run", "uneven.yaml", "--workers", "1", "--results", "one"], directory: scratch.path)
+        let one = try await SweepBinary.run(["run", "uneven.yaml", "--workers", "1", "--results", "one"], directory: scratch.path)
         #expect(one.status == 0, "\(one.stderr)")
-        let two = try SweepBinary.run(["run", "uneven.yaml", "--workers", "2", "--results", "two"], directory: scratch.path)
+        let two = try await SweepBinary.run(["run", "uneven.yaml", "--workers", "2", "--results", "two"], directory: scratch.path)
         #expect(two.status == 0, "\(two.stderr)")
         #expect(!one.stderr.contains("paused"), "one worker never waits for an earlier trial")
         #expect(two.stderr.contains("paused at rung"), "\(two.stderr)")

@@ -23,10 +23,10 @@ struct HostileInputTests {
 
     // MARK: - sweep check
 
-    @Test(.timeLimit(.minutes(2))) func checkShowsTheMethodTheCountAndTheFirstTrialsAndTouchesNothing() throws {
+    @Test(.timeLimit(.minutes(2))) func checkShowsTheMethodTheCountAndTheFirstTrialsAndTouchesNothing() async throws {
         let scratch = Scratch()
         scratch.write(Self.twelve, to: "twelve.yaml")
-        let outcome = try SweepBinary.run(["check", "twelve.yaml"], directory: scratch.path)
+        let outcome = try await SweepBinary.run(["check", "twelve.yaml"], directory: scratch.path)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n")
         #expect(lines.first == "twelve.yaml: ok")
@@ -39,19 +39,19 @@ struct HostileInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["twelve.yaml"])
 
         scratch.write("parameters:\n  dropout: {values: [0.1], min: 0}\n", to: "bad.yaml")
-        let bad = try SweepBinary.run(["check", "bad.yaml"], directory: scratch.path)
+        let bad = try await SweepBinary.run(["check", "bad.yaml"], directory: scratch.path)
         #expect(bad.status == 65)
         #expect(bad.stderrLines == ["sweep: error: bad.yaml:2: parameters.dropout.min: does not belong to a categorical parameter (it takes values)"])
         #expect(bad.stdout.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(3))) func fuzzedFilesThroughTheBinaryExitZeroOr65WithALinePerMistake() throws {
+    @Test(.timeLimit(.minutes(3))) func fuzzedFilesThroughTheBinaryExitZeroOr65WithALinePerMistake() async throws {
         let scratch = Scratch()
         var fuzzer = SweepFileFuzzer(seed: 8)
         var statuses: [Int32: Int] = [:]
         for number in 0..<40 {
             scratch.write(fuzzer.next(), to: "f\(number).yaml")
-            let outcome = try SweepBinary.run(["check", "f\(number).yaml", "--show", "2"], directory: scratch.path)
+            let outcome = try await SweepBinary.run(["check", "f\(number).yaml", "--show", "2"], directory: scratch.path)
             statuses[outcome.status, default: 0] += 1
             #expect(outcome.status == 0 || outcome.status == 65, "f\(number).yaml: \(outcome.status) \(outcome.stderr)")
             if outcome.status == 65 {
@@ -67,13 +67,13 @@ struct HostileInputTests {
 
     // MARK: - One coordinator per results folder
 
-    @Test(.timeLimit(.minutes(5))) func twoRunsOnOneFolderAtOnceRecordEachTrialOnceAndTheLoserExits75() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func twoRunsOnOneFolderAtOnceRecordEachTrialOnceAndTheLoserExits75() async throws {
         let scratch = Scratch()
         scratch.write(Self.twelve, to: "twelve.yaml")
         let first = try SweepBinary.start(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path, log: "a-")
         let second = try SweepBinary.start(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path, log: "b-")
-        first.waitUntilExit()
-        second.waitUntilExit()
+        try await first.waitForExit()
+        try await second.waitForExit()
         let statuses = [first.terminationStatus, second.terminationStatus].sorted()
         let loser = first.terminationStatus == 75 ? "a-" : "b-"
         let winner = first.terminationStatus == 75 ? second : first
@@ -92,7 +92,7 @@ struct HostileInputTests {
         #expect(scratch.rows("Results/twelve/epochs.csv").count == 24)
     }
 
-    @Test(.timeLimit(.minutes(5))) func aCoordinatorIsRefusedWhileARunHoldsTheFolderAndADeadHolderNeverBlocks() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func aCoordinatorIsRefusedWhileARunHoldsTheFolderAndADeadHolderNeverBlocks() async throws {
         let scratch = Scratch()
         // No checkpoints and no kept models: the holder's own new files (checkpoints/, models/) would
         // otherwise show up in the listing that proves the refused commands changed nothing.
@@ -100,20 +100,20 @@ struct HostileInputTests {
                       + Self.twelve.replacingOccurrences(of: "epochs: {value: 2}", with: "epochs: {value: 40}"), to: "twelve.yaml")
         let holder = try SweepBinary.start(["run", "twelve.yaml", "--workers", "1"], directory: scratch.path, log: "h-")
         defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        #expect(Processes.await(seconds: 60) { scratch.exists("Results/twelve/coordinator.json") })
+        #expect(await Processes.await(seconds: 60) { scratch.exists("Results/twelve/coordinator.json") })
         let before = try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results/twelve")).sorted()
         let trialsBefore = scratch.text("Results/twelve/trials.csv")
-        let refused = try SweepBinary.run(["coordinator", "twelve.yaml", "--bind", "tcp://127.0.0.1:*"], directory: scratch.path)
+        let refused = try await SweepBinary.run(["coordinator", "twelve.yaml", "--bind", "tcp://127.0.0.1:*"], directory: scratch.path)
         #expect(refused.status == 75)
         #expect(refused.stderrLines.count == 1)
         #expect(refused.stderr.contains("is in use by another sweep (pid \(holder.processIdentifier) on "))
         // --fresh may not move a folder another coordinator is writing.
-        let fresh = try SweepBinary.run(["run", "twelve.yaml", "--fresh"], directory: scratch.path)
+        let fresh = try await SweepBinary.run(["run", "twelve.yaml", "--fresh"], directory: scratch.path)
         #expect(fresh.status == 75)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results")) == ["twelve"])
         // Readers need no lock.
-        #expect(try SweepBinary.run(["status", "Results/twelve", "--once"], directory: scratch.path).status == 0)
-        #expect(try SweepBinary.run(["rank", "Results/twelve"], directory: scratch.path).status == 0)
+        #expect(try await SweepBinary.run(["status", "Results/twelve", "--once"], directory: scratch.path).status == 0)
+        #expect(try await SweepBinary.run(["rank", "Results/twelve"], directory: scratch.path).status == 0)
         // The refused ones changed nothing.
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results/twelve")).sorted() == before)
         #expect(scratch.text("Results/twelve/trials.csv").hasPrefix(trialsBefore))
@@ -122,21 +122,21 @@ struct HostileInputTests {
         let workers = Processes.children(of: holder.processIdentifier)
         kill(holder.processIdentifier, SIGKILL)
         for worker in workers { kill(worker, SIGKILL) }
-        holder.waitUntilExit()
+        try await holder.waitForExit()
         #expect(scratch.exists("Results/twelve/lock"))
         let next = try SweepBinary.start(["coordinator", "twelve.yaml", "--bind", "tcp://127.0.0.1:*"], directory: scratch.path,
                                          log: "n-")
         defer { if next.isRunning { kill(next.processIdentifier, SIGKILL) } }
-        #expect(Processes.await(seconds: 60) { scratch.text("n-stderr.log").contains("listening on") }, "\(scratch.text("n-stderr.log"))")
+        #expect(await Processes.await(seconds: 60) { scratch.text("n-stderr.log").contains("listening on") }, "\(scratch.text("n-stderr.log"))")
     }
 
     // MARK: - Records are never deleted
 
-    @Test(.timeLimit(.minutes(5))) func aCorruptRowIsQuarantinedAndOnlyItsTrialRunsAgain() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func aCorruptRowIsQuarantinedAndOnlyItsTrialRunsAgain() async throws {
         let scratch = Scratch()
         let sweep = Self.twelve.replacingOccurrences(of: "[0.01, 0.05, 0.1]", with: "[0.01]")
         scratch.write(sweep, to: "twelve.yaml")
-        #expect(try SweepBinary.run(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path).status == 0)
+        #expect(try await SweepBinary.run(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path).status == 0)
         var lines = scratch.text("Results/twelve/trials.csv").split(separator: "\n").map(String.init)
         #expect(lines.count == 5)
         let offset = lines[0...1].map { $0.utf8.count + 1 }.reduce(0, +)
@@ -145,7 +145,7 @@ struct HostileInputTests {
         lines[2] = original.replacingOccurrences(of: ",completed,", with: ",compl\u{7}eted,")
         scratch.write(lines.joined(separator: "\n") + "\n", to: "Results/twelve/trials.csv")
 
-        let rerun = try SweepBinary.run(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path)
+        let rerun = try await SweepBinary.run(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stderr.contains("sweep: warning: Results/twelve/trials.csv:3: moved a row (byte \(offset)) to trials.quarantine.csv"),
                 "\(rerun.stderr)")
@@ -165,11 +165,11 @@ struct HostileInputTests {
         #expect(Results(scratch.file("Results/twelve")).epochs.values.allSatisfy { $0.map(\.epoch) == [1, 2] })
     }
 
-    @Test(.timeLimit(.minutes(5))) func retryFailedRunsFailedTrialsAgainAndKeepsTheirRowsInFailedCSV() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func retryFailedRunsFailedTrialsAgainAndKeepsTheirRowsInFailedCSV() async throws {
         let scratch = Scratch()
         let sweep = Self.twelve.replacingOccurrences(of: "[0.01, 0.05, 0.1]", with: "[0.01]")
         scratch.write(sweep, to: "twelve.yaml")
-        #expect(try SweepBinary.run(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path).status == 0)
+        #expect(try await SweepBinary.run(["run", "twelve.yaml", "--workers", "2"], directory: scratch.path).status == 0)
         // Trial 2 is recorded as failed, as the coordinator records a trial that took down its workers.
         let records = Results(scratch.file("Results/twelve")).trials
         let failed = TrialRecord(failed: Trial(config: records[1].config), reason: "took down 3 workers in a row (last: w)",
@@ -179,10 +179,10 @@ struct HostileInputTests {
         let epochs = scratch.text("Results/twelve/epochs.csv").split(separator: "\n").filter { !$0.hasPrefix(failed.id) }
         scratch.write(epochs.joined(separator: "\n") + "\n", to: "Results/twelve/epochs.csv")
 
-        let plain = try SweepBinary.run(["run", "twelve.yaml"], directory: scratch.path)
+        let plain = try await SweepBinary.run(["run", "twelve.yaml"], directory: scratch.path)
         #expect(plain.status == 0)
         #expect(plain.stderr.contains("4 trials, 4 already recorded"))
-        let retried = try SweepBinary.run(["run", "twelve.yaml", "--retry-failed", "--workers", "1"], directory: scratch.path)
+        let retried = try await SweepBinary.run(["run", "twelve.yaml", "--retry-failed", "--workers", "1"], directory: scratch.path)
         #expect(retried.status == 0, "\(retried.stderr)")
         #expect(retried.stderr.contains("retrying 1 failed trials; their earlier rows are in failed.csv"))
         let after = Results(scratch.file("Results/twelve")).trials
@@ -192,8 +192,8 @@ struct HostileInputTests {
     }
 
     /// `--results` on a tmpfs the test mounts, nearly full: the coordinator hits ENOSPC mid-sweep.
-    @Test(.timeLimit(.minutes(5)), .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
-    func aFullDiskEndsTheRunWith74AndLeavesNoTornRow() throws {
+    @Test(.heavy, .timeLimit(.minutes(10)), .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func aFullDiskEndsTheRunWith74AndLeavesNoTornRow() async throws {
         let scratch = Scratch()
         // No kept models: this is about the CSVs meeting a full disk (a checkpoint meeting one ends the
         // run the same way, before anything it follows is acknowledged).
@@ -201,51 +201,55 @@ struct HostileInputTests {
                       to: "twelve.yaml")
         let disk = scratch.file("disk")
         try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
-        let mount = try ProcessRunner.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=256k", "tmpfs", disk])
+        let mount = try await ProcessRunner.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=256k", "tmpfs", disk])
         #expect(mount.status == 0, "\(mount.stderr)")
-        defer { _ = try? ProcessRunner.run(URL(fileURLWithPath: "/bin/umount"), ["-l", disk]) }
-        // Leave six pages: the lock, sweep.json, sweep.yaml, trials.csv, epochs.csv and coordinator.json
-        // take one each, so the first file to grow past its page meets a full disk.
-        var info = statvfs()
-        statvfs(disk, &info)
-        let free = Int(info.f_bavail) * Int(info.f_bsize)
-        let filler = disk + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: Data(count: free - 6 * 4096))
+        // Unmounted however the test ends, before its scratch folder goes.
+        try await withCleanup {
+            // Leave six pages: the lock, sweep.json, sweep.yaml, trials.csv, epochs.csv and coordinator.json
+            // take one each, so the first file to grow past its page meets a full disk.
+            var info = statvfs()
+            statvfs(disk, &info)
+            let free = Int(info.f_bavail) * Int(info.f_bsize)
+            let filler = disk + "/filler"
+            FileManager.default.createFile(atPath: filler, contents: Data(count: free - 6 * 4096))
 
-        let results = disk + "/twelve"
-        let full = try SweepBinary.run(["run", "twelve.yaml", "--results", results, "--workers", "2"], directory: scratch.path)
-        let rowsBefore = ((try? String(contentsOfFile: results + "/trials.csv", encoding: .utf8)) ?? "").split(separator: "\n").count - 1
-        print("full disk: exit \(full.status) after \(rowsBefore) trials were recorded")
-        #expect(full.status == 74, "\(full.stderr)")
-        #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
-        #expect(full.stderrLines.filter { $0.contains("error:") }.count == 1)
-        // No reader ever sees half a row: both files end at a row's end, every row parses, and every
-        // recorded trial has all twelve of its epochs.
-        for file in ["trials.csv", "epochs.csv"] {
-            let text = try String(contentsOfFile: results + "/" + file, encoding: .utf8)
-            #expect(text.hasSuffix("\n"), "\(file) ends in the middle of a row")
+            let results = disk + "/twelve"
+            let full = try await SweepBinary.run(["run", "twelve.yaml", "--results", results, "--workers", "2"], directory: scratch.path)
+            let rowsBefore = ((try? String(contentsOfFile: results + "/trials.csv", encoding: .utf8)) ?? "").split(separator: "\n").count - 1
+            print("full disk: exit \(full.status) after \(rowsBefore) trials were recorded")
+            #expect(full.status == 74, "\(full.stderr)")
+            #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
+            #expect(full.stderrLines.filter { $0.contains("error:") }.count == 1)
+            // No reader ever sees half a row: both files end at a row's end, every row parses, and every
+            // recorded trial has all twelve of its epochs.
+            for file in ["trials.csv", "epochs.csv"] {
+                let text = try String(contentsOfFile: results + "/" + file, encoding: .utf8)
+                #expect(text.hasSuffix("\n"), "\(file) ends in the middle of a row")
+            }
+            var warnings: [String] = []
+            let recorded = try ResultStore.readTrials(results + "/trials.csv") { warnings.append($0) }
+            #expect(warnings.isEmpty, "\(warnings)")
+            let epochs = ResultStore.readEpochs(results + "/epochs.csv")
+            #expect(recorded.count >= 1 && recorded.count < 12, "the disk must fill in the middle of the sweep")
+            #expect(Set(epochs.keys) == Set(recorded.map(\.id)))
+            #expect(epochs.values.allSatisfy { $0.count == 12 })
+            let survivors = try String(contentsOfFile: results + "/trials.csv", encoding: .utf8)
+
+            // Room again: the same command finishes the sweep, keeping every row it had.
+            try FileManager.default.removeItem(atPath: filler)
+            let resumed = try await SweepBinary.run(["run", "twelve.yaml", "--results", results, "--workers", "2"], directory: scratch.path)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try String(contentsOfFile: results + "/trials.csv", encoding: .utf8).hasPrefix(survivors))
+            let final = try ResultStore.readTrials(results + "/trials.csv")
+            #expect(final.count == 12 && Set(final.map(\.id)).count == 12)
+        } cleanup: {
+            _ = try? await ProcessRunner.run(URL(fileURLWithPath: "/bin/umount"), ["-l", disk])
         }
-        var warnings: [String] = []
-        let recorded = try ResultStore.readTrials(results + "/trials.csv") { warnings.append($0) }
-        #expect(warnings.isEmpty, "\(warnings)")
-        let epochs = ResultStore.readEpochs(results + "/epochs.csv")
-        #expect(recorded.count >= 1 && recorded.count < 12, "the disk must fill in the middle of the sweep")
-        #expect(Set(epochs.keys) == Set(recorded.map(\.id)))
-        #expect(epochs.values.allSatisfy { $0.count == 12 })
-        let survivors = try String(contentsOfFile: results + "/trials.csv", encoding: .utf8)
-
-        // Room again: the same command finishes the sweep, keeping every row it had.
-        try FileManager.default.removeItem(atPath: filler)
-        let resumed = try SweepBinary.run(["run", "twelve.yaml", "--results", results, "--workers", "2"], directory: scratch.path)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(try String(contentsOfFile: results + "/trials.csv", encoding: .utf8).hasPrefix(survivors))
-        let final = try ResultStore.readTrials(results + "/trials.csv")
-        #expect(final.count == 12 && Set(final.map(\.id)).count == 12)
     }
 
     // MARK: - Bounded memory
 
-    @Test(.timeLimit(.minutes(3))) func aTenBillionPointGridStartsAtOnceInBoundedMemory() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func aTenBillionPointGridStartsAtOnceInBoundedMemory() async throws {
         let scratch = Scratch()
         var text = "name: huge\nparameters:\n"
         for name in ["learning_rate", "momentum", "weight_decay", "l1", "max_norm", "dropout"] {
@@ -255,7 +259,7 @@ struct HostileInputTests {
         text += "  seed: {min: 0, max: 9}\n  hidden: {values: [\((1...10).map { "\"\($0 * 4)\"" }.joined(separator: ", "))]}\n"
         text += "  train_limit: {value: 500}\n  test_limit: {value: 100}\n"
         scratch.write(text, to: "huge.yaml")
-        let check = try SweepBinary.run(["check", "huge.yaml"], directory: scratch.path)
+        let check = try await SweepBinary.run(["check", "huge.yaml"], directory: scratch.path)
         #expect(check.stdout.contains("method: grid, 10000000000 trials"), "\(check.stdout) \(check.stderr)")
 
         let started = Date()
@@ -263,7 +267,7 @@ struct HostileInputTests {
                                                 directory: scratch.path, log: "c-")
         defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
         var endpoint = ""
-        #expect(Processes.await(seconds: 60) {
+        #expect(await Processes.await(seconds: 60) {
             let log = scratch.text("c-stderr.log")
             guard let range = log.range(of: "listening on ") else { return false }
             endpoint = String(log[range.upperBound...].prefix { !$0.isWhitespace })
@@ -271,7 +275,7 @@ struct HostileInputTests {
         }, "\(scratch.text("c-stderr.log"))")
         let worker = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "w"], directory: scratch.path, log: "w-")
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
-        #expect(Processes.await(seconds: 60) { scratch.text("c-stderr.log").contains("started on w") }, "\(scratch.text("c-stderr.log"))")
+        #expect(await Processes.await(seconds: 60) { scratch.text("c-stderr.log").contains("started on w") }, "\(scratch.text("c-stderr.log"))")
         let seconds = Date().timeIntervalSince(started)
         let peak = try #require(Processes.peakResidentKilobytes(coordinator.processIdentifier))
         print("10^10-point grid: first trial handed out \(String(format: "%.2f", seconds)) s after the coordinator started "
@@ -279,7 +283,7 @@ struct HostileInputTests {
         #expect(peak <= 100 * 1024, "coordinator peak RSS \(peak) kB")
         // Not a speed test: an expansion of 10¹⁰ points would take hours, not this long.
         #expect(seconds < 60)
-        #expect(Processes.await(seconds: 60) { scratch.rows("Results/huge/trials.csv").count >= 1 })
+        #expect(await Processes.await(seconds: 60) { scratch.rows("Results/huge/trials.csv").count >= 1 })
         #expect(Results(scratch.file("Results/huge")).trials.first?.id == (try SweepSpec(yaml: text, file: "huge.yaml")).space[0].id)
     }
 }

@@ -7,7 +7,7 @@ import Training
 /// Models to take away: the kept safetensors files load with the Python `safetensors` and `numpy`
 /// packages and give the recorded test figures; `sweep export` replays a trial to the same bytes and
 /// refuses when the replay's figures differ from the record.
-@Suite("Models", .serialized)
+@Suite("Models")
 struct ModelExportTests {
     /// Two trials of a three-layer network with dropout (so the names skip the ReLU and Dropout
     /// modules: 0, 3, 6), tested on the whole test set.
@@ -31,10 +31,10 @@ struct ModelExportTests {
     static let python = root.appendingPathComponent(".build/pyenv/bin/python")
     static let checker = root.appendingPathComponent("Scripts/check_model.py")
 
-    @Test(.timeLimit(.minutes(10))) func keptModelsLoadInNumpyAndExportReplaysThemExactly() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func keptModelsLoadInNumpyAndExportReplaysThemExactly() async throws {
         let scratch = Scratch()
         scratch.write(Self.sweep, to: "models.yaml")
-        let run = try SweepBinary.run(["run", "models.yaml", "--workers", "2", "--results", "Results/models"], directory: scratch.path)
+        let run = try await SweepBinary.run(["run", "models.yaml", "--workers", "2", "--results", "Results/models"], directory: scratch.path)
         #expect(run.status == 0, "\(run.stderr)")
         let results = Results(scratch.file("Results/models"))
         #expect(results.trials.count == 2)
@@ -50,8 +50,8 @@ struct ModelExportTests {
             return
         }
         // Through env, which starts it by this very path.
-        let python = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"),
-                                           [Self.python.path, Self.checker.path, model, FashionMNIST.resolveDirectory(nil)])
+        let python = try await ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                                 [Self.python.path, Self.checker.path, model, FashionMNIST.resolveDirectory(nil)])
         #expect(python.status == 0, "\(Self.python.path): \(python.stderr)")
         let figures = try #require(try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as? [String: Any])
         let accuracy = try #require(figures["test_accuracy"] as? Double), loss = try #require(figures["test_loss"] as? Double)
@@ -62,14 +62,14 @@ struct ModelExportTests {
         #expect(abs(loss - best.finalTestLoss!) <= 1e-5)
 
         // Replay gives the kept bytes; the kept file is copied without --replay.
-        let replayed = try SweepBinary.run(["export", String(best.id.prefix(8)), "--replay", "-o", "replayed.safetensors"],
-                                           directory: scratch.path)
+        let replayed = try await SweepBinary.run(["export", String(best.id.prefix(8)), "--replay", "-o", "replayed.safetensors"],
+                                                 directory: scratch.path)
         #expect(replayed.status == 0, "\(replayed.stderr)")
         #expect(replayed.stderr.contains("identical to the record"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.file("replayed.safetensors"))) == Data(contentsOf: URL(fileURLWithPath: model)))
         // The other trial has no kept model: export replays it.
         let other = try #require(results.trials.first { $0.id != best.id })
-        let exported = try SweepBinary.run(["export", other.id, "--results", "Results/models"], directory: scratch.path)
+        let exported = try await SweepBinary.run(["export", other.id, "--results", "Results/models"], directory: scratch.path)
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(FileManager.default.fileExists(atPath: scratch.file("\(other.id).safetensors")))
 
@@ -79,13 +79,13 @@ struct ModelExportTests {
         let edited = text.replacingOccurrences(of: "\(other.finalTestLoss!)", with: "\(other.finalTestLoss!.nextUp)")
         #expect(edited != text)
         try edited.write(toFile: csv, atomically: true, encoding: .utf8)
-        let refused = try SweepBinary.run(["export", other.id, "-o", "refused.safetensors"], directory: scratch.path)
+        let refused = try await SweepBinary.run(["export", other.id, "-o", "refused.safetensors"], directory: scratch.path)
         #expect(refused.status == 65)
         #expect(refused.stderrLines.filter { $0.contains("error:") }.count == 1)
         #expect(refused.stderr.contains("gives final_test_loss \(other.finalTestLoss!) where \(other.finalTestLoss!.nextUp) was recorded"),
                 "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("refused.safetensors")))
-        let unknown = try SweepBinary.run(["export", "ffffffff"], directory: scratch.path)
+        let unknown = try await SweepBinary.run(["export", "ffffffff"], directory: scratch.path)
         #expect(unknown.status == 66 && unknown.stderrLines.count == 1)
     }
 }

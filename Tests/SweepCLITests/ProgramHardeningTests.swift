@@ -9,7 +9,7 @@ import Testing
 /// `sweep run` gets SIGINT; a NaN is `diverged` everywhere; a killed attempt's log survives; a fresh
 /// folder gives fresh trial folders; each worker gets its own GPU. Every wait is awaited off Swift
 /// Testing's threads.
-@Suite("Program hardening", .serialized, .timeLimit(.minutes(5)))
+@Suite("Program hardening", .heavy, .timeLimit(.minutes(10)))
 struct ProgramHardeningTests {
     /// A program that leaves a helper behind as `--mode` says (a new session, a double fork whose
     /// middle process exits at once, a new session ignoring SIGTERM), writes the helper's pid to
@@ -70,7 +70,7 @@ struct ProgramHardeningTests {
     }
 
     static func run(_ arguments: [String], _ scratch: Scratch) async throws -> SweepBinary.Outcome {
-        try await OffThread.run { try SweepBinary.run(arguments, environment: ["TMPDIR": scratch.path], directory: scratch.path) }
+        try await SweepBinary.run(arguments, environment: ["TMPDIR": scratch.path], directory: scratch.path)
     }
 
     @Test func everyHelperIsGoneWhenItsTrialIsRecorded() async throws {
@@ -87,7 +87,7 @@ struct ProgramHardeningTests {
         let run = try SweepBinary.start(["run", "helpers.yaml", "--workers", "1"], directory: scratch.path, log: "run-",
                                         environment: ["TMPDIR": scratch.path])
         // As each row lands, its trial's helper is already gone: the row waits for it.
-        let seen = await OffThread.await(seconds: 120) {
+        let seen = await Processes.await(seconds: 120) {
             let trials = Results(scratch.file("Results/helpers")).trials
             let helpers = Self.helpers(scratch)
             for trial in trials {
@@ -98,7 +98,7 @@ struct ProgramHardeningTests {
             return trials.count == 3 || !run.isRunning
         }
         #expect(seen)
-        _ = try await OffThread.run { run.waitUntilExit() }
+        try await run.waitForExit()
         #expect(run.terminationStatus == 0, "\(scratch.text("run-stderr.log"))")
         let trials = Results(scratch.file("Results/helpers")).trials
         #expect(trials.count == 3 && trials.allSatisfy { $0.status == .completed })
@@ -123,26 +123,26 @@ struct ProgramHardeningTests {
               lines: {value: 3}
               stay: {value: 1}
             """, to: "killed.yaml")
-        let (coordinator, endpoint) = try await OffThread.run {
-            try FaultTests.startCoordinator(["killed.yaml", "--bind", "tcp://127.0.0.1:*"] + FaultTests.fast, scratch: scratch, log: "c-")
-        }
+        let (coordinator, endpoint) = try await FaultTests.startCoordinator(["killed.yaml", "--bind", "tcp://127.0.0.1:*"] + FaultTests.fast,
+                                                                            scratch: scratch, log: "c-")
         defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
         let environment = ["TMPDIR": scratch.path]
         let first = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "first"], directory: scratch.path, log: "w1-",
                                           environment: environment)
         // The first attempt prints its lines, then stays: kill its worker once the log has them.
         let id = try SweepSpec(contentsOf: scratch.file("killed.yaml")).program!.trialID(at: 0)
-        #expect(await OffThread.await(seconds: 60) { scratch.text("Results/killed/logs/\(id).log").contains("\"epoch\": 3") },
+        #expect(await Processes.await(seconds: 60) { scratch.text("Results/killed/logs/\(id).log").contains("\"epoch\": 3") },
                 "the first attempt's output never reached the log: \(scratch.text("w1-stderr.log"))")
         let helper = try #require(Self.helpers(scratch)["\(id)-1"])
         #expect(Processes.isAlive(helper))
         kill(first.processIdentifier, SIGKILL)
-        _ = try await OffThread.run { first.waitUntilExit() }
+        try await first.waitForExit()
         // The supervisor outlives its worker by the grace: SIGTERM, which the helper ignores, then SIGKILL.
-        #expect(await OffThread.await(seconds: 10) { !Processes.isAlive(helper) }, "the helper \(helper) outlived its worker")
+        #expect(await Processes.await(seconds: 10) { !Processes.isAlive(helper) }, "the helper \(helper) outlived its worker")
         let second = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "second"], directory: scratch.path, log: "w2-",
                                            environment: environment)
-        _ = try await OffThread.run { coordinator.waitUntilExit(); second.waitUntilExit() }
+        try await coordinator.waitForExit()
+        try await second.waitForExit()
         #expect(coordinator.terminationStatus == 0, "\(scratch.text("c-stderr.log"))")
         let trial = try #require(Results(scratch.file("Results/killed")).trials.first)
         #expect(trial.status == .completed && trial.attempts == 2 && trial.worker == "second")
@@ -172,12 +172,12 @@ struct ProgramHardeningTests {
         let run = try SweepBinary.start(["run", "interrupted.yaml", "--workers", "2"], directory: scratch.path, log: "run-",
                                         environment: ["TMPDIR": scratch.path])
         defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
-        #expect(await OffThread.await(seconds: 60) { Self.helpers(scratch).count >= 2 }, "\(scratch.text("run-stderr.log"))")
+        #expect(await Processes.await(seconds: 60) { Self.helpers(scratch).count >= 2 }, "\(scratch.text("run-stderr.log"))")
         kill(run.processIdentifier, SIGINT)
-        _ = try await OffThread.run { run.waitUntilExit() }
+        try await run.waitForExit()
         #expect(run.terminationStatus == 130, "\(scratch.text("run-stderr.log"))")
         let helpers = Self.helpers(scratch)
-        #expect(await OffThread.await(seconds: 10) { !helpers.values.contains(where: Processes.isAlive) },
+        #expect(await Processes.await(seconds: 10) { !helpers.values.contains(where: Processes.isAlive) },
                 "helpers left: \(helpers.filter { Processes.isAlive($0.value) })")
     }
 

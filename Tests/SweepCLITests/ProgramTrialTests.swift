@@ -5,7 +5,7 @@ import Testing
 /// Program sweeps through the real binary: `sweep check` shows each trial's command, `sweep try`
 /// runs one as a worker would (exact argv, environment, metric lines), and a killed `sweep try`
 /// leaves no program behind.
-@Suite("Program trials", .timeLimit(.minutes(3)))
+@Suite("Program trials")
 struct ProgramTrialTests {
     /// Writes its argv, its SWEEP_* variables and the JSON file's text into the log, then one metric line.
     static let echo = """
@@ -16,7 +16,7 @@ struct ProgramTrialTests {
         print(json.dumps({"epoch": 1, "loss": 0.5}))
         """
 
-    @Test func everyMacroGivesTheProgramTheArgvWandBWould() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func everyMacroGivesTheProgramTheArgvWandBWould() async throws {
         let scratch = Scratch()
         scratch.write(Self.echo, to: "echo.py")
         scratch.write("""
@@ -39,8 +39,8 @@ struct ProgramTrialTests {
               flag: {value: false}
               opt: {parameters: {name: {value: adam}}}
             """, to: "macros.yaml")
-        let outcome = try SweepBinary.run(["try", "macros.yaml", "--log", "trial.log"], environment: ["SWEEP_TEST_HOME": "/h"],
-                                          directory: scratch.path)
+        let outcome = try await SweepBinary.run(["try", "macros.yaml", "--log", "trial.log"], environment: ["SWEEP_TEST_HOME": "/h"],
+                                                directory: scratch.path)
         #expect(outcome.status == 0, "\(outcome.stdout) \(outcome.stderr)")
         #expect(outcome.stdout.contains("  epoch 1: loss=0.5\ncompleted: 1 metric lines; loss 0.5 at the end"), "\(outcome.stdout)")
         let first = try #require(scratch.text("trial.log").split(separator: "\n").first)
@@ -59,12 +59,12 @@ struct ProgramTrialTests {
         #expect(env["SWEEP_TRIAL_ID"].map { directory.hasSuffix("/" + $0) && directory.contains("/macros/try-") } == true, "\(directory)")
         // sweep check shows the same command, and a worker of sweep run gives the program the same argv:
         // its log, kept beside the results, starts with the same line.
-        let check = try SweepBinary.run(["check", "macros.yaml"], directory: scratch.path)
+        let check = try await SweepBinary.run(["check", "macros.yaml"], directory: scratch.path)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("  0  ") && check.stdout.contains("flag=False lr=0.001 opt.name=adam"), "\(check.stdout)")
         #expect(check.stdout.contains("     $ /usr/bin/env "), "\(check.stdout)")
-        let run = try SweepBinary.run(["run", "macros.yaml", "--workers", "1"], environment: ["SWEEP_TEST_HOME": "/h"],
-                                      directory: scratch.path)
+        let run = try await SweepBinary.run(["run", "macros.yaml", "--workers", "1"], environment: ["SWEEP_TEST_HOME": "/h"],
+                                            directory: scratch.path)
         #expect(run.status == 0, "\(run.stderr)")
         let id = try #require(env["SWEEP_TRIAL_ID"])
         let workerLog = scratch.text("Results/macros/logs/\(id).log").split(separator: "\n")
@@ -82,7 +82,7 @@ struct ProgramTrialTests {
         #expect(trials.count == 2 && trials[1].hasPrefix("\(id),completed,False,0.001,adam,0.5,0.5,1,1,"), "\(trials)")
     }
 
-    @Test func killingSweepTryTakesTheProgramAndItsChildren() throws {
+    @Test(.timeLimit(.minutes(3))) func killingSweepTryTakesTheProgramAndItsChildren() async throws {
         let scratch = Scratch()
         scratch.write("""
             import os, signal, subprocess, sys, time
@@ -94,18 +94,18 @@ struct ProgramTrialTests {
             """, to: "hang.py")
         scratch.write("program: hang.py\nmetric: {name: loss}\nparameters:\n  a: {value: 1}\n", to: "hang.yaml")
         let process = try SweepBinary.start(["try", "hang.yaml", "--stop-grace", "1"], directory: scratch.path, log: "try")
-        #expect(Processes.await(seconds: 30) { scratch.exists("pids") }, "the program never started")
+        #expect(await Processes.await(seconds: 30) { scratch.exists("pids") }, "the program never started")
         let pids = scratch.text("pids").split(separator: " ").compactMap { Int32($0) }
         #expect(pids.count == 2 && pids.allSatisfy(Processes.isAlive))
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try await process.waitForExit()
         // The program ignores SIGTERM: the supervisor's SIGKILL after the 1 s grace ends both.
-        #expect(Processes.await(seconds: 10) { !pids.contains(where: Processes.isAlive) },
+        #expect(await Processes.await(seconds: 10) { !pids.contains(where: Processes.isAlive) },
                 "orphans left: \(pids.filter(Processes.isAlive))")
         for pid in pids where Processes.isAlive(pid) { kill(pid, SIGKILL) }
     }
 
-    @Test func sweepTrainAsTheProgramGivesTheBuiltInTrainersNumbers() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func sweepTrainAsTheProgramGivesTheBuiltInTrainersNumbers() async throws {
         // The same two configurations swept twice: by the built-in trainer, and by workers running
         // `sweep train --json` as a program (its flags are the hyperparameters' names with hyphens).
         let scratch = Scratch()
@@ -133,11 +133,11 @@ struct ProgramTrialTests {
               test_limit: {value: 200}
               momentum: {value: 0.9}
             """, to: "built-in.yaml")
-        let tried = try SweepBinary.run(["try", "program.yaml"], directory: scratch.path)
+        let tried = try await SweepBinary.run(["try", "program.yaml"], directory: scratch.path)
         #expect(tried.status == 0, "\(tried.stdout) \(tried.stderr)")
         for file in ["program.yaml", "built-in.yaml"] {
-            let run = try SweepBinary.run(["run", file, "--workers", "2"], environment: ["TMPDIR": scratch.path],
-                                          directory: scratch.path)
+            let run = try await SweepBinary.run(["run", file, "--workers", "2"], environment: ["TMPDIR": scratch.path],
+                                                directory: scratch.path)
             #expect(run.status == 0, "\(run.stderr)")
         }
         // Each trial's epochs, to the bit: the program's through metrics.csv, the built-in's through epochs.csv.
@@ -165,24 +165,24 @@ struct ProgramExampleTests {
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Sweeps/examples").standardizedFileURL.path
 
-    @Test func thePythonExampleChecksAndRuns() throws {
+    @Test func thePythonExampleChecksAndRuns() async throws {
         let sweep = Self.examples + "/python/sweep.yaml"
-        let check = try SweepBinary.run(["check", sweep])
+        let check = try await SweepBinary.run(["check", sweep])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("method: grid, 8 trials (1 × 2 × 2 × 2)"), "\(check.stdout)")
-        let tried = try SweepBinary.run(["try", sweep, "--trial", "2"])
+        let tried = try await SweepBinary.run(["try", sweep, "--trial", "2"])
         #expect(tried.status == 0, "\(tried.stdout) \(tried.stderr)")
         #expect(tried.stdout.split(separator: "\n").filter { $0.hasPrefix("  epoch ") }.count == 5, "\(tried.stdout)")
         #expect(tried.stdout.contains("completed: 5 metric lines"))
     }
 
-    @Test func thePyTorchExampleChecksAndCompiles() throws {
-        let check = try SweepBinary.run(["check", Self.examples + "/pytorch/sweep.yaml"])
+    @Test func thePyTorchExampleChecksAndCompiles() async throws {
+        let check = try await SweepBinary.run(["check", Self.examples + "/pytorch/sweep.yaml"])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("--dropout=0.0 --epochs=10 --lr=0.01 --momentum=0.0 --seed=0"), "\(check.stdout)")
         let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) })
-        let compiled = try ProcessRunner.run(URL(fileURLWithPath: python),
-                                             ["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())", Self.examples + "/pytorch/train.py"])
+        let compiled = try await ProcessRunner.run(URL(fileURLWithPath: python),
+                                                   ["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())", Self.examples + "/pytorch/train.py"])
         #expect(compiled.status == 0, "\(compiled.stderr)")
     }
 }

@@ -14,7 +14,7 @@ struct RankCommandTests {
     /// `sweep arguments…` in `directory`, waited for off Swift Testing's threads.
     static func sweep(_ arguments: [String], in directory: String? = nil,
                       environment: [String: String] = [:]) async throws -> SweepBinary.Outcome {
-        try await OffThread.run { try SweepBinary.run(arguments, environment: environment, directory: directory) }
+        try await SweepBinary.run(arguments, environment: environment, directory: directory)
     }
 
     @Test(.timeLimit(.minutes(2))) func tableOrdersGroupsTiesAndFailures() async throws {
@@ -99,7 +99,7 @@ struct RankCommandTests {
             print(json.dumps({"epoch": epoch, "loss": base + 0.1 * (epoch - 2) ** 2, "acc": acc}), flush=True)
         """
 
-    @Test(.timeLimit(.minutes(5))) func aProgramSweepRanksByAnyFigureItPrinted() async throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func aProgramSweepRanksByAnyFigureItPrinted() async throws {
         let scratch = Scratch()
         scratch.write(Self.figures, to: "figures.py")
         // Parameters in an order that is not alphabetical; W&B sorts them, the table shows them as written.

@@ -8,7 +8,7 @@ import ResultsStore
 /// merges them on purpose, `--fresh` moves the old folder aside, every version of the file that ran
 /// is kept, and a change that does not change what runs resumes. A file without `name:` is called by
 /// its stem everywhere; `runs.csv` keeps ISO times and the name.
-@Suite("Results folders", .serialized, .timeLimit(.minutes(4)))
+@Suite("Results folders", .heavy, .timeLimit(.minutes(10)))
 struct ResultsFolderTests {
     static let small = "  train_limit: {value: 500}\n  test_limit: {value: 200}\n"
 
@@ -21,7 +21,7 @@ struct ResultsFolderTests {
     }
 
     static func run(_ arguments: [String], _ scratch: Scratch) async throws -> SweepBinary.Outcome {
-        try await OffThread.run { try SweepBinary.run(arguments, directory: scratch.path) }
+        try await SweepBinary.run(arguments, directory: scratch.path)
     }
 
     /// Every file under `folder` with its bytes (what "nothing changed" compares).
@@ -142,7 +142,7 @@ struct ResultsFolderTests {
 }
 
 /// The README's model-loading example runs as written, on the file the README's main job keeps.
-@Suite("README examples", .timeLimit(.minutes(6)))
+@Suite("README examples", .heavy, .timeLimit(.minutes(10)))
 struct ReadmeExampleTests {
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md")
 
@@ -158,16 +158,14 @@ struct ReadmeExampleTests {
         // The README's main job: the built-in quickstart sweep, with the release build it uses when
         // Scripts/test has made it (a debug build trains it ten times slower).
         let binary = SweepBinary.releaseURL ?? SweepBinary.url
-        let run = try await OffThread.run { try ProcessRunner.run(binary, ["run"], directory: scratch.path) }
+        let run = try await ProcessRunner.run(binary, ["run"], directory: scratch.path)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(scratch.exists(String(example[named])), "the README names a model the quickstart does not keep")
         let best = try #require(Results(scratch.file("Results/quickstart")).trials.min { ($0.finalTestLoss ?? 9) < ($1.finalTestLoss ?? 9) })
         #expect(example.contains(best.id), "the README's example is not the quickstart's best trial (\(best.id))")
         scratch.write(example, to: "example.py")
         // Through env, which starts it by this very path (Python finds its environment by it).
-        let loaded = try await OffThread.run {
-            try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), [python.path, "example.py"], directory: scratch.path)
-        }
+        let loaded = try await ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), [python.path, "example.py"], directory: scratch.path)
         #expect(loaded.status == 0, "\(loaded.stdout) \(loaded.stderr)")
         let accuracy = try #require(Double(loaded.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").last ?? ""))
         #expect(abs(accuracy - (best.finalTestAccuracy ?? 0)) < 1e-3, "\(accuracy) vs \(best.finalTestAccuracy ?? 0)")

@@ -8,18 +8,18 @@ import Testing
 struct StatusCommandTests {
     /// `sweep arguments…` in `directory`, waited for off Swift Testing's threads.
     static func sweep(_ arguments: [String], in directory: String) async throws -> SweepBinary.Outcome {
-        try await OffThread.run { try SweepBinary.run(arguments, directory: directory) }
+        try await SweepBinary.run(arguments, directory: directory)
     }
 
-    @Test(.timeLimit(.minutes(10))) func statusAsksTheRunningCoordinatorThenFallsBackToTheCSVs() async throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func statusAsksTheRunningCoordinatorThenFallsBackToTheCSVs() async throws {
         let scratch = Scratch()
         scratch.write(SweepRunTests.longer.replacingOccurrences(of: "long16", with: "watched"), to: "watched.yaml")
         let run = try SweepBinary.start(["run", "watched.yaml", "--workers", "2"], directory: scratch.path)
         defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
 
         // While it runs: both workers, each on a trial, with its values, epochs and last test loss.
-        let live = await OffThread.await(seconds: 120) {
-            guard let outcome = try? SweepBinary.run(["status", "Results/watched", "--once"], directory: scratch.path)
+        let live = await Processes.await(seconds: 120) {
+            guard let outcome = try? await SweepBinary.run(["status", "Results/watched", "--once"], directory: scratch.path)
             else { return false }
             scratch.write(outcome.stdout, to: "live.txt")
             return outcome.stdout.components(separatedBy: "training ").count - 1 == 2 && outcome.stdout.contains("best test_loss")
@@ -41,7 +41,7 @@ struct StatusCommandTests {
                 "\(best)")
 
         // After it: the figures come from the CSVs.
-        _ = try await OffThread.run { run.waitUntilExit() }
+        try await run.waitForExit()
         #expect(run.terminationStatus == 0)
         let after = try await Self.sweep(["status", "Results/watched"], in: scratch.path)
         #expect(after.status == 0)
@@ -81,7 +81,7 @@ struct StatusCommandTests {
             print(json.dumps({"epoch": epoch, "loss": a.lr + a.momentum + 1.0 / epoch}), flush=True)
         """
 
-    @Test(.timeLimit(.minutes(5))) func withoutAFolderStatusShowsTheRunningSweepsTrialsValuesEpochsAndMetric() async throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func withoutAFolderStatusShowsTheRunningSweepsTrialsValuesEpochsAndMetric() async throws {
         let scratch = Scratch()
         scratch.write(Self.slow, to: "slow.py")
         scratch.write("""
@@ -103,8 +103,8 @@ struct StatusCommandTests {
         defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
 
         // The two short trials end; the two long ones train on, each worker on one.
-        let seen = await OffThread.await(seconds: 120) {
-            guard let outcome = try? SweepBinary.run(["status", "--once"], directory: scratch.path) else { return false }
+        let seen = await Processes.await(seconds: 120) {
+            guard let outcome = try? await SweepBinary.run(["status", "--once"], directory: scratch.path) else { return false }
             scratch.write(outcome.stdout, to: "live.txt")
             scratch.write(outcome.stderr, to: "live-stderr.txt")
             return outcome.stdout.contains(": 2/4 recorded, 2 running") && outcome.stdout.components(separatedBy: ", loss ").count - 1 == 2
@@ -131,7 +131,7 @@ struct StatusCommandTests {
         #expect(lines.contains { $0.hasPrefix("best loss 0.51 (trial ") && $0.hasSuffix(": momentum=0.0 lr=0.01 width=16)") }, "\(text)")
 
         kill(run.processIdentifier, SIGINT)
-        _ = try await OffThread.run { run.waitUntilExit() }
+        try await run.waitForExit()
         #expect(run.terminationStatus == 130)
         // Nothing runs now: the most recent sweep, said so.
         let after = try await Self.sweep(["status"], in: scratch.path)

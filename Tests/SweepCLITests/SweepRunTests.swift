@@ -21,10 +21,10 @@ struct SweepRunTests {
           test_limit: {value: 500}
         """
 
-    @Test(.timeLimit(.minutes(5))) func anEightTrialGridWithTwoWorkersRecordsExactlyTheGrid() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func anEightTrialGridWithTwoWorkersRecordsExactlyTheGrid() async throws {
         let scratch = Scratch()
         scratch.write(Self.grid, to: "grid8.yaml")
-        let outcome = try SweepBinary.run(["run", "grid8.yaml", "--workers", "2"], directory: scratch.path)
+        let outcome = try await SweepBinary.run(["run", "grid8.yaml", "--workers", "2"], directory: scratch.path)
         #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
         let trials = Results(scratch.file("Results/grid8")).trials
         #expect(trials.count == 8)
@@ -44,7 +44,7 @@ struct SweepRunTests {
 
         // Running it again finds nothing to do and changes nothing.
         let before = scratch.text("Results/grid8/trials.csv")
-        let again = try SweepBinary.run(["run", "grid8.yaml", "--workers", "2"], directory: scratch.path)
+        let again = try await SweepBinary.run(["run", "grid8.yaml", "--workers", "2"], directory: scratch.path)
         #expect(again.status == 0)
         #expect(again.stderr.contains("8 trials, 8 already recorded"))
         #expect(scratch.text("Results/grid8/trials.csv") == before)
@@ -62,25 +62,25 @@ struct SweepRunTests {
           test_limit: {value: 500}
         """
 
-    @Test(.timeLimit(.minutes(10))) func killingTheCoordinatorMidSweepLosesNothingAndRedoesNothing() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func killingTheCoordinatorMidSweepLosesNothingAndRedoesNothing() async throws {
         let scratch = Scratch()
         scratch.write(Self.longer, to: "long16.yaml")
         let trials = "Results/long16/trials.csv"
         let process = try SweepBinary.start(["run", "long16.yaml", "--workers", "2"], directory: scratch.path)
-        let started = Processes.await(seconds: 180) { scratch.rows(trials).count >= 3 }
+        let started = await Processes.await(seconds: 180) { scratch.rows(trials).count >= 3 }
         #expect(started, "no results appeared: \(scratch.text("stderr.log"))")
         let workers = Processes.children(of: process.processIdentifier)
         #expect(workers.count == 2)
         kill(process.processIdentifier, SIGKILL)
         for worker in workers { kill(worker, SIGKILL) }
-        process.waitUntilExit()
-        #expect(Processes.await(seconds: 10) { workers.allSatisfy { !Processes.isAlive($0) } })
+        try await process.waitForExit()
+        #expect(await Processes.await(seconds: 10) { workers.allSatisfy { !Processes.isAlive($0) } })
 
         let survivors = scratch.text(trials)
         let recordedBefore = scratch.rows(trials).count
         #expect(recordedBefore < 16, "the sweep finished before it could be killed")
 
-        let resumed = try SweepBinary.run(["run", "long16.yaml", "--workers", "2"], directory: scratch.path)
+        let resumed = try await SweepBinary.run(["run", "long16.yaml", "--workers", "2"], directory: scratch.path)
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
         #expect(resumed.stderr.contains("16 trials, \(recordedBefore) already recorded"))
         let final = scratch.text(trials)
@@ -95,32 +95,32 @@ struct SweepRunTests {
         #expect(Set(results.epochs.keys) == Set(ids))
         #expect(results.epochs.values.allSatisfy { $0.map(\.epoch) == [1, 2, 3] })
         // And the whole file parses: rank reads it.
-        let rank = try SweepBinary.run(["rank", "Results/long16"], directory: scratch.path)
+        let rank = try await SweepBinary.run(["rank", "Results/long16"], directory: scratch.path)
         #expect(rank.status == 0)
         #expect(rank.stdout.split(separator: "\n").count == 1 + 16)
     }
 
-    @Test(.timeLimit(.minutes(5))) func ctrlCStopsEverythingAndTheRunResumes() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func ctrlCStopsEverythingAndTheRunResumes() async throws {
         let scratch = Scratch()
         scratch.write(Self.longer.replacingOccurrences(of: "long16", with: "int16"), to: "int16.yaml")
         let process = try SweepBinary.start(["run", "int16.yaml", "--workers", "2"], directory: scratch.path)
-        #expect(Processes.await(seconds: 180) { scratch.rows("Results/int16/trials.csv").count >= 1 })
+        #expect(await Processes.await(seconds: 180) { scratch.rows("Results/int16/trials.csv").count >= 1 })
         let workers = Processes.children(of: process.processIdentifier)
         #expect(workers.count == 2)
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        try await process.waitForExit()
         #expect(process.terminationStatus == 130)
         #expect(workers.allSatisfy { !Processes.isAlive($0) }, "a worker outlived sweep run")
         #expect(scratch.text("stderr.log").contains("run the same command to resume"))
     }
 
-    @Test(.timeLimit(.minutes(5))) func aTrialReachingTheTargetEndsTheSweepAndRunsCSVSaysSo() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func aTrialReachingTheTargetEndsTheSweepAndRunsCSVSaysSo() async throws {
         let scratch = Scratch()
         // Every trial reaches a test loss of 10: the first result ends the sweep.
         scratch.write(Self.longer.replacingOccurrences(of: "long16", with: "target")
                       .replacingOccurrences(of: "parameters:", with: "metric: {name: test_loss, target: 10}\nparameters:"),
                       to: "target.yaml")
-        let outcome = try SweepBinary.run(["run", "target.yaml", "--workers", "2"], directory: scratch.path)
+        let outcome = try await SweepBinary.run(["run", "target.yaml", "--workers", "2"], directory: scratch.path)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let recorded = Results(scratch.file("Results/target")).trials
         // The first trial in sweep order reached it: the sweep is that one trial, whatever else ran
@@ -130,7 +130,7 @@ struct SweepRunTests {
         #expect(outcome.stderr.contains("target reached: 1 of 1 trials recorded"), "\(outcome.stderr)")
         #expect(ResultStore.readRuns(scratch.file("Results/target/runs.csv")).map(\.outcome) == [.targetReached])
         // Run again: the target is in trials.csv, so there is nothing to do.
-        let again = try SweepBinary.run(["run", "target.yaml"], directory: scratch.path)
+        let again = try await SweepBinary.run(["run", "target.yaml"], directory: scratch.path)
         #expect(again.status == 0)
         #expect(again.stderr.contains("trial #0 reached the target test_loss; nothing to run"), "\(again.stderr)")
         #expect(Results(scratch.file("Results/target")).trials.count == recorded.count)
@@ -159,13 +159,13 @@ struct SweepRunTests {
     ]
 
     @Test(.timeLimit(.minutes(2)), arguments: badSweeps)
-    func aMistakeGetsOneClearLineAndTouchesNoResults(_ bad: BadSweep) throws {
+    func aMistakeGetsOneClearLineAndTouchesNoResults(_ bad: BadSweep) async throws {
         let scratch = Scratch()
         // Earlier results of the same name must come through untouched.
         try FileManager.default.createDirectory(atPath: scratch.file("Results/bad"), withIntermediateDirectories: true)
         scratch.write("keep me\n", to: "Results/bad/trials.csv")
         scratch.write(bad.yaml, to: "bad.yaml")
-        let outcome = try SweepBinary.run(["run", "bad.yaml"], directory: scratch.path)
+        let outcome = try await SweepBinary.run(["run", "bad.yaml"], directory: scratch.path)
         #expect(outcome.status == 65)
         #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)")
         #expect(outcome.stderr.contains(bad.message), "\(outcome.stderr)")
@@ -174,9 +174,9 @@ struct SweepRunTests {
         #expect(scratch.text("Results/bad/trials.csv") == "keep me\n")
     }
 
-    @Test(.timeLimit(.minutes(2))) func aMissingSweepFileIsNamedAndExits66() throws {
+    @Test(.timeLimit(.minutes(2))) func aMissingSweepFileIsNamedAndExits66() async throws {
         let scratch = Scratch()
-        let outcome = try SweepBinary.run(["run", "nowhere.yaml"], directory: scratch.path)
+        let outcome = try await SweepBinary.run(["run", "nowhere.yaml"], directory: scratch.path)
         #expect(outcome.status == 66)
         #expect(outcome.stderrLines == ["sweep: error: nowhere.yaml: cannot read the sweep file: No such file or directory"],
                 "\(outcome.stderr)")

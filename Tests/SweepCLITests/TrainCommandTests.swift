@@ -42,7 +42,7 @@ struct TrainCommandTests {
         BadInput(arguments: ["--distill-temperature", "0"], mentions: "--distill-temperature must be in [0.01, 1000]"),
     ]
 
-    @Test(.timeLimit(.minutes(5))) func aMissingOrMismatchedTeacherIsOneLineAndExit65BeforeAnythingRuns() throws {
+    @Test(.timeLimit(.minutes(5))) func aMissingOrMismatchedTeacherIsOneLineAndExit65BeforeAnythingRuns() async throws {
         let scratch = Scratch()
         // A model of other shape: 20 inputs, not FashionMNIST's 784.
         var model = [UInt8](repeating: 0, count: 8)
@@ -53,12 +53,12 @@ struct TrainCommandTests {
         for (teacher, says) in [("missing.safetensors", "there is no file at that path"),
                                 ("small.safetensors", "maps 20 inputs to 10 outputs")] {
             // The data directory does not exist: the teacher is checked first.
-            let train = try SweepBinary.run(["train", "--teacher", teacher, "--distill-alpha", "0.5", "--data", "/nonexistent"],
-                                            directory: scratch.path)
+            let train = try await SweepBinary.run(["train", "--teacher", teacher, "--distill-alpha", "0.5", "--data", "/nonexistent"],
+                                                  directory: scratch.path)
             #expect(train.status == 65 && train.stderrLines.count == 1 && train.stderr.contains(says), "\(train.stderr)")
             scratch.write("name: d\nparameters:\n  teacher: {value: \(teacher)}\n  distill_alpha: {value: 0.5}\n", to: "d.yaml")
             for command in [["check", "d.yaml"], ["run", "d.yaml"]] {
-                let outcome = try SweepBinary.run(command, directory: scratch.path)
+                let outcome = try await SweepBinary.run(command, directory: scratch.path)
                 #expect(outcome.status == 65 && outcome.stderrLines.count == 1, "\(command): \(outcome.stderr)")
                 #expect(outcome.stderr.contains("d.yaml:3: parameters.teacher: \(teacher): ") && outcome.stderr.contains(says))
             }
@@ -67,9 +67,9 @@ struct TrainCommandTests {
     }
 
     @Test(.timeLimit(.minutes(2)), arguments: badInputs)
-    func invalidFlagsGetOneLineNamingTheFlagAndExit64(_ input: BadInput) throws {
+    func invalidFlagsGetOneLineNamingTheFlagAndExit64(_ input: BadInput) async throws {
         // The data directory does not exist either: validation must come first.
-        let outcome = try SweepBinary.run(["train"] + input.arguments + ["--data", "/nonexistent"])
+        let outcome = try await SweepBinary.run(["train"] + input.arguments + ["--data", "/nonexistent"])
         #expect(outcome.status == 64)
         #expect(outcome.stderrLines.count == 1, "stderr: \(outcome.stderr)")
         #expect(outcome.stderr.hasPrefix("sweep: error: "))
@@ -77,22 +77,22 @@ struct TrainCommandTests {
         #expect(outcome.stdout.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(10))) func missingDataSaysWhereAndHowToGetIt() throws {
-        let outcome = try SweepBinary.run(["train", "--data", "/nonexistent/fmnist"])
+    @Test(.timeLimit(.minutes(10))) func missingDataSaysWhereAndHowToGetIt() async throws {
+        let outcome = try await SweepBinary.run(["train", "--data", "/nonexistent/fmnist"])
         #expect(outcome.status == 66)
         #expect(outcome.stderrLines.count == 1)
         #expect(outcome.stderr.contains("/nonexistent/fmnist"))
         #expect(outcome.stderr.contains("Scripts/setup"))
     }
 
-    @Test(.timeLimit(.minutes(10))) func environmentVariablePointsAtTheData() throws {
-        let outcome = try SweepBinary.run(["train"] + Self.small, environment: ["FASHION_MNIST_DIR": "/nonexistent/env"])
+    @Test(.timeLimit(.minutes(10))) func environmentVariablePointsAtTheData() async throws {
+        let outcome = try await SweepBinary.run(["train"] + Self.small, environment: ["FASHION_MNIST_DIR": "/nonexistent/env"])
         #expect(outcome.status == 66)
         #expect(outcome.stderr.contains("/nonexistent/env"))
     }
 
-    @Test(.timeLimit(.minutes(10))) func textOutputHasOneLinePerEpochAndASummary() throws {
-        let outcome = try SweepBinary.run(["train", "--epochs", "3"] + Self.small)
+    @Test(.timeLimit(.minutes(10))) func textOutputHasOneLinePerEpochAndASummary() async throws {
+        let outcome = try await SweepBinary.run(["train", "--epochs", "3"] + Self.small)
         #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("epoch ") }.count == 3)
@@ -100,9 +100,9 @@ struct TrainCommandTests {
         #expect(lines.last?.hasPrefix("completed: final test_loss ") == true)
     }
 
-    @Test(.timeLimit(.minutes(10))) func jsonOutputIsOneObjectPerEpochAndASummary() throws {
-        let outcome = try SweepBinary.run(["train", "--json", "--epochs", "2", "--seed", "5", "--dropout", "0.4",
-                                           "--augment", "rotate_flip_vflip"] + Self.small)
+    @Test(.timeLimit(.minutes(10))) func jsonOutputIsOneObjectPerEpochAndASummary() async throws {
+        let outcome = try await SweepBinary.run(["train", "--json", "--epochs", "2", "--seed", "5", "--dropout", "0.4",
+                                                 "--augment", "rotate_flip_vflip"] + Self.small)
         #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
         let objects = try outcome.stdout.split(separator: "\n").map {
             try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -118,16 +118,16 @@ struct TrainCommandTests {
         #expect(summary["best_epoch"] as? Int != nil)
 
         // Same seed through another process: the same numbers to the last bit.
-        let again = try SweepBinary.run(["train", "--json", "--epochs", "2", "--seed", "5", "--dropout", "0.4",
-                                         "--augment", "rotate_flip_vflip"] + Self.small)
+        let again = try await SweepBinary.run(["train", "--json", "--epochs", "2", "--seed", "5", "--dropout", "0.4",
+                                               "--augment", "rotate_flip_vflip"] + Self.small)
         func losses(_ text: String) -> [Substring] {
             text.split(separator: "\n").map { $0.split(separator: ",").filter { !$0.contains("seconds") }.joined(separator: ",")[...] }
         }
         #expect(losses(again.stdout) == losses(outcome.stdout))
     }
 
-    @Test(.timeLimit(.minutes(10))) func helpExplainsTheFlags() throws {
-        let outcome = try SweepBinary.run(["train", "--help"])
+    @Test(.timeLimit(.minutes(10))) func helpExplainsTheFlags() async throws {
+        let outcome = try await SweepBinary.run(["train", "--help"])
         #expect(outcome.status == 0)
         for flag in ["--learning-rate", "--lr", "--momentum", "--nesterov", "--weight-decay", "--l1", "--max-norm",
                      "--dropout", "--augment", "--hidden", "--epochs", "--batch-size", "--seed", "--data",
@@ -142,25 +142,25 @@ struct TrainCommandTests {
             .map { $0.split(separator: ",").filter { !$0.hasPrefix("\"seconds\"") }.joined(separator: ",") }
     }
 
-    @Test(.timeLimit(.minutes(10))) func ctrlCKeepsACheckpointAndResumeContinuesBitIdentically() throws {
+    @Test(.heavy, .timeLimit(.minutes(10))) func ctrlCKeepsACheckpointAndResumeContinuesBitIdentically() async throws {
         let scratch = Scratch("sweep-train-resume")
         let flags = ["--json", "--epochs", "30", "--train-limit", "6000", "--test-limit", "500", "--hidden", "32,16",
                      "--momentum", "0.9", "--dropout", "0.3", "--augment", "rotate_flip_vflip", "--seed", "3"]
-        let reference = try SweepBinary.run(["train"] + flags)
+        let reference = try await SweepBinary.run(["train"] + flags)
         #expect(reference.status == 0, "stderr: \(reference.stderr)")
         let checkpoint = scratch.file("run.ckpt")
         let process = try SweepBinary.start(["train"] + flags + ["--checkpoint", checkpoint], directory: scratch.path)
         // The first checkpoint is written after epoch 1: then interrupt, as Ctrl-C would.
-        #expect(Processes.await(seconds: 120) { FileManager.default.fileExists(atPath: checkpoint) })
+        #expect(await Processes.await(seconds: 120) { FileManager.default.fileExists(atPath: checkpoint) })
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        try await process.waitForExit()
         #expect(process.terminationStatus == 130)
         let log = scratch.text("stderr.log")
         let saved = try TrainingCheckpoint(decoding: Array(try Data(contentsOf: URL(fileURLWithPath: checkpoint))))
         #expect(saved.epochs.count < 30, "the run finished before the interrupt: \(log)")
 
         let model = scratch.file("model.safetensors")
-        let resumed = try SweepBinary.run(["train", "--json", "--resume", checkpoint, "--save", model])
+        let resumed = try await SweepBinary.run(["train", "--json", "--resume", checkpoint, "--save", model])
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
         #expect(Self.epochFigures(resumed.stdout).count == 30)
         #expect(Self.epochFigures(resumed.stdout) == Self.epochFigures(reference.stdout))
@@ -176,24 +176,24 @@ struct TrainCommandTests {
         #expect(metadata["final_test_loss"] == String(loss.dropFirst("\"final_test_loss\":".count)))
     }
 
-    @Test(.timeLimit(.minutes(10))) func aCorruptOrForeignCheckpointIsRefusedInOneLine() throws {
+    @Test(.timeLimit(.minutes(10))) func aCorruptOrForeignCheckpointIsRefusedInOneLine() async throws {
         let scratch = Scratch("sweep-train-corrupt")
         let checkpoint = scratch.file("run.ckpt")
-        let made = try SweepBinary.run(["train", "--epochs", "2", "--checkpoint", checkpoint] + Self.small)
+        let made = try await SweepBinary.run(["train", "--epochs", "2", "--checkpoint", checkpoint] + Self.small)
         #expect(made.status == 0, "stderr: \(made.stderr)")
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: checkpoint)))
         // Another configuration than the checkpoint's: refused, naming the difference.
-        let foreign = try SweepBinary.run(["train", "--resume", checkpoint, "--lr", "0.2"] + Self.small)
+        let foreign = try await SweepBinary.run(["train", "--resume", checkpoint, "--lr", "0.2"] + Self.small)
         #expect(foreign.status == 65)
         #expect(foreign.stderrLines.count == 1)
         #expect(foreign.stderr.contains("checkpoint is of another run: its learning_rate is 0.01, not 0.2"), "\(foreign.stderr)")
         bytes[bytes.count / 2] ^= 1
         try Data(bytes).write(to: URL(fileURLWithPath: checkpoint))
-        let corrupt = try SweepBinary.run(["train", "--resume", checkpoint])
+        let corrupt = try await SweepBinary.run(["train", "--resume", checkpoint])
         #expect(corrupt.status == 65)
         #expect(corrupt.stderrLines.count == 1)
         #expect(corrupt.stderr.contains("\(checkpoint): checkpoint is corrupt: CRC-32"), "\(corrupt.stderr)")
-        let missing = try SweepBinary.run(["train", "--resume", scratch.file("absent.ckpt")])
+        let missing = try await SweepBinary.run(["train", "--resume", scratch.file("absent.ckpt")])
         #expect(missing.status == 66)
         #expect(missing.stderrLines.count == 1)
     }

@@ -8,13 +8,13 @@ import SweepCore
 /// rungs, and warns, one line each, about the keys that have no effect.
 @Suite("W&B hyperband files through sweep check")
 struct WandBCheckTests {
-    @Test(.timeLimit(.minutes(3))) func wandbsHyperbandFormsPassCheck() throws {
+    @Test(.timeLimit(.minutes(3))) func wandbsHyperbandFormsPassCheck() async throws {
         let scratch = Scratch()
         scratch.write("print('{\"loss\": 1}')\n", to: "train.py")
         for (number, form) in WandBHyperbandForm.all.enumerated() {
             let name = "f\(number).yaml"
             scratch.write(form.yaml, to: name)
-            let outcome = try SweepBinary.run(["check", name, "--show", "1"], directory: scratch.path)
+            let outcome = try await SweepBinary.run(["check", name, "--show", "1"], directory: scratch.path)
             #expect(outcome.status == 0, "\(form): \(outcome.stderr)")
             #expect(outcome.stderrLines.count == form.warnedKeys.count, "\(form): \(outcome.stderr)")
             for (line, key) in zip(outcome.stderrLines, form.warnedKeys) {
@@ -29,7 +29,7 @@ struct WandBCheckTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func sBesideMinIterIsOneWarningAndExitZero() throws {
+    @Test(.timeLimit(.minutes(2))) func sBesideMinIterIsOneWarningAndExitZero() async throws {
         let scratch = Scratch()
         scratch.write("print('{\"loss\": 1}')\n", to: "train.py")
         scratch.write("""
@@ -42,7 +42,7 @@ struct WandBCheckTests {
             parameters:
               lr: {values: [0.1, 0.01]}
             """, to: "issue20.yaml")
-        let outcome = try SweepBinary.run(["check", "issue20.yaml"], directory: scratch.path)
+        let outcome = try await SweepBinary.run(["check", "issue20.yaml"], directory: scratch.path)
         #expect(outcome.status == 0)
         #expect(outcome.stderrLines == ["sweep: warning: issue20.yaml:6: early_terminate.s: has no effect beside min_iter: the bands "
                                         + "come from min_iter and eta, as in W&B (s counts the bands below max_iter)"])

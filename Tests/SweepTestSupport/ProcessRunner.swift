@@ -13,9 +13,18 @@ public enum ProcessRunner {
     }
 
     /// Runs `executable arguments…` to completion. Both pipes are read to the end before waiting, so a
-    /// chatty child never blocks on a full pipe; `mergeOutput` sends stderr to stdout.
+    /// chatty child never blocks on a full pipe; `mergeOutput` sends stderr to stdout. The reading and
+    /// waiting happen on a thread of their own (`OffThread`), never on one of Swift Testing's.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                           directory: String? = nil, mergeOutput: Bool = false) throws -> Outcome {
+                           directory: String? = nil, mergeOutput: Bool = false) async throws -> Outcome {
+        try await OffThread.run {
+            try runToEnd(executable, arguments, environment: environment, directory: directory, mergeOutput: mergeOutput)
+        }
+    }
+
+    /// `run`'s work, which blocks the calling thread until the child has ended.
+    private static func runToEnd(_ executable: URL, _ arguments: [String], environment: [String: String],
+                                 directory: String?, mergeOutput: Bool) throws -> Outcome {
         let process = Process()
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = executable
@@ -93,10 +102,10 @@ public enum SweepBinary {
         return FileManager.default.isExecutableFile(atPath: release.path) ? release.standardizedFileURL : nil
     }()
 
-    /// Runs `sweep arguments…` to completion.
+    /// Runs `sweep arguments…` to completion (awaited off Swift Testing's threads).
     public static func run(_ arguments: [String], environment: [String: String] = [:],
-                           directory: String? = nil) throws -> Outcome {
-        try ProcessRunner.run(url, arguments, environment: environment, directory: directory)
+                           directory: String? = nil) async throws -> Outcome {
+        try await ProcessRunner.run(url, arguments, environment: environment, directory: directory)
     }
 
     /// Starts `sweep arguments…` without waiting (inside network namespace `namespace`, if given);

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Process-table helpers for tests that start real processes.
+/// Process-table helpers for tests that start real processes, and the tests' one way to wait for
+/// something to happen.
 public enum Processes {
     /// Pids whose parent is `parent`, from /proc.
     public static func children(of parent: Int32) -> [Int32] {
@@ -32,13 +33,29 @@ public enum Processes {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     }
 
-    /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
-    public static func await(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(20_000)
+    /// Checks `condition` every 20 ms until it holds or `seconds` pass; returns whether it held.
+    /// Between checks the test is suspended, not sleeping on a thread; the condition itself runs on
+    /// the test's task, so it must be quick (reading a file, /proc) or await what is slow
+    /// (`SweepBinary.run`). A cancelled test (its time limit passed) stops waiting at once.
+    public static func await(seconds: Double, _ condition: () async -> Bool) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(seconds)
+        while clock.now < deadline {
+            if await condition() { return true }
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
         }
-        return condition()
+        return await condition()
+    }
+}
+
+extension Process {
+    /// Waits for the process to end without holding a thread: checks every 20 ms, as Foundation's
+    /// `waitUntilExit()` does on Linux, but suspended rather than spinning the calling thread's run
+    /// loop. Throws `CancellationError` when the test is cancelled (its time limit passed), so that
+    /// nothing reads the status of a process that is still running.
+    public func waitForExit() async throws {
+        while isRunning {
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }

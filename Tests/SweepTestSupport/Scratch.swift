@@ -23,6 +23,16 @@ public final class Scratch: Sendable {
         try! text.write(toFile: file(name), atomically: true, encoding: .utf8)
     }
 
+    /// Writes `text` to `name` as an executable (0755) for a test to run. Written by `install`, not by
+    /// this process: a file this process has open for writing is inherited by whatever another test
+    /// forks at that moment, and running it then fails with ETXTBSY until that child lets go.
+    public func writeExecutable(_ text: String, to name: String) async throws {
+        write(text, to: name + ".source")
+        let install = try await ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/install"),
+                                                  ["-m", "755", file(name + ".source"), file(name)])
+        guard install.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: install.stderr]) }
+    }
+
     /// Appends `text` to `name`.
     public func append(_ text: String, to name: String) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file(name)))

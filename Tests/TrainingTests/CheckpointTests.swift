@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SweepTestSupport
 @testable import Training
 import SweepCore
 
@@ -79,8 +80,13 @@ struct CheckpointTests {
         epochs.map { [UInt64($0.epoch), $0.trainLoss.bitPattern, $0.testLoss.bitPattern, $0.testAccuracy.bitPattern] }
     }
 
-    @Test(arguments: cases)
-    func resumingAnywhereIsBitIdentical(_ testCase: Case) throws {
+    /// About a second of training per case: heavy, each on a thread of its own.
+    @Test(.heavy, .timeLimit(.minutes(10)), arguments: cases)
+    func resumingAnywhereIsBitIdentical(_ testCase: Case) async throws {
+        try await OffThread.run { try Self.resumeAnywhere(testCase) }
+    }
+
+    static func resumeAnywhere(_ testCase: Case) throws {
         let data = try Self.data(), config = Self.config(testCase)
         let whole = try Trainer(config: config, data: data)
         var ticks = 0
