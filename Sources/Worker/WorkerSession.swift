@@ -137,6 +137,8 @@ public struct WorkerSession: Sendable {
         if case .assigned = job { job = .idle }  // its checkpoint's pieces went to the old connection
         switch job {
         case .resultPending(let pending):
+            // The final weights first (the hello claimed the trial, so they are taken), then the result.
+            if let final = pending.final { sendCheckpoint(final.bytes, trial: pending.trial, epoch: final.epoch) }
             send(.result(trial: pending.trial, number: pending.number, outcome: pending.outcome))
         case .running(let run):
             // Still at the rung: the (perhaps restarted) coordinator needs the checkpoint to decide.
@@ -175,6 +177,11 @@ public struct WorkerSession: Sendable {
             hello.running = run.trial
             hello.number = run.number
             if case .trainer(let config, _) = run.kind { hello.config = config }
+        } else if case .resultPending(let pending) = job, pending.final != nil {
+            // Its final weights must reach the coordinator: only the trial's holder's are taken.
+            hello.running = pending.trial
+            hello.number = pending.number
+            hello.config = pending.outcome.config
         }
         send(.hello(hello))
         lastHeard = now
@@ -319,8 +326,8 @@ public struct WorkerSession: Sendable {
     }
 
     /// Sends the result and waits for its `ack`; an interrupted worker leaves now.
-    mutating func finish(_ run: Run, _ outcome: TrainingResult) {
-        job = .resultPending(Pending(trial: run.trial, number: run.number, outcome: outcome))
+    mutating func finish(_ run: Run, _ outcome: TrainingResult, final: (bytes: [UInt8], epoch: Int)? = nil) {
+        job = .resultPending(Pending(trial: run.trial, number: run.number, outcome: outcome, final: final))
         send(.result(trial: run.trial, number: run.number, outcome: outcome))
         if interrupted { leave(.stopped) }
     }

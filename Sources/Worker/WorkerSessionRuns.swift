@@ -30,6 +30,9 @@ extension WorkerSession {
         let trial: String
         let number: Int?
         let outcome: TrainingResult
+        /// The final weights sent before the result (to keep the model), sent again with it after a
+        /// reconnect: a coordinator that counted this worker as lost refused them the first time.
+        var final: (bytes: [UInt8], epoch: Int)? = nil
     }
 
     /// A trial being run by the shell.
@@ -137,7 +140,7 @@ extension WorkerSession {
             put(run)
         case .final(let result):
             sendCheckpoint(bytes, trial: run.trial, epoch: run.epochsDone)
-            finish(run, result)
+            finish(run, result, final: (bytes, run.epochsDone))
         }
     }
 

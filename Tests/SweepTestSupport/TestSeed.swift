@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Training
+import SweepCore
 
 /// The seed of a test that draws at random: fresh each run, so that runs cover more ground, and
 /// printed, so that a failure can be replayed with `SWEEP_TEST_SEED=<seed> swift test --filter <test>`.

@@ -212,6 +212,33 @@ struct TrainerTrialTests {
         }
     }
 
+    /// The final weights went out while the coordinator counted this worker as lost (so it refused
+    /// them): after the reconnect the hello claims the trial, and the weights go out again before
+    /// the result, so the kept model is not lost with them.
+    @Test func theFinalWeightsGoOutAgainWithTheResultAfterAReconnect() {
+        var driver = SessionDriver()
+        driver.welcome()
+        driver.assignTraining("t1", number: 3, work: .init(sendFinal: true))
+        for epoch in 1...5 { driver.epoch(epoch) }
+        let result = SessionDriver.result(epochs: 5)
+        driver.feed(.trainingEnded(result))
+        let silence = driver.run(for: .seconds(4))
+        #expect(silence.contains(.reconnect))
+        let hello = try? #require(silence.hellos.last)
+        #expect(hello?.running == "t1" && hello?.number == 3 && hello?.config == SessionDriver.config, "\(String(describing: hello))")
+        let again = driver.welcome()
+        #expect(again.sent.map(\.isCheckpoint) == [true, false])
+        #expect(again.pieces.map(\.epoch) == [5] && again.pieces.first?.data == Data(driver.checkpoint))
+        #expect(again.results.map(\.outcome) == [result])
+        // Without final weights, a pending result claims nothing (as before).
+        var plain = SessionDriver()
+        plain.welcome()
+        plain.assignTraining("t2")
+        for epoch in 1...5 { plain.epoch(epoch) }
+        plain.feed(.trainingEnded(result))
+        #expect(plain.run(for: .seconds(4)).hellos.last?.running == nil)
+    }
+
     @Test func aTrialIsIgnoredWhileAnotherIsAtHand() {
         var driver = SessionDriver()
         driver.welcome()
