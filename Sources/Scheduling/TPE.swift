@@ -317,3 +317,21 @@ struct CategoricalEstimator {
 
     func logProbability(_ choice: Int) -> Double { log(max(probabilities[choice], 1e-300)) }
 }
+
+extension TPE {
+    /// A model over `spec`'s parameters, the built-in trainer's or a program's.
+    init(spec: SweepSpec) {
+        if let program = spec.program { self.init(parameters: program.parameters) } else { self.init(parameters: spec.parameters) }
+    }
+
+    /// A trial's coordinates among `spec`'s parameters.
+    func coordinates(of point: TrialPoint, in spec: SweepSpec) -> [Double?] {
+        TPE.coordinates(of: point, parameters: spec.parameters, program: spec.program?.parameters ?? [])
+    }
+
+    /// The point at `coordinates` (from `propose`) of `spec`'s parameters.
+    func point(at coordinates: [Double], in spec: SweepSpec) -> TrialPoint {
+        if let program = spec.program { return .program(TPE.values(at: coordinates, parameters: program.parameters)) }
+        return .model(TPE.config(at: coordinates, parameters: spec.parameters))
+    }
+}
