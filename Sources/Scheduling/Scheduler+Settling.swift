@@ -18,11 +18,11 @@ extension Scheduler {
         }
         if entry.holder == worker { book.clearHolder(id) }
         if entry.isSettled {
-            if entry.record != nil { actions.append(.event(.duplicateResult(trial: id, worker: name))) }
+            if entry.recorded { actions.append(.event(.duplicateResult(trial: id, worker: name))) }
             actions.append(.acknowledge(worker, trial: id))
             return
         }
-        if entry.held != nil {
+        if entry.isHeld {
             // The same trial again (re-sent after a reconnect, or from a second worker it was requeued to):
             // one result is enough; it is acknowledged once the first is recorded or kept.
             if let now = book.deliveredAgain(id, by: worker) {
@@ -83,7 +83,7 @@ extension Scheduler {
         switch presence {
         case .unopened: .unopened
         case .absent: .absent
-        case .opened(_, let entry): .opened(ended: entry.record != nil || entry.held != nil)
+        case .opened(_, let entry): .opened(ended: entry.recorded || entry.isHeld)
         }
     }
 
@@ -92,7 +92,7 @@ extension Scheduler {
         judge.apply(decision)
         if decision.stop {
             actions.append(.event(.stopDecided(trial: id, rung: decision.rung)))
-            if entry.held == nil, let holder = entry.holder {
+            if !entry.isHeld, let holder = entry.holder {
                 actions.append(.stop(holder, trial: id, afterEpoch: decision.rung))
             }
         } else if book.promote(id, at: decision.rung) {
@@ -101,7 +101,7 @@ extension Scheduler {
         // Nobody trains it (paused, or queued after its worker died) and its epochs to the rung are
         // known: its row is complete now.
         let epochs = judge.epochs(entry.number)
-        if decision.stop, entry.held == nil, entry.holder == nil, !entry.isSettled, epochs.count >= decision.rung {
+        if decision.stop, !entry.isHeld, entry.holder == nil, !entry.isSettled, epochs.count >= decision.rung {
             book.unqueue(id)
             let cut = TrainingResult(config: runner.config(of: entry.trial.point), epochs: Array(epochs.prefix(decision.rung)),
                                      status: .stopped)
@@ -113,14 +113,14 @@ extension Scheduler {
     private func decisionsComplete(_ id: String) -> Bool {
         let entry = book[id]!
         if judge.stopAt(entry.number) != nil { return true }
-        guard let held = entry.held else { return false }
+        guard let held = book.held(id)?.result else { return false }
         let lastToo = held.status == .stopped || runner.length(of: entry.trial.point) == nil
         return judge.decisionsComplete(entry.number, epochs: held.epochs.count, lastToo: lastToo)
     }
 
     private mutating func recordHeld(_ id: String) {
-        let entry = book[id]!
-        var outcome = entry.held!
+        let entry = book[id]!, waiting = book.held(id)!
+        var outcome = waiting.result
         if let rung = judge.stopAt(entry.number) {
             speculativeEpochs += max(0, judge.epochs(entry.number).count - rung)
             if outcome.epochs.count > rung || outcome.status != .stopped {
@@ -133,9 +133,9 @@ extension Scheduler {
             book.retry(id)
             return
         }
-        let deliverer = entry.deliveries.last.flatMap { registry[$0] }
+        let deliverer = waiting.deliveries.last.flatMap { registry[$0] }
         let record = record(entry, outcome, attempts: max(1, entry.attempts),
-                            worker: deliverer?.name ?? entry.deliveries.last?.description ?? "", host: deliverer?.host ?? "")
+                            worker: deliverer?.name ?? waiting.deliveries.last?.description ?? "", host: deliverer?.host ?? "")
         let deliveries = book.takeHeld(id).deliveries
         finish(id, with: record, epochs: outcome.epochs)
         for worker in deliveries { actions.append(.acknowledge(worker, trial: id)) }

@@ -59,8 +59,7 @@ extension Scheduler {
                 book.advanceCursor()
                 continue
             }
-            guard let point = proposal(at: position) else { return .waiting }
-            let trial = Trial(point: point)
+            guard let trial = draw(at: position) else { return .waiting }
             book.advanceCursor()
             switch book.draw(trial.id, at: position) {
             case .repeated:
@@ -72,7 +71,7 @@ extension Scheduler {
             case .new:
                 open(trial, at: position)
             }
-            if let problem = runner.problem(with: point) {
+            if let problem = runner.problem(with: trial.point) {
                 // A corner the sweep file's checks cannot see: recorded, never handed out.
                 finish(trial.id, with: TrialRecord(failed: trial, reason: "cannot be trained: \(problem)", attempts: 0,
                                                    worker: "", host: "", number: position, layout: layout), epochs: [])
@@ -83,9 +82,15 @@ extension Scheduler {
         return .exhausted
     }
 
-    /// The configuration at `position`, as the searcher proposes it (nil: not yet).
-    func proposal(at position: Int) -> TrialPoint? {
-        searcher.point(at: position, frontier: end.frontier, evidence: evidence(at:))
+    /// The trial at `position`, as the searcher proposes it (nil: not yet).
+    private mutating func draw(at position: Int) -> Trial? {
+        if let lastDraw, lastDraw.position == position { return lastDraw.trial }
+        guard let point = searcher.point(at: position, frontier: end.frontier, evidence: { evidence(at: $0) }) else { return nil }
+        let trial = Trial(point: point)
+        // A point that does not depend on results is the same whenever it is asked for: its id is
+        // computed once (the recorded positions are looked for at the cursor before it is opened).
+        if !searcher.learns { lastDraw = (position, trial) }
+        return trial
     }
 
     /// How the trial at `position` stands for the searcher, before the frontier passes it.
@@ -105,7 +110,7 @@ extension Scheduler {
         case nil:
             break
         }
-        guard let record = entry.record else { return .pending }
+        guard entry.recorded, let record = book.record(of: entry.trial.id) else { return .pending }
         return .recorded(record, valueAtStop: valueAtStop(record, position))
     }
 
@@ -138,7 +143,7 @@ extension Scheduler {
             }
             if let id = book.recorded(at: position) {
                 openRecorded(id, at: position)
-            } else if !searcher.learns, let point = proposal(at: position), let id = book.unnumberedRecord(point.id) {
+            } else if !searcher.learns, let trial = draw(at: position), let id = book.unnumberedRecord(trial.id) {
                 openRecorded(id, at: position)
             } else {
                 book.cursorIsUnrecorded()
@@ -153,7 +158,7 @@ extension Scheduler {
     /// A reconnecting worker still training `claim`: let it finish instead of giving the trial away.
     mutating func adopt(_ claim: SchedulerInput.RunningTrial, by worker: WorkerID) {
         guard let id = place(claim.trial, number: claim.number, point: runner.point(vouchedBy: claim.config)),
-              let entry = book[id], !entry.isSettled, entry.held == nil,
+              let entry = book[id], !entry.isSettled, !entry.isHeld,
               entry.holder == nil || entry.holder == worker || registry[entry.holder!] == nil else {
             actions.append(.stop(worker, trial: claim.trial, afterEpoch: nil))  // done, or someone else has it
             return
@@ -172,10 +177,10 @@ extension Scheduler {
         if book[id] != nil { return id }
         guard let number, number >= 0, number < end.limit, book.isOpen(number) else { return nil }
         if let point { guard point.id == id, spec.admits(point) else { return nil } }
-        let expected = proposal(at: number)
+        let expected = draw(at: number)
         if let expected, expected.id != id { return nil }
         // (A proposal not computable yet is taken on trust: it was made from recorded results.)
-        guard let opened = point ?? expected else { return nil }
+        guard let opened = point ?? expected?.point else { return nil }
         if book.isRecorded(id) {
             openRecorded(id, at: number)
         } else {
@@ -189,7 +194,7 @@ extension Scheduler {
     /// A checkpoint from the worker training `id`: stored (replacing an older one); at a rung where the
     /// trial may pause, the worker waits for word, given once the rung is settled or found undecided.
     mutating func checkpoint(_ id: String, epochs: [EpochMetrics], from worker: WorkerID) {
-        guard let entry = book[id], !entry.isSettled, entry.held == nil, entry.holder == worker,
+        guard let entry = book[id], !entry.isSettled, !entry.isHeld, entry.holder == worker,
               registry.trial(of: worker) == id, epochs.count <= runner.length(of: entry.trial.point) ?? -1 else {
             actions.append(.event(.rejected(peer: registry.name(of: worker),
                                             reason: "checkpoint of trial \(id), which this worker is not training")))
@@ -210,7 +215,7 @@ extension Scheduler {
     /// go on if the trial passed it, nothing if it was stopped there (the `stop` went out with the
     /// decision), or pause if the decision must wait for earlier trials.
     mutating func resolveRung(_ id: String, _ rung: Int) {
-        guard let entry = book[id], let holder = entry.holder, !entry.isSettled, entry.held == nil else { return }
+        guard let entry = book[id], let holder = entry.holder, !entry.isSettled, !entry.isHeld else { return }
         switch judge.word(entry.number, at: rung) {
         case .notARung, .stopped:
             return

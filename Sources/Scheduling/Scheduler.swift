@@ -87,6 +87,8 @@ public struct Scheduler {
     /// After a restart, trials are held back until then, so that workers still training can claim theirs.
     let holdUntil: Duration
     var speculativeEpochs = 0
+    /// The last trial drawn for a position by a searcher that does not learn (see `draw(at:)`).
+    var lastDraw: (position: Int, trial: Trial)?
     /// What this input (or the start) decided, in order.
     var actions: [SchedulerAction] = []
 

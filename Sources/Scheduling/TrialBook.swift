@@ -19,11 +19,10 @@ struct TrialBook {
         var attempts = 0
         /// The worker training it.
         var holder: WorkerID?
-        /// A result waiting for decisions about earlier trials, and the workers to acknowledge once it is
-        /// recorded or kept (`hold`).
-        var held: TrainingResult?
-        var deliveries: [WorkerID] = []
-        var record: TrialRecord?
+        /// Its result waits for decisions about earlier trials (`held(_:)`).
+        var isHeld = false
+        /// It is recorded (`record(of:)`).
+        var recorded = false
         /// Past the sweep's end: not part of it.
         var beyondEnd = false
         /// Recorded before this scheduler started (its decisions are in its record).
@@ -36,9 +35,9 @@ struct TrialBook {
         /// Epochs computed for it across attempts, as reported by progress.
         var trained = 0
 
-        var isSettled: Bool { record != nil || beyondEnd }
+        var isSettled: Bool { recorded || beyondEnd }
         /// Free to hand out: not settled, no result waiting, nobody training it, not paused.
-        var isFree: Bool { !isSettled && held == nil && holder == nil && !paused }
+        var isFree: Bool { !isSettled && !isHeld && holder == nil && !paused }
     }
 
     private(set) var entries: [String: Entry] = [:]
@@ -55,8 +54,15 @@ struct TrialBook {
     private var retries: [String] = []
     /// Paused trials that passed their rung, to continue before anything new, by position.
     private var promotions: [String] = []
-    /// Trials whose result waits for decisions about earlier trials.
-    private var waiting: Set<String> = []
+    /// A result waiting for decisions about earlier trials, and the workers to acknowledge once it is
+    /// recorded or kept (`hold`).
+    struct Held {
+        var result: TrainingResult
+        var deliveries: [WorkerID]
+    }
+
+    /// The results that wait, by trial.
+    private var held: [String: Held] = [:]
     /// Results received during this input: each is recorded, or kept (`hold`), before its ack.
     private var arrivals: [String] = []
     /// Trials whose worker waits at a rung for word, with the rung.
@@ -145,10 +151,9 @@ struct TrialBook {
 
     /// The opened trial `id` was recorded before this scheduler started; returns its record.
     mutating func markRecordedBefore(_ id: String) -> TrialRecord {
-        let record = recordedByID[id]!
-        entries[id]!.record = record
+        entries[id]!.recorded = true
         entries[id]!.recordedBefore = true
-        return record
+        return recordedByID[id]!
     }
 
     /// The record of recorded trial `id`.
@@ -161,7 +166,7 @@ struct TrialBook {
     func settled(at position: Int) -> Settled? {
         if duplicates.contains(position) { return .repeated }
         guard let id = positions[position], let entry = entries[id], entry.isSettled else { return nil }
-        return .trial(id, entry.record)
+        return .trial(id, entry.recorded ? recordedByID[id] : nil)
     }
 
     /// How a position stands for decisions about later ones: not opened, absent (a repeat, or past the
@@ -229,7 +234,7 @@ extension TrialBook {
     mutating func release(_ id: String, from worker: WorkerID, maxAttempts: Int) -> Release {
         guard let entry = entries[id], entry.holder == worker else { return .nothing }
         entries[id]!.holder = nil
-        if entry.isSettled || entry.held != nil { return .nothing }
+        if entry.isSettled || entry.isHeld { return .nothing }
         if entry.attempts >= maxAttempts { return .givenUp(entry) }
         retries.append(id)
         return .requeued
@@ -288,29 +293,31 @@ extension TrialBook {
 
     /// A result for `id`, from `worker`, waits for decisions about earlier trials (or for this input's end).
     mutating func hold(_ id: String, _ result: TrainingResult, from worker: WorkerID) {
-        entries[id]!.held = result
-        entries[id]!.deliveries = [worker]
-        waiting.insert(id)
+        entries[id]!.isHeld = true
+        held[id] = Held(result: result, deliveries: [worker])
         arrivals.append(id)
     }
 
     /// A result held before a restart (`held.jsonl`).
     mutating func restoreHeld(_ id: String, _ result: TrainingResult) {
-        entries[id]!.held = result
-        waiting.insert(id)
+        entries[id]!.isHeld = true
+        held[id] = Held(result: result, deliveries: [])
     }
+
+    /// The result of `id` that waits, if any.
+    func held(_ id: String) -> Held? { held[id] }
 
     /// The same result again from `worker`: true if it is acknowledged now (the first result is kept
     /// already); else it is acknowledged with the first.
     mutating func deliveredAgain(_ id: String, by worker: WorkerID) -> Bool? {
-        guard !entries[id]!.deliveries.contains(worker) else { return nil }
-        if entries[id]!.deliveries.isEmpty { return true }
-        entries[id]!.deliveries.append(worker)
+        guard !held[id]!.deliveries.contains(worker) else { return nil }
+        if held[id]!.deliveries.isEmpty { return true }
+        held[id]!.deliveries.append(worker)
         return false
     }
 
     /// The trials whose results wait, by id.
-    var waitingResults: [String] { waiting.sorted() }
+    var waitingResults: [String] { held.keys.sorted() }
 
     /// The results that arrived during this input and still wait, taken: each to keep durably and
     /// acknowledge to its workers now.
@@ -318,20 +325,17 @@ extension TrialBook {
         defer { arrivals.removeAll() }
         var kept: [(id: String, number: Int, result: TrainingResult, deliveries: [WorkerID])] = []
         for id in arrivals {
-            guard let entry = entries[id], let result = entry.held, !entry.deliveries.isEmpty else { continue }
-            kept.append((id, entry.number, result, entry.deliveries))
-            entries[id]!.deliveries = []
+            guard let entry = entries[id], let waiting = held[id], !waiting.deliveries.isEmpty else { continue }
+            kept.append((id, entry.number, waiting.result, waiting.deliveries))
+            held[id]!.deliveries = []
         }
         return kept
     }
 
     /// The held result of `id` is taken (to record it); returns it and the workers to acknowledge.
-    mutating func takeHeld(_ id: String) -> (result: TrainingResult, deliveries: [WorkerID]) {
-        let entry = entries[id]!
-        entries[id]!.held = nil
-        entries[id]!.deliveries = []
-        waiting.remove(id)
-        return (entry.held!, entry.deliveries)
+    mutating func takeHeld(_ id: String) -> Held {
+        entries[id]!.isHeld = false
+        return held.removeValue(forKey: id)!
     }
 
     /// `id`'s held result cannot stand (cut at a rung this sweep passed): it runs again.
@@ -339,7 +343,7 @@ extension TrialBook {
 
     /// `id` is recorded as `record`.
     mutating func record(_ id: String, _ record: TrialRecord) {
-        entries[id]!.record = record
+        entries[id]!.recorded = true
         entries[id]!.holder = nil
         if record.status == .failed { retries.removeAll { $0 == id } }
         recordedByID[id] = record
@@ -365,16 +369,17 @@ extension TrialBook {
     mutating func cut(from number: Int) -> [Cut] {
         var cuts: [Cut] = []
         for (id, entry) in entries where entry.number >= number && !entry.beyondEnd {
-            cuts.append(Cut(id: id, holder: entry.holder, acknowledge: entry.held != nil ? entry.deliveries : [],
-                            record: entry.record, hadCheckpoint: entry.checkpoint != nil))
-            if entry.held != nil { waiting.remove(id) }
-            if let record = entry.record {
+            let waiting = held.removeValue(forKey: id)
+            let record = entry.recorded ? recordedByID[id] : nil
+            cuts.append(Cut(id: id, holder: entry.holder, acknowledge: waiting?.deliveries ?? [], record: record,
+                            hadCheckpoint: entry.checkpoint != nil))
+            if let record {
                 recordedCount -= 1
                 if record.status == .stopped { stoppedCount -= 1 }
             }
             entries[id]!.checkpoint = nil
             entries[id]!.beyondEnd = true
-            entries[id]!.held = nil
+            entries[id]!.isHeld = false
             entries[id]!.holder = nil
         }
         retries.removeAll { entries[$0]?.beyondEnd ?? true }
