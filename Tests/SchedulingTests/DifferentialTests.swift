@@ -506,3 +506,45 @@ struct DifferentialTests {
         print("differential \(name): \(runs) runs, \(unfinished) not done")
     }
 }
+
+@Suite("TPE: density as it was")
+struct DensityDifferentialTests {
+    /// The log density as computed before (an array of terms, every exp summed).
+    static func oldLogDensity(_ e: ParzenEstimator, _ x: Double) -> Double {
+        var top = -Double.infinity
+        var terms = [Double](repeating: 0, count: e.weights.count)
+        let scales = e.weights.indices.map { index -> Double in
+            let (mu, sigma) = (e.means[index], e.sigmas[index])
+            let mass = Probability.normalCDF((1 - mu) / sigma) - Probability.normalCDF((0 - mu) / sigma)
+            return log(e.weights[index]) - log(sigma * (2 * Double.pi).squareRoot() * max(mass, 1e-300))
+        }
+        for index in e.weights.indices {
+            let z = (x - e.means[index]) / e.sigmas[index]
+            terms[index] = scales[index] - 0.5 * z * z
+            top = max(top, terms[index])
+        }
+        var sum = 0.0
+        for term in terms { sum += exp(term - top) }
+        return top + log(sum)
+    }
+
+    @Test func theLogDensityIsBitForBitAsBefore() {
+        var random = SplitMix64(seed: 77, stream: 1)
+        var compared = 0
+        for n in [0, 1, 2, 5, 30, 200, 2000] {
+            for _ in 0..<20 {
+                let clustered = random.nextIndex(below: 2) == 0
+                let centre = random.nextUnitDouble()
+                let observations = (0..<n).map { _ in clustered ? min(1, max(0, centre + (random.nextUnitDouble() - 0.5) * 0.01)) : random.nextUnitDouble() }
+                let e = ParzenEstimator(observations: observations, priorWeight: 1)
+                for _ in 0..<50 {
+                    let x = random.nextUnitDouble()
+                    let (a, b) = (e.logDensity(x), Self.oldLogDensity(e, x))
+                    #expect(a.bitPattern == b.bitPattern, "n \(n), x \(x): \(a) vs \(b)")
+                    compared += 1
+                }
+            }
+        }
+        print("log densities compared: \(compared)")
+    }
+}
