@@ -104,7 +104,7 @@ public struct Scheduler {
         runner = Runner(spec)
         layout = spec.layout
         pauses = runner.pausesAtRungs(under: spec.earlyTermination)
-        searcher = Scheduling.searcher(for: spec)
+        searcher = makeSearcher(for: spec)
         judge = RungJudge(rule: spec.earlyTermination, randomSeed: spec.randomSeed, runner: runner, recordedEpochs: epochs)
         let ours = records.filter { spec.admits($0.point) }
         book = TrialBook(records: ours, checkpoints: checkpoints)

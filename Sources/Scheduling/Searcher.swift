@@ -2,7 +2,7 @@ import Programs
 import Sweeping
 
 /// A search method: which point each position of the sweep trains. Grid and random (`SpaceSearcher`)
-/// and bayes (`BayesSearcher`) are searchers; a new method is one more, made in `searcher(for:)`, and
+/// and bayes (`BayesSearcher`) are searchers; a new method is one more, made in `makeSearcher(for:)`, and
 /// nothing else changes.
 ///
 /// What a searcher is asked, and when:
@@ -49,7 +49,7 @@ enum Evidence {
 }
 
 /// The searcher of `spec`'s method.
-func searcher(for spec: SweepSpec) -> any Searcher {
+func makeSearcher(for spec: SweepSpec) -> any Searcher {
     switch spec.method {
     case .bayes: BayesSearcher(spec: spec)
     case .grid, .random: SpaceSearcher(spec: spec)

@@ -40,7 +40,7 @@ struct TrialBook {
         var isFree: Bool { !isSettled && !isHeld && holder == nil && !paused }
     }
 
-    private(set) var entries: [String: Entry] = [:]
+    private var entries: [String: Entry] = [:]
     private var positions: [Int: String] = [:]
     /// Positions whose configuration an earlier position has: one trial, run once.
     private var duplicates: Set<Int> = []

@@ -31,7 +31,7 @@ struct SearcherTests {
     @Test func gridAndRandomAreTheSpacesPointsAndNeverAskAnything() {
         let random = SweepSpec.test("method: random\nrun_cap: 5\n" + Self.space)
         for spec in [Parts.grid, random] {
-            let searcher = searcher(for: spec)
+            let searcher = makeSearcher(for: spec)
             #expect(searcher is SpaceSearcher && !searcher.learns)
             for position in 0..<spec.count {
                 let point = searcher.point(at: position, frontier: 0, evidence: { _ in
@@ -41,7 +41,7 @@ struct SearcherTests {
                 #expect(point == spec.point(at: position))
             }
         }
-        #expect(searcher(for: Self.bayes) is BayesSearcher)
+        #expect(makeSearcher(for: Self.bayes) is BayesSearcher)
     }
 
     @Test func bayesDrawsAtRandomThenWaitsForWhatItLearnsFrom() {
