@@ -272,15 +272,20 @@ struct ParzenEstimator {
 
     /// The log density at `x`.
     func logDensity(_ x: Double) -> Double {
-        var top = -Double.infinity
-        var terms = [Double](repeating: 0, count: weights.count)
-        for index in weights.indices {
+        // Two passes over the kernels rather than an array of terms: no allocation per candidate.
+        func term(_ index: Int) -> Double {
             let z = (x - means[index]) / sigmas[index]
-            terms[index] = logScales[index] - 0.5 * z * z
-            top = max(top, terms[index])
+            return logScales[index] - 0.5 * z * z
         }
+        var top = -Double.infinity
+        for index in weights.indices { top = max(top, term(index)) }
         var sum = 0.0
-        for term in terms { sum += exp(term - top) }
+        for index in weights.indices {
+            // exp is exactly 0 below −746 (checked for glibc's exp over [−2000, −746]): adding it would
+            // change nothing, and narrow kernels far from x make most terms that small.
+            let scaled = term(index) - top
+            if scaled >= -746 { sum += exp(scaled) }
+        }
         return top + log(sum)
     }
 }
@@ -317,4 +322,22 @@ struct CategoricalEstimator {
     }
 
     func logProbability(_ choice: Int) -> Double { log(max(probabilities[choice], 1e-300)) }
+}
+
+extension TPE {
+    /// A model over `spec`'s parameters, the built-in trainer's or a program's.
+    init(spec: SweepSpec) {
+        if let program = spec.program { self.init(parameters: program.parameters) } else { self.init(parameters: spec.parameters) }
+    }
+
+    /// A trial's coordinates among `spec`'s parameters.
+    func coordinates(of point: TrialPoint, in spec: SweepSpec) -> [Double?] {
+        TPE.coordinates(of: point, parameters: spec.parameters, program: spec.program?.parameters ?? [])
+    }
+
+    /// The point at `coordinates` (from `propose`) of `spec`'s parameters.
+    func point(at coordinates: [Double], in spec: SweepSpec) -> TrialPoint {
+        if let program = spec.program { return .program(TPE.values(at: coordinates, parameters: program.parameters)) }
+        return .model(TPE.config(at: coordinates, parameters: spec.parameters))
+    }
 }

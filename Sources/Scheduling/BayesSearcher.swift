@@ -1,0 +1,74 @@
+import Programs
+import Sweeping
+import Training
+import SweepCore
+
+/// `method: bayes`: position k's point is `TPE`'s proposal from the trials before k − `parallelism`,
+/// drawn with its own random stream (`random_seed`, k), so it is the same whichever worker asks and
+/// when; until those trials are known, the position waits. Before `TPE.startupTrials` trials lie
+/// before that horizon, it is the space's random draw.
+///
+/// With early termination, the latest `parallelism` trials before the horizon are seen as their rung
+/// decisions left them (stopped at rung r with the value it holds there, or past the last rung with
+/// the value there, ranked between the deepest stops and the completed), so a trial promoted past
+/// its last rung holds proposals back only until that decision, not until its last epoch; older ones
+/// as recorded.
+struct BayesSearcher: Searcher {
+    private let spec: SweepSpec
+    private let tpe: TPE
+    private let runner: Runner
+    /// Whether rung decisions may stand in for the latest trials' records.
+    private let rungs: Bool
+    /// What it learnt: recorded trials (not failed) in sweep order, with their positions.
+    private var history: [(number: Int, observation: TPE.Observation)] = []
+
+    /// The random stream bayes draws its candidates from ("BAE5").
+    static let stream: UInt64 = 0xBAE5
+
+    init(spec: SweepSpec) {
+        self.spec = spec
+        tpe = TPE(spec: spec)
+        runner = Runner(spec)
+        rungs = spec.earlyTermination != nil
+    }
+
+    var learns: Bool { true }
+
+    func point(at position: Int, frontier: Int, evidence: (Int) -> Evidence) -> TrialPoint? {
+        let horizon = position - spec.parallelism
+        // Too few trials before the horizon for the model: a random draw, whatever their results.
+        guard horizon > tpe.startupTrials else { return spec.point(at: position) }
+        let recent = rungs ? max(horizon - spec.parallelism, 0) : horizon
+        guard frontier >= recent else { return nil }
+        var observations = history.prefix { $0.number < recent }.map(\.observation)
+        for number in recent..<horizon {
+            switch evidence(number) {
+            case .pending: return nil
+            case .none: continue
+            case .rung(let point, let rung, let value, let passed):
+                observations.append(TPE.Observation(coordinates: tpe.coordinates(of: point, in: spec),
+                                                    depth: Double(rung) + (passed ? 0.5 : 0), loss: value))
+            case .recorded(let record, let valueAtStop):
+                guard record.status != .failed else { continue }
+                observations.append(observation(of: record, valueAtStop: valueAtStop))
+            }
+        }
+        var random = SplitMix64(seed: spec.randomSeed, stream: BayesSearcher.stream, index: UInt64(position))
+        guard let coordinates = tpe.propose(after: observations, random: &random) else { return spec.point(at: position) }
+        return tpe.point(at: coordinates, in: spec)
+    }
+
+    mutating func learn(from record: TrialRecord, at position: Int, valueAtStop: Double?) {
+        guard record.status != .failed else { return }
+        history.append((position, observation(of: record, valueAtStop: valueAtStop)))
+    }
+
+    /// What the model learns from a recorded trial: a stopped one as it stood at its rung, as the rung
+    /// decisions saw it; a diverged one as the worst.
+    private func observation(of record: TrialRecord, valueAtStop: Double?) -> TPE.Observation {
+        var loss = runner.score(of: record)
+        if record.stoppedAt != nil, let valueAtStop { loss = valueAtStop }
+        return TPE.Observation(coordinates: tpe.coordinates(of: record.point, in: spec),
+                               depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss)
+    }
+}

@@ -1,0 +1,100 @@
+import Programs
+import Sweeping
+import Training
+import SweepCore
+
+/// What the scheduler must know about what runs a sweep's trials, the built-in trainer or a
+/// program: the one place in `Scheduling` (with `TPE`'s two kinds of parameters) where the two are
+/// told apart.
+struct Runner {
+    /// A program's, not the built-in trainer's.
+    let isProgram: Bool
+    /// The sweep's metric.
+    let metric: Metric
+    /// Seconds of training between checkpoints, and whether the final weights are sent (to keep a model).
+    private let checkpointEvery: Double
+    private let keepsModels: Bool
+
+    init(_ spec: SweepSpec) {
+        isProgram = spec.program != nil
+        metric = spec.metric
+        checkpointEvery = spec.checkpointEvery
+        keepsModels = spec.keepModels > 0
+    }
+
+    /// Whether a trial at a rung not yet decided pauses there (its worker checkpoints and takes other
+    /// work) under `rule`: the built-in trainer can; a program keeps its own checkpoints, so it trains
+    /// on while a decision waits (and is stopped, with SIGTERM, if the decision is to stop it).
+    func pausesAtRungs(under rule: EarlyTermination?) -> Bool { !isProgram && (rule?.pausesAtRungs ?? false) }
+
+    /// Checkpoint work for an assignment: a program sends none.
+    var checkpointWork: (every: Double, sendFinal: Bool) { isProgram ? (0, false) : (checkpointEvery, keepsModels) }
+
+    /// The epochs `point` trains, when known in advance (a program runs until it exits).
+    func length(of point: TrialPoint) -> Int? { point.epochs }
+
+    /// The rungs of a trial of `length` epochs: a program's length is not known, so every rung applies.
+    func rungLength(_ length: Int?) -> Int { length ?? EarlyTermination.maximumEpoch }
+
+    /// Why `point` cannot be trained (a corner the sweep file's checks cannot see), or nil.
+    func problem(with point: TrialPoint) -> (any Error)? {
+        do {
+            try point.model?.validate()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The built-in trainer's configuration of `point` (what its results and checkpoints carry); nil for a program.
+    func config(of point: TrialPoint) -> TrainingConfig? { point.model }
+
+    /// What a worker's result or claim vouches it trains: the built-in trainer's configuration it
+    /// carries; nothing for a program (its id and position must do).
+    func point(vouchedBy config: TrainingConfig?) -> TrialPoint? { config.map(TrialPoint.model) }
+
+    /// The figure of an epoch that shows how a running trial does: the metric, or for the built-in
+    /// trainer's `best_test_loss`, the test loss.
+    var progressFigure: String {
+        !isProgram && metric.name.hasPrefix("best_") ? String(metric.name.dropFirst(5)) : metric.name
+    }
+
+    /// A recorded trial's metric, signed so that smaller is better (+∞ where missing or not finite).
+    func score(of record: TrialRecord) -> Double {
+        let sign: Double = metric.minimize ? 1 : -1
+        return record.metric(metric.name).map { $0.isFinite ? sign * $0 : .infinity } ?? .infinity
+    }
+
+    /// The metric at `epoch` (1-based) of `epochs`, signed so that smaller is better, and the best
+    /// so far; nil where the epoch is missing or not finite (the trial diverged there).
+    func value(at epoch: Int, of epochs: [EpochMetrics]) -> (value: Double, best: Double)? {
+        let sign: Double = metric.minimize ? 1 : -1
+        if isProgram {
+            // A program's metric, by the name it prints.
+            let name = metric.name
+            guard epoch <= epochs.count, let last = epochs[epoch - 1].value(named: name), last.isFinite else { return nil }
+            var best = Double.infinity
+            for metrics in epochs.prefix(epoch) {
+                if let value = metrics.value(named: name), value.isFinite { best = min(best, sign * value) }
+            }
+            return (sign * last, best)
+        }
+        guard epoch <= epochs.count, epochs[epoch - 1].isFinite else { return nil }
+        func signed(_ metrics: EpochMetrics, bestLoss: Double) -> Double {
+            switch metric.name {
+            case "test_accuracy": return sign * metrics.testAccuracy
+            case "best_test_loss": return sign * bestLoss
+            default: return sign * metrics.testLoss
+            }
+        }
+        var bestLoss = Double.infinity
+        var best = Double.infinity
+        var value = Double.infinity
+        for metrics in epochs.prefix(epoch) where metrics.isFinite {
+            bestLoss = min(bestLoss, metrics.testLoss)
+            value = signed(metrics, bestLoss: bestLoss)
+            best = min(best, value)
+        }
+        return (value, best)
+    }
+}

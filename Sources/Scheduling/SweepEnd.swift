@@ -1,0 +1,60 @@
+import Sweeping
+
+/// Where the sweep ends: a frontier moves over settled positions in sweep order, adding up the
+/// epochs they ran for `epoch_budget` and checking `metric.target`; the first position that settles
+/// either ends the sweep after it (the cutoff), whatever ran later. It decides how the sweep ended
+/// and how many positions it has.
+struct SweepEnd {
+    /// Positions in the sweep, before any cutoff.
+    let count: Int
+    private let metric: Metric
+    private let budget: Int?
+    /// The first position not passed: every one before it is settled.
+    private(set) var frontier = 0
+    /// The position the sweep ends before, once settled.
+    private(set) var cutoff: Int?
+    /// Epochs run by the positions passed.
+    private(set) var epochsSpent = 0
+    /// How the sweep ended (meaningful once every position is passed).
+    private(set) var outcome: Scheduler.Outcome = .finished
+
+    init(count: Int, metric: Metric, budget: Int?) {
+        self.count = count
+        self.metric = metric
+        self.budget = budget
+    }
+
+    /// Positions of the sweep: its end, once settled.
+    var limit: Int { cutoff ?? count }
+
+    /// Every position of the sweep is passed.
+    var isReached: Bool { frontier >= limit }
+
+    /// The sweep's end, settled by the position before `number`.
+    struct Ending: Equatable {
+        var number: Int
+        var reason: SweepEvent.EndReason
+    }
+
+    /// The frontier passes its position, settled as `record` (nil: a repeated configuration); returns
+    /// the end this settles, if it does.
+    mutating func pass(_ record: TrialRecord?) -> Ending? {
+        let position = frontier
+        frontier += 1
+        guard let record else { return nil }
+        epochsSpent += record.epochsRun
+        if record.status == .completed, metric.reachesTarget(record.metric(metric.name) ?? .nan) {
+            return end(at: position + 1, .targetReached)
+        } else if let budget, epochsSpent >= budget {
+            return end(at: position + 1, .budgetSpent)
+        }
+        return nil
+    }
+
+    private mutating func end(at number: Int, _ reason: SweepEvent.EndReason) -> Ending? {
+        guard cutoff == nil || number < cutoff! else { return nil }
+        cutoff = number
+        outcome = reason == .targetReached ? .targetReached : .budgetSpent
+        return Ending(number: number, reason: reason)
+    }
+}

@@ -1,0 +1,145 @@
+import Training
+import SweepCore
+
+/// The workers that said hello: who they are, when each was last heard from, what each trains or
+/// whether it waits for work, and how long workers waited for a proposal. It decides when a worker
+/// is dead (silent for a liveness window, checked at the heartbeat's cadence) and when to beat.
+struct WorkerRegistry {
+    struct Worker: Equatable {
+        var name: String
+        var host: String
+        var lastSeen: Duration
+        /// The trial it trains.
+        var trial: String?
+        /// It asked for work and has none.
+        var idle = false
+        /// The last epoch it reported of its trial, and the figures of its last progress (its
+        /// trial's while they are of `epoch`).
+        var epoch: Int?
+        var lastProgress: EpochMetrics?
+        /// Since when it waits for a proposal (bayes waiting for the trials it learns from).
+        var waitingSince: Duration?
+    }
+
+    private(set) var workers: [WorkerID: Worker] = [:]
+    /// Workers with nothing to do, waiting for work.
+    private var idle: Set<WorkerID> = []
+    private var lastBeat: Duration
+    /// Worker time spent waiting for a proposal, of workers no longer waiting.
+    private(set) var waiting: Duration = .zero
+
+    init(now: Duration) { lastBeat = now }
+
+    subscript(worker: WorkerID) -> Worker? { workers[worker] }
+
+    /// The trial `worker` trains.
+    func trial(of worker: WorkerID) -> String? { workers[worker]?.trial }
+
+    /// The name to report `worker` by: its own, or its identity if it never said hello.
+    func name(of worker: WorkerID) -> String { workers[worker]?.name ?? worker.description }
+
+    /// A worker said hello (again: whatever it was doing before is forgotten).
+    mutating func hello(_ worker: WorkerID, name: String, host: String, now: Duration) {
+        idle.remove(worker)
+        workers[worker] = Worker(name: name, host: host, lastSeen: now)
+    }
+
+    /// Refreshes `worker`'s liveness; false if it never said hello.
+    mutating func heard(_ worker: WorkerID, now: Duration) -> Bool {
+        guard workers[worker] != nil else { return false }
+        workers[worker]!.lastSeen = now
+        return true
+    }
+
+    /// `worker` asks for work.
+    mutating func ready(_ worker: WorkerID) {
+        workers[worker]!.idle = true
+        idle.insert(worker)
+    }
+
+    /// An epoch of `trial` from `worker`; true if that is the trial it trains.
+    mutating func progress(_ worker: WorkerID, trial: String, metrics: EpochMetrics) -> Bool {
+        guard workers[worker]!.trial == trial else { return false }
+        workers[worker]!.epoch = metrics.epoch
+        workers[worker]!.lastProgress = metrics
+        return true
+    }
+
+    /// Whether `worker` can be given a trial: it asked for work and trains nothing.
+    func canTake(_ worker: WorkerID) -> Bool {
+        guard let state = workers[worker] else { return false }
+        return state.idle && state.trial == nil
+    }
+
+    /// `worker` asked for work and there is none until earlier trials are recorded.
+    mutating func startWaiting(_ worker: WorkerID, now: Duration) {
+        if workers[worker]!.waitingSince == nil { workers[worker]!.waitingSince = now }
+    }
+
+    /// `worker` takes `trial`; the time it waited for it is counted.
+    mutating func give(_ trial: String, to worker: WorkerID, now: Duration) {
+        if let since = workers[worker]!.waitingSince {
+            waiting += now - since
+            workers[worker]!.waitingSince = nil
+        }
+        workers[worker]!.trial = trial
+        workers[worker]!.idle = false
+        idle.remove(worker)
+        workers[worker]!.epoch = nil
+    }
+
+    /// `worker` (which said hello) claims `trial`, which it trains already.
+    mutating func adopt(_ trial: String, by worker: WorkerID) {
+        workers[worker]!.trial = trial
+        workers[worker]!.idle = false
+        idle.remove(worker)
+    }
+
+    /// `worker` no longer trains its trial (another took it over, or the sweep ended before it).
+    mutating func unassign(_ worker: WorkerID) { workers[worker]?.trial = nil }
+
+    /// `worker` is done with its trial: it ended, or was stopped to wait at a rung.
+    mutating func finished(_ worker: WorkerID) {
+        workers[worker]?.trial = nil
+        workers[worker]?.epoch = nil
+    }
+
+    /// At the heartbeat's cadence: the workers to beat, and the ones silent for longer than
+    /// `window`, removed (with the time they waited counted), in identity order.
+    mutating func tick(now: Duration, heartbeat: Duration, window: Duration) -> (beat: [WorkerID], lost: [(WorkerID, Worker)])? {
+        guard now - lastBeat >= heartbeat else { return nil }
+        lastBeat = now
+        let everyone = sorted()
+        var lost: [(WorkerID, Worker)] = []
+        for worker in everyone where now - workers[worker]!.lastSeen > window {
+            let state = workers.removeValue(forKey: worker)!
+            idle.remove(worker)
+            if let since = state.waitingSince { waiting += now - since }
+            lost.append((worker, state))
+        }
+        return (everyone, lost)
+    }
+
+    /// The sweep is over: every worker, in identity order, with the time they waited counted; none is left.
+    mutating func farewell(now: Duration) -> [WorkerID] {
+        let everyone = sorted()
+        for worker in everyone {
+            if let since = workers[worker]!.waitingSince { waiting += now - since }
+        }
+        workers.removeAll()
+        idle.removeAll()
+        return everyone
+    }
+
+    /// Ctrl-C: every worker, by its identity as text; none is left.
+    mutating func shutDown() -> [WorkerID] {
+        let everyone = workers.keys.sorted { $0.description < $1.description }
+        workers.removeAll()
+        return everyone
+    }
+
+    /// The workers waiting for work, in identity order (the order they are given work in).
+    var waitingForWork: [WorkerID] { idle.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) } }
+
+    private func sorted() -> [WorkerID] { workers.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) } }
+}
