@@ -49,7 +49,7 @@ let package = Package(
 
         // Every decision of a sweep (dispatch, liveness, retries, bayes, early termination, its end),
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
-        .target(name: "Scheduling", dependencies: ["SweepCore", "Sweeping", "Programs", "Training"]),
+        .target(name: "Scheduling", dependencies: ["SweepCore", "Sweeping", "Training"]),
 
         // The wire protocol's messages (one JSON object a frame): what crosses, apart from how.
         .target(name: "Wire", dependencies: ["SweepCore", "Training"]),

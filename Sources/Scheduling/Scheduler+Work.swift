@@ -1,4 +1,3 @@
-import Programs
 import Sweeping
 import Training
 import SweepCore

@@ -1,4 +1,3 @@
-import Programs
 import Sweeping
 
 /// A search method: which point each position of the sweep trains. Grid and random (`SpaceSearcher`)

@@ -1,5 +1,4 @@
 import Foundation
-import Programs
 import Sweeping
 import Training
 import SweepCore
