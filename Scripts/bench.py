@@ -1,5 +1,6 @@
 """Drives Scripts/bench: runs the release binary, reads its JSON lines, measures peak RSS."""
 import argparse
+import csv
 import json
 import os
 import statistics
@@ -240,11 +241,11 @@ def program(opts):
     import re
     import tempfile
     trials = opts.trials
-    print(f"program: {trials} trials of a program that prints one metric and exits (sh), 2 workers, each trial a "
+    print(f"program: {trials} trials of a program that prints one metric and exits (sh), 2 workers, all of them completing, each trial a "
           "process under the supervisor, its log and row recorded")
     with tempfile.TemporaryDirectory() as scratch:
         with open(os.path.join(scratch, "metric.sh"), "w") as f:
-            f.write('#!/bin/sh\necho "{\\"loss\\": $1}"\n')
+            f.write('#!/bin/sh\necho "{\\"loss\\": ${1#*=}}"\n')
         os.chmod(os.path.join(scratch, "metric.sh"), 0o755)
         spec = os.path.join(scratch, "program.yaml")
         with open(spec, "w") as f:
@@ -260,7 +261,12 @@ def program(opts):
             wall = time.perf_counter() - start
             if proc.returncode != 0:
                 sys.exit(f"bench: sweep run failed: {proc.stderr[-2000:]}")
-            rows = sum(1 for _ in open(os.path.join(results, "trials.csv"))) - 1
+            with open(os.path.join(results, "trials.csv"), newline="") as f:
+                statuses = [row["status"] for row in csv.DictReader(f)]
+            rows = len(statuses)
+            # A bench of failing trials measures the wrong path: every trial must complete.
+            if statuses.count("completed") != trials:
+                sys.exit(f"bench: {statuses.count('completed')} of {trials} program trials completed")
             logs = len(os.listdir(os.path.join(results, "logs")))
             m = re.search(r"in ([0-9.]+) s since the first dispatch \(([0-9]+) trials/s\)", proc.stderr)
             rate = float(m.group(2)) if m else rows / wall
