@@ -43,18 +43,6 @@ public final class Coordinator {
     /// Checkpoint and model files to settle once the rows they follow are on disk.
     private var fileChanges: [SchedulerAction] = []
 
-    /// How a run ended.
-    public enum Outcome: Equatable, Sendable {
-        /// Every trial is recorded.
-        case finished
-        /// `shouldStop` said so; unrecorded trials remain for a rerun.
-        case stopped
-        /// A completed trial reached `metric.target`; the rest were not run.
-        case targetReached
-        /// The trials, in order, spent the epoch budget; the rest were not run.
-        case budgetSpent
-    }
-
     /// Binds `bind` and prepares to run what `scheduler` decides, recording into `store`.
     public init(scheduler: Scheduler, store: ResultStore, checkpoints: CheckpointStore, bind: String, context: Context,
                 options: CoordinatorOptions = CoordinatorOptions()) throws(ZMQError) {
@@ -114,8 +102,8 @@ public final class Coordinator {
     static let maximumBatch = 4096
 
     /// Runs until the scheduler is done (every trial settled, and its farewell window over) or
-    /// `shouldStop` returns true (it is asked at least every 100 ms).
-    public func run(shouldStop: () -> Bool = { false }, onEvent: (SweepEvent) -> Void = { _ in }) throws -> Outcome {
+    /// `shouldStop` returns true (it is asked at least every 100 ms; the run is then `.stopped`).
+    public func run(shouldStop: () -> Bool = { false }, onEvent: (SweepEvent) -> Void = { _ in }) throws -> SweepOutcome {
         defer {
             try? socket.set(.linger, 500)  // the last byes are sent as the socket closes
             do {
@@ -138,11 +126,7 @@ public final class Coordinator {
             perform(scheduler.handle(.tick, now: now), onEvent)
             try flush(onEvent)
         }
-        switch scheduler.outcome {
-        case .finished: return .finished
-        case .targetReached: return .targetReached
-        case .budgetSpent: return .budgetSpent
-        }
+        return scheduler.outcome
     }
 
     /// Waits up to `waitMilliseconds` for the socket (and the ZAP handler), then hands what is waiting

@@ -1,6 +1,7 @@
 import Foundation
 import SystemCalls
 import Sweeping
+import SweepCore
 
 /// `runs.csv`: one row per run (a `sweep run` or `sweep coordinator` invocation): when it started
 /// and ended (ISO 8601, UTC), its wall time, the workers and hosts that delivered results in it, how
@@ -13,24 +14,12 @@ extension ResultStore {
         /// Workers and hosts that delivered results in it.
         public var workers: [String], hosts: [String]
         /// How it ended.
-        public var outcome: Outcome
+        public var outcome: SweepOutcome
         /// The sweep's name (nil in rows of files written before it was kept).
         public var sweep: String?
 
-        /// How a run ended.
-        public enum Outcome: String, Sendable {
-            /// Every trial is recorded.
-            case finished
-            /// Interrupted; unrecorded trials remain for a rerun.
-            case stopped
-            /// A completed trial reached `metric.target`, so the sweep ended there.
-            case targetReached = "target_reached"
-            /// The trials, in order, spent `epoch_budget`, so the sweep ended there.
-            case budgetSpent = "budget_spent"
-        }
-
         /// Creates a run record.
-        public init(started: Double, finished: Double, workers: [String], hosts: [String], outcome: Outcome, sweep: String? = nil) {
+        public init(started: Double, finished: Double, workers: [String], hosts: [String], outcome: SweepOutcome, sweep: String? = nil) {
             self.started = started
             self.finished = finished
             self.workers = workers
@@ -48,7 +37,7 @@ extension ResultStore {
         /// A row of any version of the file (times as ISO 8601, or as Unix seconds before).
         init?(fields: [String]) {
             guard fields.count >= 6, let started = Run.seconds(fields[0]), let finished = Run.seconds(fields[1]),
-                  let outcome = Outcome(rawValue: fields[5]) else { return nil }
+                  let outcome = SweepOutcome(rawValue: fields[5]) else { return nil }
             self.init(started: started, finished: finished, workers: fields[3].split(separator: " ").map(String.init),
                       hosts: fields[4].split(separator: " ").map(String.init), outcome: outcome,
                       sweep: fields.count > 6 && !fields[6].isEmpty ? fields[6] : nil)

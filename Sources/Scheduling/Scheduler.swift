@@ -36,16 +36,6 @@ public struct Scheduler {
         case done
     }
 
-    /// How the sweep ended.
-    public enum Outcome: String, Equatable, Sendable {
-        /// Every position was run.
-        case finished
-        /// A completed trial reached `metric.target`.
-        case targetReached = "target_reached"
-        /// The trials, in order, spent `epoch_budget`.
-        case budgetSpent = "budget_spent"
-    }
-
     /// What waiting for earlier results cost, and what was trained beyond stops, for the summary.
     public struct Statistics: Equatable, Sendable {
         /// Worker time spent with nothing to do because a bayes proposal waited for earlier trials.
@@ -62,8 +52,8 @@ public struct Scheduler {
     public let options: SchedulerOptions
     /// Where the sweep is.
     public private(set) var phase: Phase = .running
-    /// How it ended (meaningful once not running).
-    public var outcome: Outcome { end.outcome }
+    /// How it ended (meaningful once not running; never `.stopped`, which only the shell knows).
+    public var outcome: SweepOutcome { end.outcome }
     /// Waiting and speculation so far.
     public var statistics: Statistics {
         Statistics(waiting: registry.waiting, speculativeEpochs: speculativeEpochs, stopped: judge.stops)

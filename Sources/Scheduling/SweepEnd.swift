@@ -1,4 +1,5 @@
 import Sweeping
+import SweepCore
 
 /// Where the sweep ends: a frontier moves over settled positions in sweep order, adding up the
 /// epochs they ran for `epoch_budget` and checking `metric.target`; the first position that settles
@@ -16,7 +17,7 @@ struct SweepEnd {
     /// Epochs run by the positions passed.
     private(set) var epochsSpent = 0
     /// How the sweep ended (meaningful once every position is passed).
-    private(set) var outcome: Scheduler.Outcome = .finished
+    private(set) var outcome: SweepOutcome = .finished
 
     init(count: Int, metric: Metric, budget: Int?) {
         self.count = count
@@ -33,7 +34,7 @@ struct SweepEnd {
     /// The sweep's end, settled by the position before `number`.
     struct Ending: Equatable {
         var number: Int
-        var reason: SweepEvent.EndReason
+        var reason: SweepOutcome
     }
 
     /// The frontier passes its position, settled as `record` (nil: a repeated configuration); returns
@@ -51,10 +52,10 @@ struct SweepEnd {
         return nil
     }
 
-    private mutating func end(at number: Int, _ reason: SweepEvent.EndReason) -> Ending? {
+    private mutating func end(at number: Int, _ reason: SweepOutcome) -> Ending? {
         guard cutoff == nil || number < cutoff! else { return nil }
         cutoff = number
-        outcome = reason == .targetReached ? .targetReached : .budgetSpent
+        outcome = reason
         return Ending(number: number, reason: reason)
     }
 }

@@ -28,19 +28,11 @@ public enum SweepEvent: Sendable, Equatable {
     case trialRecorded(TrialRecord)
     /// A result for an already recorded trial arrived and was dropped (then acknowledged).
     case duplicateResult(trial: String, worker: String)
-    /// The sweep's end was settled by the trials in order up to `number`: its target was reached,
-    /// or its epoch budget spent.
-    case sweepEnded(reason: EndReason, number: Int)
+    /// The sweep's end was settled by the trials in order up to `number`: its target was reached
+    /// (`.targetReached`), or its epoch budget spent (`.budgetSpent`).
+    case sweepEnded(reason: SweepOutcome, number: Int)
     /// A CURVE handshake was refused (key not authorised) or admitted.
     case authentication(accepted: Bool, key: String, address: String)
     /// A frame or message was dropped: malformed, oversized, another version, or out of place.
     case rejected(peer: String, reason: String)
-
-    /// Why a sweep ended before its last position.
-    public enum EndReason: String, Sendable, Equatable {
-        /// A completed trial reached `metric.target`.
-        case targetReached = "target_reached"
-        /// The trials' epochs reached `epoch_budget`.
-        case budgetSpent = "budget_spent"
-    }
 }

@@ -2,6 +2,7 @@ import Coordinator
 import Foundation
 import Messaging
 import Sweeping
+import SweepCore
 
 /// A coordinator serving one `SweepSetup` for `sweep run` and `sweep coordinator`: it leaves a pointer
 /// for `sweep status` while it lives, shows progress, and records the run and its report at the end.
@@ -32,8 +33,8 @@ final class CoordinatorSession {
     }
 
     /// Runs until done, Ctrl-C, or `stop`; then appends to runs.csv and writes the report.
-    func run(stop: @escaping () -> Bool = { false }, afterwards: (Coordinator.Outcome) -> Void = { _ in }) throws
-        -> Coordinator.Outcome {
+    func run(stop: @escaping () -> Bool = { false }, afterwards: (SweepOutcome) -> Void = { _ in }) throws
+        -> SweepOutcome {
         let started = Date()
         let outcome = try coordinator.run(
             shouldStop: { [progress] in

@@ -136,11 +136,11 @@ struct Run: ParsableCommand {
 
 /// Records the run in runs.csv and writes the report; problems here are warnings, never fatal
 /// (the results themselves are already safe).
-func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, outcome: Coordinator.Outcome) {
+func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, outcome: SweepOutcome) {
     do {
         try setup.store.appendRun(.init(started: started.timeIntervalSince1970, finished: Date().timeIntervalSince1970,
                                         workers: progress.workerNames, hosts: progress.hosts,
-                                        outcome: outcome.runOutcome, sweep: setup.spec.name))
+                                        outcome: outcome, sweep: setup.spec.name))
     } catch {
         warn("could not record the run in runs.csv: \(error)")
     }
@@ -156,17 +156,7 @@ func printRanking(_ setup: SweepSetup, top: Int) {
     print(Ranking(records: setup.store.records, metric: setup.spec.metric).table(top: top), terminator: "")
 }
 
-extension Coordinator.Outcome {
-    /// How `runs.csv` records it.
-    var runOutcome: ResultStore.Run.Outcome {
-        switch self {
-        case .finished: return .finished
-        case .stopped: return .stopped
-        case .targetReached: return .targetReached
-        case .budgetSpent: return .budgetSpent
-        }
-    }
-
+extension SweepOutcome {
     /// The start of the closing line.
     var summary: String {
         switch self {
