@@ -41,7 +41,7 @@ public final class Coordinator {
     /// Program trials' logs, written as their pieces arrive.
     private let logs: TrialLogFiles
     /// Checkpoint and model files to settle once the rows they follow are on disk.
-    private var fileChanges: [SchedulerAction] = []
+    private var fileChanges: [(CheckpointStore, (SweepEvent) -> Void) throws -> Void] = []
 
     /// Binds `bind` and prepares to run what `scheduler` decides, recording into `store`.
     public init(scheduler: Scheduler, store: ResultStore, checkpoints: CheckpointStore, bind: String, context: Context,
@@ -263,47 +263,83 @@ public final class Coordinator {
     /// Carries out the scheduler's actions: records and moves wait for the next flush, and so does
     /// every message, so that none overtakes the writes it follows.
     private func perform(_ actions: [SchedulerAction], _ onEvent: (SweepEvent) -> Void) {
-        for action in actions {
-            switch action {
-            case .welcome(let worker):
-                outbox.append((worker, .welcome(heartbeatMilliseconds: Int(options.scheduling.heartbeat / .milliseconds(1)),
-                                                liveness: options.scheduling.liveness)))
-            case .assign(let worker, let assignment):
-                assign(assignment, to: worker, onEvent)
-            case .storeCheckpoint(let worker, let trial, let epoch):
-                if let bytes = arrived.removeValue(forKey: worker) {
-                    checkpointWrites.append((trial, bytes))
-                    outbox.append((worker, .checkpointStored(trial: trial, epoch: epoch)))
+        withoutActuallyEscaping(onEvent) { onEvent in
+            var effects = Effects(coordinator: self, onEvent: onEvent)
+            effects.perform(actions)
+        }
+    }
+
+    /// The coordinator's side of each action: what goes to a worker waits in the outbox, what goes to
+    /// disk waits for the flush, events go out at once.
+    private struct Effects: SchedulerEffects {
+        let coordinator: Coordinator
+        let onEvent: (SweepEvent) -> Void
+
+        func welcome(_ worker: WorkerID) {
+            let scheduling = coordinator.options.scheduling
+            coordinator.outbox.append((worker, .welcome(heartbeatMilliseconds: Int(scheduling.heartbeat / .milliseconds(1)),
+                                                        liveness: scheduling.liveness)))
+        }
+
+        func assign(_ assignment: Assignment, to worker: WorkerID) { coordinator.assign(assignment, to: worker, onEvent) }
+
+        func proceed(_ worker: WorkerID, trial: String, epoch: Int) {
+            coordinator.outbox.append((worker, .proceed(trial: trial, epoch: epoch)))
+        }
+
+        func stop(_ worker: WorkerID, trial: String, afterEpoch: Int?) {
+            coordinator.outbox.append((worker, .stop(trial: trial, afterEpoch: afterEpoch)))
+        }
+
+        func acknowledge(_ worker: WorkerID, trial: String) { coordinator.outbox.append((worker, .ack(trial: trial))) }
+
+        func heartbeat(_ worker: WorkerID) { coordinator.outbox.append((worker, .heartbeat)) }
+
+        func bye(_ worker: WorkerID) { coordinator.outbox.append((worker, .bye)) }
+
+        func storeCheckpoint(from worker: WorkerID, trial: String, epoch: Int) {
+            guard let bytes = coordinator.arrived.removeValue(forKey: worker) else { return }
+            coordinator.checkpointWrites.append((trial, bytes))
+            coordinator.outbox.append((worker, .checkpointStored(trial: trial, epoch: epoch)))
+        }
+
+        // Checkpoint and model files follow the rows: they change only once the batch is on disk.
+        func removeCheckpoint(_ trial: String) {
+            coordinator.fileChanges.append { checkpoints, _ in try checkpoints.remove(trial) }
+        }
+
+        func keepModel(_ trial: String) {
+            coordinator.fileChanges.append { checkpoints, onEvent in
+                do {
+                    try checkpoints.keepModel(trial)
+                } catch let error as StoreError {
+                    throw error
+                } catch {
+                    // A final checkpoint that does not read back: the record stands; `sweep export` remakes the model.
+                    onEvent(.noModel(trial: trial, reason: "its final checkpoint does not read back: \(error)"))
                 }
-            case .proceed(let worker, let trial, let epoch):
-                outbox.append((worker, .proceed(trial: trial, epoch: epoch)))
-            case .removeCheckpoint, .keepModel, .removeModel:
-                fileChanges.append(action)
-            case .stop(let worker, let trial, let afterEpoch):
-                outbox.append((worker, .stop(trial: trial, afterEpoch: afterEpoch)))
-            case .record(let record, let epochs):
-                batch.append((record, epochs))
-                if scheduler.spec.program != nil {
-                    do {
-                        try logs.close(record.id, end: "no end received: its worker was lost")
-                    } catch {
-                        onEvent(.rejected(peer: "logs", reason: "cannot write the log of trial \(record.id): \(error)"))
-                    }
-                }
-            case .hold(let result):
-                held.append(result)
-            case .acknowledge(let worker, let trial):
-                outbox.append((worker, .ack(trial: trial)))
-            case .heartbeat(let worker):
-                outbox.append((worker, .heartbeat))
-            case .bye(let worker):
-                outbox.append((worker, .bye))
-            case .moveBeyondEnd(let ids):
-                beyondEnd.formUnion(ids)
-            case .event(let event):
-                onEvent(event)
             }
         }
+
+        func removeModel(_ trial: String) {
+            coordinator.fileChanges.append { checkpoints, _ in try checkpoints.removeModel(trial) }
+        }
+
+        func record(_ record: TrialRecord, epochs: [EpochMetrics]) {
+            coordinator.batch.append((record, epochs))
+            guard coordinator.scheduler.spec.program != nil else { return }
+            do {
+                try coordinator.logs.close(record.id, end: "no end received: its worker was lost")
+            } catch {
+                onEvent(.rejected(peer: "logs", reason: "cannot write the log of trial \(record.id): \(error)"))
+            }
+        }
+
+        func hold(_ result: HeldResult) { coordinator.held.append(result) }
+
+        func moveBeyondEnd(_ trials: Set<String>) { coordinator.beyondEnd.formUnion(trials) }
+
+        func report(_ event: SweepEvent) { onEvent(event) }
     }
 
     /// A trial message, and the pieces of the checkpoint to resume from; a stored checkpoint that
@@ -353,22 +389,7 @@ public final class Coordinator {
             try store.moveAside(beyondEnd, to: .beyondEnd)
             beyondEnd.removeAll()
         }
-        for change in fileChanges {
-            switch change {
-            case .removeCheckpoint(let id): try checkpoints.remove(id)
-            case .removeModel(let id): try checkpoints.removeModel(id)
-            case .keepModel(let id):
-                do {
-                    try checkpoints.keepModel(id)
-                } catch let error as StoreError {
-                    throw error
-                } catch {
-                    // A final checkpoint that does not read back: the record stands; `sweep export` remakes the model.
-                    onEvent(.noModel(trial: id, reason: "its final checkpoint does not read back: \(error)"))
-                }
-            default: break
-            }
-        }
+        for change in fileChanges { try change(checkpoints, onEvent) }
         fileChanges.removeAll()
         for (worker, message) in outbox { send(message, to: worker) }
         outbox.removeAll(keepingCapacity: true)

@@ -3,6 +3,7 @@ import Scheduling
 import Sweeping
 import Training
 import ResultsStore
+import SweepCore
 
 /// A sweep ready to run: its results directory locked, opened (and recovered), its spec recorded,
 /// failed trials moved aside when they are to be retried, and its scheduler rebuilt from the CSVs.
@@ -44,23 +45,14 @@ public struct SweepSetup {
         scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held,
                               checkpoints: checkpoints.checkpoints(warn: warn), models: checkpoints.models(),
                               options: options, now: .zero)
-        var events: [SweepEvent] = []
-        for action in scheduler.startingActions() {
-            switch action {
-            case .moveBeyondEnd(let ids): try store.moveAside(ids, to: .beyondEnd)
-            case .removeCheckpoint(let id): try checkpoints.remove(id)
-            case .removeModel(let id): try checkpoints.removeModel(id)
-            case .keepModel(let id):
-                do {
-                    try checkpoints.keepModel(id)
-                } catch {
-                    warn("cannot keep the model of trial \(id): \(error)")
-                }
-            case .event(let event): events.append(event)
-            default: break
-            }
+        let starting = scheduler.startingActions()
+        let (store, checkpoints) = (store, checkpoints)
+        startingEvents = try withoutActuallyEscaping(warn) { warn throws(StoreError) in
+            // Made and dropped in here: the effects must not outlive `warn`.
+            var effects = StartingEffects(store: store, checkpoints: checkpoints, warn: warn)
+            try effects.perform(starting)
+            return effects.events
         }
-        startingEvents = events
     }
 
     /// Recorded trials that belong to this sweep.
@@ -68,4 +60,42 @@ public struct SweepSetup {
 
     /// Whether anything is left to run.
     public var hasWork: Bool { scheduler.phase == .running }
+}
+
+/// What a resumed scheduler asks for before any worker speaks (rows recorded past the sweep's end
+/// moved aside, checkpoints and models settled), done at once; its events are kept for the caller.
+private struct StartingEffects: SchedulerEffects {
+    typealias Failure = StoreError
+
+    let store: ResultStore
+    let checkpoints: CheckpointStore
+    let warn: (String) -> Void
+    var events: [SweepEvent] = []
+
+    func moveBeyondEnd(_ trials: Set<String>) throws(StoreError) { _ = try store.moveAside(trials, to: .beyondEnd) }
+    func removeCheckpoint(_ trial: String) throws(StoreError) { try checkpoints.remove(trial) }
+    func removeModel(_ trial: String) throws(StoreError) { try checkpoints.removeModel(trial) }
+
+    func keepModel(_ trial: String) {
+        do {
+            try checkpoints.keepModel(trial)
+        } catch {
+            warn("cannot keep the model of trial \(trial): \(error)")
+        }
+    }
+
+    mutating func report(_ event: SweepEvent) { events.append(event) }
+
+    // No worker has said hello yet and nothing has arrived, so the scheduler starts with none of
+    // these: there is nothing to send, record or hold.
+    func welcome(_ worker: WorkerID) {}
+    func assign(_ assignment: Assignment, to worker: WorkerID) {}
+    func proceed(_ worker: WorkerID, trial: String, epoch: Int) {}
+    func stop(_ worker: WorkerID, trial: String, afterEpoch: Int?) {}
+    func acknowledge(_ worker: WorkerID, trial: String) {}
+    func heartbeat(_ worker: WorkerID) {}
+    func bye(_ worker: WorkerID) {}
+    func storeCheckpoint(from worker: WorkerID, trial: String, epoch: Int) {}
+    func record(_ record: TrialRecord, epochs: [EpochMetrics]) {}
+    func hold(_ result: HeldResult) {}
 }
