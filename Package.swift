@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "sweep", targets: ["sweep"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "SweepSimulation", targets: ["SweepSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +52,10 @@ let package = Package(
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
         .target(name: "Scheduling", dependencies: ["SweepCore", "Sweeping", "Training"]),
 
+        // A simulated fleet around a scheduler (scripted workers, virtual time, kills and restarts), as
+        // swift-nio ships NIOEmbedded: what the scheduling tests and Scripts/bench drive. No sockets, no files.
+        .target(name: "SweepSimulation", dependencies: ["SweepCore", "Sweeping", "Training", "Scheduling"]),
+
         // The wire protocol's messages (one JSON object a frame): what crosses, apart from how.
         .target(name: "Wire", dependencies: ["SweepCore", "Training"]),
         // libzmq sockets as owned Swift values, CURVE keys and the ZAP handler: how it crosses.
@@ -89,7 +94,7 @@ let package = Package(
         .testTarget(name: "SweepingTests", dependencies: ["SweepCore", "ResultsStore", "Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProgramsTests", dependencies: ["SweepCore", "Programs", "SweepTestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["SweepCore", "Wire", "Worker", "Messaging", "Programs", "Training"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "Sweeping", "Programs", "Training"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "SweepSimulation", "Sweeping", "Programs", "Training"]),
         .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "ResultsStore", "Reporting", "Sweeping", "Training", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Foundation
 import Scheduling
+import SweepSimulation
 import Sweeping
 import Testing
 import Training

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Scheduling
+import SweepSimulation
 import Sweeping
 import Testing
 import Training

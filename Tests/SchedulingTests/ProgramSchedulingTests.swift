@@ -1,6 +1,7 @@
 import Foundation
 import Programs
 import Scheduling
+import SweepSimulation
 import Sweeping
 import Testing
 import Training
