@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "sweep", targets: ["sweep"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "SweepSimulation", targets: ["SweepSimulation"]),
+        .executable(name: "sweep-bench", targets: ["SweepBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -74,6 +75,10 @@ let package = Package(
 
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
         .target(name: "Benchmarking", dependencies: ["SweepCore", "Wire", "Messaging", "Training"]),
+
+        // Scripts/bench scheduler: the scheduler's decisions/s through the simulated fleet, and a bayes
+        // proposal's time, apart from the shipped binary.
+        .executableTarget(name: "SweepBench", dependencies: ["SweepCore", "Sweeping", "Training", "Scheduling", "SweepSimulation"]),
 
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
