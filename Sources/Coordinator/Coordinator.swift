@@ -216,7 +216,7 @@ public final class Coordinator {
             onEvent(.rejected(peer: worker.description, reason: "checkpoint of trial \(chunk.trial) refused: \(reason)"))
             return nil
         }
-        guard let config = scheduler.config(ofTrial: chunk.trial, trainedBy: worker) else {
+        guard let config = scheduler.config(ofTrial: chunk.trial, trainedBy: worker, epoch: chunk.epoch) else {
             return refuse("this worker is not training it")
         }
         let limit = TrainingCheckpoint.maximumSize(for: config)

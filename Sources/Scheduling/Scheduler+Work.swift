@@ -193,14 +193,25 @@ extension Scheduler {
 
     /// A checkpoint from the worker training `id`: stored (replacing an older one); at a rung where the
     /// trial may pause, the worker waits for word, given once the rung is settled or found undecided.
+    /// A final checkpoint is also taken from a worker no longer counted as the trial's holder (it was
+    /// counted as lost while it finished) while nobody else holds the trial: its result follows, and
+    /// would otherwise be recorded without its model.
     mutating func checkpoint(_ id: String, epochs: [EpochMetrics], from worker: WorkerID) {
-        guard let entry = book[id], !entry.isSettled, !entry.isHeld, entry.holder == worker,
-              registry.trial(of: worker) == id, epochs.count <= runner.length(of: entry.trial.point) ?? -1 else {
+        guard let entry = book[id], !entry.isSettled, !entry.isHeld, epochs.count <= runner.length(of: entry.trial.point) ?? -1,
+              entry.holder == worker && registry.trial(of: worker) == id || isOrphanedFinal(entry, epochs: epochs.count) else {
             actions.append(.event(.rejected(peer: registry.name(of: worker),
                                             reason: "checkpoint of trial \(id), which this worker is not training")))
             return
         }
         let count = epochs.count
+        guard entry.holder == worker else {
+            // The orphaned final checkpoint: stored for the model; nothing more is decided from it.
+            if book.checkpoint(id, epochs: count, length: runner.length(of: entry.trial.point)) {
+                actions.append(.storeCheckpoint(worker, trial: id, epoch: count))
+                actions.append(.event(.checkpointStored(trial: id, epoch: count, worker: registry.name(of: worker))))
+            }
+            return
+        }
         if book.checkpoint(id, epochs: count, length: runner.length(of: entry.trial.point)) {
             actions.append(.storeCheckpoint(worker, trial: id, epoch: count))
             actions.append(.event(.checkpointStored(trial: id, epoch: count, worker: registry.name(of: worker))))
@@ -209,6 +220,11 @@ extension Scheduler {
         // (a coordinator restarted since the trial began).
         judge.checkpoint(entry.number, epochs)
         if pauses, judge.rungs(entry.number).contains(count) { book.waitsAtRung(id, count) }
+    }
+
+    /// Whether a checkpoint of `epochs` epochs is the final one of a trial nobody holds.
+    func isOrphanedFinal(_ entry: TrialBook.Entry, epochs: Int) -> Bool {
+        entry.holder == nil && !entry.isSettled && !entry.isHeld && epochs == runner.length(of: entry.trial.point)
     }
 
     /// The word for a worker waiting at rung `rung` of `id`, once this input's decisions are taken:

@@ -170,7 +170,9 @@ public struct Scheduler {
             _ = registry.heard(worker, now: now)
             receive(trial, number: number, outcome: outcome, from: worker)
         case .checkpoint(let worker, let trial, let epochs):
-            guard known(worker, now: now, "checkpoint") else { return }
+            // A worker counted as lost may still deliver its trial's final weights (see `checkpoint`).
+            let orphaned = book[trial].map { isOrphanedFinal($0, epochs: epochs.count) } ?? false
+            guard known(worker, now: now, "checkpoint") || orphaned else { return }
             checkpoint(trial, epochs: epochs, from: worker)
         case .tick:
             tick(now: now)

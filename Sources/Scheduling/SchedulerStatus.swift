@@ -36,10 +36,11 @@ extension Scheduler {
     /// Trial positions of the sweep (its end, once settled).
     public var totalCount: Int { end.limit }
 
-    /// The configuration of an open trial that `worker` is training (what a checkpoint it sends must
-    /// hold); nil for a program trial, which sends none.
-    public func config(ofTrial id: String, trainedBy worker: WorkerID) -> TrainingConfig? {
-        guard let entry = book[id], entry.holder == worker else { return nil }
+    /// The configuration of an open trial that `worker` is training (what a checkpoint it sends after
+    /// `epoch` epochs must hold), or whose final checkpoint it may deliver while nobody holds the trial;
+    /// nil for a program trial, which sends none.
+    public func config(ofTrial id: String, trainedBy worker: WorkerID, epoch: Int) -> TrainingConfig? {
+        guard let entry = book[id], entry.holder == worker || isOrphanedFinal(entry, epochs: epoch) else { return nil }
         return runner.config(of: entry.trial.point)
     }
 

@@ -68,8 +68,47 @@ struct CheckpointSchedulingTests {
         let replies = harness.send(.checkpoint(WorkerID("b"), trial: trial.trial, epochs: Array(run.epochs.prefix(2))))
         #expect(!replies.contains { if case .storeCheckpoint = $0 { true } else { false } })
         #expect(harness.checkpoints.isEmpty)
-        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("b")) == nil)
-        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("a")) == trial.config!)
+        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("b"), epoch: 2) == nil)
+        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("a"), epoch: 2) == trial.config!)
+    }
+
+    @Test func theFinalWeightsOfAWorkerCountedAsLostAreKeptWhileNobodyElseHoldsItsTrial() throws {
+        var harness = Harness(Self.grid)
+        let trialGiven = harness.join("a")
+        let trial = try #require(trialGiven)
+        let run = FakeTrainer.run(trial.config!)
+        // `a` trains on without a word past the liveness window: counted as lost, its trial goes back.
+        let silence = harness.advance(.seconds(1))
+        #expect(silence.contains(.event(.workerLost(worker: "a", trial: trial.trial))))
+        // A non-final checkpoint from it is not taken: it might be anyone's.
+        let partial = harness.send(.checkpoint(WorkerID("a"), trial: trial.trial, epochs: Array(run.epochs.prefix(2))))
+        #expect(!partial.contains { if case .storeCheckpoint = $0 { true } else { false } })
+        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("a"), epoch: 2) == nil)
+        // Then it delivers its final weights and its result, not knowing: both are taken, and the model kept.
+        let final = run.epochs.count
+        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("a"), epoch: final) == trial.config!)
+        let stored = harness.send(.checkpoint(WorkerID("a"), trial: trial.trial, epochs: run.epochs))
+        #expect(stored.contains(.storeCheckpoint(WorkerID("a"), trial: trial.trial, epoch: final)))
+        let reply = harness.send(.result(WorkerID("a"), trial: trial.trial, number: trial.number, outcome: run))
+        #expect(reply.contains(.acknowledge(WorkerID("a"), trial: trial.trial)))
+        #expect(harness.records.map(\.id) == [trial.trial])
+        #expect(harness.models == [trial.trial])
+        #expect(harness.checkpoints.isEmpty)
+    }
+
+    @Test func theFinalWeightsOfAWorkerCountedAsLostAreRefusedOnceAnotherHoldsItsTrial() throws {
+        var harness = Harness(Self.grid)
+        let trialGiven = harness.join("a")
+        let trial = try #require(trialGiven)
+        let run = FakeTrainer.run(trial.config!)
+        harness.advance(.seconds(1))
+        let retryGiven = harness.join("b")
+        let retry = try #require(retryGiven)
+        #expect(retry.trial == trial.trial)
+        #expect(harness.scheduler.config(ofTrial: trial.trial, trainedBy: WorkerID("a"), epoch: run.epochs.count) == nil)
+        let replies = harness.send(.checkpoint(WorkerID("a"), trial: trial.trial, epochs: run.epochs))
+        #expect(!replies.contains { if case .storeCheckpoint = $0 { true } else { false } })
+        #expect(harness.checkpoints.isEmpty)
     }
 
     @Test func aTrialAtAnUndecidedRungPausesAndIsPromotedFromItsCheckpoint() throws {
