@@ -126,6 +126,7 @@ public struct Scheduler {
 
     /// Handles one input at time `now` and returns what to do, in order.
     public mutating func handle(_ input: SchedulerInput, now: Duration) -> [SchedulerAction] {
+        registry.input(now: now, window: options.livenessWindow)
         switch phase {
         case .running: running(input, now: now)
         case .farewell(let until): farewell(input, now: now, until: until)

@@ -25,10 +25,17 @@ struct WorkerRegistry {
     /// Workers with nothing to do, waiting for work.
     private var idle: Set<WorkerID> = []
     private var lastBeat: Duration
+    /// When the last input arrived. The coordinator feeds one at least every beat (its ticks); a gap
+    /// longer than a liveness window means its loop stalled (a long fsync, SIGSTOP), and the workers'
+    /// silence in that time is its own, not theirs.
+    private var lastInput: Duration
     /// Worker time spent waiting for a proposal, of workers no longer waiting.
     private(set) var waiting: Duration = .zero
 
-    init(now: Duration) { lastBeat = now }
+    init(now: Duration) {
+        lastBeat = now
+        lastInput = now
+    }
 
     subscript(worker: WorkerID) -> Worker? { workers[worker] }
 
@@ -102,6 +109,16 @@ struct WorkerRegistry {
     mutating func finished(_ worker: WorkerID) {
         workers[worker]?.trial = nil
         workers[worker]?.epoch = nil
+    }
+
+    /// An input arrived at `now`: after a stall longer than `window`, every worker gets a fresh
+    /// window to speak up in, instead of being found dead at the next tick. True if it was a stall.
+    @discardableResult
+    mutating func input(now: Duration, window: Duration) -> Bool {
+        defer { lastInput = now }
+        guard now - lastInput > window else { return false }
+        for worker in workers.keys { workers[worker]!.lastSeen = max(workers[worker]!.lastSeen, now) }
+        return true
     }
 
     /// At the heartbeat's cadence: the workers to beat, and the ones silent for longer than

@@ -16,6 +16,21 @@ struct SchedulerFaultTests {
           epochs: {value: 3}
         """)
 
+    @Test func aStalledCoordinatorGivesEveryWorkerAFreshWindowInsteadOfFindingThemAllDead() throws {
+        var harness = Harness(Self.grid)
+        let a = harness.join("a"), b = harness.join("b")
+        #expect(a != nil && b != nil)
+        harness.advance(.milliseconds(200), beating: ["a", "b"])
+        // The coordinator's loop does not run for 10 s (a long fsync, SIGSTOP): no input at all, then a tick.
+        harness.now += .seconds(10)
+        let afterStall = harness.send(.tick)
+        #expect(!afterStall.contains { if case .event(.workerLost) = $0 { true } else { false } })
+        // From then on silence counts again: `b` beats, `a` stays silent past the window and is lost.
+        let later = harness.advance(.milliseconds(500), beating: ["b"])
+        let lost = later.compactMap { if case .event(.workerLost(let worker, _)) = $0 { worker } else { nil } }
+        #expect(lost == ["a"])
+    }
+
     @Test func aGridIsHandedOutInOrderRecordedOnceAndAcknowledgedOnlyAfterItsRecord() {
         var harness = Harness(Self.grid)
         var a = harness.join("a"), b = harness.join("b")
