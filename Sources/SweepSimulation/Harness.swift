@@ -37,8 +37,8 @@ public struct Harness: SchedulerEffects {
 
     /// A scheduler for `spec` resumed from what a results folder would hold, and what it did as it started.
     public init(_ spec: SweepSpec, records: [TrialRecord] = [], epochs: [String: [EpochMetrics]] = [:], held: [HeldResult] = [],
-         checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [],
-         options: SchedulerOptions = Harness.options, now: Duration = .zero) {
+                checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [],
+                options: SchedulerOptions = Harness.options, now: Duration = .zero) {
         scheduler = Scheduler(spec: spec, records: records, epochs: epochs, held: held, checkpoints: checkpoints, models: models,
                               options: options, now: now)
         self.now = now
