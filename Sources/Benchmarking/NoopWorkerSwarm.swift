@@ -30,7 +30,7 @@ public final class NoopWorkerSwarm {
     public func run() throws {
         let host = ProcessInfo.processInfo.hostName
         for index in 0..<sockets.count {
-            try sockets.with(index) { socket in
+            _ = try sockets.with(index) { socket in
                 try socket.send([Message.hello(.init(worker: "noop-\(index)", host: host, pid: getpid())).encoded()])
             }
         }
@@ -62,7 +62,7 @@ public final class NoopWorkerSwarm {
             if ContinuousClock.now - lastBeat > .milliseconds(500) {
                 lastBeat = ContinuousClock.now
                 for index in 0..<sockets.count where !finished.contains(index) {
-                    try sockets.with(index) { try $0.send([Message.heartbeat.encoded()], dontWait: true) }
+                    _ = try sockets.with(index) { try $0.send([Message.heartbeat.encoded()], dontWait: true) }
                 }
             }
         }
