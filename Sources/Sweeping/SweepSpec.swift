@@ -22,7 +22,7 @@ public struct SweepSpec: Sendable {
     public var name: String
     /// W&B's `description`, shown in the report.
     public var description: String?
-    /// Grid or random search.
+    /// How trials are chosen: every grid point, independent draws, or bayes proposals.
     public var method: Method
     /// What the ranking optimises, and when the sweep may end early.
     public var metric: Metric

@@ -19,8 +19,3 @@ public struct Trial: Hashable, Sendable {
     /// The built-in trainer's configuration (nil for a program trial).
     public var config: TrainingConfig? { point.model }
 }
-
-extension Trial {
-    /// 16 hex digits of the FNV-1a 64-bit hash of `text`: a trial id.
-    static func hash(_ text: String) -> String { TrialPoint.hash(text) }
-}

@@ -44,12 +44,6 @@ public struct TrialRecord: Equatable, Sendable {
     /// The built-in trainer's columns, in file order.
     public static let columns = RecordLayout.model.columns
 
-    /// The columns every layout of the built-in trainer's file has had.
-    public static let requiredColumns = RecordLayout.model.requiredColumns
-
-    /// The built-in trainer's configuration columns, one per hyperparameter, named by its sweep key.
-    public static let parameterColumns = RecordLayout.model.parameters
-
     /// A record from a training result (a `stopped` result records the rung it stopped at). A
     /// program trial's record needs its sweep's `layout` and `goal` (which value is its best).
     public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String, number: Int? = nil,
