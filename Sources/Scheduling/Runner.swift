@@ -68,32 +68,14 @@ struct Runner {
     /// so far; nil where the epoch is missing or not finite (the trial diverged there).
     func value(at epoch: Int, of epochs: [EpochMetrics]) -> (value: Double, best: Double)? {
         let sign: Double = metric.minimize ? 1 : -1
-        if isProgram {
-            // A program's metric, by the name it prints.
-            let name = metric.name
-            guard epoch <= epochs.count, let last = epochs[epoch - 1].value(named: name), last.isFinite else { return nil }
-            var best = Double.infinity
-            for metrics in epochs.prefix(epoch) {
-                if let value = metrics.value(named: name), value.isFinite { best = min(best, sign * value) }
-            }
-            return (sign * last, best)
-        }
-        guard epoch <= epochs.count, epochs[epoch - 1].isFinite else { return nil }
-        func signed(_ metrics: EpochMetrics, bestLoss: Double) -> Double {
-            switch metric.name {
-            case "test_accuracy": return sign * metrics.testAccuracy
-            case "best_test_loss": return sign * bestLoss
-            default: return sign * metrics.testLoss
-            }
-        }
-        var bestLoss = Double.infinity
+        // The figure by name (`EpochMetrics.value(named:)`); the built-in trainer's `best_test_loss`
+        // is the best test loss so far, so its value at each epoch is the running best.
+        let figure = progressFigure
+        guard epoch <= epochs.count, let last = epochs[epoch - 1].value(named: figure), last.isFinite else { return nil }
         var best = Double.infinity
-        var value = Double.infinity
-        for metrics in epochs.prefix(epoch) where metrics.isFinite {
-            bestLoss = min(bestLoss, metrics.testLoss)
-            value = signed(metrics, bestLoss: bestLoss)
-            best = min(best, value)
+        for metrics in epochs.prefix(epoch) {
+            if let value = metrics.value(named: figure), value.isFinite { best = min(best, sign * value) }
         }
-        return (value, best)
+        return (figure == metric.name ? sign * last : best, best)
     }
 }

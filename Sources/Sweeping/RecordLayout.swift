@@ -43,10 +43,31 @@ public struct RecordLayout: Sendable {
     /// Whether this is a program sweep's layout.
     public var isProgram: Bool { metric != nil }
 
-    /// The metric columns between the parameters and `best_epoch`.
-    var metricColumns: [String] {
-        metric.map { [$0, "best_" + $0] }
-            ?? ["final_train_loss", "final_test_loss", "final_test_accuracy", "best_test_loss"]
+    /// The metric columns between the parameters and `best_epoch`, and the figure each records.
+    public var metrics: [MetricColumn] {
+        guard let metric else {
+            return [.init("final_train_loss", last: "train_loss"), .init("final_test_loss", last: "test_loss"),
+                    .init("final_test_accuracy", last: "test_accuracy"), .init("best_test_loss", best: "test_loss")]
+        }
+        return [.init(metric, last: metric), .init("best_" + metric, best: metric)]
+    }
+
+    /// The metric columns' names.
+    var metricColumns: [String] { metrics.map(\.name) }
+
+    /// The epoch with the best value of the best column's figure, and that value: the built-in
+    /// trainer's lowest finite test loss (`TrainingResult.best`), or a program metric's best
+    /// non-NaN value in the goal's direction (an infinite value it printed counts). The first wins a tie.
+    public func best(of epochs: [EpochMetrics], minimize: Bool) -> (epoch: Int, value: Double)? {
+        guard let figure = metrics.first(where: \.isBest)?.figure else { return nil }
+        // The built-in trainer's column is the lowest test loss whatever the sweep's goal.
+        let (finiteOnly, minimize) = metric == nil ? (true, true) : (false, minimize)
+        var best: (epoch: Int, value: Double)?
+        for epoch in epochs {
+            guard let value = epoch.value(named: figure), finiteOnly ? value.isFinite : !value.isNaN else { continue }
+            if best.map({ minimize ? value < $0.value : value > $0.value }) ?? true { best = (epoch.epoch, value) }
+        }
+        return best
     }
 
     /// `trials.csv`'s columns, in file order. Columns added after the first release go at the end,
@@ -140,6 +161,19 @@ public struct RecordLayout: Sendable {
             return Double(text).map(ProgramValue.real)
         }
     }
+}
+
+/// A metric column of `trials.csv`: the figure it records, and whether its last or best value.
+public struct MetricColumn: Equatable, Sendable {
+    /// The column's name.
+    public let name: String
+    /// The epochs' figure it records (`EpochMetrics.value(named:)`).
+    public let figure: String
+    /// Whether it holds the figure's best value (its epoch is `best_epoch`) rather than the last epoch's.
+    public let isBest: Bool
+
+    init(_ name: String, last figure: String) { (self.name, self.figure, isBest) = (name, figure, false) }
+    init(_ name: String, best figure: String) { (self.name, self.figure, isBest) = (name, figure, true) }
 }
 
 extension RecordLayout: Equatable {

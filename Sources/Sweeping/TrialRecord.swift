@@ -11,13 +11,10 @@ public struct TrialRecord: Equatable, Sendable {
     public var layout: RecordLayout
     /// How it ended.
     public var status: TrialStatus
-    /// The last epoch's figures (nil when no epoch ran, or a program did not print them).
-    public var finalTrainLoss: Double?, finalTestLoss: Double?, finalTestAccuracy: Double?
-    /// The lowest test loss of any epoch (the built-in trainer's).
-    public var bestTestLoss: Double?
-    /// A program sweep's metric: its last value and its best (in the goal's direction).
-    public var finalValue: Double?, bestValue: Double?
-    /// The epoch of the best value (the lowest test loss for the built-in trainer).
+    /// The metric columns of `layout` (`RecordLayout.metrics`) by name; a column without a value
+    /// (no epoch ran, or none printed its figure) is absent.
+    public var metrics: [String: Double] = [:]
+    /// The epoch of the layout's best column (the lowest test loss for the built-in trainer).
     public var bestEpoch: Int?
     /// Epochs that ran.
     public var epochsRun: Int
@@ -61,21 +58,14 @@ public struct TrialRecord: Equatable, Sendable {
         }
         self.number = number
         let final = result.final
-        finalTrainLoss = final?.value(named: "train_loss")
-        finalTestLoss = final?.value(named: "test_loss")
-        finalTestAccuracy = final?.value(named: "test_accuracy")
-        if let metric = layout.metric {
-            finalValue = final?.value(named: metric)
-            var best: (epoch: Int, value: Double)?
-            for epoch in result.epochs {
-                guard let value = epoch.value(named: metric), !value.isNaN else { continue }
-                if best.map({ minimize ? value < $0.value : value > $0.value }) ?? true { best = (epoch.epoch, value) }
+        for column in layout.metrics {
+            if column.isBest {
+                let best = layout.best(of: result.epochs, minimize: minimize)
+                metrics[column.name] = best?.value
+                bestEpoch = best?.epoch
+            } else {
+                metrics[column.name] = final?.value(named: column.figure)
             }
-            bestValue = best?.value
-            bestEpoch = best?.epoch
-        } else {
-            bestTestLoss = result.best?.testLoss
-            bestEpoch = result.best?.epoch
         }
         epochsRun = result.epochs.count
         seconds = result.seconds
@@ -107,7 +97,6 @@ public struct TrialRecord: Equatable, Sendable {
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         let parameters: [String]
         var trailing: [String] = []
-        let metrics: [String]
         switch point {
         case .model(let config):
             parameters = Hyperparameter.allCases.filter { !$0.isAdded }.map { config[$0].description }
@@ -115,11 +104,7 @@ public struct TrialRecord: Equatable, Sendable {
         case .program(let values):
             parameters = values.map(\.value.pythonText)
         }
-        if layout.isProgram {
-            metrics = [text(finalValue), text(bestValue)]
-        } else {
-            metrics = [text(finalTrainLoss), text(finalTestLoss), text(finalTestAccuracy), text(bestTestLoss)]
-        }
+        let metrics = layout.metrics.map { text(self.metrics[$0.name]) }
         return [id, status.rawValue] + parameters + metrics + [
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
             number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "", epochsTrained.map(String.init) ?? "",
@@ -172,8 +157,6 @@ public struct TrialRecord: Equatable, Sendable {
                 values.append(.init(name, value))
             }
             point = .program(values)
-            finalValue = try optionalDouble(layout.metric!)
-            bestValue = try optionalDouble("best_" + layout.metric!)
         } else {
             var config = TrainingConfig()
             for parameter in Hyperparameter.allCases {
@@ -185,11 +168,8 @@ public struct TrialRecord: Equatable, Sendable {
                 config[parameter] = value
             }
             point = .model(config)
-            finalTrainLoss = try optionalDouble("final_train_loss")
-            finalTestLoss = try optionalDouble("final_test_loss")
-            finalTestAccuracy = try optionalDouble("final_test_accuracy")
-            bestTestLoss = try optionalDouble("best_test_loss")
         }
+        for column in layout.metrics { metrics[column.name] = try optionalDouble(column.name) }
         bestEpoch = try optionalInteger("best_epoch")
         epochsRun = try integer("epochs_run")
         seconds = try double("seconds")
@@ -203,19 +183,13 @@ public struct TrialRecord: Equatable, Sendable {
         if status == .stopped && stoppedAt == nil { throw RecordError("status stopped needs stopped_at") }
     }
 
-    /// The value of a `trials.csv` metric column, by name (nil if absent or unknown).
+    /// The value of a `trials.csv` metric column, by name (nil if absent or unknown). A figure's
+    /// last value answers to its column's name with or without `final_` (`test_loss` is
+    /// `final_test_loss`; a program's `final_loss` is its `loss`).
     public func metric(_ name: String) -> Double? {
-        if let metric = layout.metric {
-            if name == metric || name == "final_" + metric { return finalValue }
-            if name == "best_" + metric { return bestValue }
-        }
-        switch name {
-        case "test_loss", "final_test_loss": return finalTestLoss
-        case "best_test_loss": return bestTestLoss
-        case "test_accuracy", "final_test_accuracy": return finalTestAccuracy
-        case "train_loss", "final_train_loss": return finalTrainLoss
-        default: return nil
-        }
+        if let value = metrics[name] { return value }
+        if let value = metrics["final_" + name] { return value }
+        return name.hasPrefix("final_") ? metrics[String(name.dropFirst(6))] : nil
     }
 }
 

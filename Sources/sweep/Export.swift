@@ -73,9 +73,9 @@ struct Export: ParsableCommand {
             throw RunFailure("the replay of trial \(record.id) ran \(result.epochs.count) epochs where \(epochs) were recorded; nothing written",
                              code: ExitStatus.dataError)
         }
-        let pairs: [(String, Double, Double?)] = [("final_train_loss", final.trainLoss, record.finalTrainLoss),
-                                                   ("final_test_loss", final.testLoss, record.finalTestLoss),
-                                                   ("final_test_accuracy", final.testAccuracy, record.finalTestAccuracy)]
+        let pairs: [(String, Double, Double?)] = [("final_train_loss", final.trainLoss, record.metrics["final_train_loss"]),
+                                                   ("final_test_loss", final.testLoss, record.metrics["final_test_loss"]),
+                                                   ("final_test_accuracy", final.testAccuracy, record.metrics["final_test_accuracy"])]
         for (name, replayed, recorded) in pairs where recorded.map({ $0.bitPattern != replayed.bitPattern && !($0.isNaN && replayed.isNaN) }) ?? true {
             throw RunFailure("the replay of trial \(record.id) gives \(name) \(replayed) where \(recorded.map { "\($0)" } ?? "nothing") "
                              + "was recorded (another CPU kernel or build?); nothing written", code: ExitStatus.dataError)

@@ -175,7 +175,7 @@ struct CheckpointSchedulingTests {
             #expect(fleet.harness.scheduler.phase != .running, "schedule \(schedule.seed) did not finish")
             // The best keep_models completed trials, by the metric, have their weights; nothing else is left.
             let best = records.filter { $0.status == .completed }
-                .sorted { ($0.finalTestLoss!, $0.number!) < ($1.finalTestLoss!, $1.number!) }.prefix(test.spec.keepModels)
+                .sorted { ($0.metrics["final_test_loss"]!, $0.number!) < ($1.metrics["final_test_loss"]!, $1.number!) }.prefix(test.spec.keepModels)
             #expect(fleet.harness.models == Set(best.map(\.id)), "schedule \(schedule.seed)")
             #expect(fleet.harness.checkpoints.isEmpty, "schedule \(schedule.seed): \(fleet.harness.checkpoints.keys.sorted())")
             for record in records { #expect((record.epochsTrained ?? 0) >= record.epochsRun) }

@@ -199,7 +199,7 @@ struct EarlyTerminationTests {
         harness.send(.result(WorkerID("b"), trial: given[1].trial, number: 1, outcome: runs[1]))
         let stopped = try #require(harness.records.first { $0.id == given[2].trial })
         #expect(stopped.status == .stopped && stopped.stoppedAt == 2 && stopped.epochsRun == 2)
-        #expect(stopped.finalTestLoss == 2.0)
+        #expect(stopped.metrics["final_test_loss"] == 2.0)
         #expect(harness.epochs[given[2].trial]?.map(\.epoch) == [1, 2])
         #expect(harness.records.filter { $0.status == .completed }.count == 2)
         #expect(harness.scheduler.statistics.speculativeEpochs == 6)

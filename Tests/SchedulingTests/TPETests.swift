@@ -47,7 +47,7 @@ struct TPETests {
             for (method, collect) in [("bayes", 0), ("random", 1)] {
                 let spec = SweepSpec.test("method: \(method)\nrun_cap: 40\nparallelism: 2\nrandom_seed: \(seed)\n" + Self.space)
                 var fleet = Fleet(spec, workers: 2, seed: UInt64(seed))
-                let best = fleet.run().compactMap(\.finalTestLoss).min()!
+                let best = fleet.run().compactMap { $0.metrics["final_test_loss"] }.min()!
                 if collect == 0 { bayesBest.append(best) } else { randomBest.append(best) }
             }
         }

@@ -79,7 +79,7 @@ struct CheckpointSweepTests {
         #expect(FileManager.default.fileExists(atPath: model), "\(scratch.text("c-stderr.log"))\n\(scratch.text("w2-stderr.log"))")
         let (tensors, metadata) = try SafeTensors.decode(Array(try Data(contentsOf: URL(fileURLWithPath: model))))
         #expect(tensors.map(\.shape) == [[1024, 784], [1024], [512, 1024], [512], [10, 512], [10]])
-        #expect(metadata["final_test_loss"] == record.finalTestLoss.map { "\($0)" })
+        #expect(metadata["final_test_loss"] == record.metrics["final_test_loss"].map { "\($0)" })
     }
 
     /// A slow trial (512 wide) beside fast ones (16 wide): the fast trial after it reaches each rung

@@ -39,7 +39,7 @@ struct ModelExportTests {
         let results = Results(scratch.file("Results/models"))
         #expect(results.trials.count == 2)
         // keep_models: 1 keeps the better of the two only.
-        let best = try #require(results.trials.min { $0.finalTestLoss! < $1.finalTestLoss! })
+        let best = try #require(results.trials.min { $0.metrics["final_test_loss"]! < $1.metrics["final_test_loss"]! })
         let models = try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results/models/models"))
         #expect(models == ["\(best.id).safetensors"])
         let model = scratch.file("Results/models/models/\(best.id).safetensors")
@@ -55,11 +55,11 @@ struct ModelExportTests {
         #expect(python.status == 0, "\(Self.python.path): \(python.stderr)")
         let figures = try #require(try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as? [String: Any])
         let accuracy = try #require(figures["test_accuracy"] as? Double), loss = try #require(figures["test_loss"] as? Double)
-        print("numpy: test_loss \(loss) (recorded \(best.finalTestLoss!)), test_accuracy \(accuracy) (recorded \(best.finalTestAccuracy!)) "
+        print("numpy: test_loss \(loss) (recorded \(best.metrics["final_test_loss"]!)), test_accuracy \(accuracy) (recorded \(best.metrics["final_test_accuracy"]!)) "
               + "on \(figures["images"] ?? "?") images")
         #expect(figures["images"] as? Int == 10_000)
-        #expect(accuracy == best.finalTestAccuracy)
-        #expect(abs(loss - best.finalTestLoss!) <= 1e-5)
+        #expect(accuracy == best.metrics["final_test_accuracy"])
+        #expect(abs(loss - best.metrics["final_test_loss"]!) <= 1e-5)
 
         // Replay gives the kept bytes; the kept file is copied without --replay.
         let replayed = try await SweepBinary.run(["export", String(best.id.prefix(8)), "--replay", "-o", "replayed.safetensors"],
@@ -76,13 +76,13 @@ struct ModelExportTests {
         // A record the replay does not reproduce (here: edited by hand) is refused in one line, nothing written.
         let csv = scratch.file("Results/models/trials.csv")
         let text = try String(contentsOfFile: csv, encoding: .utf8)
-        let edited = text.replacingOccurrences(of: "\(other.finalTestLoss!)", with: "\(other.finalTestLoss!.nextUp)")
+        let edited = text.replacingOccurrences(of: "\(other.metrics["final_test_loss"]!)", with: "\(other.metrics["final_test_loss"]!.nextUp)")
         #expect(edited != text)
         try edited.write(toFile: csv, atomically: true, encoding: .utf8)
         let refused = try await SweepBinary.run(["export", other.id, "-o", "refused.safetensors"], directory: scratch.path)
         #expect(refused.status == 65)
         #expect(refused.stderrLines.filter { $0.contains("error:") }.count == 1)
-        #expect(refused.stderr.contains("gives final_test_loss \(other.finalTestLoss!) where \(other.finalTestLoss!.nextUp) was recorded"),
+        #expect(refused.stderr.contains("gives final_test_loss \(other.metrics["final_test_loss"]!) where \(other.metrics["final_test_loss"]!.nextUp) was recorded"),
                 "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("refused.safetensors")))
         let unknown = try await SweepBinary.run(["export", "ffffffff"], directory: scratch.path)

@@ -161,13 +161,13 @@ struct ReadmeExampleTests {
         let run = try await ProcessRunner.run(binary, ["run"], directory: scratch.path)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(scratch.exists(String(example[named])), "the README names a model the quickstart does not keep")
-        let best = try #require(Results(scratch.file("Results/quickstart")).trials.min { ($0.finalTestLoss ?? 9) < ($1.finalTestLoss ?? 9) })
+        let best = try #require(Results(scratch.file("Results/quickstart")).trials.min { ($0.metrics["final_test_loss"] ?? 9) < ($1.metrics["final_test_loss"] ?? 9) })
         #expect(example.contains(best.id), "the README's example is not the quickstart's best trial (\(best.id))")
         scratch.write(example, to: "example.py")
         // Through env, which starts it by this very path (Python finds its environment by it).
         let loaded = try await ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), [python.path, "example.py"], directory: scratch.path)
         #expect(loaded.status == 0, "\(loaded.stdout) \(loaded.stderr)")
         let accuracy = try #require(Double(loaded.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").last ?? ""))
-        #expect(abs(accuracy - (best.finalTestAccuracy ?? 0)) < 1e-3, "\(accuracy) vs \(best.finalTestAccuracy ?? 0)")
+        #expect(abs(accuracy - (best.metrics["final_test_accuracy"] ?? 0)) < 1e-3, "\(accuracy) vs \(best.metrics["final_test_accuracy"] ?? 0)")
     }
 }

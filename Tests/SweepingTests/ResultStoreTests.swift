@@ -34,7 +34,7 @@ struct ResultStoreTests {
         let reopened = try ResultStore(directory: scratch.path)
         #expect(reopened.records.count == 3)
         #expect(reopened.records[0] == Self.record(seed: 0).0)
-        #expect(reopened.records[0].finalTrainLoss == 0.1 + 0.2)
+        #expect(reopened.records[0].metrics["final_train_loss"] == 0.1 + 0.2)
         #expect(scratch.text("epochs.csv").split(separator: "\n").count == 1 + 6)
         #expect(try ResultStore.readTrials(scratch.file("trials.csv")).count == 3)
     }
