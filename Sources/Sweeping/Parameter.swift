@@ -5,7 +5,7 @@ import SweepCore
 
 /// One entry under `parameters:`: a hyperparameter and where its values come from, in any of the
 /// W&B schema's forms, checked against the hyperparameter's kind and range when the file is read.
-public struct Parameter: Sendable {
+public struct Parameter: SweptParameter {
     /// One listed value and the line it was written on.
     public struct Choice: Equatable, Sendable {
         /// The value.

@@ -5,7 +5,7 @@ import SweepCore
 /// schema's forms. The program judges the values, so the built-in trainer's ranges do not apply.
 /// Nested `parameters:` flatten as W&B flattens them: names joined with `.`, keys sorted at every
 /// level (W&B's `HyperParameterSet.from_config`), and the program gets them nested again.
-public struct ProgramParameter: Sendable {
+public struct ProgramParameter: SweptParameter {
     /// Where the values come from.
     public enum Domain: Sendable {
         /// `value`, `values`, `categorical`, `categorical_w_probabilities`.

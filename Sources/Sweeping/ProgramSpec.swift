@@ -12,16 +12,18 @@ public struct ProgramSpec: Sendable {
     public var command: ProgramCommand
     /// The sweep file's directory: a relative `program` is found there.
     public var directory: String
+    /// The positions' values, laid out as the built-in trainer's (`PointSpace`).
+    let points: PointSpace<ProgramParameter>
     /// The parameters, flattened, in W&B's order.
-    public var parameters: [ProgramParameter]
+    public var parameters: [ProgramParameter] { points.parameters }
     /// grid, random or bayes (whose first proposals are its random start).
-    public let method: SweepSpec.Method
+    public var method: SweepSpec.Method { points.method }
     /// Seeds random search.
-    public let randomSeed: UInt64
+    public var randomSeed: UInt64 { points.randomSeed }
     /// Trial positions: the grid's size or `run_cap`, whichever is smaller.
-    public let count: Int
+    public var count: Int { points.count }
     /// The grid's size, if it fits an Int.
-    public let gridSize: Int?
+    public var gridSize: Int? { points.gridSize }
 
     /// The program's path as the coordinator's machine sees it.
     public var programPath: String? { programPath(in: directory) }
@@ -36,36 +38,13 @@ public struct ProgramSpec: Sendable {
         self.program = program
         self.command = command
         self.directory = directory
-        self.parameters = parameters
-        self.method = method
-        self.randomSeed = randomSeed
-        if method == .grid {
-            let size = TrialSpace.gridSize(parameters.map(\.gridCount))
-            gridSize = size
-            count = min(size ?? Int.max, runCap ?? Int.max)
-        } else {
-            // Without run_cap, as W&B: until it is stopped.
-            gridSize = nil
-            count = runCap ?? Int.max
-        }
+        // Without run_cap, as W&B: random search runs until it is stopped.
+        points = PointSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap, unbounded: Int.max)
     }
 
-    /// Trial `index`'s values, flattened, in parameter order: grid points in mixed radix (last
-    /// parameter fastest), random draws from the same streams as the built-in trainer's.
+    /// Trial `index`'s values, flattened, in parameter order (`PointSpace.values(at:)`).
     public func values(at index: Int) -> [(name: String, value: ProgramValue)] {
-        var values = [ProgramValue](repeating: .null, count: parameters.count)
-        if method == .grid {
-            var rest = index
-            for (position, parameter) in parameters.enumerated().reversed() {
-                let size = parameter.gridCount ?? 1
-                values[position] = parameter.gridValue(at: rest % size)
-                rest /= size
-            }
-        } else {
-            var random = SplitMix64(seed: randomSeed, stream: TrialSpace.randomStream, index: UInt64(index))
-            for position in parameters.indices { values[position] = parameters[position].value(atPercentile: random.nextOpenUnit()) }
-        }
-        return zip(parameters, values).map { ($0.name, $1) }
+        zip(parameters, points.values(at: index)).map { ($0.name, $1) }
     }
 
     /// Trial `index`'s point.

@@ -1,39 +1,27 @@
 import Training
 import SweepCore
 
-/// A sweep's trials as a function of their position, never held in memory: a grid point is its
-/// index in mixed radix (the last parameter fastest, as W&B's `itertools.product`), a random trial
-/// is drawn from a generator seeded by `random_seed` and the index. So a 10¹⁰-point grid costs what
-/// a 10-point one does, and trial k is the same on every machine and in every run.
+/// The built-in trainer's trials by position, laid out by `PointSpace`.
 ///
 /// A collection of `Trial`s: `space[k]` is trial k, `space.prefix(5)` the first five.
 public struct TrialSpace: RandomAccessCollection, Sendable {
+    /// The positions' values.
+    let points: PointSpace<Parameter>
     /// How trials are chosen.
-    public let method: SweepSpec.Method
+    public var method: SweepSpec.Method { points.method }
     /// The parameters, in file order.
-    public let parameters: [Parameter]
+    public var parameters: [Parameter] { points.parameters }
     /// Seeds random search.
-    public let randomSeed: UInt64
+    public var randomSeed: UInt64 { points.randomSeed }
     /// Trial positions: the grid's size or `run_cap`, whichever is smaller (random search: `run_cap`).
     /// Two positions can hold the same configuration (a random draw repeated): it is one trial, run once.
-    public let count: Int
+    public var count: Int { points.count }
     /// The grid's full size when it fits in an `Int` (nil for random search, or a grid too big to count).
-    public let gridSize: Int?
+    public var gridSize: Int? { points.gridSize }
 
     /// Builds the space; a grid beyond `Int.max` points needs `runCap`.
     init(method: SweepSpec.Method, parameters: [Parameter], randomSeed: UInt64, runCap: Int?) {
-        self.method = method
-        self.parameters = parameters
-        self.randomSeed = randomSeed
-        switch method {
-        case .grid:
-            let size = TrialSpace.gridSize(parameters.map(\.gridCount))
-            gridSize = size
-            count = Swift.min(size ?? Int.max, runCap ?? Int.max)
-        case .random, .bayes:
-            gridSize = nil
-            count = runCap ?? 0
-        }
+        points = PointSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap, unbounded: 0)
     }
 
     /// The configuration at position `index` (0 ≤ index < `count`). It may still fail
@@ -41,26 +29,14 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
     /// such a trial as failed with the reason.
     public func config(at index: Int) -> TrainingConfig {
         var config = TrainingConfig()
-        switch method {
-        case .grid:
-            var rest = index
-            for parameter in parameters.reversed() {
-                let size = parameter.gridCount ?? 1
-                config[parameter.name] = parameter.gridValue(at: rest % size)
-                rest /= size
-            }
-        case .random, .bayes:
-            // Bayes proposes its own points once it has results to learn from; these are its first ones.
-            var random = SplitMix64(seed: randomSeed, stream: TrialSpace.randomStream, index: UInt64(index))
-            for parameter in parameters {
-                // One draw per parameter, constants included, so that a parameter's draws do not
-                // depend on the forms of the others.
-                config[parameter.name] = parameter.value(atPercentile: random.nextOpenUnit())
-            }
+        let assignments = zip(parameters, points.values(at: index))
+        // A grid set its parameters last-first, a draw first-last: kept, so that a name given twice
+        // takes the value it always took.
+        for (parameter, value) in method == .grid ? Array(assignments.reversed()) : Array(assignments) {
+            config[parameter.name] = value
         }
         return config
     }
-
     /// The trial at position `index`.
     public subscript(index: Int) -> Trial { Trial(config: config(at: index)) }
 
@@ -83,19 +59,5 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
             }
         }
         return true
-    }
-
-    /// The random stream random search draws from (any fixed number; this one is written "SEED").
-    static let randomStream: UInt64 = 0x5EED
-
-    /// The product of the parameters' grid counts (a distribution counts 1), or nil past `Int.max`.
-    static func gridSize(_ counts: [Int?]) -> Int? {
-        var size = 1
-        for count in counts {
-            let (product, overflow) = size.multipliedReportingOverflow(by: count ?? 1)
-            if overflow { return nil }
-            size = product
-        }
-        return size
     }
 }
