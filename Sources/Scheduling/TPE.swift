@@ -127,76 +127,51 @@ public struct TPE: Sendable {
 }
 
 extension TPE {
-    /// A model over the built-in trainer's parameters.
-    public init(parameters: [Parameter]) {
+    /// A model over `parameters`, either kind; `nuisance` says which to draw from the prior.
+    init<P: SweptParameter>(parameters: [P], nuisance: (P) -> Bool) {
         self.init(axes: parameters.map { parameter in
-            let axis: Axis = switch parameter.domain {
-            case .values(let choices, let probabilities): .choices(choices.count, probabilities: probabilities)
+            let axis: Axis = switch parameter.source {
+            case .listed(let count, let probabilities): .choices(count, probabilities: probabilities)
             case .distribution(let distribution): .distribution(distribution)
             }
-            return TPE.isNuisance(parameter.name) ? .nuisance(axis) : axis
+            return nuisance(parameter) ? .nuisance(axis) : axis
         })
     }
+
+    /// A model over the built-in trainer's parameters.
+    public init(parameters: [Parameter]) { self.init(parameters: parameters) { TPE.isNuisance($0.name) } }
 
     /// Whether bayes draws `name` from its prior for every trial instead of learning it: the seed.
     public static func isNuisance(_ name: Hyperparameter) -> Bool { name == .seed }
 
     /// A model over a program's parameters.
-    public init(parameters: [ProgramParameter]) {
-        self.init(axes: parameters.map { parameter in
-            switch parameter.domain {
-            case .values(let values, let probabilities): return .choices(values.count, probabilities: probabilities)
-            case .distribution(let distribution): return .distribution(distribution)
-            }
-        })
-    }
+    public init(parameters: [ProgramParameter]) { self.init(parameters: parameters) { _ in false } }
 
     /// A trial's coordinates: the index of a listed value, or a number's percentile.
-    public static func coordinates(of point: TrialPoint, parameters: [Parameter], program: [ProgramParameter]) -> [Double?] {
-        switch point {
-        case .model(let config):
-            return parameters.map { parameter in
-                let value = config[parameter.name]
-                switch parameter.domain {
-                case .values(let choices, _): return choices.firstIndex { $0.value == value }.map(Double.init)
-                case .distribution(let distribution): return value.number.map { distribution.percentile(of: $0) }
-                }
-            }
-        case .program(let values):
-            return zip(program, values).map { parameter, pair in
-                switch parameter.domain {
-                case .values(let choices, _): return choices.firstIndex(of: pair.value).map(Double.init)
-                case .distribution(let distribution):
-                    switch pair.value {
-                    case .int(let whole): return distribution.percentile(of: Double(whole))
-                    case .real(let real): return distribution.percentile(of: real)
-                    default: return nil
-                    }
-                }
+    public static func coordinates<P: SweptParameter>(of values: [P.Value], parameters: [P]) -> [Double?] {
+        zip(parameters, values).map { parameter, value in
+            switch parameter.source {
+            case .listed: return parameter.listedIndex(of: value).map(Double.init)
+            case .distribution(let distribution): return parameter.number(of: value).map { distribution.percentile(of: $0) }
             }
         }
     }
 
-    /// The point at `coordinates` (from `propose`) of the sweep's model parameters.
+    /// The values at `coordinates` (from `propose`), one per parameter.
+    public static func values<P: SweptParameter>(at coordinates: [Double], parameters: [P]) -> [P.Value] {
+        zip(parameters, coordinates).map { parameter, coordinate in
+            switch parameter.source {
+            case .listed: return parameter.gridValue(at: Int(coordinate))
+            case .distribution: return parameter.value(atPercentile: coordinate)
+            }
+        }
+    }
+
+    /// The built-in trainer's configuration at `coordinates` of the sweep's parameters.
     public static func config(at coordinates: [Double], parameters: [Parameter]) -> TrainingConfig {
         var config = TrainingConfig()
-        for (parameter, coordinate) in zip(parameters, coordinates) {
-            switch parameter.domain {
-            case .values(let choices, _): config[parameter.name] = choices[Int(coordinate)].value
-            case .distribution: config[parameter.name] = parameter.value(atPercentile: coordinate)
-            }
-        }
+        for (parameter, value) in zip(parameters, values(at: coordinates, parameters: parameters)) { config[parameter.name] = value }
         return config
-    }
-
-    /// The program values at `coordinates` (from `propose`).
-    public static func values(at coordinates: [Double], parameters: [ProgramParameter]) -> [ProgramValue.Pair] {
-        zip(parameters, coordinates).map { parameter, coordinate in
-            switch parameter.domain {
-            case .values(let choices, _): return .init(parameter.name, choices[Int(coordinate)])
-            case .distribution: return .init(parameter.name, parameter.value(atPercentile: coordinate))
-            }
-        }
     }
 }
 
@@ -331,12 +306,15 @@ extension TPE {
 
     /// A trial's coordinates among `spec`'s parameters.
     func coordinates(of point: TrialPoint, in spec: SweepSpec) -> [Double?] {
-        TPE.coordinates(of: point, parameters: spec.parameters, program: spec.program?.parameters ?? [])
+        switch point {
+        case .model(let config): return TPE.coordinates(of: spec.parameters.map { config[$0.name] }, parameters: spec.parameters)
+        case .program(let values): return TPE.coordinates(of: values.map(\.value), parameters: spec.program?.parameters ?? [])
+        }
     }
 
     /// The point at `coordinates` (from `propose`) of `spec`'s parameters.
     func point(at coordinates: [Double], in spec: SweepSpec) -> TrialPoint {
-        if let program = spec.program { return .program(TPE.values(at: coordinates, parameters: program.parameters)) }
-        return .model(TPE.config(at: coordinates, parameters: spec.parameters))
+        guard let program = spec.program else { return .model(TPE.config(at: coordinates, parameters: spec.parameters)) }
+        return .program(zip(program.parameters, TPE.values(at: coordinates, parameters: program.parameters)).map { .init($0.name, $1) })
     }
 }

@@ -62,6 +62,23 @@ public struct Parameter: SweptParameter {
         }
     }
 
+    /// Where its values come from.
+    public var source: ValueSource {
+        switch domain {
+        case .values(let choices, let probabilities): return .listed(count: choices.count, probabilities: probabilities)
+        case .distribution(let distribution): return .distribution(distribution)
+        }
+    }
+
+    /// The position of `value` among its listed values.
+    public func listedIndex(of value: HyperparameterValue) -> Int? {
+        guard case .values(let choices, _) = domain else { return nil }
+        return choices.firstIndex { $0.value == value }
+    }
+
+    /// `value` as a number.
+    public func number(of value: HyperparameterValue) -> Double? { value.number }
+
     /// Which of `count` listed values percentile u picks: W&B's, the first whose cumulative
     /// probability exceeds u, or with no probabilities, equal shares.
     static func categoricalIndex(atPercentile u: Double, count: Int, probabilities: [Double]?) -> Int {

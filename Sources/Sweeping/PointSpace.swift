@@ -11,6 +11,20 @@ public protocol SweptParameter: Sendable {
     func gridValue(at index: Int) -> Value
     /// The value at percentile u ∈ (0, 1) of its distribution (or of its categories).
     func value(atPercentile u: Double) -> Value
+    /// Where its values come from: listed ones (`gridValue(at:)` gives each) or a distribution.
+    var source: ValueSource { get }
+    /// The position of `value` among its listed values (nil if it is not one of them).
+    func listedIndex(of value: Value) -> Int?
+    /// `value` as a number, for a distribution's percentile (nil if it is not a number).
+    func number(of value: Value) -> Double?
+}
+
+/// Where a parameter's values come from, whatever they are.
+public enum ValueSource: Sendable {
+    /// `count` listed values, drawn with these probabilities (nil: equal shares).
+    case listed(count: Int, probabilities: [Double]?)
+    /// A numeric distribution.
+    case distribution(Distribution)
 }
 
 /// A sweep's points as a function of their position, never held in memory: a grid point is its

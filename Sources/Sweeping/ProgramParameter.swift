@@ -53,17 +53,35 @@ public struct ProgramParameter: SweptParameter {
         }
     }
 
+    /// Where its values come from.
+    public var source: ValueSource {
+        switch domain {
+        case .values(let values, let probabilities): return .listed(count: values.count, probabilities: probabilities)
+        case .distribution(let distribution): return .distribution(distribution)
+        }
+    }
+
+    /// The position of `value` among its listed values.
+    public func listedIndex(of value: ProgramValue) -> Int? {
+        guard case .values(let values, _) = domain else { return nil }
+        return values.firstIndex(of: value)
+    }
+
+    /// `value` as a number: an int or a real.
+    public func number(of value: ProgramValue) -> Double? {
+        switch value {
+        case .int(let whole): return Double(whole)
+        case .real(let real): return real
+        default: return nil
+        }
+    }
+
     /// Whether `value` is one this parameter can take (a distribution's: in its support).
     public func admits(_ value: ProgramValue) -> Bool {
         switch domain {
         case .values(let values, _): return values.contains(value)
         case .distribution(let distribution):
-            let x: Double
-            switch value {
-            case .int(let whole): x = Double(whole)
-            case .real(let real): x = real
-            default: return false
-            }
+            guard let x = number(of: value) else { return false }
             let support = distribution.support
             return x >= support.low && x <= support.high
         }

@@ -21,7 +21,7 @@ struct TPETests {
     static func history(_ spec: SweepSpec, count: Int) -> [TPE.Observation] {
         spec.space.prefix(count).map { trial in
             let run = FakeTrainer.run(trial.config!)
-            let coordinates = TPE.coordinates(of: trial.point, parameters: spec.parameters, program: [])
+            let coordinates = TPE.coordinates(of: spec.parameters.map { trial.config![$0.name] }, parameters: spec.parameters)
             return TPE.Observation(coordinates: coordinates, depth: .infinity, loss: run.final!.testLoss)
         }
     }
