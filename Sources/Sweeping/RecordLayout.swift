@@ -149,6 +149,43 @@ public struct RecordLayout: Sendable {
         return result
     }
 
+    /// `point`'s parameter fields: those before the metric columns, and the trailing ones after
+    /// `epochs_trained`; a program's values as Python's `str` writes them (what the program got).
+    func parameterFields(of point: TrialPoint) -> (leading: [String], trailing: [String]) {
+        switch point {
+        case .model(let config):
+            return (Hyperparameter.allCases.filter { !$0.isAdded }.map { config[$0].description },
+                    Hyperparameter.allCases.filter(\.isAdded).map { config[$0].description })
+        case .program(let values):
+            return (values.map(\.value.pythonText), [])
+        }
+    }
+
+    /// The point a row's parameter columns hold (`field` reads a column of the row by name).
+    func point(header: [String: Int], field: (String) throws(RecordError) -> String) throws(RecordError) -> TrialPoint {
+        if isProgram {
+            var values: [ProgramValue.Pair] = []
+            for (index, name) in parameters.enumerated() {
+                let text = try field(name)
+                guard let value = programValue(text, of: index) else {
+                    throw RecordError("\(name) '\(text.prefix(60))' is not a value of this sweep's parameter")
+                }
+                values.append(.init(name, value))
+            }
+            return .program(values)
+        }
+        var config = TrainingConfig()
+        for parameter in Hyperparameter.allCases {
+            // A file of an earlier release has no column for a hyperparameter added since: its default.
+            let text = parameter.isAdded && header[parameter.rawValue] == nil ? "" : try field(parameter.rawValue)
+            guard let value = parameter.parse(text) else {
+                throw RecordError("\(parameter.rawValue) '\(text)' is not \(parameter.kind.article)")
+            }
+            config[parameter] = value
+        }
+        return .model(config)
+    }
+
     /// A program parameter's value read back from its column: the value whose text it is.
     func programValue(_ text: String, of index: Int) -> ProgramValue? {
         let parameter = programParameters[index]

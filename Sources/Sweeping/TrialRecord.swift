@@ -95,15 +95,7 @@ public struct TrialRecord: Equatable, Sendable {
     /// a program's values as Python's `str` writes them (what the program got).
     public var fields: [String] {
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
-        let parameters: [String]
-        var trailing: [String] = []
-        switch point {
-        case .model(let config):
-            parameters = Hyperparameter.allCases.filter { !$0.isAdded }.map { config[$0].description }
-            trailing = Hyperparameter.allCases.filter(\.isAdded).map { config[$0].description }
-        case .program(let values):
-            parameters = values.map(\.value.pythonText)
-        }
+        let (parameters, trailing) = layout.parameterFields(of: point)
         let metrics = layout.metrics.map { text(self.metrics[$0.name]) }
         return [id, status.rawValue] + parameters + metrics + [
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
@@ -147,28 +139,7 @@ public struct TrialRecord: Equatable, Sendable {
         }
         self.status = status
         self.layout = layout
-        if layout.isProgram {
-            var values: [ProgramValue.Pair] = []
-            for (index, name) in layout.parameters.enumerated() {
-                let text = try field(name)
-                guard let value = layout.programValue(text, of: index) else {
-                    throw RecordError("\(name) '\(text.prefix(60))' is not a value of this sweep's parameter")
-                }
-                values.append(.init(name, value))
-            }
-            point = .program(values)
-        } else {
-            var config = TrainingConfig()
-            for parameter in Hyperparameter.allCases {
-                // A file of an earlier release has no column for a hyperparameter added since: its default.
-                let text = parameter.isAdded && header[parameter.rawValue] == nil ? "" : try field(parameter.rawValue)
-                guard let value = parameter.parse(text) else {
-                    throw RecordError("\(parameter.rawValue) '\(text)' is not \(parameter.kind.article)")
-                }
-                config[parameter] = value
-            }
-            point = .model(config)
-        }
+        point = try layout.point(header: header, field: field)
         for column in layout.metrics { metrics[column.name] = try optionalDouble(column.name) }
         bestEpoch = try optionalInteger("best_epoch")
         epochsRun = try integer("epochs_run")
