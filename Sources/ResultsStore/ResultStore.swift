@@ -32,8 +32,6 @@ public final class ResultStore {
     private var trials: CSVFile
     private var epochs: CSVFile
 
-    /// `epochs.csv`'s columns (the built-in trainer's).
-    public static let epochColumns = RecordLayout.model.epochColumns
     /// The lock file's name.
     public static let lockName = "lock"
 

@@ -34,6 +34,23 @@ struct MessageTests {
         .checkpointStored(trial: "t6", epoch: 3), .proceed(trial: "t6", epoch: 3),
         .ack(trial: "t3"), .stop(trial: "t4", afterEpoch: nil), .stop(trial: "t5", afterEpoch: 3),
         .error(reason: "protocol version 2 is not supported"),
+        // A program trial: its work names the program, its values and its attempt; its result has no config.
+        .trial(id: "p1", number: 2, config: nil,
+               work: .init(program: ProgramJob(sweep: "s", folder: "f1", program: "train.py", directory: "/d",
+                                               command: ["${interpreter}", "${program}", "${args}"],
+                                               arguments: [.init("lr", .real(0.1)), .init("opt", .mapping([.init("name", .string("a b"))]))],
+                                               metric: "acc", maxSeconds: 60, stopGrace: 1),
+                           attempt: 3)),
+        .progress(trial: "p1", metrics: EpochMetrics(epoch: 1, seconds: 0.5, named: [("acc", 0.75), ("odd,name", 1)])),
+        .result(trial: "p1", number: 2, outcome: TrainingResult(config: nil, epochs: [], status: .failed, reason: "exit 1: boom")),
+        .log(.init(trial: "p1", attempt: 3, offset: 0, data: Data("line\n\u{0}\u{ff}".utf8))),
+        .log(.init(trial: "p1", attempt: 3, offset: 9, data: Data(), end: "killed by signal 9")),
+        .status,
+        .statusReport(CoordinatorStatus(total: 4, recorded: 1, stopped: 1, workers: [
+            .init(name: "w:1", host: "h", trial: "p1", epoch: 1, epochs: nil, rung: 0,
+                  values: [.init(name: "lr", value: "0.1")], value: 0.75),
+            .init(name: "w:2", host: "h", trial: nil, epoch: nil, epochs: nil),
+        ], pid: 7, metric: "acc")),
     ]
 
     @Test(arguments: messages)

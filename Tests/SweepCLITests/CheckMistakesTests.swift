@@ -29,7 +29,7 @@ struct CheckMistakesTests {
         ]
         for command in ["check", "run"] {
             let outcome = try await SweepBinary.run([command, "three.yaml"], directory: scratch.path)
-            #expect(outcome.status == 65, "\(command): \(outcome.stderr)")
+            #expect(outcome.status == ExitStatus.dataError, "\(command): \(outcome.stderr)")
             #expect(outcome.stderrLines == expected, "\(command): \(outcome.stderr)")
             #expect(outcome.stdout.isEmpty)
         }
@@ -40,17 +40,17 @@ struct CheckMistakesTests {
         let scratch = Scratch()
         for command in [["check"], ["run"], ["try"], ["coordinator", "--bind", "tcp://127.0.0.1:0"]] {
             let outcome = try await SweepBinary.run(command + ["nowhere.yaml"], directory: scratch.path)
-            #expect(outcome.status == 66, "\(command): \(outcome.stderr)")
+            #expect(outcome.status == ExitStatus.noInput, "\(command): \(outcome.stderr)")
             #expect(outcome.stderrLines == ["sweep: error: nowhere.yaml: cannot read the sweep file: No such file or directory"],
                     "\(command): \(outcome.stderr)")
         }
         try FileManager.default.createDirectory(atPath: scratch.file("folder.yaml"), withIntermediateDirectories: true)
         let folder = try await SweepBinary.run(["check", "folder.yaml"], directory: scratch.path)
-        #expect(folder.status == 66 && folder.stderrLines.count == 1 && folder.stderr.contains("folder.yaml: is a directory"),
+        #expect(folder.status == ExitStatus.noInput && folder.stderrLines.count == 1 && folder.stderr.contains("folder.yaml: is a directory"),
                 "\(folder.stderr)")
         scratch.write("parameters: [\n", to: "broken.yaml")
         let broken = try await SweepBinary.run(["check", "broken.yaml"], directory: scratch.path)
-        #expect(broken.status == 65 && broken.stderrLines.count == 1 && broken.stderr.contains("broken.yaml:2: not valid YAML"),
+        #expect(broken.status == ExitStatus.dataError && broken.stderrLines.count == 1 && broken.stderr.contains("broken.yaml:2: not valid YAML"),
                 "\(broken.stderr)")
         #expect(!scratch.exists("Results"))
     }

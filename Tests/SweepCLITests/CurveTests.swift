@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import Messaging
 import SweepTestSupport
 import Testing
@@ -38,7 +39,7 @@ struct CurveTests {
         let scratch = Scratch()
         scratch.write(Self.twoTrials, to: "secure.yaml")
         let outcome = try await SweepBinary.run(["coordinator", "secure.yaml", "--bind", bind], directory: scratch.path)
-        #expect(outcome.status == 64)
+        #expect(outcome.status == ExitStatus.usage)
         #expect(outcome.stderrLines.count == 1)
         #expect(outcome.stderr.contains("refusing to listen on \(bind) without encryption"))
         #expect(!FileManager.default.fileExists(atPath: scratch.file("Results")))

@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import Messaging
 import Sweeping
 import SweepTestSupport
@@ -212,7 +213,7 @@ struct FaultTests {
         let scratch = Scratch()
         for command in [["run"], ["coordinator", "x.yaml", "--bind", "tcp://127.0.0.1:*"]] {
             let outcome = try await SweepBinary.run(command + flags, directory: scratch.path)
-            #expect(outcome.status == 64)
+            #expect(outcome.status == ExitStatus.usage)
             #expect(outcome.stderr.contains(message), "\(outcome.stderr)")
             #expect(outcome.stderr.split(separator: "\n").count == 1 || outcome.stderr.contains("Usage:"))
             #expect(!FileManager.default.fileExists(atPath: scratch.file("Results")))
@@ -255,7 +256,7 @@ struct FaultTests {
         try router.send([hello[0], Message.error(reason: "protocol version mismatch: the worker speaks version 1, "
                                                  + "this coordinator speaks version 2").encoded()])
         try await worker.waitForExit()
-        #expect(worker.terminationStatus == 69)
+        #expect(worker.terminationStatus == ExitStatus.unavailable)
         let stderr = scratch.text("w-stderr.log")
         #expect(stderr.contains("refused this worker: protocol version mismatch: the worker speaks version 1, "
                                 + "this coordinator speaks version 2"), "\(stderr)")

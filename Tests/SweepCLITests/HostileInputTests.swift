@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import SweepTestSupport
 import Sweeping
 import Testing
@@ -40,7 +41,7 @@ struct HostileInputTests {
 
         scratch.write("parameters:\n  dropout: {values: [0.1], min: 0}\n", to: "bad.yaml")
         let bad = try await SweepBinary.run(["check", "bad.yaml"], directory: scratch.path)
-        #expect(bad.status == 65)
+        #expect(bad.status == ExitStatus.dataError)
         #expect(bad.stderrLines == ["sweep: error: bad.yaml:2: parameters.dropout.min: does not belong to a categorical parameter (it takes values)"])
         #expect(bad.stdout.isEmpty)
     }
@@ -53,8 +54,8 @@ struct HostileInputTests {
             scratch.write(fuzzer.next(), to: "f\(number).yaml")
             let outcome = try await SweepBinary.run(["check", "f\(number).yaml", "--show", "2"], directory: scratch.path)
             statuses[outcome.status, default: 0] += 1
-            #expect(outcome.status == 0 || outcome.status == 65, "f\(number).yaml: \(outcome.status) \(outcome.stderr)")
-            if outcome.status == 65 {
+            #expect(outcome.status == 0 || outcome.status == ExitStatus.dataError, "f\(number).yaml: \(outcome.status) \(outcome.stderr)")
+            if outcome.status == ExitStatus.dataError {
                 let lines = outcome.stderrLines
                 #expect((1...SpecError.mostShown + 1).contains(lines.count), "\(outcome.stderr)")
                 #expect(lines.allSatisfy { $0.hasPrefix("sweep: error: f\(number).yaml") || $0.hasPrefix("sweep: error: … and ") },
@@ -75,12 +76,12 @@ struct HostileInputTests {
         try await first.waitForExit()
         try await second.waitForExit()
         let statuses = [first.terminationStatus, second.terminationStatus].sorted()
-        let loser = first.terminationStatus == 75 ? "a-" : "b-"
-        let winner = first.terminationStatus == 75 ? second : first
+        let loser = first.terminationStatus == ExitStatus.busy ? "a-" : "b-"
+        let winner = first.terminationStatus == ExitStatus.busy ? second : first
         let trials = Results(scratch.file("Results/twelve")).trials
         print("two concurrent runs: exit codes \(statuses), \(scratch.rows("Results/twelve/trials.csv").count) rows, "
               + "\(Set(trials.map(\.id)).count) unique ids")
-        #expect(statuses == [0, 75])
+        #expect(statuses == [0, ExitStatus.busy])
         let refusal = scratch.text(loser + "stderr.log")
         let expected: String = "sweep: error: Results/twelve is in use by another sweep (pid \(winner.processIdentifier) on "
             + "\(ProcessInfo.processInfo.hostName)); only one coordinator writes a results directory: wait for it, "
@@ -104,12 +105,12 @@ struct HostileInputTests {
         let before = try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results/twelve")).sorted()
         let trialsBefore = scratch.text("Results/twelve/trials.csv")
         let refused = try await SweepBinary.run(["coordinator", "twelve.yaml", "--bind", "tcp://127.0.0.1:*"], directory: scratch.path)
-        #expect(refused.status == 75)
+        #expect(refused.status == ExitStatus.busy)
         #expect(refused.stderrLines.count == 1)
         #expect(refused.stderr.contains("is in use by another sweep (pid \(holder.processIdentifier) on "))
         // --fresh may not move a folder another coordinator is writing.
         let fresh = try await SweepBinary.run(["run", "twelve.yaml", "--fresh"], directory: scratch.path)
-        #expect(fresh.status == 75)
+        #expect(fresh.status == ExitStatus.busy)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results")) == ["twelve"])
         // Readers need no lock.
         #expect(try await SweepBinary.run(["status", "Results/twelve", "--once"], directory: scratch.path).status == 0)
@@ -217,7 +218,7 @@ struct HostileInputTests {
             let full = try await SweepBinary.run(["run", "twelve.yaml", "--results", results, "--workers", "2"], directory: scratch.path)
             let rowsBefore = ((try? String(contentsOfFile: results + "/trials.csv", encoding: .utf8)) ?? "").split(separator: "\n").count - 1
             print("full disk: exit \(full.status) after \(rowsBefore) trials were recorded")
-            #expect(full.status == 74, "\(full.stderr)")
+            #expect(full.status == ExitStatus.ioError, "\(full.stderr)")
             #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
             #expect(full.stderrLines.filter { $0.contains("error:") }.count == 1)
             // No reader ever sees half a row: both files end at a row's end, every row parses, and every

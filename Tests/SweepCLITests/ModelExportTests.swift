@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import SweepTestSupport
 import Sweeping
 import Testing
@@ -80,12 +81,12 @@ struct ModelExportTests {
         #expect(edited != text)
         try edited.write(toFile: csv, atomically: true, encoding: .utf8)
         let refused = try await SweepBinary.run(["export", other.id, "-o", "refused.safetensors"], directory: scratch.path)
-        #expect(refused.status == 65)
+        #expect(refused.status == ExitStatus.dataError)
         #expect(refused.stderrLines.filter { $0.contains("error:") }.count == 1)
         #expect(refused.stderr.contains("gives final_test_loss \(other.metrics["final_test_loss"]!) where \(other.metrics["final_test_loss"]!.nextUp) was recorded"),
                 "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("refused.safetensors")))
         let unknown = try await SweepBinary.run(["export", "ffffffff"], directory: scratch.path)
-        #expect(unknown.status == 66 && unknown.stderrLines.count == 1)
+        #expect(unknown.status == ExitStatus.noInput && unknown.stderrLines.count == 1)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import Programs
 import Sweeping
 import SweepTestSupport
@@ -175,7 +176,7 @@ struct ProgramHardeningTests {
         #expect(await Processes.await(seconds: 60) { Self.helpers(scratch).count >= 2 }, "\(scratch.text("run-stderr.log"))")
         kill(run.processIdentifier, SIGINT)
         try await run.waitForExit()
-        #expect(run.terminationStatus == 130, "\(scratch.text("run-stderr.log"))")
+        #expect(run.terminationStatus == ExitStatus.interrupted, "\(scratch.text("run-stderr.log"))")
         let helpers = Self.helpers(scratch)
         #expect(await Processes.await(seconds: 10) { !helpers.values.contains(where: Processes.isAlive) },
                 "helpers left: \(helpers.filter { Processes.isAlive($0.value) })")
@@ -246,7 +247,7 @@ struct ProgramHardeningTests {
             #expect(trial.worker.hasSuffix("/gpu\(Int(device))") && [3, 5].contains(Int(device)), "\(trial.worker) \(device)")
         }
         let bad = try await Self.run(["run", "gpus.yaml", "--gpus", "0,,1"], scratch)
-        #expect(bad.status == 64 && bad.stderr.contains("--gpus takes device ids"), "\(bad.stderr)")
+        #expect(bad.status == ExitStatus.usage && bad.stderr.contains("--gpus takes device ids"), "\(bad.stderr)")
     }
 
     @Test func aValueWithALineBreakDoesNotBreakTheTable() async throws {

@@ -78,7 +78,7 @@ struct RankCommandTests {
     ])
     func badInputIsOneLine(arguments: [String], fragment: String) async throws {
         let outcome = try await Self.sweep(arguments)
-        #expect(outcome.status == 64 || outcome.status == 66)
+        #expect(outcome.status == ExitStatus.usage || outcome.status == ExitStatus.noInput)
         #expect(outcome.stderrLines.count == 1)
         #expect(outcome.stderr.contains(fragment), "\(outcome.stderr)")
     }
@@ -169,7 +169,7 @@ struct RankCommandTests {
 
         // A name the sweep does not have: one line, what it has, and the close one.
         let wrong = try await Self.sweep(["rank", "Results/figures", "--by", "ac"], in: scratch.path)
-        #expect(wrong.status == 64 && wrong.stderrLines.count == 1, "\(wrong.stderr)")
+        #expect(wrong.status == ExitStatus.usage && wrong.stderrLines.count == 1, "\(wrong.stderr)")
         #expect(wrong.stderr.contains("--by ac is not a metric of sweep figures; did you mean acc? (its metrics: loss, best_loss, acc, best_acc)"),
                 "\(wrong.stderr)")
     }
@@ -215,7 +215,7 @@ struct RankCommandTests {
         let empty = Scratch()
         for command in ["rank", "status", "report"] {
             let outcome = try await Self.sweep([command], in: empty.path)
-            #expect(outcome.status == 66 && outcome.stderrLines.count == 1, "\(command): \(outcome.stderr)")
+            #expect(outcome.status == ExitStatus.noInput && outcome.stderrLines.count == 1, "\(command): \(outcome.stderr)")
             #expect(outcome.stderr.contains("no results directory given, and Results/ holds no sweep"), "\(outcome.stderr)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import Sweeping
 import SweepTestSupport
 import Testing
@@ -40,7 +41,7 @@ struct ResultsFolderTests {
         #expect(first.status == 0, "\(first.stderr)")
         let before = Self.snapshot(scratch.file("Results/a")).filter { $0.key != "lock" }  // the lock file holds the pid of its last holder
         let second = try await Self.run(["run", "y/a.yaml", "--workers", "2"], scratch)
-        #expect(second.status == 73, "\(second.stderr)")
+        #expect(second.status == ExitStatus.cannotCreate, "\(second.stderr)")
         let errors = second.stderrLines.filter { $0.contains("error:") }
         #expect(errors == ["sweep: error: Results/a holds another sweep: parameters learning_rate → momentum, epochs 1 → 2; "
                            + "give this one --results DIR or a name: of its own, start the folder over with --fresh (the old "
@@ -82,7 +83,7 @@ struct ResultsFolderTests {
         // Another seed draws other trials: another sweep.
         scratch.write(scratch.text("r.yaml").replacingOccurrences(of: "random_seed: 4", with: "random_seed: 5"), to: "r.yaml")
         let other = try await Self.run(["run", "r.yaml"], scratch)
-        #expect(other.status == 73 && other.stderr.contains("holds another sweep: random_seed 4 → 5"), "\(other.stderr)")
+        #expect(other.status == ExitStatus.cannotCreate && other.stderr.contains("holds another sweep: random_seed 4 → 5"), "\(other.stderr)")
     }
 
     @Test func aFileWithoutANameIsCalledByItsStemEverywhere() async throws {
@@ -107,7 +108,7 @@ struct ResultsFolderTests {
         scratch.write("trial,status,x,loss,best_loss,best_epoch,epochs_run,seconds,attempts,worker,host,reason,number,stopped_at,epochs_trained\n",
                       to: "Results/a/trials.csv")
         let run = try await Self.run(["run", "x/a.yaml"], scratch)
-        #expect(run.status == 73, "\(run.stderr)")
+        #expect(run.status == ExitStatus.cannotCreate, "\(run.stderr)")
         #expect(run.stderr.contains("Results/a/trials.csv does not have this sweep's columns (it has trial,status,x,loss"), "\(run.stderr)")
         #expect(!run.stderr.contains("version"), "\(run.stderr)")
     }
@@ -133,11 +134,11 @@ struct ResultsFolderTests {
         // The point given is the grid's last point, with that point's id.
         #expect(set.stdout.hasPrefix("trial 0 with --set \(spec.program!.trialID(at: 3)): "), "\(set.stdout)")
         let bad = try await Self.run(["try", "set.yaml", "--set", "lr=0.5"], scratch)
-        #expect(bad.status == 64 && bad.stderr.contains("--set: lr: 0.5 is not a value of this parameter"), "\(bad.stderr)")
+        #expect(bad.status == ExitStatus.usage && bad.stderr.contains("--set: lr: 0.5 is not a value of this parameter"), "\(bad.stderr)")
         let misspelled = try await Self.run(["try", "set.yaml", "--set", "lrr=0.1"], scratch)
-        #expect(misspelled.status == 64 && misspelled.stderr.contains("did you mean lr?"), "\(misspelled.stderr)")
+        #expect(misspelled.status == ExitStatus.usage && misspelled.stderr.contains("did you mean lr?"), "\(misspelled.stderr)")
         let beyond = try await Self.run(["try", "set.yaml", "--trial", "4"], scratch)
-        #expect(beyond.status == 64 && beyond.stderr.contains("the sweep has 4 trials, numbered from 0"), "\(beyond.stderr)")
+        #expect(beyond.status == ExitStatus.usage && beyond.stderr.contains("the sweep has 4 trials, numbered from 0"), "\(beyond.stderr)")
     }
 }
 

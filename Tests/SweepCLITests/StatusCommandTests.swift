@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import SweepTestSupport
 import Testing
 
@@ -132,7 +133,7 @@ struct StatusCommandTests {
 
         kill(run.processIdentifier, SIGINT)
         try await run.waitForExit()
-        #expect(run.terminationStatus == 130)
+        #expect(run.terminationStatus == ExitStatus.interrupted)
         // Nothing runs now: the most recent sweep, said so.
         let after = try await Self.sweep(["status"], in: scratch.path)
         #expect(after.status == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import SweepTestSupport
 import Sweeping
 import Testing
@@ -109,7 +110,7 @@ struct SweepRunTests {
         #expect(workers.count == 2)
         kill(process.processIdentifier, SIGINT)
         try await process.waitForExit()
-        #expect(process.terminationStatus == 130)
+        #expect(process.terminationStatus == ExitStatus.interrupted)
         #expect(workers.allSatisfy { !Processes.isAlive($0) }, "a worker outlived sweep run")
         #expect(scratch.text("stderr.log").contains("run the same command to resume"))
     }
@@ -166,7 +167,7 @@ struct SweepRunTests {
         scratch.write("keep me\n", to: "Results/bad/trials.csv")
         scratch.write(bad.yaml, to: "bad.yaml")
         let outcome = try await SweepBinary.run(["run", "bad.yaml"], directory: scratch.path)
-        #expect(outcome.status == 65)
+        #expect(outcome.status == ExitStatus.dataError)
         #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)")
         #expect(outcome.stderr.contains(bad.message), "\(outcome.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results")) == ["bad"])
@@ -177,7 +178,7 @@ struct SweepRunTests {
     @Test(.timeLimit(.minutes(2))) func aMissingSweepFileIsNamedAndExits66() async throws {
         let scratch = Scratch()
         let outcome = try await SweepBinary.run(["run", "nowhere.yaml"], directory: scratch.path)
-        #expect(outcome.status == 66)
+        #expect(outcome.status == ExitStatus.noInput)
         #expect(outcome.stderrLines == ["sweep: error: nowhere.yaml: cannot read the sweep file: No such file or directory"],
                 "\(outcome.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("Results")))

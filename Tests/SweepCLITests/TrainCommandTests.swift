@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import SweepTestSupport
 import Testing
 import Training
@@ -55,11 +56,11 @@ struct TrainCommandTests {
             // The data directory does not exist: the teacher is checked first.
             let train = try await SweepBinary.run(["train", "--teacher", teacher, "--distill-alpha", "0.5", "--data", "/nonexistent"],
                                                   directory: scratch.path)
-            #expect(train.status == 65 && train.stderrLines.count == 1 && train.stderr.contains(says), "\(train.stderr)")
+            #expect(train.status == ExitStatus.dataError && train.stderrLines.count == 1 && train.stderr.contains(says), "\(train.stderr)")
             scratch.write("name: d\nparameters:\n  teacher: {value: \(teacher)}\n  distill_alpha: {value: 0.5}\n", to: "d.yaml")
             for command in [["check", "d.yaml"], ["run", "d.yaml"]] {
                 let outcome = try await SweepBinary.run(command, directory: scratch.path)
-                #expect(outcome.status == 65 && outcome.stderrLines.count == 1, "\(command): \(outcome.stderr)")
+                #expect(outcome.status == ExitStatus.dataError && outcome.stderrLines.count == 1, "\(command): \(outcome.stderr)")
                 #expect(outcome.stderr.contains("d.yaml:3: parameters.teacher: \(teacher): ") && outcome.stderr.contains(says))
             }
             #expect(!scratch.exists("Results"), "nothing ran")
@@ -70,7 +71,7 @@ struct TrainCommandTests {
     func invalidFlagsGetOneLineNamingTheFlagAndExit64(_ input: BadInput) async throws {
         // The data directory does not exist either: validation must come first.
         let outcome = try await SweepBinary.run(["train"] + input.arguments + ["--data", "/nonexistent"])
-        #expect(outcome.status == 64)
+        #expect(outcome.status == ExitStatus.usage)
         #expect(outcome.stderrLines.count == 1, "stderr: \(outcome.stderr)")
         #expect(outcome.stderr.hasPrefix("sweep: error: "))
         #expect(outcome.stderr.contains(input.mentions), "stderr: \(outcome.stderr)")
@@ -79,7 +80,7 @@ struct TrainCommandTests {
 
     @Test(.timeLimit(.minutes(10))) func missingDataSaysWhereAndHowToGetIt() async throws {
         let outcome = try await SweepBinary.run(["train", "--data", "/nonexistent/fmnist"])
-        #expect(outcome.status == 66)
+        #expect(outcome.status == ExitStatus.noInput)
         #expect(outcome.stderrLines.count == 1)
         #expect(outcome.stderr.contains("/nonexistent/fmnist"))
         #expect(outcome.stderr.contains("Scripts/setup"))
@@ -87,7 +88,7 @@ struct TrainCommandTests {
 
     @Test(.timeLimit(.minutes(10))) func environmentVariablePointsAtTheData() async throws {
         let outcome = try await SweepBinary.run(["train"] + Self.small, environment: ["FASHION_MNIST_DIR": "/nonexistent/env"])
-        #expect(outcome.status == 66)
+        #expect(outcome.status == ExitStatus.noInput)
         #expect(outcome.stderr.contains("/nonexistent/env"))
     }
 
@@ -154,7 +155,7 @@ struct TrainCommandTests {
         #expect(await Processes.await(seconds: 120) { FileManager.default.fileExists(atPath: checkpoint) })
         kill(process.processIdentifier, SIGINT)
         try await process.waitForExit()
-        #expect(process.terminationStatus == 130)
+        #expect(process.terminationStatus == ExitStatus.interrupted)
         let log = scratch.text("stderr.log")
         let saved = try TrainingCheckpoint(decoding: Array(try Data(contentsOf: URL(fileURLWithPath: checkpoint))))
         #expect(saved.epochs.count < 30, "the run finished before the interrupt: \(log)")
@@ -184,17 +185,17 @@ struct TrainCommandTests {
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: checkpoint)))
         // Another configuration than the checkpoint's: refused, naming the difference.
         let foreign = try await SweepBinary.run(["train", "--resume", checkpoint, "--lr", "0.2"] + Self.small)
-        #expect(foreign.status == 65)
+        #expect(foreign.status == ExitStatus.dataError)
         #expect(foreign.stderrLines.count == 1)
         #expect(foreign.stderr.contains("checkpoint is of another run: its learning_rate is 0.01, not 0.2"), "\(foreign.stderr)")
         bytes[bytes.count / 2] ^= 1
         try Data(bytes).write(to: URL(fileURLWithPath: checkpoint))
         let corrupt = try await SweepBinary.run(["train", "--resume", checkpoint])
-        #expect(corrupt.status == 65)
+        #expect(corrupt.status == ExitStatus.dataError)
         #expect(corrupt.stderrLines.count == 1)
         #expect(corrupt.stderr.contains("\(checkpoint): checkpoint is corrupt: CRC-32"), "\(corrupt.stderr)")
         let missing = try await SweepBinary.run(["train", "--resume", scratch.file("absent.ckpt")])
-        #expect(missing.status == 66)
+        #expect(missing.status == ExitStatus.noInput)
         #expect(missing.stderrLines.count == 1)
     }
 }
