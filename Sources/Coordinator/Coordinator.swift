@@ -70,7 +70,7 @@ public final class Coordinator {
         self.checkpoints = checkpoints
         self.options = options
         self.scheduler = scheduler
-        logs = TrialLogFiles(folder: (store.directory as NSString).appendingPathComponent("logs"), capacity: TrialLog.defaultCapacity)
+        logs = TrialLogFiles(folder: ResultsDirectory(store.directory).logs, capacity: TrialLog.defaultCapacity)
         started = clock.now
     }
 

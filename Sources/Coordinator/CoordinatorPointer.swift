@@ -27,7 +27,7 @@ public struct CoordinatorPointer: Codable, Equatable, Sendable {
         self.curvePublicKey = curvePublicKey
     }
 
-    static func path(_ directory: String) -> String { (directory as NSString).appendingPathComponent("coordinator.json") }
+    static func path(_ directory: String) -> String { ResultsDirectory(directory).coordinator }
 
     /// Writes the pointer into `directory` (replaced whole: a reader never sees half of it). A write
     /// that fails (a full disk) is the store's kind of failure, with its errno.

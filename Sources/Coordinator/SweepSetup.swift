@@ -40,7 +40,7 @@ public struct SweepSetup {
         try store.writeSpec(spec.text)
         // Early termination compares trials epoch by epoch, so it needs the recorded epochs too.
         let epochs = spec.earlyTermination == nil ? [:]
-            : ResultStore.readEpochs((directory as NSString).appendingPathComponent(spec.layout.epochFile), layout: spec.layout)
+            : ResultStore.readEpochs(ResultsDirectory(directory).epochs(spec.layout), layout: spec.layout)
         checkpoints = CheckpointStore(directory: directory)
         scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held,
                               checkpoints: checkpoints.checkpoints(warn: warn), models: checkpoints.models(),

@@ -32,12 +32,12 @@ public struct ReportData: Sendable {
     /// Reads `directory`.
     public init(directory: String) throws {
         self.directory = directory
-        func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let folder = ResultsDirectory(directory)
         let spec = SweepSpec.stored(in: directory)
         let layout = spec?.layout ?? .model
-        records = try ResultStore.readTrials(file("trials.csv"), layout: layout)
-        epochs = ResultStore.readEpochs(file(layout.epochFile), layout: layout)
-        runs = ResultStore.readRuns(file("runs.csv"))
+        records = try ResultStore.readTrials(folder.trials, layout: layout)
+        epochs = ResultStore.readEpochs(folder.epochs(layout), layout: layout)
+        runs = ResultStore.readRuns(folder.runs)
         // One name everywhere: the one the folder keeps (a file without name: is called by its stem,
         // not by the stored copy's "sweep").
         name = FolderIdentity.name(of: directory)

@@ -20,8 +20,8 @@ public struct CheckpointStore: Sendable {
     }
 
     /// `checkpoints/` and `models/` in the results folder.
-    public var checkpointsFolder: String { directory + "/checkpoints" }
-    public var modelsFolder: String { directory + "/models" }
+    public var checkpointsFolder: String { ResultsDirectory(directory).checkpoints }
+    public var modelsFolder: String { ResultsDirectory(directory).models }
 
     /// Where the checkpoint of `trial` goes.
     public func checkpointPath(_ trial: String) -> String { checkpointsFolder + "/" + CheckpointStore.safe(trial) + ".ckpt" }

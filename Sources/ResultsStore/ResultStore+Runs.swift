@@ -64,7 +64,7 @@ extension ResultStore {
     /// Appends a run to `runs.csv` (durably). A file of an earlier version (Unix times, no `sweep`)
     /// is first written again in today's form, atomically, its rows kept.
     public func appendRun(_ run: Run) throws(StoreError) {
-        let path = ResultStore.path(directory, "runs.csv")
+        let path = ResultsDirectory(directory).runs
         if let data = FileManager.default.contents(atPath: path), !data.isEmpty,
            !String(decoding: data.prefix(200), as: UTF8.self).hasPrefix(CSV.line(ResultStore.runColumns)) {
             let rows = ResultStore.readRuns(path).map { CSV.line($0.fields) }.joined()

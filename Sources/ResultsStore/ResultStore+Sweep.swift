@@ -14,7 +14,8 @@ extension ResultStore {
                   let number = Int(name.dropFirst("sweep.".count).dropLast(".yaml".count)) else { return nil }
             return (number, name)
         }.sorted { $0.0 < $1.0 }.map(\.1)
-        return (earlier + (names.contains("sweep.yaml") ? ["sweep.yaml"] : [])).map { path(directory, $0) }
+        let latest = ResultsDirectory.sweepFileName
+        return (earlier + (names.contains(latest) ? [latest] : [])).map { ResultsDirectory(directory).file($0) }
     }
 
     /// Refuses `spec` (`StoreError.anotherSweep`, naming what differs from the latest version) unless
@@ -33,14 +34,14 @@ extension ResultStore {
     /// Records the spec as run: `sweep.yaml` becomes `text`, and the one it replaces, if it differs,
     /// is kept beside it as the next `sweep.N.yaml`; each written atomically and durably.
     public func writeSpec(_ text: String) throws(StoreError) {
-        let latest = ResultStore.path(directory, "sweep.yaml")
+        let latest = ResultsDirectory(directory).sweepFile
         if let old = FileManager.default.contents(atPath: latest), old == Data(text.utf8) { return }
         do {
             if Directory.exists(latest) {
                 let numbers = ResultStore.sweepVersions(in: directory).compactMap {
                     Int((($0 as NSString).lastPathComponent).dropFirst("sweep.".count).dropLast(".yaml".count))
                 }
-                let earlier = ResultStore.path(directory, "sweep.\((numbers.max() ?? 0) + 1).yaml")
+                let earlier = ResultsDirectory(directory).sweepVersion((numbers.max() ?? 0) + 1)
                 try Directory.rename(latest, to: earlier)
                 try Directory.sync(directory)
             }

@@ -53,12 +53,12 @@ public final class ResultStore {
         }
         lock = try ResultStore.takeLock(directory)
         if let sweep { try ResultStore.admit(sweep, to: directory, extend: extend) }
-        identity = try FolderIdentity.load(directory, hadTrials: Directory.exists(ResultStore.path(directory, "trials.csv")),
+        identity = try FolderIdentity.load(directory, hadTrials: Directory.exists(ResultsDirectory(directory).trials),
                                            name: sweep?.name)
         let header = Dictionary(uniqueKeysWithValues: layout.columns.enumerated().map { ($1, $0) })
         var records: [TrialRecord] = []
         var firstLine: [String: Int] = [:]
-        trials = try CSVFile(path: ResultStore.path(directory, "trials.csv"), columns: layout.columns, warn: warn) { row in
+        trials = try CSVFile(path: ResultsDirectory(directory).trials, columns: layout.columns, warn: warn) { row in
             let record: TrialRecord
             do throws(RecordError) {
                 record = try TrialRecord(fields: row.fields, header: header, layout: layout)
@@ -75,7 +75,7 @@ public final class ResultStore {
         var seen = Set<String>()
         let recorded = recordedIDs
         held = ResultStore.readHeld(directory, warn: warn).filter { !recorded.contains($0.trial) }
-        epochs = try CSVFile(path: ResultStore.path(directory, layout.epochFile), columns: layout.epochColumns,
+        epochs = try CSVFile(path: ResultsDirectory(directory).epochs(layout), columns: layout.epochColumns,
                              warn: warn) { row in
             guard let epoch = layout.epochRow(row.fields) else {
                 return "not an epoch row (\(layout.epochColumns.joined(separator: ", ")))"
@@ -140,16 +140,17 @@ public final class ResultStore {
     /// rewritten; a held result whose row is written later is simply passed over when read).
     public func hold(_ results: [HeldResult]) throws(StoreError) {
         guard !results.isEmpty else { return }
-        try CSVFile.appendCreating(results.map(\.line).joined(), to: ResultStore.path(directory, "held.jsonl"), columns: nil)
+        try CSVFile.appendCreating(results.map(\.line).joined(), to: ResultsDirectory(directory).held, columns: nil)
         held += results
     }
 
     /// The readable lines of `held.jsonl` (a torn last line, or any other damage, is passed over with a warning).
     static func readHeld(_ directory: String, warn: (String) -> Void) -> [HeldResult] {
-        guard let data = FileManager.default.contents(atPath: path(directory, "held.jsonl")) else { return [] }
+        let path = ResultsDirectory(directory).held
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
         var results: [HeldResult] = []
         for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
-            if let result = HeldResult(line: line) { results.append(result) } else { warn("\(path(directory, "held.jsonl")):\(index + 1): passing over a line that is not a held result") }
+            if let result = HeldResult(line: line) { results.append(result) } else { warn("\(path):\(index + 1): passing over a line that is not a held result") }
         }
         return results
     }
@@ -162,7 +163,7 @@ public final class ResultStore {
         let trialLines = try trials.lines()
         let moving = trialLines.filter { ids.contains(trial($0)) }
         guard !moving.isEmpty else { return 0 }
-        let failedPath = ResultStore.path(directory, "\(place.rawValue).csv")
+        let failedPath = ResultsDirectory(directory).movedRows(place.rawValue)
         // A crash between this append and the rewrite below would move the same rows again next time:
         // rows failed.csv already holds are not added twice.
         let alreadyMoved = Set((try? String(contentsOfFile: failedPath, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? [])
@@ -174,7 +175,7 @@ public final class ResultStore {
         let movingEpochs = epochLines.filter { ids.contains(trial($0)) }
         if !movingEpochs.isEmpty {
             try CSVFile.appendCreating(movingEpochs.map { $0 + "\n" }.joined(),
-                                       to: ResultStore.path(directory, "\(place.rawValue)-\(layout.epochFile)"),
+                                       to: ResultsDirectory(directory).movedEpochs(place.rawValue, layout),
                                        columns: layout.epochColumns)
             try epochs.replace(with: epochLines.filter { !ids.contains(trial($0)) }, quarantined: [], warn: { _ in })
         }
@@ -210,7 +211,7 @@ public final class ResultStore {
 
     /// Takes the directory's lock and writes this process's pid and host into it.
     private static func takeLock(_ directory: String) throws(StoreError) -> FileDescriptor {
-        let path = ResultStore.path(directory, lockName)
+        let path = ResultsDirectory(directory).lock
         do {
             let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT)
             guard try file.tryLock() else {
@@ -271,7 +272,4 @@ public final class ResultStore {
         return layout.epochs(from: Array(CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst()))
     }
 
-    static func path(_ directory: String, _ name: String) -> String {
-        (directory as NSString).appendingPathComponent(name)
-    }
 }

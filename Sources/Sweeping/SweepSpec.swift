@@ -389,11 +389,6 @@ public struct SweepSpec: Sendable {
         try self.init(yaml: text, file: path, checkFiles: checkFiles)
     }
 
-    /// The spec a results folder keeps (`sweep.yaml`, as run), if it is there and reads.
-    public static func stored(in directory: String) -> SweepSpec? {
-        try? SweepSpec(contentsOf: (directory as NSString).appendingPathComponent("sweep.yaml"), checkFiles: false)
-    }
-
     /// Trial positions (see `TrialSpace.count`, `ProgramSpec.count`).
     public var count: Int { program?.count ?? space.count }
 

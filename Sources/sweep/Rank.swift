@@ -58,7 +58,7 @@ struct Rank: ParsableCommand {
             throw RunFailure("\(path) does not exist; give a results directory such as Results/quickstart, "
                              + "or its trials.csv", code: ExitStatus.noInput)
         }
-        let csv = isDirectory.boolValue ? (path as NSString).appendingPathComponent("trials.csv") : path
+        let csv = isDirectory.boolValue ? ResultsDirectory(path).trials : path
         let directory = (csv as NSString).deletingLastPathComponent
         // The sweep's columns and its own metric, if the spec is beside the CSV.
         let spec = SweepSpec.stored(in: directory)
@@ -72,7 +72,7 @@ struct Rank: ParsableCommand {
         // The epochs file is read only for a metric trials.csv does not hold.
         var available = MetricColumns(layout: layout)
         if MetricColumns.needEpochs(asked, layout: layout) {
-            let epochs = ResultStore.readEpochs((directory as NSString).appendingPathComponent(layout.epochFile), layout: layout)
+            let epochs = ResultStore.readEpochs(ResultsDirectory(directory).epochs(layout), layout: layout)
             available = MetricColumns(layout: layout, epochs: epochs)
         }
         for (flag, metric) in [("--by", name)] + extraColumns.map({ ("--columns", $0) }) where !available.names.contains(metric) {

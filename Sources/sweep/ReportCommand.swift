@@ -3,6 +3,7 @@ import Foundation
 import Reporting
 import Sweeping
 import SweepCore
+import ResultsStore
 
 /// `sweep report`: a self-contained HTML report of a results directory.
 struct ReportCommand: ParsableCommand {
@@ -29,7 +30,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let directory = try self.directory ?? ResultsFolders.mostRecentAnnounced()
-        guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("trials.csv")) else {
+        guard FileManager.default.fileExists(atPath: ResultsDirectory(directory).trials) else {
             throw RunFailure("\(directory) has no trials.csv; give a results directory such as Results/quickstart", code: ExitStatus.noInput)
         }
         // The parameters are the sweep's: the built-in trainer's, or a program sweep's own.
@@ -49,7 +50,7 @@ struct ReportCommand: ParsableCommand {
 func writeReport(directory: String, output: String? = nil, heatmap: (x: String, y: String)? = nil) throws -> String {
     let data = try ReportData(directory: directory)
     let html = Report(data: data, heatmap: heatmap).render()
-    let path = output ?? (directory as NSString).appendingPathComponent("report.html")
+    let path = output ?? ResultsDirectory(directory).report
     do {
         try html.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {

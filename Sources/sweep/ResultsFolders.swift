@@ -21,8 +21,9 @@ enum ResultsFolders {
     /// When the sweep in `directory` last changed: the latest modification of its `trials.csv` and
     /// `sweep.json` (nil when it has neither: not a sweep's folder).
     static func lastChange(_ directory: String) -> Date? {
-        ["trials.csv", FolderIdentity.fileName].compactMap { name in
-            try? FileManager.default.attributesOfItem(atPath: (directory as NSString).appendingPathComponent(name))[.modificationDate] as? Date
+        let folder = ResultsDirectory(directory)
+        return [folder.trials, folder.identity].compactMap { path in
+            try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
         }.max()
     }
 

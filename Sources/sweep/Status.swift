@@ -63,7 +63,7 @@ struct Status: ParsableCommand {
 
     /// The status block of `directory`: from its coordinator's report if it answered, and the CSVs.
     func snapshot(_ directory: String, _ answer: CoordinatorAnswer) throws -> String {
-        let csv = (directory as NSString).appendingPathComponent("trials.csv")
+        let csv = ResultsDirectory(directory).trials
         let spec = SweepSpec.stored(in: directory)
         let records = FileManager.default.fileExists(atPath: csv)
             ? try ResultStore.readTrials(csv, layout: spec?.layout ?? .model, warn: warn) : []
@@ -93,7 +93,7 @@ struct Status: ParsableCommand {
             lines += workerLines(report, spec: spec)
         } else {
             var ended = ""
-            switch ResultStore.readRuns((directory as NSString).appendingPathComponent("runs.csv")).last?.outcome {
+            switch ResultStore.readRuns(ResultsDirectory(directory).runs).last?.outcome {
             case .targetReached?: ended = "; the sweep ended when a trial reached the target"
             case .budgetSpent?: ended = "; the sweep ended when its epoch budget was spent"
             default: break
