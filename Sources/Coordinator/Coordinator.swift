@@ -327,7 +327,7 @@ public final class Coordinator {
 
         func record(_ record: TrialRecord, epochs: [EpochMetrics]) {
             coordinator.batch.append((record, epochs))
-            guard coordinator.scheduler.spec.program != nil else { return }
+            // A trial whose worker streamed a log (a program's) has it closed; for others this does nothing.
             do {
                 try coordinator.logs.close(record.id, end: "no end received: its worker was lost")
             } catch {
@@ -359,14 +359,8 @@ public final class Coordinator {
                                   + "trial \(assignment.trial) starts from scratch"))
             }
         }
-        if case .program(let values) = assignment.point, let program = scheduler.spec.program {
-            let spec = scheduler.spec
-            work.program = program.job(for: values, sweep: spec.name, metric: spec.metric.name, maxSeconds: spec.maxSeconds,
-                                       stopGrace: spec.stopGraceSeconds)
-            work.program?.folder = store.identity.id
-            work.attempt = assignment.attempt
-        }
-        outbox.append((worker, .trial(id: assignment.trial, number: assignment.number, config: assignment.config, work: work)))
+        let (config, sent) = scheduler.spec.runnerWork(for: assignment, folder: store.identity.id, adding: work)
+        outbox.append((worker, .trial(id: assignment.trial, number: assignment.number, config: config, work: sent)))
         for piece in pieces { outbox.append((worker, piece)) }
     }
 

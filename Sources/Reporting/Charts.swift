@@ -66,18 +66,20 @@ extension Report {
         }.filter { !(data.epochs[data.records[$0].id] ?? []).isEmpty }
         let (width, height) = (760.0, 340.0), (left, right, topMargin, bottom) = (56.0, 16.0, 12.0, 40.0)
         let allEpochs = top.flatMap { data.epochs[data.records[$0].id] ?? [] }
-        // The built-in trainer's two losses; a program's metric, by the name it prints.
-        let program = data.layout.metric
+        // The layout's curve: the built-in trainer's two losses, a program's metric (`RecordLayout.curve`).
+        let curve = data.layout.curve
         func series(_ epochs: [EpochMetrics]) -> [(epoch: Int, solid: Double, dashed: Double?)] {
-            if let program {
-                return epochs.compactMap { e in e.value(named: program).flatMap { $0.isFinite ? (e.epoch, $0, nil) : nil } }
+            epochs.compactMap { e in
+                guard let solid = e.value(named: curve.solid), solid.isFinite else { return nil }
+                guard let name = curve.dashed else { return (e.epoch, solid, nil) }
+                guard let dashed = e.value(named: name), dashed.isFinite else { return nil }
+                return (e.epoch, solid, dashed)
             }
-            return epochs.filter(\.isFinite).map { ($0.epoch, $0.testLoss, $0.trainLoss) }
         }
         let allPoints = series(allEpochs)
         let x = LinearScale(domain: allPoints.map { Double($0.epoch) }, range: (left, width - right))
         let y = LinearScale(domain: allPoints.flatMap { [$0.solid] + ($0.dashed.map { [$0] } ?? []) }, range: (height - bottom, topMargin))
-        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: program ?? "loss", integerX: true)
+        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: curve.axis, integerX: true)
         var legend: [Node<HTML.BodyContext>] = []
         for (index, recordIndex) in top.enumerated() {
             let record = data.records[recordIndex]
@@ -85,13 +87,13 @@ extension Report {
             let points = series(data.epochs[record.id] ?? [])
             let solid = points.map { (x(Double($0.epoch)), y($0.solid)) }
             let dashed = points.compactMap { point in point.dashed.map { (x(Double(point.epoch)), y($0)) } }
-            var lines = [SVG.polyline(solid, stroke: colour, width: 2, title: "\(record.id) \(program ?? "test loss")")]
-            if !dashed.isEmpty { lines.append(SVG.polyline(dashed, stroke: colour, width: 1.5, dash: "5 3", title: "\(record.id) train loss")) }
+            var lines = [SVG.polyline(solid, stroke: colour, width: 2, title: "\(record.id) \(curve.solidTitle)")]
+            if !dashed.isEmpty { lines.append(SVG.polyline(dashed, stroke: colour, width: 1.5, dash: "5 3", title: "\(record.id) \(curve.dashedTitle ?? "")")) }
             nodes.append(SVG.group(series: record.id, lines))
             legend.append(.span(.class("key"), .span(.class("swatch"), .style("background:\(colour)")),
                                 .text("\(index + 1). \(context.label(recordIndex))")))
         }
-        legend.append(.span(.class("key note"), .text(program.map { "\($0) by epoch" } ?? "solid: test loss · dashed: train loss")))
+        legend.append(.span(.class("key note"), .text(curve.legend)))
         return figure("curves", series: top.count, SVG.svg(width: width, height: height, label: "loss curves", nodes),
                       legend: legend)
     }

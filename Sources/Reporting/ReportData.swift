@@ -26,15 +26,16 @@ public struct ReportData: Sendable {
     /// scale (`log_uniform_values`, `inv_log_uniform`, `log_normal`, …); listed values are absent.
     public var logScale: [String: Bool]
 
-    /// The columns of the trials (the built-in trainer's when there are none).
-    public var layout: RecordLayout { records.first?.layout ?? .model }
+    /// The columns of the trials: the folder's (`RecordLayout(stored:)`).
+    public let layout: RecordLayout
 
     /// Reads `directory`.
     public init(directory: String) throws {
         self.directory = directory
         let folder = ResultsDirectory(directory)
         let spec = SweepSpec.stored(in: directory)
-        let layout = spec?.layout ?? .model
+        let layout = RecordLayout(stored: spec)
+        self.layout = layout
         records = try ResultStore.readTrials(folder.trials, layout: layout)
         epochs = ResultStore.readEpochs(folder.epochs(layout), layout: layout)
         runs = ResultStore.readRuns(folder.runs)
@@ -56,9 +57,6 @@ public struct ReportData: Sendable {
     public static func logScale(of spec: SweepSpec) -> [String: Bool] {
         var result: [String: Bool] = [:]
         for parameter in spec.parameters {
-            if case .distribution(let distribution) = parameter.domain { result[parameter.name.rawValue] = distribution.isLogScaled }
-        }
-        for parameter in spec.program?.parameters ?? [] {
             if case .distribution(let distribution) = parameter.domain { result[parameter.name] = distribution.isLogScaled }
         }
         return result
@@ -77,6 +75,8 @@ public struct ReportData: Sendable {
         self.records = records
         self.epochs = epochs
         self.runs = runs
+        // Records carry their layout; with none and no sweep given, the folder rule's.
+        layout = records.first?.layout ?? RecordLayout(stored: nil)
     }
 }
 

@@ -40,7 +40,7 @@ public final class ResultStore {
     /// trials that were never recorded — are moved to `<file>.quarantine.csv` with their line number
     /// and byte offset, and reported through `warn`; every other row is kept as it was. With `sweep`,
     /// a folder that holds another sweep is refused (see `admit`) before anything in it is changed.
-    public init(directory: String, layout: RecordLayout = .model, sweep: SweepSpec? = nil, extend: Bool = false,
+    public init(directory: String, layout: RecordLayout, sweep: SweepSpec? = nil, extend: Bool = false,
                 warn: (String) -> Void = { _ in }) throws(StoreError) {
         self.directory = directory
         self.layout = layout
@@ -240,7 +240,7 @@ public final class ResultStore {
 
     /// Reads `trials.csv` without changing it: rows that cannot be read (and a torn last line) are
     /// skipped, each reported through `warn`; a trial's first row wins.
-    public static func readTrials(_ path: String, layout: RecordLayout = .model,
+    public static func readTrials(_ path: String, layout: RecordLayout,
                                   warn: (String) -> Void = { _ in }) throws(StoreError) -> [TrialRecord] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .system(SystemError(code: Directory.exists(path) ? EACCES : ENOENT, operation: "read", path: path))
@@ -267,7 +267,7 @@ public final class ResultStore {
 
     /// Reads the epochs file (`epochs.csv`, or a program sweep's `metrics.csv`) without changing it:
     /// each trial's epochs in order.
-    public static func readEpochs(_ path: String, layout: RecordLayout = .model) -> [String: [EpochMetrics]] {
+    public static func readEpochs(_ path: String, layout: RecordLayout) -> [String: [EpochMetrics]] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
         return layout.epochs(from: Array(CSV.parse(String(decoding: data, as: UTF8.self)).dropFirst()))
     }

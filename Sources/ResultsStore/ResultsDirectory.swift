@@ -62,3 +62,10 @@ extension SweepSpec {
         try? SweepSpec(contentsOf: ResultsDirectory(directory).sweepFile, checkFiles: false)
     }
 }
+
+extension RecordLayout {
+    /// The layout of a results folder's records, given the sweep it keeps (`SweepSpec.stored(in:)`):
+    /// that sweep's; without one (a folder written before the sweep file was kept, or whose copy does
+    /// not read), the built-in trainer's, as such folders have always been read.
+    public init(stored spec: SweepSpec?) { self = spec?.layout ?? .trainer }
+}

@@ -19,9 +19,6 @@ public struct Assignment: Sendable, Equatable {
     /// Which attempt this is (1 for the first).
     public var attempt: Int
 
-    /// The built-in trainer's configuration (nil for a program trial).
-    public var config: TrainingConfig? { point.model }
-
     /// Creates an assignment.
     public init(trial: String, number: Int, point: TrialPoint, resumeFrom: Int? = nil, pauseAt: [Int] = [],
                 checkpointEvery: Double = 0, sendFinal: Bool = false, attempt: Int = 1) {

@@ -3,8 +3,7 @@ import Training
 import SweepCore
 
 /// What the scheduler must know about what runs a sweep's trials, the built-in trainer or a
-/// program: the one place in `Scheduling` (with `TPE`'s two kinds of parameters) where the two are
-/// told apart.
+/// program: the one place in `Scheduling` where the two are told apart.
 struct Runner {
     /// A program's, not the built-in trainer's.
     let isProgram: Bool
@@ -15,7 +14,7 @@ struct Runner {
     private let keepsModels: Bool
 
     init(_ spec: SweepSpec) {
-        isProgram = spec.program != nil
+        isProgram = spec.runner == .program
         metric = spec.metric
         checkpointEvery = spec.checkpointEvery
         keepsModels = spec.keepModels > 0
@@ -38,7 +37,7 @@ struct Runner {
     /// Why `point` cannot be trained (a corner the sweep file's checks cannot see), or nil.
     func problem(with point: TrialPoint) -> (any Error)? {
         do {
-            try point.model?.validate()
+            try point.trainingConfig?.validate()
             return nil
         } catch {
             return error
@@ -46,11 +45,11 @@ struct Runner {
     }
 
     /// The built-in trainer's configuration of `point` (what its results and checkpoints carry); nil for a program.
-    func config(of point: TrialPoint) -> TrainingConfig? { point.model }
+    func config(of point: TrialPoint) -> TrainingConfig? { point.trainingConfig }
 
     /// What a worker's result or claim vouches it trains: the built-in trainer's configuration it
     /// carries; nothing for a program (its id and position must do).
-    func point(vouchedBy config: TrainingConfig?) -> TrialPoint? { config.map(TrialPoint.model) }
+    func point(vouchedBy config: TrainingConfig?) -> TrialPoint? { config.map { TrialPoint(config: $0) } }
 
     /// The figure of an epoch that shows how a running trial does: the metric, or for the built-in
     /// trainer's `best_test_loss`, the test loss.
@@ -78,4 +77,10 @@ struct Runner {
         }
         return (figure == metric.name ? sign * last : best, best)
     }
+}
+
+extension Assignment {
+    /// What the built-in trainer's worker is sent to train (nil for a program's trial, whose worker is
+    /// sent the program's job instead).
+    public var config: TrainingConfig? { point.trainingConfig }
 }

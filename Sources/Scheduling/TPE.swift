@@ -127,51 +127,36 @@ public struct TPE: Sendable {
 }
 
 extension TPE {
-    /// A model over `parameters`, either kind; `nuisance` says which to draw from the prior.
-    init<P: SweptParameter>(parameters: [P], nuisance: (P) -> Bool) {
+    /// A model over `parameters`; `nuisance` says which to draw from the prior.
+    public init(parameters: [Parameter], nuisance: (Parameter) -> Bool = { _ in false }) {
         self.init(axes: parameters.map { parameter in
-            let axis: Axis = switch parameter.source {
-            case .listed(let count, let probabilities): .choices(count, probabilities: probabilities)
+            let axis: Axis = switch parameter.domain {
+            case .values(let choices, let probabilities): .choices(choices.count, probabilities: probabilities)
             case .distribution(let distribution): .distribution(distribution)
             }
             return nuisance(parameter) ? .nuisance(axis) : axis
         })
     }
 
-    /// A model over the built-in trainer's parameters.
-    public init(parameters: [Parameter]) { self.init(parameters: parameters) { TPE.isNuisance($0.name) } }
-
-    /// Whether bayes draws `name` from its prior for every trial instead of learning it: the seed.
-    public static func isNuisance(_ name: Hyperparameter) -> Bool { name == .seed }
-
-    /// A model over a program's parameters.
-    public init(parameters: [ProgramParameter]) { self.init(parameters: parameters) { _ in false } }
-
     /// A trial's coordinates: the index of a listed value, or a number's percentile.
-    public static func coordinates<P: SweptParameter>(of values: [P.Value], parameters: [P]) -> [Double?] {
+    public static func coordinates(of values: [ParameterValue?], parameters: [Parameter]) -> [Double?] {
         zip(parameters, values).map { parameter, value in
-            switch parameter.source {
-            case .listed: return parameter.listedIndex(of: value).map(Double.init)
+            guard let value else { return nil }
+            switch parameter.domain {
+            case .values: return parameter.listedIndex(of: value).map(Double.init)
             case .distribution(let distribution): return parameter.number(of: value).map { distribution.percentile(of: $0) }
             }
         }
     }
 
     /// The values at `coordinates` (from `propose`), one per parameter.
-    public static func values<P: SweptParameter>(at coordinates: [Double], parameters: [P]) -> [P.Value] {
+    public static func values(at coordinates: [Double], parameters: [Parameter]) -> [ParameterValue] {
         zip(parameters, coordinates).map { parameter, coordinate in
-            switch parameter.source {
-            case .listed: return parameter.gridValue(at: Int(coordinate))
+            switch parameter.domain {
+            case .values: return parameter.gridValue(at: Int(coordinate))
             case .distribution: return parameter.value(atPercentile: coordinate)
             }
         }
-    }
-
-    /// The built-in trainer's configuration at `coordinates` of the sweep's parameters.
-    public static func config(at coordinates: [Double], parameters: [Parameter]) -> TrainingConfig {
-        var config = TrainingConfig()
-        for (parameter, value) in zip(parameters, values(at: coordinates, parameters: parameters)) { config[parameter.name] = value }
-        return config
     }
 }
 
@@ -299,22 +284,17 @@ struct CategoricalEstimator {
 }
 
 extension TPE {
-    /// A model over `spec`'s parameters, the built-in trainer's or a program's.
-    init(spec: SweepSpec) {
-        if let program = spec.program { self.init(parameters: program.parameters) } else { self.init(parameters: spec.parameters) }
-    }
+    /// A model over `spec`'s parameters, drawing from the prior the ones its runner says are noise
+    /// (`RunnerKind.isNuisance`: the built-in trainer's seed).
+    public init(spec: SweepSpec) { self.init(parameters: spec.parameters) { spec.runner.isNuisance($0.name) } }
 
     /// A trial's coordinates among `spec`'s parameters.
     func coordinates(of point: TrialPoint, in spec: SweepSpec) -> [Double?] {
-        switch point {
-        case .model(let config): return TPE.coordinates(of: spec.parameters.map { config[$0.name] }, parameters: spec.parameters)
-        case .program(let values): return TPE.coordinates(of: values.map(\.value), parameters: spec.program?.parameters ?? [])
-        }
+        TPE.coordinates(of: spec.parameters.map { point[$0.name] }, parameters: spec.parameters)
     }
 
     /// The point at `coordinates` (from `propose`) of `spec`'s parameters.
     func point(at coordinates: [Double], in spec: SweepSpec) -> TrialPoint {
-        guard let program = spec.program else { return .model(TPE.config(at: coordinates, parameters: spec.parameters)) }
-        return .program(zip(program.parameters, TPE.values(at: coordinates, parameters: program.parameters)).map { .init($0.name, $1) })
+        spec.space.point(TPE.values(at: coordinates, parameters: spec.parameters))
     }
 }

@@ -33,7 +33,7 @@ public struct ProgramCommand: Equatable, Sendable {
     ///   - interpreter: what `${interpreter}` becomes (empty: nothing).
     ///   - environment: for `${envvar:NAME}`.
     ///   - jsonFile: the path `${args_json_file}` becomes.
-    public func argv(arguments: [(name: String, value: ProgramValue)], program: String, interpreter: [String],
+    public func argv(arguments: [(name: String, value: ParameterValue)], program: String, interpreter: [String],
                      environment: [String: String], jsonFile: String) -> [String] {
         var out: [String] = []
         for element in elements {
@@ -51,14 +51,14 @@ public struct ProgramCommand: Equatable, Sendable {
     }
 
     /// The argv for one trial, `${interpreter}` chosen by `program`'s extension as `Interpreter` says.
-    public func argv(arguments: [(name: String, value: ProgramValue)], program: String, environment: [String: String],
+    public func argv(arguments: [(name: String, value: ParameterValue)], program: String, environment: [String: String],
                      jsonFile: String) -> [String] {
         argv(arguments: arguments, program: program, interpreter: Interpreter.forProgram(program, environment: environment),
              environment: environment, jsonFile: jsonFile)
     }
 
     /// The list a whole-element macro stands for, or nil if `name` is not one.
-    static func expand(list name: String, arguments: [(name: String, value: ProgramValue)], program: String,
+    static func expand(list name: String, arguments: [(name: String, value: ParameterValue)], program: String,
                        interpreter: [String], jsonFile: String) -> [String]? {
         switch name {
         case "env": return ["/usr/bin/env"]
@@ -81,8 +81,8 @@ public struct ProgramCommand: Equatable, Sendable {
     }
 
     /// `json.dumps` of the arguments as one object (what `${args_json}` and the JSON file hold).
-    public static func jsonObject(_ arguments: [(name: String, value: ProgramValue)]) -> String {
-        ProgramValue.mapping(arguments.map { ProgramValue.Pair($0.name, $0.value) }).jsonText
+    public static func jsonObject(_ arguments: [(name: String, value: ParameterValue)]) -> String {
+        ParameterValue.mapping(arguments.map { ParameterValue.Pair($0.name, $0.value) }).jsonText
     }
 
     /// W&B's `\$\{envvar:([A-Z0-9_]*)\}`, replaced anywhere in the element.

@@ -13,7 +13,7 @@ public struct ProgramJob: Codable, Hashable, Sendable {
     /// `command:`'s elements, macros unexpanded.
     public var command: [String]
     /// The arguments, nested again as W&B's `to_config` nests them.
-    public var arguments: [ProgramValue.Pair]
+    public var arguments: [ParameterValue.Pair]
     /// The metric the program must print.
     public var metric: String
     /// Seconds before the trial ends as failed, reason `timeout`.
@@ -30,7 +30,7 @@ public struct ProgramJob: Codable, Hashable, Sendable {
 
     /// A job.
     public init(sweep: String, folder: String? = nil, program: String?, directory: String, command: [String],
-                arguments: [ProgramValue.Pair], metric: String, maxSeconds: Double?, stopGrace: Double) {
+                arguments: [ParameterValue.Pair], metric: String, maxSeconds: Double?, stopGrace: Double) {
         self.sweep = sweep
         self.folder = folder
         self.program = program

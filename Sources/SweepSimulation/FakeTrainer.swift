@@ -11,28 +11,25 @@ public enum FakeTrainer {
     /// `loss` (and `acc`) by a program whose parameters `lr`, `momentum`, `dropout` and `epochs`
     /// play the hyperparameters' parts.
     public static func run(_ point: TrialPoint) -> TrainingResult {
-        switch point {
-        case .model(let config): return run(config)
-        case .program(let values):
-            func number(_ name: String) -> Double? {
-                switch values.first(where: { $0.key == name })?.value {
-                case .real(let x)?: return x
-                case .int(let n)?: return Double(n)
-                default: return nil
-                }
+        if let config = point.trainingConfig { return run(config) }
+        func number(_ name: String) -> Double? {
+            switch point[name] {
+            case .real(let x)?: return x
+            case .int(let n)?: return Double(n)
+            default: return nil
             }
-            var config = TrainingConfig()
-            config.learningRate = number("lr") ?? 0.01
-            config.momentum = number("momentum") ?? 0
-            config.dropout = number("dropout") ?? 0
-            config.epochs = Int(number("epochs") ?? 9)
-            let model = run(config)
-            let epochs = model.epochs.map { e in
-                EpochMetrics(epoch: e.epoch, seconds: e.seconds, named: [("loss", e.testLoss), ("acc", e.testAccuracy)])
-            }
-            // A program does not diverge: it prints what it prints (NaN here), and ends.
-            return TrainingResult(config: nil, epochs: epochs, status: .completed)
         }
+        var config = TrainingConfig()
+        config.learningRate = number("lr") ?? 0.01
+        config.momentum = number("momentum") ?? 0
+        config.dropout = number("dropout") ?? 0
+        config.epochs = Int(number("epochs") ?? 9)
+        let model = run(config)
+        let epochs = model.epochs.map { e in
+            EpochMetrics(epoch: e.epoch, seconds: e.seconds, named: [("loss", e.testLoss), ("acc", e.testAccuracy)])
+        }
+        // A program does not diverge: it prints what it prints (NaN here), and ends.
+        return TrainingResult(config: nil, epochs: epochs, status: .completed)
     }
 
     /// The built-in trainer's stand-in: `config.epochs` epochs, or fewer when it diverges.

@@ -39,7 +39,7 @@ public struct MetricColumns: Sendable {
         self.epochs = epochs
         self.goals = goals
         let recorded = MetricColumns.recorded(layout)
-        if layout.isProgram {
+        if layout.epochTable == .long {  // figures named in the file, not known in advance
             var printed = Set<String>()
             for trial in epochs.values { for epoch in trial { printed.formUnion(epoch.extra.keys) } }
             figures = printed

@@ -1,12 +1,12 @@
 import Yams
 import SweepCore
 
-extension ProgramSpec {
+extension SweepSpec {
     /// Trial `index`'s values with some replaced by `settings` (`name=value`, the value read as a YAML
     /// scalar or flow collection, as in a sweep file: `lr=0.9`, `optimizer.name=adam`, `layers=[64, 32]`),
     /// each checked against its parameter: `sweep try --set`.
     public func point(at index: Int, setting settings: [String]) throws(SpecError) -> TrialPoint {
-        var values = self.values(at: index).map { ProgramValue.Pair($0.name, $0.value) }
+        var values = space.namedValues(at: index)
         let reader = NodeReader(file: "--set")
         for setting in settings {
             guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
@@ -25,13 +25,13 @@ extension ProgramSpec {
             } catch {
                 throw SpecError(file: "--set", line: nil, key: name, "'\(text)' is not a value a sweep file can hold")
             }
-            let value = try ProgramParameter.value(node, key: name, reader: reader, depth: 0)
+            let value = try Parameter.value(node, key: name, reader: reader, depth: 0)
             guard parameters[position].admits(value) else {
                 throw SpecError(file: "--set", line: nil, key: name,
                                 "\(value.jsonText) is not a value of this parameter (\(parameters[position].form))")
             }
             values[position] = .init(name, value)
         }
-        return .program(values)
+        return space.runner.point(values, method: method)
     }
 }

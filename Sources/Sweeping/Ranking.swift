@@ -78,9 +78,9 @@ public struct Ranking: Sendable {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(record)
         }
-        // Every record of one results file has one layout; the built-in trainer's when there are none.
-        let layout = records.first?.layout ?? .model
-        let parameterIndex = Dictionary(uniqueKeysWithValues: layout.columns.enumerated().map { ($1, $0) })
+        // Every record of one results file has one layout.
+        let layout = records.first?.layout
+        let parameterIndex = Dictionary(uniqueKeysWithValues: (layout?.columns ?? []).enumerated().map { ($1, $0) })
         var rows: [(key: String, row: Row)] = order.map { key in
             let members = groups[key]!
             // Completed trials rank the row; a row with none but stopped ones ranks after them, by the
@@ -98,7 +98,7 @@ public struct Ranking: Sendable {
                 : members.contains { $0.status == .diverged } ? .diverged : .failed
             let fields = members[0].fields
             var parameters: [String: String] = [:]
-            for column in layout.parameters { parameters[column] = fields[parameterIndex[column]!] }
+            for column in members[0].layout.parameters { parameters[column] = fields[parameterIndex[column]!] }
             return (key, Row(rank: nil, point: members[0].point, trials: members.map(\.id), completed: values.count,
                              ofStatus: rankedMembers.count, mean: mean, sd: sd, status: status, parameters: parameters,
                              stoppedAt: members.compactMap(\.stoppedAt), columns: others))
@@ -118,7 +118,7 @@ public struct Ranking: Sendable {
         }
         let ranked = rows.map(\.row)
         self.rows = ranked
-        varyingParameters = layout.parametersInFileOrder.filter { column in
+        varyingParameters = (layout?.parametersInFileOrder ?? []).filter { column in
             column != "seed" && Set(ranked.map { $0.parameters[column]! }).count > 1
         }
     }
@@ -215,44 +215,17 @@ extension Ranking.Summary {
 extension Ranking.Row {
     /// Whether the row's value of `column` is a real number (shown with four significant digits).
     func isReal(_ column: String) -> Bool {
-        switch point {
-        case .model(let config):
-            guard let parameter = Hyperparameter(rawValue: column), case .real = config[parameter] else { return false }
-            return true
-        case .program(let values):
-            guard case .real? = values.first(where: { $0.key == column })?.value else { return false }
-            return true
-        }
+        guard case .real? = point[column] else { return false }
+        return true
     }
 
     /// The parameters' values typed for JSON.
     var typedParameters: [String: Any] {
-        switch point {
-        case .model(let config):
-            var object: [String: Any] = [:]
-            for column in parameters.keys {
-                if let parameter = Hyperparameter(rawValue: column) { object[column] = Ranking.Row.json(config[parameter]) }
-            }
-            return object
-        case .program(let values):
-            return Dictionary(values.map { ($0.key, Ranking.Row.json($0.value)) }, uniquingKeysWith: { first, _ in first })
-        }
+        Dictionary(parameters.keys.compactMap { column in point[column].map { (column, Ranking.Row.json($0)) } },
+                   uniquingKeysWith: { first, _ in first })
     }
 
-    static func json(_ value: HyperparameterValue) -> Any {
-        switch value {
-        case .real(let x): return Ranking.json(x)
-        case .whole(let n): return n
-        case .flag(let b): return b
-        case .augmentation(let a): return a.rawValue
-        case .optimizer(let o): return o.rawValue
-        case .text(let t): return t
-        case .widths(let w): return w
-        case .unset: return NSNull()
-        }
-    }
-
-    static func json(_ value: ProgramValue) -> Any {
+    static func json(_ value: ParameterValue) -> Any {
         switch value {
         case .null: return NSNull()
         case .bool(let b): return b

@@ -8,40 +8,54 @@ import SweepCore
 /// files read straight into pandas (`pd.read_csv`); `metrics.csv` turns wide with
 /// `df.pivot_table(index=["trial", "epoch"], columns="name", values="value")`.
 public struct RecordLayout: Sendable {
+    /// How the epochs file lays out an epoch's figures.
+    public enum EpochTable: Sendable {
+        /// `epochs.csv`: one row per epoch, a column per figure (the built-in trainer's three).
+        case wide
+        /// `metrics.csv`: one row per epoch and figure (`name`, `value`), for figures not known in advance.
+        case long
+    }
+
+    /// Who trains the trials recorded.
+    public let runner: RunnerKind
     /// The parameter columns, in file order.
     public let parameters: [String]
     /// Of those, the ones whose columns come at the end of the file, after `epochs_trained`: the
     /// built-in trainer's hyperparameters added after the first release (`Hyperparameter.isAdded`).
     let trailing: Int
-    /// A program sweep's metric (its columns are `<metric>` and `best_<metric>`); nil for the built-in trainer.
+    /// The sweep's metric when it has columns of its own (`<metric>` and `best_<metric>`); nil when
+    /// the columns are the built-in trainer's fixed four.
     public let metric: String?
-    /// A program sweep's parameters, to read values back from their columns.
-    let programParameters: [ProgramParameter]
+    /// The sweep's parameters, to read a program's values back from their columns (the trainer's are
+    /// read by each hyperparameter's kind).
+    let sweptParameters: [Parameter]
+    /// The epochs file's form.
+    public let epochTable: EpochTable
 
-    /// The built-in trainer's layout.
-    public static let model = RecordLayout(
+    /// The built-in trainer's layout: a column per hyperparameter, whatever the sweep varies.
+    public static let trainer = RecordLayout(
+        runner: .trainer,
         parameters: (Hyperparameter.allCases.filter { !$0.isAdded } + Hyperparameter.allCases.filter(\.isAdded)).map(\.rawValue),
-        trailing: Hyperparameter.allCases.filter(\.isAdded).count, metric: nil, programParameters: [])
+        trailing: Hyperparameter.allCases.filter(\.isAdded).count, metric: nil, sweptParameters: [], epochTable: .wide)
 
-    /// A program sweep's layout.
-    public static func program(_ program: ProgramSpec, metric: String) -> RecordLayout {
-        RecordLayout(parameters: program.parameters.map(\.name), trailing: 0, metric: metric, programParameters: program.parameters)
+    /// The layout of a sweep whose program is swept over `parameters` and reports `metric`.
+    public static func program(_ parameters: [Parameter], metric: String) -> RecordLayout {
+        RecordLayout(runner: .program, parameters: parameters.map(\.name), trailing: 0, metric: metric, sweptParameters: parameters,
+                     epochTable: .long)
     }
 
     /// The layout of the sweep `spec` runs.
-    public init(_ spec: SweepSpec) {
-        self = spec.program.map { RecordLayout.program($0, metric: spec.metric.name) } ?? .model
-    }
+    public init(_ spec: SweepSpec) { self = spec.runner.layout(parameters: spec.parameters, metric: spec.metric.name) }
 
-    private init(parameters: [String], trailing: Int, metric: String?, programParameters: [ProgramParameter]) {
+    private init(runner: RunnerKind, parameters: [String], trailing: Int, metric: String?, sweptParameters: [Parameter],
+                 epochTable: EpochTable) {
+        self.runner = runner
         self.parameters = parameters
         self.trailing = trailing
         self.metric = metric
-        self.programParameters = programParameters
+        self.sweptParameters = sweptParameters
+        self.epochTable = epochTable
     }
-
-    /// Whether this is a program sweep's layout.
-    public var isProgram: Bool { metric != nil }
 
     /// The metric columns between the parameters and `best_epoch`, and the figure each records.
     public var metrics: [MetricColumn] {
@@ -52,6 +66,16 @@ public struct RecordLayout: Sendable {
         return [.init(metric, last: metric), .init("best_" + metric, best: metric)]
     }
 
+    /// The learning curve the report draws for a trial: the built-in trainer's test loss with its
+    /// train loss beside it; a program's metric alone, by the name it prints.
+    public var curve: LearningCurve {
+        guard let metric else {
+            return LearningCurve(solid: "test_loss", dashed: "train_loss", axis: "loss", solidTitle: "test loss",
+                                 dashedTitle: "train loss", legend: "solid: test loss · dashed: train loss")
+        }
+        return LearningCurve(solid: metric, dashed: nil, axis: metric, solidTitle: metric, dashedTitle: nil, legend: "\(metric) by epoch")
+    }
+
     /// The metric columns' names.
     var metricColumns: [String] { metrics.map(\.name) }
 
@@ -60,7 +84,7 @@ public struct RecordLayout: Sendable {
     /// non-NaN value in the goal's direction (an infinite value it printed counts). The first wins a tie.
     public func best(of epochs: [EpochMetrics], minimize: Bool) -> (epoch: Int, value: Double)? {
         guard let figure = metrics.first(where: \.isBest)?.figure else { return nil }
-        // The built-in trainer's column is the lowest test loss whatever the sweep's goal.
+        // The built-in trainer's fixed column is the lowest test loss whatever the sweep's goal.
         let (finiteOnly, minimize) = metric == nil ? (true, true) : (false, minimize)
         var best: (epoch: Int, value: Double)?
         for epoch in epochs {
@@ -91,18 +115,18 @@ public struct RecordLayout: Sendable {
     }
 
     /// The epochs file: `epochs.csv`, or a program sweep's `metrics.csv`.
-    public var epochFile: String { isProgram ? "metrics.csv" : "epochs.csv" }
+    public var epochFile: String { epochTable == .long ? "metrics.csv" : "epochs.csv" }
 
     /// The epochs file's columns.
     public var epochColumns: [String] {
-        isProgram ? ["trial", "epoch", "name", "value"] : ["trial", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
+        epochTable == .long ? ["trial", "epoch", "name", "value"] : ["trial", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
     }
 
     /// A trial's epochs as rows of the epochs file (a program's: one per figure, names sorted, then `seconds`).
     public func epochRows(trial: String, _ epochs: [EpochMetrics]) -> [[String]] {
         var rows: [[String]] = []
         for e in epochs {
-            if isProgram {
+            if epochTable == .long {
                 for name in e.extra.keys.sorted() { rows.append([trial, "\(e.epoch)", name, "\(e.extra[name]!)"]) }
                 rows.append([trial, "\(e.epoch)", "seconds", "\(e.seconds)"])
             } else {
@@ -116,7 +140,7 @@ public struct RecordLayout: Sendable {
     /// value; nil if it is not a row of this file.
     package func epochRow(_ fields: [String]) -> (trial: String, epoch: Int, name: String?, metrics: EpochMetrics?, value: Double?)? {
         guard fields.count == epochColumns.count, let epoch = Int(fields[1]) else { return nil }
-        if isProgram {
+        if epochTable == .long {
             guard !fields[2].isEmpty, let value = Double(fields[3]) else { return nil }
             return (fields[0], epoch, fields[2], nil, value)
         }
@@ -129,7 +153,7 @@ public struct RecordLayout: Sendable {
     /// Rows of the epochs file gathered into each trial's epochs, in order.
     package func epochs(from rows: [[String]]) -> [String: [EpochMetrics]] {
         var result: [String: [EpochMetrics]] = [:]
-        if !isProgram {
+        if epochTable == .wide {
             for fields in rows { if let row = epochRow(fields), let metrics = row.metrics { result[row.trial, default: []].append(metrics) } }
             return result
         }
@@ -150,53 +174,26 @@ public struct RecordLayout: Sendable {
     }
 
     /// `point`'s parameter fields: those before the metric columns, and the trailing ones after
-    /// `epochs_trained`; a program's values as Python's `str` writes them (what the program got).
+    /// `epochs_trained`, each written as its runner writes it (`RunnerKind.cell`).
     func parameterFields(of point: TrialPoint) -> (leading: [String], trailing: [String]) {
-        switch point {
-        case .model(let config):
-            return (Hyperparameter.allCases.filter { !$0.isAdded }.map { config[$0].description },
-                    Hyperparameter.allCases.filter(\.isAdded).map { config[$0].description })
-        case .program(let values):
-            return (values.map(\.value.pythonText), [])
-        }
+        let fields = parameters.map { runner.cell(point[$0], column: $0) }
+        return (Array(fields.dropLast(trailing)), Array(fields.suffix(trailing)))
     }
 
     /// The point a row's parameter columns hold (`field` reads a column of the row by name).
     func point(header: [String: Int], field: (String) throws(RecordError) -> String) throws(RecordError) -> TrialPoint {
-        if isProgram {
-            var values: [ProgramValue.Pair] = []
-            for (index, name) in parameters.enumerated() {
-                let text = try field(name)
-                guard let value = programValue(text, of: index) else {
-                    throw RecordError("\(name) '\(text.prefix(60))' is not a value of this sweep's parameter")
-                }
-                values.append(.init(name, value))
+        var values: [ParameterValue.Pair] = []
+        values.reserveCapacity(parameters.count)
+        for (index, name) in parameters.enumerated() {
+            // A file of an earlier release has no column for a parameter added since: its default.
+            let text = index >= parameters.count - trailing && header[name] == nil ? "" : try field(name)
+            let parameter = index < sweptParameters.count ? sweptParameters[index] : nil
+            guard let value = runner.value(ofCell: text, column: name, parameter: parameter) else {
+                throw RecordError(runner.notAValue(text, column: name))
             }
-            return .program(values)
+            values.append(.init(name, value))
         }
-        var config = TrainingConfig()
-        for parameter in Hyperparameter.allCases {
-            // A file of an earlier release has no column for a hyperparameter added since: its default.
-            let text = parameter.isAdded && header[parameter.rawValue] == nil ? "" : try field(parameter.rawValue)
-            guard let value = parameter.parse(text) else {
-                throw RecordError("\(parameter.rawValue) '\(text)' is not \(parameter.kind.article)")
-            }
-            config[parameter] = value
-        }
-        return .model(config)
-    }
-
-    /// A program parameter's value read back from its column: the value whose text it is.
-    func programValue(_ text: String, of index: Int) -> ProgramValue? {
-        let parameter = programParameters[index]
-        switch parameter.domain {
-        case .values(let values, _):
-            // A line break in a value is written as a space (one record per line): match that too.
-            return values.first { $0.pythonText == text } ?? values.first { CSV.oneLine($0.pythonText) == text }
-        case .distribution(let distribution):
-            if distribution.name == "int_uniform", let whole = Int(text) { return .int(whole) }
-            return Double(text).map(ProgramValue.real)
-        }
+        return runner.point(values)
     }
 }
 
@@ -215,5 +212,13 @@ public struct MetricColumn: Equatable, Sendable {
 
 extension RecordLayout: Equatable {
     /// Layouts with the same columns are equal.
-    public static func == (a: RecordLayout, b: RecordLayout) -> Bool { a.parameters == b.parameters && a.metric == b.metric }
+    public static func == (a: RecordLayout, b: RecordLayout) -> Bool { a.runner == b.runner && a.parameters == b.parameters && a.metric == b.metric }
+}
+
+/// The figures of a learning curve and how the report names them.
+public struct LearningCurve: Sendable {
+    /// The figure drawn solid, and the one drawn dashed beside it (nil: none).
+    public let solid: String, dashed: String?
+    /// The value axis's label, each line's name, and the legend's text.
+    public let axis: String, solidTitle: String, dashedTitle: String?, legend: String
 }

@@ -39,36 +39,22 @@ public struct SweepDefinition: Equatable, Sendable {
         if let program = spec.program {
             add("program", program.program ?? "")
             add("command", program.command.elements.joined(separator: " "))
-            for parameter in program.parameters {
-                let (canonical, shown) = SweepDefinition.describe(parameter.domain)
-                add("parameters." + parameter.name, canonical, shown)
+        }
+        for parameter in spec.parameters {
+            if case .values(let choices, _) = parameter.domain, choices.count == 1,
+               spec.runner.isDefault(choices[0].value, of: parameter.name) {
+                continue  // the default, given or not, is the same trials
             }
-        } else {
-            let defaults = TrainingConfig()
-            for parameter in spec.parameters {
-                if case .values(let choices, _) = parameter.domain, choices.count == 1, choices[0].value == defaults[parameter.name] {
-                    continue  // the default, given or not, is the same trials
-                }
-                let (canonical, shown) = SweepDefinition.describe(parameter.domain)
-                add("parameters." + parameter.name.rawValue, canonical, shown)
-            }
+            let (canonical, shown) = SweepDefinition.describe(parameter, runner: spec.runner)
+            add("parameters." + parameter.name, canonical, shown)
         }
         self.entries = entries.sorted { $0.key < $1.key }
     }
 
-    private static func describe(_ domain: Parameter.Domain) -> (String, String) {
-        switch domain {
+    private static func describe(_ parameter: Parameter, runner: RunnerKind) -> (String, String) {
+        switch parameter.domain {
         case .values(let choices, let probabilities):
-            return listed(choices.map(\.value.description), probabilities)
-        case .distribution(let distribution):
-            return describe(distribution)
-        }
-    }
-
-    private static func describe(_ domain: ProgramParameter.Domain) -> (String, String) {
-        switch domain {
-        case .values(let values, let probabilities):
-            return listed(values.map(\.jsonText), probabilities)
+            return listed(choices.map { runner.canonicalText($0.value, of: parameter.name) }, probabilities)
         case .distribution(let distribution):
             return describe(distribution)
         }

@@ -52,12 +52,14 @@ public struct SweepSpec: Sendable {
     /// `ProgramJob.defaultStopGrace`.
     public static let longestProgramSeconds = 604_800.0
 
-    /// The parameters of the built-in trainer, in file order (empty for a program sweep).
-    public var parameters: [Parameter]
+    /// The parameters: the built-in trainer's in file order, a program's flattened in W&B's sorted order.
+    public var parameters: [Parameter] { space.parameters }
     /// What a program sweep runs (`program:` or `command:`); nil for the built-in trainer.
     public var program: ProgramSpec?
     /// The trials, by position, computed on demand.
     public let space: TrialSpace
+    /// Who trains the trials: the built-in trainer, or the program.
+    public var runner: RunnerKind { space.runner }
     /// Things the file says that have no effect here (W&B's `entity`, `project`, …), one line each.
     public var warnings: [String]
     /// The file's text, kept to record the spec as run.
@@ -198,9 +200,10 @@ public struct SweepSpec: Sendable {
         let methodKnown = !failed.contains("method")
         let readAs = methodKnown ? method : .random
 
-        let isProgram = top["program"] != nil || top["command"] != nil
+        // The one choice of runner: a sweep with `program:` or `command:` runs a program.
+        let runner: RunnerKind = top["program"] != nil || top["command"] != nil ? .program : .trainer
         metric = read("metric") { (node) throws(SpecError) in
-            try Metric(node, reader: reader, anyName: isProgram, warnings: &warnings)
+            try Metric(node, reader: reader, anyName: runner.metricMayHaveAnyName, warnings: &warnings)
         } ?? Metric()
 
         runCap = read("run_cap") { (node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...Int.max) }
@@ -209,7 +212,7 @@ public struct SweepSpec: Sendable {
         } ?? 0
         // W&B runs a random or bayes sweep until it is stopped; the built-in trainer's sweeps are bounded
         // so that a run ends and ranks (a program sweep, like W&B's, may be unbounded).
-        if methodKnown && method != .grid && runCap == nil && !isProgram && !given("run_cap") {
+        if methodKnown && method != .grid && runCap == nil && runner.drawsNeedRunCap && !given("run_cap") {
             problems.record(reader.error(top["method"]!, key: "run_cap", "\(method == .random ? "random search" : "bayes") needs run_cap, "
                                          + "the number of trials to draw"))
         }
@@ -255,15 +258,15 @@ public struct SweepSpec: Sendable {
             }
             throw SpecError.combining(problems.errors) ?? reader.error(root, key: "parameters", "missing")
         }
-        if isProgram {
+        if runner == .program {
             program = try SweepSpec.readProgram(top, root: root, parametersNode: parametersNode, method: readAs, file: file,
                                                 checkFiles: checkFiles, runCap: runCap, randomSeed: randomSeed, metric: metric,
                                                 earlyTermination: earlyTermination, reader: reader, problems: &problems,
                                                 warnings: &warnings)
             keepModels = 0  // a program keeps its own weights
-            parameters = []
             self.warnings = warnings
-            space = TrialSpace(method: method, parameters: [], randomSeed: randomSeed, runCap: runCap)
+            space = TrialSpace(runner: runner, method: method, parameters: program?.parameters ?? [], randomSeed: randomSeed,
+                               runCap: runCap)
             return
         }
         program = nil
@@ -293,9 +296,8 @@ public struct SweepSpec: Sendable {
         }
         if checkFiles { _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkTeachers(parameters, file: file) } }
         try problems.throwIfAny()
-        self.parameters = parameters
         self.warnings = warnings
-        space = TrialSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
+        space = TrialSpace(runner: runner, method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
         if method == .grid && space.gridSize == nil && runCap == nil {
             let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
             throw SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
@@ -312,7 +314,7 @@ public struct SweepSpec: Sendable {
         let readCommand = problems.attempt { () throws(SpecError) in try ProgramSpec.readCommand(top, root: root, reader: reader) }
         let reserved = RecordLayout.reservedNames(metric: metric.name)
         let parameters = problems.attempt { () throws(SpecError) in
-            try ProgramParameter.read(parametersNode, prefix: [], method: method, reserved: reserved, reader: reader)
+            try Parameter.readProgram(parametersNode, prefix: [], method: method, reserved: reserved, reader: reader)
         }
         if let rule = earlyTermination, rule.type == "median", let node = top["early_terminate"] {
             problems.record(reader.error(node, key: "early_terminate.type", "median needs to know how many epochs a trial runs, "
@@ -335,8 +337,7 @@ public struct SweepSpec: Sendable {
         let folder = (file as NSString).deletingLastPathComponent
         let directory = folder.hasPrefix("/") ? folder
             : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder) as NSString).standardizingPath
-        let program = ProgramSpec(program: programName, command: command, directory: directory, parameters: parameters,
-                                  method: method, randomSeed: randomSeed, runCap: runCap)
+        let program = ProgramSpec(program: programName, command: command, directory: directory, parameters: parameters)
         if checkFiles, let path = program.programPath, command.elements.contains("${program}") {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue {
@@ -344,7 +345,7 @@ public struct SweepSpec: Sendable {
                                              + "a relative program is found next to the sweep file)"))
             }
         }
-        if method == .grid && program.gridSize == nil && runCap == nil {
+        if method == .grid && TrialSpace.gridSize(parameters.map(\.gridCount)) == nil && runCap == nil {
             let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
             problems.record(SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
                                       "the grid has \(sizes) points, more than \(Int.max); add run_cap, or use method: random"))
@@ -389,30 +390,24 @@ public struct SweepSpec: Sendable {
         try self.init(yaml: text, file: path, checkFiles: checkFiles)
     }
 
-    /// Trial positions (see `TrialSpace.count`, `ProgramSpec.count`).
-    public var count: Int { program?.count ?? space.count }
+    /// Trial positions (see `TrialSpace.count`).
+    public var count: Int { space.count }
 
     /// What trial `index` trains (before bayes proposes its own points: its random start).
-    public func point(at index: Int) -> TrialPoint {
-        program?.point(at: index) ?? .model(space.config(at: index))
-    }
+    public func point(at index: Int) -> TrialPoint { space.point(at: index) }
 
-    /// Whether `point` is one this sweep can produce (see `TrialSpace.admits`, `ProgramSpec.admits`).
-    public func admits(_ point: TrialPoint) -> Bool {
-        switch point {
-        case .model(let config): return program == nil && space.admits(config)
-        case .program(let values): return program?.admits(values) ?? false
-        }
-    }
+    /// Whether `point` is one this sweep can produce (see `TrialSpace.admits`).
+    public func admits(_ point: TrialPoint) -> Bool { space.admits(point) }
 
     /// The columns of this sweep's `trials.csv` and epochs file.
     public var layout: RecordLayout { RecordLayout(self) }
 
     /// Every teacher a sweep names must be a FashionMNIST model file, before any trial runs.
     private static func checkTeachers(_ parameters: [Parameter], file: String) throws(SpecError) {
-        guard let teacher = parameters.first(where: { $0.name == .teacher }), case .values(let choices, _) = teacher.domain else { return }
+        guard let teacher = parameters.first(where: { $0.name == Hyperparameter.teacher.rawValue }),
+              case .values(let choices, _) = teacher.domain else { return }
         for choice in choices {
-            guard case .text(let path) = choice.value else { continue }
+            guard case .string(let path) = choice.value else { continue }
             do {
                 _ = try TeacherModel(path: path)
             } catch {
@@ -424,15 +419,15 @@ public struct SweepSpec: Sendable {
     /// `nesterov: true` needs a momentum above 0 in every trial: refused when momentum can be 0 (the
     /// one rule `TrainingConfig.validate` has between two hyperparameters).
     private static func checkNesterov(_ parameters: [Parameter], file: String) throws(SpecError) {
-        guard let nesterov = parameters.first(where: { $0.name == .nesterov }),
+        guard let nesterov = parameters.first(where: { $0.name == Hyperparameter.nesterov.rawValue }),
               case .values(let choices, _) = nesterov.domain,
-              let on = choices.first(where: { $0.value == .flag(true) }) else { return }
-        let momentum = parameters.first { $0.name == .momentum }
+              let on = choices.first(where: { $0.value == .bool(true) }) else { return }
+        let momentum = parameters.first { $0.name == Hyperparameter.momentum.rawValue }
         var zeroAt: String?
         switch momentum?.domain {
         case nil: zeroAt = "momentum is not swept, so it is 0"
         case .values(let choices, _)?:
-            if let zero = choices.first(where: { ($0.value.number ?? 1) <= 0 }) {
+            if let zero = choices.first(where: { (momentum?.number(of: $0.value) ?? 1) <= 0 }) {
                 zeroAt = "momentum can be 0" + (zero.line.map { " (line \($0))" } ?? "")
             }
         case .distribution(let distribution)?:

@@ -14,8 +14,5 @@ public struct Trial: Hashable, Sendable {
     }
 
     /// The trial for the built-in trainer's `config`.
-    public init(config: TrainingConfig) { self.init(point: .model(config)) }
-
-    /// The built-in trainer's configuration (nil for a program trial).
-    public var config: TrainingConfig? { point.model }
+    public init(config: TrainingConfig) { self.init(point: TrialPoint(config: config)) }
 }

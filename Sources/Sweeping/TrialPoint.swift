@@ -1,44 +1,41 @@
-import Training
 import SweepCore
 
-/// What a trial trains: the built-in MLP's configuration, or a program's parameter values.
-public enum TrialPoint: Hashable, Sendable {
-    /// The built-in trainer's configuration.
-    case model(TrainingConfig)
-    /// A program's values, flattened (`optimizer.lr`), in the sweep's parameter order.
-    case program([ProgramValue.Pair])
+/// A trial: a point of named values. Which runner trains it (the built-in trainer or the sweep's
+/// program) is its `runner`, and the runner's rules give its canonical text, so that ids recorded
+/// by earlier releases stay what they were (`RunnerKind.canonicalKey`).
+public struct TrialPoint: Hashable, Sendable {
+    /// Who trains it.
+    public let runner: RunnerKind
+    /// Its values by name: the built-in trainer's every hyperparameter, in `Hyperparameter` order; a
+    /// program's flattened parameters (`optimizer.lr`), in the sweep's (W&B's sorted) order.
+    public let values: [ParameterValue.Pair]
 
-    /// The built-in trainer's configuration, if this is one.
-    public var model: TrainingConfig? {
-        if case .model(let config) = self { return config }
-        return nil
+    /// The point of `values`, as `runner` made it (`RunnerKind.point`, `TrialPoint(config:)`).
+    init(runner: RunnerKind, values: [ParameterValue.Pair]) {
+        self.runner = runner
+        self.values = values
     }
 
-    /// A program's values, if this is one.
-    public var programValues: [ProgramValue.Pair]? {
-        if case .program(let values) = self { return values }
-        return nil
-    }
+    /// The value called `name`, if the point has one.
+    public subscript(name: String) -> ParameterValue? { values.first { $0.key == name }?.value }
 
     /// The epochs it runs to, when known in advance (a program runs until it exits).
-    public var epochs: Int? { model?.epochs }
+    public var epochs: Int? { runner.epochs(of: self) }
 
     /// Its stable id: 16 hex digits of the FNV-1a 64-bit hash of its canonical text.
     public var id: String { TrialPoint.hash(canonicalKey) }
 
-    /// Equal points give equal text on every machine: the model's `key=value` list, or a program's
-    /// `name=json` list sorted by name.
+    /// Equal points give equal text on every machine (see `RunnerKind.canonicalKey`).
     public var canonicalKey: String { canonicalKey(includingSeed: true) }
 
-    /// `canonicalKey`, optionally without the seed (a program's parameter called `seed`), to group
-    /// repeats of one configuration.
-    public func canonicalKey(includingSeed: Bool) -> String {
-        switch self {
-        case .model(let config): return config.canonicalKey(includingSeed: includingSeed)
-        case .program(let values):
-            return values.filter { includingSeed || $0.key != "seed" }.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value.jsonText)" }.joined(separator: ";")
-        }
+    /// `canonicalKey`, optionally without the seed, to group repeats of one configuration.
+    public func canonicalKey(includingSeed: Bool) -> String { runner.canonicalKey(of: self, includingSeed: includingSeed) }
+
+    /// Hashes the values only: equal points have equal values, and hashing the names too would only
+    /// cost time (the scheduler hashes a point for every trial it hands out).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(runner)
+        for pair in values { hasher.combine(pair.value) }
     }
 
     /// 16 hex digits of the FNV-1a 64-bit hash of `text`.
@@ -51,28 +48,4 @@ public enum TrialPoint: Hashable, Sendable {
         let digits = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
-}
-
-extension TrainingConfig {
-    /// Every hyperparameter as `key=value`, sorted by key, in `HyperparameterValue`'s canonical text:
-    /// equal configs give equal strings on every machine. Data limits appear only when set.
-    public var canonicalKey: String { canonicalKey(includingSeed: true) }
-
-    /// `canonicalKey`, optionally without the seed (to group repeats of one configuration).
-    public func canonicalKey(includingSeed: Bool) -> String {
-        TrainingConfig.keyOrder.compactMap { parameter -> String? in
-            if parameter == .seed && !includingSeed { return nil }
-            let value = self[parameter]
-            if !parameter.inCanonicalKeyAtDefault && value == TrainingConfig.defaults[parameter] { return nil }
-            return "\(parameter.rawValue)=\(value)"
-        }.joined(separator: ";")
-    }
-
-    private static let keyOrder = Hyperparameter.allCases.sorted { $0.rawValue < $1.rawValue }
-
-    /// The default config, made once (ids are computed for every trial handed out).
-    static let defaults = TrainingConfig()
-
-    /// 16 hex digits of the FNV-1a 64-bit hash of `canonicalKey`.
-    public var trialID: String { TrialPoint.hash(canonicalKey) }
 }

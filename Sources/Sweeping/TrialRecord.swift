@@ -35,16 +35,10 @@ public struct TrialRecord: Equatable, Sendable {
     /// faults cost is `epochs_trained − epochs_run`. Nil in files written before it was recorded.
     public var epochsTrained: Int?
 
-    /// The built-in trainer's configuration (every default for a program trial, which has none).
-    public var config: TrainingConfig { point.model ?? TrainingConfig() }
-
-    /// The built-in trainer's columns, in file order.
-    public static let columns = RecordLayout.model.columns
-
-    /// A record from a training result (a `stopped` result records the rung it stopped at). A
-    /// program trial's record needs its sweep's `layout` and `goal` (which value is its best).
+    /// A record from a training result (a `stopped` result records the rung it stopped at), in its
+    /// sweep's `layout`, with the sweep's goal (which value is its best).
     public init(trial: Trial, result: TrainingResult, attempts: Int, worker: String, host: String, number: Int? = nil,
-                layout: RecordLayout = .model, minimize: Bool = true) {
+                layout: RecordLayout, minimize: Bool = true) {
         id = trial.id
         point = trial.point
         self.layout = layout
@@ -77,7 +71,7 @@ public struct TrialRecord: Equatable, Sendable {
 
     /// A record of a trial that could not be trained.
     public init(failed trial: Trial, reason: String, attempts: Int, worker: String, host: String, number: Int? = nil,
-                layout: RecordLayout = .model) {
+                layout: RecordLayout) {
         self.number = number
         id = trial.id
         point = trial.point
@@ -104,7 +98,7 @@ public struct TrialRecord: Equatable, Sendable {
     }
 
     /// Reads a row given the file's header; throws a reason when a field is missing or malformed.
-    public init(fields: [String], header: [String: Int], layout: RecordLayout = .model) throws(RecordError) {
+    public init(fields: [String], header: [String: Int], layout: RecordLayout) throws(RecordError) {
         func field(_ name: String) throws(RecordError) -> String {
             guard let index = header[name] else { throw RecordError("no '\(name)' column") }
             guard index < fields.count else { throw RecordError("has \(fields.count) fields, the header \(header.count)") }

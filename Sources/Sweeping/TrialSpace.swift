@@ -1,63 +1,103 @@
-import Training
 import SweepCore
 
-/// The built-in trainer's trials by position, laid out by `PointSpace`.
+/// A sweep's trials as a function of their position, never held in memory, whoever runs them: a
+/// grid point is its index in mixed radix (the last parameter fastest, as W&B's
+/// `itertools.product`), a random point is drawn from a generator seeded by `random_seed` and the
+/// index (bayes starts from these). So a 10¹⁰-point grid costs what a 10-point one does, and point k
+/// is the same on every machine and in every run.
 ///
 /// A collection of `Trial`s: `space[k]` is trial k, `space.prefix(5)` the first five.
 public struct TrialSpace: RandomAccessCollection, Sendable {
-    /// The positions' values.
-    let points: PointSpace<Parameter>
-    /// How trials are chosen.
-    public var method: SweepSpec.Method { points.method }
-    /// The parameters, in file order.
-    public var parameters: [Parameter] { points.parameters }
+    /// Who trains the points.
+    public let runner: RunnerKind
+    /// How points are chosen.
+    public let method: SweepSpec.Method
+    /// The parameters, in the sweep's order (a program's flattened, in W&B's sorted order).
+    public let parameters: [Parameter]
     /// Seeds random search.
-    public var randomSeed: UInt64 { points.randomSeed }
-    /// Trial positions: the grid's size or `run_cap`, whichever is smaller (random search: `run_cap`).
-    /// Two positions can hold the same configuration (a random draw repeated): it is one trial, run once.
-    public var count: Int { points.count }
+    public let randomSeed: UInt64
+    /// Trial positions: the grid's size or `run_cap`, whichever is smaller (random search: `run_cap`,
+    /// or without one, as W&B, until it is stopped). Two positions can hold the same point (a random
+    /// draw repeated): it is one trial, run once.
+    public let count: Int
     /// The grid's full size when it fits in an `Int` (nil for random search, or a grid too big to count).
-    public var gridSize: Int? { points.gridSize }
+    public let gridSize: Int?
 
-    /// Builds the space; a grid beyond `Int.max` points needs `runCap`.
-    init(method: SweepSpec.Method, parameters: [Parameter], randomSeed: UInt64, runCap: Int?) {
-        points = PointSpace(method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap, unbounded: 0)
+    /// The space; a grid beyond `Int.max` points needs `runCap`.
+    init(runner: RunnerKind, method: SweepSpec.Method, parameters: [Parameter], randomSeed: UInt64, runCap: Int?) {
+        self.runner = runner
+        self.method = method
+        self.parameters = parameters
+        self.randomSeed = randomSeed
+        switch method {
+        case .grid:
+            let size = TrialSpace.gridSize(parameters.map(\.gridCount))
+            gridSize = size
+            count = Swift.min(size ?? Int.max, runCap ?? Int.max)
+        case .random, .bayes:
+            gridSize = nil
+            count = runCap ?? Int.max
+        }
     }
 
-    /// The configuration at position `index` (0 ≤ index < `count`). It may still fail
+    /// Position `index`'s values, one per parameter in parameter order.
+    public func values(at index: Int) -> [ParameterValue] {
+        switch method {
+        case .grid:
+            var values: [ParameterValue] = []
+            values.reserveCapacity(parameters.count)
+            var rest = index
+            for parameter in parameters.reversed() {
+                let size = parameter.gridCount ?? 1
+                values.append(parameter.gridValue(at: rest % size))
+                rest /= size
+            }
+            return values.reversed()
+        case .random, .bayes:
+            var random = SplitMix64(seed: randomSeed, stream: randomStream, index: UInt64(index))
+            // One draw per parameter, constants included, so that a parameter's draws do not
+            // depend on the forms of the others.
+            return parameters.map { $0.value(atPercentile: random.nextOpenUnit()) }
+        }
+    }
+
+    /// Position `index`'s values by name, in parameter order.
+    public func namedValues(at index: Int) -> [ParameterValue.Pair] {
+        zip(parameters, values(at: index)).map { ParameterValue.Pair($0.name, $1) }
+    }
+
+    /// The point at position `index` (0 ≤ index < `count`). A trainer's may still fail
     /// `TrainingConfig.validate` in corners the file's checks cannot see; the coordinator records
     /// such a trial as failed with the reason.
-    public func config(at index: Int) -> TrainingConfig {
-        var config = TrainingConfig()
-        let assignments = zip(parameters, points.values(at: index))
-        // A grid set its parameters last-first, a draw first-last: kept, so that a name given twice
-        // takes the value it always took.
-        for (parameter, value) in method == .grid ? Array(assignments.reversed()) : Array(assignments) {
-            config[parameter.name] = value
-        }
-        return config
+    public func point(at index: Int) -> TrialPoint { runner.point(namedValues(at: index), method: method) }
+
+    /// The point `values` (one per parameter, in parameter order) make.
+    public func point(_ values: [ParameterValue]) -> TrialPoint {
+        runner.point(zip(parameters, values).map { ParameterValue.Pair($0.name, $1) }, method: method)
     }
+
+    /// Whether `point` is one this sweep can produce (`RunnerKind.admits`).
+    public func admits(_ point: TrialPoint) -> Bool { runner.admits(point, parameters: parameters) }
+
     /// The trial at position `index`.
-    public subscript(index: Int) -> Trial { Trial(config: config(at: index)) }
+    public subscript(index: Int) -> Trial { Trial(point: point(at: index)) }
 
     /// The first position.
     public var startIndex: Int { 0 }
     /// One past the last position.
     public var endIndex: Int { count }
 
-    /// Whether `config` is one this sweep can produce: every swept hyperparameter takes a value its
-    /// parameter admits, and the rest are at their defaults. (For random search, whether it was
-    /// actually drawn is not checked: that would mean replaying every draw.)
-    public func admits(_ config: TrainingConfig) -> Bool {
-        let defaults = TrainingConfig()
-        let swept = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for name in Hyperparameter.allCases {
-            if let parameter = swept[name] {
-                if !parameter.admits(config[name]) { return false }
-            } else if config[name] != defaults[name] {
-                return false
-            }
+    /// The product of the parameters' grid counts (a distribution counts 1), or nil past `Int.max`.
+    static func gridSize(_ counts: [Int?]) -> Int? {
+        var size = 1
+        for count in counts {
+            let (product, overflow) = size.multipliedReportingOverflow(by: count ?? 1)
+            if overflow { return nil }
+            size = product
         }
-        return true
+        return size
     }
 }
+
+/// The random stream random search draws from (any fixed number; this one is written "SEED").
+let randomStream: UInt64 = 0x5EED

@@ -56,9 +56,9 @@ struct Check: ParsableCommand {
         if let rule = spec.earlyTermination {
             // The rungs up to the longest trial's epochs.
             var longest = TrainingConfig().epochs
-            if let epochs = spec.parameters.first(where: { $0.name == .epochs }) {
+            if let epochs = spec.parameters.first(where: { $0.name == Hyperparameter.epochs.rawValue }) {
                 switch epochs.domain {
-                case .values(let choices, _): longest = choices.compactMap { $0.value.number }.map { Int($0) }.max() ?? longest
+                case .values(let choices, _): longest = choices.compactMap { epochs.number(of: $0.value) }.map { Int($0) }.max() ?? longest
                 case .distribution(let distribution): longest = Int(min(distribution.support.high, 100_000))
                 }
             }
@@ -89,18 +89,18 @@ struct Check: ParsableCommand {
         }
         lines.append(metric)
         lines.append("parameters:")
-        let width = spec.parameters.map(\.name.rawValue.count).max() ?? 0
+        let width = spec.parameters.map(\.name.count).max() ?? 0
         for parameter in spec.parameters {
-            lines.append("  " + parameter.name.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + "  \(parameter.form)  \(describe(parameter.domain, written: parameter.written))"
-                         + (spec.method == .bayes && TPE.isNuisance(parameter.name) ? "  (bayes: drawn per trial, never learnt)" : ""))
+            lines.append("  " + parameter.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                         + "  \(parameter.form)  \(describe(parameter, runner: spec.runner))"
+                         + (spec.method == .bayes && spec.runner.isNuisance(parameter.name) ? "  (bayes: drawn per trial, never learnt)" : ""))
         }
         let shown = min(show, spec.count)
         if shown > 0 {
             lines.append(spec.method == .bayes ? "first \(shown) trials, numbered from 0 (bayes: its random start):" : "first \(shown) trials, numbered from 0:")
-            let swept = spec.parameters.map(\.name)
+            let swept = spec.parameters.compactMap { Hyperparameter(rawValue: $0.name) }
             for index in 0..<shown {
-                let config = spec.space.config(at: index)
+                let config = spec.point(at: index).trainingConfig ?? TrainingConfig()
                 let settings = swept.map { "\($0.rawValue)=\(Check.display(config[$0]))" }.joined(separator: " ")
                 var line = "  \(index)  \(config.trialID)  \(settings)"
                 do { try config.validate() } catch { line += "  (cannot be trained: \(error); it would be recorded as failed)" }
@@ -161,14 +161,15 @@ struct Check: ParsableCommand {
         return text
     }
 
-    private func describe(_ domain: Parameter.Domain, written: [String: String]) -> String {
-        switch domain {
+    private func describe(_ parameter: Parameter, runner: RunnerKind) -> String {
+        switch parameter.domain {
         case .values(let choices, let probabilities):
-            var text = choices.prefix(8).map { "\($0.value)" }.joined(separator: ", ") + (choices.count > 8 ? ", …" : "")
+            var text = choices.prefix(8).map { runner.cell($0.value, column: parameter.name) }.joined(separator: ", ")
+                + (choices.count > 8 ? ", …" : "")
             if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
             return text
         case .distribution(let distribution):
-            return Check.describe(distribution, written: written)
+            return Check.describe(distribution, written: parameter.written)
         }
     }
 }

@@ -45,7 +45,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let (directory, record) = try find()
-        guard let config = record.point.model else {
+        guard let config = record.point.trainingConfig else {
             throw RunFailure("trial \(record.id) ran a program, which keeps its own weights (in its $SWEEP_TRIAL_DIR on the "
                              + "worker); sweep export makes models of the built-in trainer", code: ExitStatus.dataError)
         }
@@ -98,7 +98,7 @@ struct Export: ParsableCommand {
         }
         var found: [(String, TrialRecord)] = []
         for directory in directories {
-            let layout = SweepSpec.stored(in: directory)?.layout ?? .model
+            let layout = RecordLayout(stored: SweepSpec.stored(in: directory))
             let records = (try? ResultStore.readTrials(directory + "/trials.csv", layout: layout)) ?? []
             found += records.filter { $0.id.hasPrefix(trial.lowercased()) }.map { (directory, $0) }
         }

@@ -14,10 +14,10 @@ struct ProgramCheck {
         let sizes = program.parameters.map { "\($0.gridCount ?? 1)" }.joined(separator: " × ")
         switch spec.method {
         case .grid:
-            if let size = program.gridSize, size == program.count {
-                lines.append("method: grid, \(program.count) trials (\(sizes))")
+            if let size = spec.space.gridSize, size == spec.count {
+                lines.append("method: grid, \(spec.count) trials (\(sizes))")
             } else {
-                lines.append("method: grid, the first \(program.count) of \(program.gridSize.map(String.init) ?? "more than \(Int.max)") "
+                lines.append("method: grid, the first \(spec.count) of \(spec.space.gridSize.map(String.init) ?? "more than \(Int.max)") "
                              + "points (\(sizes)), capped by run_cap")
             }
         default:
@@ -39,15 +39,16 @@ struct ProgramCheck {
             lines.append("  " + parameter.name.padding(toLength: width, withPad: " ", startingAt: 0)
                          + "  \(parameter.form)  \(ProgramCheck.describe(parameter.domain, written: parameter.written))")
         }
-        let shown = min(show, program.count)
+        let shown = min(show, spec.count)
         if shown > 0 {
             lines.append("first \(shown) trials, numbered from 0\(spec.method == .bayes ? " (bayes: its random start)" : ""), each with the command it runs:")
             let environment = ProcessInfo.processInfo.environment
             for index in 0..<shown {
                 // Numbers for people here; the command below carries them exactly.
-                let settings = program.values(at: index).map { "\($0.name)=\(ProgramCheck.display($0.value))" }.joined(separator: " ")
-                lines.append("  \(index)  \(program.trialID(at: index))  \(settings)")
-                let argv = program.argv(at: index, environment: environment, jsonFile: "$SWEEP_TRIAL_DIR/args.json")
+                let point = spec.point(at: index)
+                let settings = point.values.map { "\($0.key)=\(ProgramCheck.display($0.value))" }.joined(separator: " ")
+                lines.append("  \(index)  \(point.id)  \(settings)")
+                let argv = program.argv(of: point.values, environment: environment, jsonFile: "$SWEEP_TRIAL_DIR/args.json")
                 lines.append("     $ " + argv.map(ProgramCheck.shellQuoted).joined(separator: " "))
             }
         }
@@ -55,15 +56,15 @@ struct ProgramCheck {
     }
 
     /// A value as people read it: as Python prints it, a long real number cut to 4 significant digits.
-    static func display(_ value: ProgramValue) -> String {
+    static func display(_ value: ParameterValue) -> String {
         if case .real = value { return DisplayNumber.value(value.pythonText) }
         return value.pythonText
     }
 
-    static func describe(_ domain: ProgramParameter.Domain, written: [String: String]) -> String {
+    static func describe(_ domain: Parameter.Domain, written: [String: String]) -> String {
         switch domain {
-        case .values(let values, let probabilities):
-            var text = values.prefix(8).map(\.pythonRepr).joined(separator: ", ") + (values.count > 8 ? ", …" : "")
+        case .values(let choices, let probabilities):
+            var text = choices.prefix(8).map(\.value.pythonRepr).joined(separator: ", ") + (choices.count > 8 ? ", …" : "")
             if let probabilities { text += " with probabilities " + probabilities.map { "\($0)" }.joined(separator: ", ") }
             return text
         case .distribution(let distribution):

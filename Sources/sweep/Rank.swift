@@ -62,7 +62,7 @@ struct Rank: ParsableCommand {
         let directory = (csv as NSString).deletingLastPathComponent
         // The sweep's columns and its own metric, if the spec is beside the CSV.
         let spec = SweepSpec.stored(in: directory)
-        let layout = spec?.layout ?? .model
+        let layout = RecordLayout(stored: spec)
         let sweepMetric = spec?.metric ?? Metric()
         let name = by ?? sweepMetric.name
         let asked = [name] + extraColumns.filter { $0 != name }

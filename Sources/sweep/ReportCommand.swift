@@ -34,7 +34,7 @@ struct ReportCommand: ParsableCommand {
             throw RunFailure("\(directory) has no trials.csv; give a results directory such as Results/quickstart", code: ExitStatus.noInput)
         }
         // The parameters are the sweep's: the built-in trainer's, or a program sweep's own.
-        let parameters = (SweepSpec.stored(in: directory)?.layout ?? .model).parameters
+        let parameters = RecordLayout(stored: SweepSpec.stored(in: directory)).parameters
         for (flag, value) in [("--x", x), ("--y", y)] {
             if let value, !parameters.contains(value) {
                 throw ValidationError("\(flag) must be a parameter (\(parameters.joined(separator: ", "))), got '\(value)'")

@@ -66,7 +66,7 @@ struct Status: ParsableCommand {
         let csv = ResultsDirectory(directory).trials
         let spec = SweepSpec.stored(in: directory)
         let records = FileManager.default.fileExists(atPath: csv)
-            ? try ResultStore.readTrials(csv, layout: spec?.layout ?? .model, warn: warn) : []
+            ? try ResultStore.readTrials(csv, layout: RecordLayout(stored: spec), warn: warn) : []
         let metric = spec?.metric ?? Metric()
         let name = FolderIdentity.name(of: directory)
         let total = answer.report?.total ?? spec?.count

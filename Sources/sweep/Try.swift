@@ -55,18 +55,18 @@ struct Try: ParsableCommand {
             throw RunFailure("\(spec.file) trains the built-in model; `sweep try` runs program sweeps (use `sweep train` for one "
                              + "configuration)", code: ExitStatus.usage)
         }
-        guard trial < program.count else {
-            throw RunFailure("--trial \(trial): the sweep has \(program.count) trials, numbered from 0", code: ExitStatus.usage)
+        guard trial < spec.count else {
+            throw RunFailure("--trial \(trial): the sweep has \(spec.count) trials, numbered from 0", code: ExitStatus.usage)
         }
         let point: TrialPoint
         do {
-            point = try program.point(at: trial, setting: settings)
+            point = try spec.point(at: trial, setting: settings)
         } catch {
             throw RunFailure(error.description, code: ExitStatus.usage)
         }
         let launch: ProgramLaunch
         do {
-            var job = program.job(for: point.programValues ?? [], sweep: spec.name, metric: spec.metric.name,
+            var job = program.job(for: point.values, sweep: spec.name, metric: spec.metric.name,
                                   maxSeconds: spec.maxSeconds, stopGrace: spec.stopGraceSeconds)
             job.folder = "try-" + FolderIdentity.make().id  // each try is a run of its own
             launch = try ProgramLaunch(job: job, trial: point.id, attempt: 1, workdir: workdir,

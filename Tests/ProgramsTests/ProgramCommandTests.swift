@@ -4,7 +4,7 @@ import SweepCore
 
 /// Every macro's argv, as `wandb agent` builds it (`wandb_agent.py`, `sweeps/utils.py`).
 @Suite struct ProgramCommandTests {
-    let arguments: [(name: String, value: ProgramValue)] = [
+    let arguments: [(name: String, value: ParameterValue)] = [
         ("lr", .real(0.001)), ("layers", .int(3)), ("augment", .bool(true)), ("nesterov", .bool(false)),
         ("name", .string("a b")), ("optimizer", .mapping([.init("beta", .real(0.9))])),
     ]

@@ -39,7 +39,7 @@ struct ReportSizeTests {
                 if loss.isNaN { break }
             }
             let result = TrainingResult(config: config, epochs: metrics, status: diverges ? .diverged : .completed)
-            records.append(TrialRecord(trial: trial, result: result, attempts: 1, worker: "w\(index % 4)", host: "host", number: index))
+            records.append(TrialRecord(trial: trial, result: result, attempts: 1, worker: "w\(index % 4)", host: "host", number: index, layout: .trainer))
             epochs[trial.id] = metrics
         }
         return ReportData(directory: "", name: "random", specText: yaml, plannedTrials: spec.count, metric: spec.metric,
@@ -113,7 +113,7 @@ struct ReportSizeTests {
         // Every trial failed: no metric anywhere, 40 distinct learning rates (binned) all the same.
         let spec = try SweepSpec(yaml: Self.yaml, file: "random.yaml")
         let records = (0..<40).map { index in
-            TrialRecord(failed: Trial(point: spec.point(at: index)), reason: "boom", attempts: 1, worker: "w", host: "h")
+            TrialRecord(failed: Trial(point: spec.point(at: index)), reason: "boom", attempts: 1, worker: "w", host: "h", layout: .trainer)
         }
         let failed = ReportData(directory: "", name: "failed", specText: nil, plannedTrials: nil, metric: Metric(),
                                 records: records, epochs: [:], runs: [], logScale: ReportData.logScale(of: spec))

@@ -27,7 +27,7 @@ struct ReportTests {
             """
         text = text.replacingOccurrences(of: "\n\n", with: "\n")
         let spec = try SweepSpec(yaml: text, file: "fixture.yaml")
-        let store = try ResultStore(directory: directory)
+        let store = try ResultStore(directory: directory, layout: .trainer)
         try store.writeSpec(text)
         var random = SplitMix64(seed: 3)
         for trial in spec.space {
@@ -48,7 +48,7 @@ struct ReportTests {
             }
             let result = TrainingResult(config: config, epochs: metrics, status: diverges ? .diverged : .completed)
             try store.append(TrialRecord(trial: trial, result: result, attempts: 1, worker: "w\(trial.id.prefix(1))",
-                                         host: "host"), epochs: metrics)
+                                         host: "host", layout: .trainer), epochs: metrics)
         }
         try store.appendRun(.init(started: 1000, finished: 1100, workers: ["w1", "w2"], hosts: ["host"], outcome: .finished))
         return directory

@@ -36,7 +36,8 @@ struct ProgramSchedulingTests {
         var harness = Harness(Self.bayesHyperband)
         let given = harness.join("a")
         let assignment = try #require(given)
-        let values = try #require(assignment.point.programValues)
+        let values = assignment.point.values
+        #expect(assignment.point.runner == .program)
         #expect(values.map(\.key) == ["dropout", "epochs", "lr", "momentum", "optimizer.kind"])
         #expect(assignment.point == Self.bayesHyperband.point(at: 0) && assignment.trial == assignment.point.id)
         // A program keeps its own checkpoints and cannot be paused at a rung: nothing asks it to.
@@ -76,7 +77,7 @@ struct ProgramSchedulingTests {
               lr: {values: [0.03, 0.001]}
               epochs: {value: 3}
             """)
-        let runs = spec.program!.count
+        let runs = spec.count
         #expect(runs == 2)
         for resultFirst in [true, false] {
             var harness = Harness(spec)

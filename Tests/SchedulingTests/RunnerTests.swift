@@ -29,7 +29,7 @@ struct RunnerTests {
         #expect(model.length(of: hyperband.point(at: 0)) == 9 && program.length(of: Self.program.point(at: 0)) == nil)
         #expect(program.rungLength(nil) == EarlyTermination.maximumEpoch && model.rungLength(9) == 9)
         #expect(program.config(of: Self.program.point(at: 0)) == nil && program.point(vouchedBy: nil) == nil)
-        #expect(model.point(vouchedBy: TrainingConfig()) == .model(TrainingConfig()))
+        #expect(model.point(vouchedBy: TrainingConfig()) == TrialPoint(config: TrainingConfig()))
         let best = Runner(SweepSpec.test("metric: {name: best_test_loss}\nparameters:\n  epochs: {value: 9}\n"))
         #expect(best.progressFigure == "test_loss", "the built-in trainer's best so far shows as its test loss")
         #expect(program.progressFigure == "best_loss", "a program's metric is its own, whatever its name")
@@ -39,8 +39,8 @@ struct RunnerTests {
         var config = TrainingConfig()
         config.optimizer = .adam
         config.nesterov = true
-        #expect(Runner(Parts.grid).problem(with: .model(config)) != nil)
-        #expect(Runner(Parts.grid).problem(with: .model(TrainingConfig())) == nil)
+        #expect(Runner(Parts.grid).problem(with: TrialPoint(config: config)) != nil)
+        #expect(Runner(Parts.grid).problem(with: TrialPoint(config: TrainingConfig())) == nil)
         #expect(Runner(Self.program).problem(with: Self.program.point(at: 0)) == nil)
     }
 

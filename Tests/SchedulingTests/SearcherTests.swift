@@ -22,7 +22,7 @@ struct SearcherTests {
     /// Records of positions `0..<count`, with losses set by a formula of the configuration.
     func history(_ spec: SweepSpec, _ count: Int) -> [TrialRecord] {
         (0..<count).map { position in
-            let lr = spec.point(at: position).model!.learningRate
+            let lr = spec.point(at: position).trainingConfig!.learningRate
             let loss = 0.3 + abs(log10(lr) + 1.5) / 10
             return Parts.record(spec, position, losses: [loss + 0.2, loss + 0.1, loss])
         }

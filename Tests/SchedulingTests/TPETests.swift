@@ -21,14 +21,14 @@ struct TPETests {
     static func history(_ spec: SweepSpec, count: Int) -> [TPE.Observation] {
         spec.space.prefix(count).map { trial in
             let run = FakeTrainer.run(trial.config!)
-            let coordinates = TPE.coordinates(of: spec.parameters.map { trial.config![$0.name] }, parameters: spec.parameters)
+            let coordinates = TPE.coordinates(of: spec.parameters.map { trial.point[$0.name] }, parameters: spec.parameters)
             return TPE.Observation(coordinates: coordinates, depth: .infinity, loss: run.final!.testLoss)
         }
     }
 
     @Test func aProposalIsAFunctionOfItsHistoryAndItsStream() {
         let spec = SweepSpec.test("method: bayes\nrun_cap: 100\n" + Self.space)
-        let tpe = TPE(parameters: spec.parameters)
+        let tpe = TPE(spec: spec)
         let history = Self.history(spec, count: 30)
         var a = SplitMix64(seed: 1, stream: 9, index: 30), b = SplitMix64(seed: 1, stream: 9, index: 30)
         let first = tpe.propose(after: history, random: &a), second = tpe.propose(after: history, random: &b)
@@ -37,7 +37,7 @@ struct TPETests {
         #expect(tpe.propose(after: history, random: &c) != first, "another position, another draw")
         var d = SplitMix64(seed: 1, stream: 9, index: 30)
         #expect(tpe.propose(after: Array(history.prefix(9)), random: &d) == nil, "fewer than 10: random start-up")
-        #expect(spec.space.admits(TPE.config(at: first!, parameters: spec.parameters)))
+        #expect(spec.space.admits(spec.space.point(TPE.values(at: first!, parameters: spec.parameters))))
     }
 
     @Test func itBeatsRandomSearchOnTheSameBudget() {
@@ -77,7 +77,7 @@ struct TPETests {
         let records = fleet.run()
         #expect(records.count == 60)
         // The model's proposals (after the start-up) stay inside every parameter's domain.
-        #expect(records.allSatisfy { spec.space.admits($0.config) })
+        #expect(records.allSatisfy { spec.space.admits($0.point) })
         #expect(records.allSatisfy { $0.status == .completed })
         let proposed = records.filter { ($0.number ?? 0) > 11 }
         // q_uniform's values are round(x / q)·q, as numpy computes them (6 · 0.1 = 0.6000000000000001).
@@ -94,7 +94,7 @@ struct TPETests {
               momentum: {distribution: uniform, min: 0, max: 0.95}
               seed: {distribution: int_uniform, min: 0, max: 1000000}
             """)
-        let tpe = TPE(parameters: spec.parameters)
+        let tpe = TPE(spec: spec)
         guard case .nuisance(.distribution) = tpe.axes[1] else {
             Issue.record("seed is modelled: \(tpe.axes[1])")
             return
@@ -124,7 +124,7 @@ struct TPETests {
         }
         #expect(nearGood(followed) > 0.8)
         // A drawn seed's coordinate maps back to a value the sweep file admits.
-        let point = TPE.config(at: [0.5, seeds[0]], parameters: spec.parameters)
+        let point = spec.space.point(TPE.values(at: [0.5, seeds[0]], parameters: spec.parameters))
         #expect(spec.space.admits(point))
     }
 
@@ -137,7 +137,7 @@ struct TPETests {
 
     @Test func aProposalAfterTwoThousandTrialsIsQuick() {
         let spec = SweepSpec.test("method: bayes\nrun_cap: 3000\n" + Self.space)
-        let tpe = TPE(parameters: spec.parameters)
+        let tpe = TPE(spec: spec)
         let history = Self.history(spec, count: 2000)
         var random = SplitMix64(seed: 1, stream: 9, index: 2000)
         let clock = ContinuousClock()
@@ -146,7 +146,7 @@ struct TPETests {
         let cpu = Self.threadCPUSeconds() - cpuStart
         print("a TPE proposal after 2,000 trials took \(start.duration(to: clock.now)), \(cpu) s of CPU "
               + "(debug build; Scripts/bench adaptive times release)")
-        #expect(proposal.map { spec.space.admits(TPE.config(at: $0, parameters: spec.parameters)) } == true)
+        #expect(proposal.map { spec.space.admits(spec.space.point(TPE.values(at: $0, parameters: spec.parameters))) } == true)
         // Linear in the history: about 0.04 s of CPU here in a debug build. A proposal that compared
         // every pair of trials would take tens of times that; the CPU time holds on a loaded machine.
         #expect(cpu < 1, "\(cpu) s of CPU")

@@ -174,8 +174,8 @@ struct HostileInputTests {
         // Trial 2 is recorded as failed, as the coordinator records a trial that took down its workers.
         let records = Results(scratch.file("Results/twelve")).trials
         let failed = TrialRecord(failed: Trial(config: records[1].config), reason: "took down 3 workers in a row (last: w)",
-                                 attempts: 3, worker: "w", host: "h")
-        let rows = [CSV.line(TrialRecord.columns)] + records.enumerated().map { CSV.line($0.offset == 1 ? failed.fields : $0.element.fields) }
+                                 attempts: 3, worker: "w", host: "h", layout: .trainer)
+        let rows = [CSV.line(RecordLayout.trainer.columns)] + records.enumerated().map { CSV.line($0.offset == 1 ? failed.fields : $0.element.fields) }
         scratch.write(rows.joined(), to: "Results/twelve/trials.csv")
         let epochs = scratch.text("Results/twelve/epochs.csv").split(separator: "\n").filter { !$0.hasPrefix(failed.id) }
         scratch.write(epochs.joined(separator: "\n") + "\n", to: "Results/twelve/epochs.csv")
@@ -189,7 +189,7 @@ struct HostileInputTests {
         let after = Results(scratch.file("Results/twelve")).trials
         #expect(after.count == 4 && Set(after.map(\.id)).count == 4)
         #expect(after.allSatisfy { $0.status == .completed })
-        #expect(scratch.text("Results/twelve/failed.csv") == CSV.line(TrialRecord.columns) + CSV.line(failed.fields))
+        #expect(scratch.text("Results/twelve/failed.csv") == CSV.line(RecordLayout.trainer.columns) + CSV.line(failed.fields))
     }
 
     /// `--results` on a tmpfs the test mounts, nearly full: the coordinator hits ENOSPC mid-sweep.
@@ -228,9 +228,9 @@ struct HostileInputTests {
                 #expect(text.hasSuffix("\n"), "\(file) ends in the middle of a row")
             }
             var warnings: [String] = []
-            let recorded = try ResultStore.readTrials(results + "/trials.csv") { warnings.append($0) }
+            let recorded = try ResultStore.readTrials(results + "/trials.csv", layout: .trainer) { warnings.append($0) }
             #expect(warnings.isEmpty, "\(warnings)")
-            let epochs = ResultStore.readEpochs(results + "/epochs.csv")
+            let epochs = ResultStore.readEpochs(results + "/epochs.csv", layout: .trainer)
             #expect(recorded.count >= 1 && recorded.count < 12, "the disk must fill in the middle of the sweep")
             #expect(Set(epochs.keys) == Set(recorded.map(\.id)))
             #expect(epochs.values.allSatisfy { $0.count == 12 })
@@ -241,7 +241,7 @@ struct HostileInputTests {
             let resumed = try await SweepBinary.run(["run", "twelve.yaml", "--results", results, "--workers", "2"], directory: scratch.path)
             #expect(resumed.status == 0, "\(resumed.stderr)")
             #expect(try String(contentsOfFile: results + "/trials.csv", encoding: .utf8).hasPrefix(survivors))
-            let final = try ResultStore.readTrials(results + "/trials.csv")
+            let final = try ResultStore.readTrials(results + "/trials.csv", layout: .trainer)
             #expect(final.count == 12 && Set(final.map(\.id)).count == 12)
         } cleanup: {
             _ = try? await ProcessRunner.run(URL(fileURLWithPath: "/bin/umount"), ["-l", disk])

@@ -59,10 +59,10 @@ extension TrainCommandTests {
         #expect(try TrainingCheckpoint(decoding: checkpoint.encoded()).config == config)
 
         // A trials.csv row.
-        let record = TrialRecord(failed: Trial(config: config), reason: "", attempts: 1, worker: "w:1", host: "w", number: 3)
+        let record = TrialRecord(failed: Trial(config: config), reason: "", attempts: 1, worker: "w:1", host: "w", number: 3, layout: .trainer)
         let line = CSV.line(record.fields)
-        let header = Dictionary(uniqueKeysWithValues: RecordLayout.model.columns.enumerated().map { ($1, $0) })
-        let row = try TrialRecord(fields: try #require(CSV.fields(line.dropLast())), header: header)
+        let header = Dictionary(uniqueKeysWithValues: RecordLayout.trainer.columns.enumerated().map { ($1, $0) })
+        let row = try TrialRecord(fields: try #require(CSV.fields(line.dropLast())), header: header, layout: .trainer)
         #expect(row.config == config && row.id == config.trialID, "\(line)")
     }
 }

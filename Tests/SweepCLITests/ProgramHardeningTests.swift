@@ -106,7 +106,7 @@ struct ProgramHardeningTests {
         let helpers = Self.helpers(scratch)
         #expect(helpers.count == 3 && helpers.values.allSatisfy { !Processes.isAlive($0) }, "\(helpers)")
         for trial in trials {
-            let ignoring = trial.point.programValues?.first(where: { $0.key == "mode" })?.value == .string("ignore")
+            let ignoring = trial.point["mode"] == .string("ignore")
             #expect(trial.reason == (ignoring ? "it left 1 process running; 1 ignored SIGTERM and was killed after the 1 s grace"
                                               : "it left 1 process running; ended with SIGTERM"), "\(trial.reason)")
         }
@@ -131,7 +131,7 @@ struct ProgramHardeningTests {
         let first = try SweepBinary.start(["worker", "--connect", endpoint, "--name", "first"], directory: scratch.path, log: "w1-",
                                           environment: environment)
         // The first attempt prints its lines, then stays: kill its worker once the log has them.
-        let id = try SweepSpec(contentsOf: scratch.file("killed.yaml")).program!.trialID(at: 0)
+        let id = try SweepSpec(contentsOf: scratch.file("killed.yaml")).point(at: 0).id
         #expect(await Processes.await(seconds: 60) { scratch.text("Results/killed/logs/\(id).log").contains("\"epoch\": 3") },
                 "the first attempt's output never reached the log: \(scratch.text("w1-stderr.log"))")
         let helper = try #require(Self.helpers(scratch)["\(id)-1"])
@@ -198,7 +198,7 @@ struct ProgramHardeningTests {
         let trials = Results(scratch.file("Results/nan")).trials
         #expect(trials.count == 6)
         for trial in trials {
-            let nan = trial.point.programValues?.first(where: { $0.key == "nan" })?.value == .int(1)
+            let nan = trial.point["nan"] == .int(1)
             #expect(trial.status == (nan ? .diverged : .completed), "\(trial)")
             if nan { #expect(trial.epochsRun == 2 && trial.metric("loss")?.isNaN == true) }
         }
@@ -219,7 +219,7 @@ struct ProgramHardeningTests {
     @Test func aFreshFolderGivesFreshTrialFolders() async throws {
         let scratch = Self.scratch()
         scratch.write("name: fresh\nprogram: train.py\nmetric: {name: loss}\nparameters:\n  x: {value: 1}\n", to: "fresh.yaml")
-        let id = try SweepSpec(contentsOf: scratch.file("fresh.yaml")).program!.trialID(at: 0)
+        let id = try SweepSpec(contentsOf: scratch.file("fresh.yaml")).point(at: 0).id
         let first = try await Self.run(["run", "fresh.yaml", "--workers", "1"], scratch)
         #expect(first.status == 0, "\(first.stderr)")
         let before = scratch.text("dirs/\(id)-1")

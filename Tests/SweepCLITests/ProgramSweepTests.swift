@@ -196,7 +196,7 @@ struct ProgramSweepTests {
         let run = try SweepBinary.start(["run", "early.yaml", "--workers", "2"], directory: scratch.path, log: "run-")
         defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
         let spec = try SweepSpec(contentsOf: scratch.file("early.yaml"))
-        let worse = spec.program!.trialID(at: 1)
+        let worse = spec.point(at: 1).id
         #expect(await Processes.await(seconds: 60) { scratch.exists("pids/\(worse)-1") }, "\(scratch.text("run-stderr.log"))")
         let pid = try #require(Int32(scratch.text("pids/\(worse)-1")))
         #expect(await Processes.await(seconds: 30) { scratch.exists("term/\(worse)") }, "no SIGTERM came")
@@ -254,7 +254,7 @@ struct ProgramSweepTests {
                                             directory: scratch.path)
         #expect(run.status == 0, "\(run.stderr)")
         let trials = Results(scratch.file("Results/modes")).trials
-        func trial(_ mode: String) -> TrialRecord? { trials.first { $0.point.programValues?.first?.value == .string(mode) } }
+        func trial(_ mode: String) -> TrialRecord? { trials.first { $0.point.values.first?.value == .string(mode) } }
         #expect(trials.count == 5)
         #expect(trial("fail")?.status == .failed && trial("fail")?.reason == "exit 3: boom: the data is not there")
         #expect(trial("hang")?.status == .failed && trial("hang")?.reason == "timeout")

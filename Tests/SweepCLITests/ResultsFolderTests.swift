@@ -132,7 +132,7 @@ struct ResultsFolderTests {
         #expect(scratch.text("s.log").contains(#"["--lr=0.01", "--optimizer={'name': 'adam'}"]"#), "\(scratch.text("s.log"))")
         let spec = try SweepSpec(contentsOf: scratch.file("set.yaml"))
         // The point given is the grid's last point, with that point's id.
-        #expect(set.stdout.hasPrefix("trial 0 with --set \(spec.program!.trialID(at: 3)): "), "\(set.stdout)")
+        #expect(set.stdout.hasPrefix("trial 0 with --set \(spec.point(at: 3).id): "), "\(set.stdout)")
         let bad = try await Self.run(["try", "set.yaml", "--set", "lr=0.5"], scratch)
         #expect(bad.status == ExitStatus.usage && bad.stderr.contains("--set: lr: 0.5 is not a value of this parameter"), "\(bad.stderr)")
         let misspelled = try await Self.run(["try", "set.yaml", "--set", "lrr=0.1"], scratch)

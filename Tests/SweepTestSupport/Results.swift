@@ -13,7 +13,7 @@ public struct Results {
     public init(_ directory: String) { self.directory = directory }
 
     /// The files' columns, from the spec kept beside them (the built-in trainer's without one).
-    public var layout: RecordLayout { SweepSpec.stored(in: directory)?.layout ?? .model }
+    public var layout: RecordLayout { SweepSpec.stored(in: directory)?.layout ?? .trainer }
 
     /// Every readable row of trials.csv ([] if there is none).
     public var trials: [TrialRecord] {

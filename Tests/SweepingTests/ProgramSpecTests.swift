@@ -31,8 +31,8 @@ import Testing
         #expect(!sweep.parameters.isEmpty)
         #expect(sweep.programPath == scratch.file(program))
         // Every shown trial makes an argv that starts the program.
-        for index in 0..<min(5, sweep.count) {
-            let argv = sweep.argv(at: index, environment: ["PATH": "/usr/bin"], jsonFile: "/t/args.json")
+        for index in 0..<min(5, spec.count) {
+            let argv = sweep.argv(of: spec.point(at: index).values, environment: ["PATH": "/usr/bin"], jsonFile: "/t/args.json")
             #expect(argv.contains(scratch.file(program)))
         }
         #expect(ProgramSpecTests.examples.count >= 7)
@@ -43,11 +43,11 @@ import Testing
                             program: "train-nested-cli.py")
         let program = try #require(spec.program)
         #expect(program.parameters.map(\.name) == ["batch_size", "optimizer.lr", "optimizer.nadam.beta"])
-        #expect(program.count == 8)
-        let argv = program.argv(at: 0, environment: ["PATH": "/nonexistent"], jsonFile: "")
+        #expect(spec.count == 8)
+        let argv = program.argv(of: spec.point(at: 0).values, environment: ["PATH": "/nonexistent"], jsonFile: "")
         #expect(argv == ["/usr/bin/env", "python3", scratch.file("train-nested-cli.py"), "--batch_size=32",
                          "--optimizer={'lr': 0.001, 'nadam': {'beta': 0.9}}"])
-        #expect(program.values(at: 7).map(\.value) == [.int(64), .real(0.0001), .real(0.95)])
+        #expect(spec.point(at: 7).values.map(\.value) == [.int(64), .real(0.0001), .real(0.95)])
     }
 
     @Test func valuesAreTheProgramsToJudge() throws {
@@ -68,7 +68,7 @@ import Testing
         #expect(spec.metric.name == "val/bleu" && spec.metric.goal == .maximize)
         #expect(spec.count == 20)
         for index in 0..<20 {
-            let values = Dictionary(uniqueKeysWithValues: program.values(at: index).map { ($0.name, $0.value) })
+            let values = Dictionary(uniqueKeysWithValues: spec.point(at: index).values.map { ($0.key, $0.value) })
             guard case .real(let lr) = values["lr"]!, case .int(let width) = values["width"]! else {
                 Issue.record("lr must be a float and width an int: \(values)")
                 continue
@@ -77,7 +77,7 @@ import Testing
             #expect(values["layers"] == .list([.int(64), .int(64)]))
             #expect([.string("t5-small"), .null, .bool(true)].contains(values["model"]!))
         }
-        #expect(program.trialID(at: 0) == program.trialID(at: 0) && program.trialID(at: 0) != program.trialID(at: 1))
+        #expect(spec.point(at: 0).id == spec.point(at: 0).id && spec.point(at: 0).id != spec.point(at: 1).id && program.command.elements.count > 0)
     }
 
     @Test func commandsAndTheirMistakes() throws {
@@ -86,7 +86,7 @@ import Testing
             parameters:
               a: {values: [1]}
             """, program: nil)
-        #expect(custom.program?.argv(at: 0, environment: [:], jsonFile: "") == ["bash", "-c", "echo ${args_json}", #"{"a": 1}"#])
+        #expect(custom.program?.argv(of: custom.point(at: 0).values, environment: [:], jsonFile: "") == ["bash", "-c", "echo ${args_json}", #"{"a": 1}"#])
         let cases: [(String, String?, String)] = [
             ("program: missing.py\nparameters:\n  a: {value: 1}\n", nil, "sweep.yaml:1: program: 'missing.py' not found"),
             ("command:\n  - ${program}\n  - ${args}\nparameters:\n  a: {value: 1}\n", nil, "sweep.yaml:2: program: missing; the command uses ${program}"),

@@ -20,10 +20,10 @@ struct RecordMetricsTests {
             EpochMetrics(epoch: $0.offset + 1, trainLoss: 1, testLoss: $0.element, testAccuracy: 0.9, seconds: 1)
         }
         for minimize in [true, false] {
-            let best = RecordLayout.model.best(of: epochs, minimize: minimize)
+            let best = RecordLayout.trainer.best(of: epochs, minimize: minimize)
             #expect(best?.epoch == 3 && best?.value == 0.5, "minimize \(minimize): \(String(describing: best))")
         }
-        #expect(RecordLayout.model.best(of: [EpochMetrics(epoch: 1, trainLoss: 1, testLoss: .infinity, testAccuracy: 0,
+        #expect(RecordLayout.trainer.best(of: [EpochMetrics(epoch: 1, trainLoss: 1, testLoss: .infinity, testAccuracy: 0,
                                                          seconds: 1)], minimize: true) == nil)
     }
 
@@ -54,7 +54,7 @@ struct RecordMetricsTests {
 
         let model = TrialRecord(trial: Trial(config: TrainingConfig()), result: TrainingResult(
             config: TrainingConfig(), epochs: [EpochMetrics(epoch: 1, trainLoss: 2, testLoss: 1, testAccuracy: 0.5, seconds: 1)],
-            status: .completed), attempts: 1, worker: "w", host: "h")
+            status: .completed), attempts: 1, worker: "w", host: "h", layout: .trainer)
         #expect(model.metric("test_loss") == 1 && model.metric("final_test_loss") == 1 && model.metric("best_test_loss") == 1)
         #expect(model.metric("train_loss") == 2 && model.metric("test_accuracy") == 0.5 && model.metric("best_test_accuracy") == nil)
     }

@@ -11,7 +11,7 @@ struct ResultsDirectoryTests {
     @Test func everyPathIsTheDocumentedNameInsideTheFolder() {
         let folder = ResultsDirectory("/r/quickstart")
         #expect(folder.trials == "/r/quickstart/trials.csv")
-        #expect(folder.epochs(.model) == "/r/quickstart/epochs.csv")
+        #expect(folder.epochs(.trainer) == "/r/quickstart/epochs.csv")
         #expect(folder.held == "/r/quickstart/held.jsonl")
         #expect(folder.runs == "/r/quickstart/runs.csv")
         #expect(folder.sweepFile == "/r/quickstart/sweep.yaml")
@@ -22,7 +22,7 @@ struct ResultsDirectoryTests {
         #expect(folder.coordinator == "/r/quickstart/coordinator.json")
         #expect([folder.logs, folder.checkpoints, folder.models] == ["/r/quickstart/logs", "/r/quickstart/checkpoints", "/r/quickstart/models"])
         #expect(folder.movedRows("failed") == "/r/quickstart/failed.csv")
-        #expect(folder.movedEpochs("beyond", .model) == "/r/quickstart/beyond-epochs.csv")
+        #expect(folder.movedEpochs("beyond", .trainer) == "/r/quickstart/beyond-epochs.csv")
     }
 
     @Test func theStoreWritesWhereTheDirectorySays() throws {
@@ -30,9 +30,9 @@ struct ResultsDirectoryTests {
         let folder = ResultsDirectory(scratch.path)
         try ResultStoreTests.store(scratch, seeds: [0, 1])
         #expect(FileManager.default.fileExists(atPath: folder.trials))
-        #expect(FileManager.default.fileExists(atPath: folder.epochs(.model)))
+        #expect(FileManager.default.fileExists(atPath: folder.epochs(.trainer)))
         #expect(FileManager.default.fileExists(atPath: folder.lock))
-        #expect(try ResultStore.readTrials(folder.trials).count == 2)
+        #expect(try ResultStore.readTrials(folder.trials, layout: .trainer).count == 2)
         let checkpoints = CheckpointStore(directory: scratch.path)
         #expect(checkpoints.checkpointsFolder == folder.checkpoints && checkpoints.modelsFolder == folder.models)
     }

@@ -57,7 +57,7 @@ struct SweepDefinitionTests {
         let scratch = Scratch()
         scratch.write("started,finished,wall_seconds,workers,hosts,outcome\n1796415296.9757433,1796415306.5,9.52,w1 w2,vm,finished\n",
                       to: "runs.csv")
-        let store = try ResultStore(directory: scratch.path)
+        let store = try ResultStore(directory: scratch.path, layout: .trainer)
         try store.appendRun(.init(started: 1796415400, finished: 1796415410.25, workers: ["w3"], hosts: ["vm"], outcome: .stopped, sweep: "a"))
         let lines = scratch.text("runs.csv").split(separator: "\n")
         #expect(lines == ["started,finished,wall_seconds,workers,hosts,outcome,sweep",

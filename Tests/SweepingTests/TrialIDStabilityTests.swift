@@ -30,10 +30,10 @@ struct TrialIDStabilityTests {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         let rows = CSV.parse(text)
         let header = Dictionary(uniqueKeysWithValues: try #require(rows.first).enumerated().map { ($1, $0) })
-        let today = rows.first == RecordLayout.model.columns
+        let today = rows.first == RecordLayout.trainer.columns
         #expect(rows.count > 1 && rows.count == lines.count)
         for (row, line) in zip(rows.dropFirst(), lines.dropFirst()) {
-            let record = try TrialRecord(fields: row, header: header)
+            let record = try TrialRecord(fields: row, header: header, layout: .trainer)
             #expect(record.config.trialID == row[0], "\(row.prefix(16))")
             #expect(Trial(config: record.config).id == row[0])
             if today { #expect(CSV.line(record.fields) == line + "\n") }

@@ -2,7 +2,7 @@
 /// and a mapping's order into no order, and W&B's agent would render those differently
 /// (`--lr=1.0`, not `--lr=1`). So a real is `{"real": 1.0}` and a mapping `{"mapping": [[key,
 /// value], …]}`; null, booleans, integers, strings and lists are plain JSON.
-extension ProgramValue: Codable {
+extension ParameterValue: Codable {
     private enum Tag: String, CodingKey { case real, mapping }
 
     /// Reads a value written by `encode(to:)`.
@@ -19,8 +19,8 @@ extension ProgramValue: Codable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "an object that is not a value"))
         }
         if var list = try? decoder.unkeyedContainer() {
-            var items: [ProgramValue] = []
-            while !list.isAtEnd { items.append(try list.decode(ProgramValue.self)) }
+            var items: [ParameterValue] = []
+            while !list.isAtEnd { items.append(try list.decode(ParameterValue.self)) }
             self = .list(items)
             return
         }
@@ -65,11 +65,11 @@ extension ProgramValue: Codable {
 }
 
 /// A pair is `[key, value]`.
-extension ProgramValue.Pair: Codable {
+extension ParameterValue.Pair: Codable {
     /// Reads `[key, value]`.
     public init(from decoder: any Decoder) throws {
         var pair = try decoder.unkeyedContainer()
-        self.init(try pair.decode(String.self), try pair.decode(ProgramValue.self))
+        self.init(try pair.decode(String.self), try pair.decode(ParameterValue.self))
     }
 
     /// Writes `[key, value]`.

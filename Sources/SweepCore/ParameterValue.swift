@@ -1,21 +1,22 @@
-/// A parameter value handed to a program: what a W&B sweep file can hold (YAML scalars, lists and
-/// mappings), rendered exactly as W&B's agent renders it (Python's `str` in flags, `json.dumps` for
-/// `${args_json}`), so a program sees the same argv under `sweep` as under `wandb agent`.
-public enum ProgramValue: Hashable, Sendable {
+/// A parameter's value, whoever runs the trial: what a W&B sweep file can hold (YAML scalars, lists
+/// and mappings). The built-in trainer reads its hyperparameters from these (`TrainingConfig(values:)`);
+/// a program gets them rendered exactly as W&B's agent renders them (Python's `str` in flags,
+/// `json.dumps` for `${args_json}`), so it sees the same argv under `sweep` as under `wandb agent`.
+public enum ParameterValue: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
     case real(Double)
     case string(String)
-    case list([ProgramValue])
+    case list([ParameterValue])
     /// Keys in file order (Python dicts keep insertion order).
     case mapping([Pair])
 
     /// One key and value of a mapping.
     public struct Pair: Hashable, Sendable {
         public var key: String
-        public var value: ProgramValue
-        public init(_ key: String, _ value: ProgramValue) {
+        public var value: ParameterValue
+        public init(_ key: String, _ value: ParameterValue) {
             self.key = key
             self.value = value
         }
@@ -35,11 +36,11 @@ public enum ProgramValue: Hashable, Sendable {
         case .null: return "None"
         case .bool(let flag): return flag ? "True" : "False"
         case .int(let number): return String(number)
-        case .real(let number): return ProgramValue.pythonFloat(number)
-        case .string(let text): return ProgramValue.pythonQuoted(text)
+        case .real(let number): return ParameterValue.pythonFloat(number)
+        case .string(let text): return ParameterValue.pythonQuoted(text)
         case .list(let items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
         case .mapping(let pairs):
-            return "{" + pairs.map { ProgramValue.pythonQuoted($0.key) + ": " + $0.value.pythonRepr }.joined(separator: ", ") + "}"
+            return "{" + pairs.map { ParameterValue.pythonQuoted($0.key) + ": " + $0.value.pythonRepr }.joined(separator: ", ") + "}"
         }
     }
 
@@ -52,11 +53,11 @@ public enum ProgramValue: Hashable, Sendable {
         case .real(let number):
             if number.isNaN { return "NaN" }
             if number.isInfinite { return number < 0 ? "-Infinity" : "Infinity" }
-            return ProgramValue.pythonFloat(number)
-        case .string(let text): return ProgramValue.jsonQuoted(text)
+            return ParameterValue.pythonFloat(number)
+        case .string(let text): return ParameterValue.jsonQuoted(text)
         case .list(let items): return "[" + items.map(\.jsonText).joined(separator: ", ") + "]"
         case .mapping(let pairs):
-            return "{" + pairs.map { ProgramValue.jsonQuoted($0.key) + ": " + $0.value.jsonText }.joined(separator: ", ") + "}"
+            return "{" + pairs.map { ParameterValue.jsonQuoted($0.key) + ": " + $0.value.jsonText }.joined(separator: ", ") + "}"
         }
     }
 
