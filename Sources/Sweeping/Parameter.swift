@@ -38,6 +38,9 @@ public struct Parameter: Sendable {
     /// Whether a distribution's numbers are whole (`.int`): a whole-number hyperparameter's, and
     /// for a program, W&B's `int_uniform` (every other distribution gives floats, as W&B's do).
     let wholeNumbers: Bool
+    /// Each listed value's first position, so that finding one (every recorded trial is checked
+    /// against its sweep; bayes places every trial it learns from) does not walk the list.
+    private let positions: [ParameterValue: Int]
 
     // MARK: - Grid and random search
 
@@ -68,10 +71,7 @@ public struct Parameter: Sendable {
     }
 
     /// The position of `value` among its listed values.
-    public func listedIndex(of value: ParameterValue) -> Int? {
-        guard case .values(let choices, _) = domain else { return nil }
-        return choices.firstIndex { $0.value == value }
-    }
+    public func listedIndex(of value: ParameterValue) -> Int? { positions[value] }
 
     /// `value` as a number: an int or a real (nil otherwise).
     public func number(of value: ParameterValue) -> Double? {
@@ -97,7 +97,7 @@ public struct Parameter: Sendable {
     /// Whether `value` is one this parameter can give (a recorded or reported point checked against the sweep).
     public func admits(_ value: ParameterValue) -> Bool {
         switch domain {
-        case .values(let choices, _): return choices.contains { $0.value == value }
+        case .values: return positions[value] != nil
         case .distribution(let distribution):
             guard let x = number(of: value) else { return false }
             let support = distribution.support
@@ -127,5 +127,10 @@ public struct Parameter: Sendable {
         self.form = form
         self.written = written
         self.wholeNumbers = wholeNumbers
+        var positions: [ParameterValue: Int] = [:]
+        if case .values(let choices, _) = domain {
+            for (index, choice) in choices.enumerated() where positions[choice.value] == nil { positions[choice.value] = index }
+        }
+        self.positions = positions
     }
 }

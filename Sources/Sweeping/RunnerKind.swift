@@ -57,19 +57,24 @@ public enum RunnerKind: String, Hashable, Sendable {
     /// takes a value its parameter admits and the rest are at their defaults; for a program, the same
     /// names in the same order, each a value its parameter admits. (For random search, whether the
     /// point was actually drawn is not checked: that would mean replaying every draw.)
-    func admits(_ point: TrialPoint, parameters: [Parameter]) -> Bool {
+    func admits(_ point: TrialPoint, parameters: [Parameter], byName: [String: Parameter]) -> Bool {
         guard point.runner == self else { return false }
         switch self {
         case .program:
             return point.values.count == parameters.count
                 && zip(parameters, point.values).allSatisfy { $0.name == $1.key && $0.admits($1.value) }
         case .trainer:
-            let swept = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let defaults = TrainingConfig.defaultValues
-            return point.values.count == defaults.count && zip(point.values, defaults).allSatisfy { pair, fallback in
+            guard point.values.count == defaults.count else { return false }
+            for (pair, fallback) in zip(point.values, defaults) {
                 guard pair.key == fallback.key else { return false }
-                return swept[pair.key].map { $0.admits(pair.value) } ?? (pair.value == fallback.value)
+                if let parameter = byName[pair.key] {
+                    if !parameter.admits(pair.value) { return false }
+                } else if pair.value != fallback.value {
+                    return false
+                }
             }
+            return true
         }
     }
 

@@ -22,6 +22,8 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
     public let count: Int
     /// The grid's full size when it fits in an `Int` (nil for random search, or a grid too big to count).
     public let gridSize: Int?
+    /// The parameters by name (a name given twice: its first), made once for `admits`.
+    private let byName: [String: Parameter]
 
     /// The space; a grid beyond `Int.max` points needs `runCap`.
     init(runner: RunnerKind, method: SweepSpec.Method, parameters: [Parameter], randomSeed: UInt64, runCap: Int?) {
@@ -29,6 +31,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
         self.method = method
         self.parameters = parameters
         self.randomSeed = randomSeed
+        byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         switch method {
         case .grid:
             let size = TrialSpace.gridSize(parameters.map(\.gridCount))
@@ -77,7 +80,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
     }
 
     /// Whether `point` is one this sweep can produce (`RunnerKind.admits`).
-    public func admits(_ point: TrialPoint) -> Bool { runner.admits(point, parameters: parameters) }
+    public func admits(_ point: TrialPoint) -> Bool { runner.admits(point, parameters: parameters, byName: byName) }
 
     /// The trial at position `index`.
     public subscript(index: Int) -> Trial { Trial(point: point(at: index)) }

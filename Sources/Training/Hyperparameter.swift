@@ -90,7 +90,40 @@ extension Hyperparameter {
     /// derived: `TrainingConfig`'s subscript and Codable, the trial id, the CSV columns, validation.
     ///
     /// The key path is what the setter and Codable use; its type must match the row's kind.
-    var row: Row {
+    var row: Row { Hyperparameter.rows[ordinal] }
+
+    /// The rows, made once, in `allCases` order: a row holds key paths, and making them is what a
+    /// trial's id and its conversions to and from named values would otherwise do for every
+    /// hyperparameter every time.
+    private static let rows = allCases.map(\.definedRow)
+
+    /// The position of this case in `allCases` (a new case that is not here does not compile;
+    /// `TrainingConfigTableTests` checks the positions against `allCases`).
+    var ordinal: Int {
+        switch self {
+        case .learningRate: 0
+        case .momentum: 1
+        case .nesterov: 2
+        case .weightDecay: 3
+        case .l1: 4
+        case .maxNorm: 5
+        case .dropout: 6
+        case .augment: 7
+        case .hidden: 8
+        case .epochs: 9
+        case .batchSize: 10
+        case .seed: 11
+        case .trainLimit: 12
+        case .testLimit: 13
+        case .optimizer: 14
+        case .centered: 15
+        case .teacher: 16
+        case .distillTemperature: 17
+        case .distillAlpha: 18
+        }
+    }
+
+    private var definedRow: Row {
         switch self {
         case .learningRate: .real(\.learningRate, .greaterThan(0), since: .firstRelease, "Step size of the optimizer")
         case .momentum: .real(\.momentum, .halfOpen(0, 1), since: .firstRelease,

@@ -110,19 +110,21 @@ extension Hyperparameter {
 
     /// Where `TrainingConfig` keeps a hyperparameter, and so its kind: the key path's type is the
     /// stored property's, so a row whose kind does not match its property does not compile.
-    enum Storage {
-        case real(WritableKeyPath<TrainingConfig, Double>)
-        case whole(WritableKeyPath<TrainingConfig, Int>)
+    enum Storage: Sendable {
+        /// A key path with no captures, so one that can be shared (`rows` is made once).
+        typealias Path<Value> = WritableKeyPath<TrainingConfig, Value> & Sendable
+        case real(Path<Double>)
+        case whole(Path<Int>)
         /// The seed: a whole number kept (and written in JSON) as `UInt64`.
-        case seed(WritableKeyPath<TrainingConfig, UInt64>)
+        case seed(Path<UInt64>)
         /// A whole number that may be unset (the data limits; nil: all the data).
-        case limit(WritableKeyPath<TrainingConfig, Int?>)
-        case flag(WritableKeyPath<TrainingConfig, Bool>)
-        case augmentation(WritableKeyPath<TrainingConfig, Augmentation>)
-        case optimizer(WritableKeyPath<TrainingConfig, OptimizerKind>)
+        case limit(Path<Int?>)
+        case flag(Path<Bool>)
+        case augmentation(Path<Augmentation>)
+        case optimizer(Path<OptimizerKind>)
         /// A file's path that may be unset.
-        case path(WritableKeyPath<TrainingConfig, String?>)
-        case widths(WritableKeyPath<TrainingConfig, [Int]>)
+        case path(Path<String?>)
+        case widths(Path<[Int]>)
 
         var kind: Kind {
             switch self {
@@ -147,13 +149,13 @@ extension Hyperparameter {
 
     /// One row of the table (`Hyperparameter.row`): everything about a hyperparameter but its name.
     /// A number's row must give its bounds; the others have none (widths: each in `widthBounds`).
-    struct Row {
+    struct Row: Sendable {
         let storage: Storage
         let bounds: Bounds?
         let help: String
         let release: Release
 
-        typealias Property<Value> = WritableKeyPath<TrainingConfig, Value>
+        typealias Property<Value> = Storage.Path<Value>
 
         static func real(_ path: Property<Double>, _ bounds: Bounds, since release: Release = .later, _ help: String) -> Row {
             Row(storage: .real(path), bounds: bounds, help: help, release: release)

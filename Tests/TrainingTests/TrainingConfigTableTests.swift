@@ -32,6 +32,11 @@ struct TrainingConfigTableTests {
         #expect(parameter.kind != .real || parameter.bounds != nil)
     }
 
+    @Test func eachCasesOrdinalIsItsPositionSoItReadsItsOwnRow() {
+        // `row` is looked up by `ordinal`: a wrong position would hand a case another's key path.
+        #expect(Hyperparameter.allCases.map(\.ordinal) == Array(Hyperparameter.allCases.indices))
+    }
+
     @Test func optionalHyperparametersDefaultToUnset() {
         // Codable reads an absent optional key as unset, which is its default only if this holds.
         for parameter in Hyperparameter.allCases where parameter.isOptional {
