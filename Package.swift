@@ -42,12 +42,15 @@ let package = Package(
         // One config -> per-epoch metrics. Knows nothing of sweeps or sockets.
         .target(name: "Training", dependencies: ["CBLAS", "CZlib", "CKernels", "SweepCore"]),
 
-        // Sweep files, trial expansion and ids, records and their columns, ranking. No sockets.
-        .target(name: "Sweeping", dependencies: ["SweepCore", "Training", "SystemCalls", .product(name: "Yams", package: "Yams")]),
+        // What a sweep is: its settings and parameters, trials as points of named values and the runner
+        // that trains them, their ids, records and columns, ranking. No parsing, no files, no sockets.
+        .target(name: "Sweeping", dependencies: ["SweepCore", "Training"]),
+        // Reading sweep files (YAML, W&B's schema, every mistake in one pass) into a `SweepSpec`.
+        .target(name: "SweepFiles", dependencies: ["SweepCore", "Training", "Sweeping", "SystemCalls", .product(name: "Yams", package: "Yams")]),
 
         // The results folder on disk: the CSVs with their durable group commit and quarantine,
         // checkpoints and kept models, the folder's identity and the sweeps that ran there, runs.csv.
-        .target(name: "ResultsStore", dependencies: ["SweepCore", "Sweeping", "SystemCalls", "Training"]),
+        .target(name: "ResultsStore", dependencies: ["SweepCore", "Sweeping", "SweepFiles", "SystemCalls", "Training"]),
 
         // Every decision of a sweep (dispatch, liveness, retries, bayes, early termination, its end),
         // apart from I/O: no sockets, no clock, no files. Tested with scripted events and virtual time.
@@ -78,29 +81,29 @@ let package = Package(
 
         // Scripts/bench scheduler: the scheduler's decisions/s through the simulated fleet, and a bayes
         // proposal's time, apart from the shipped binary.
-        .executableTarget(name: "SweepBench", dependencies: ["SweepCore", "Sweeping", "Training", "Scheduling", "SweepSimulation"]),
+        .executableTarget(name: "SweepBench", dependencies: ["SweepCore", "Sweeping", "SweepFiles", "Training", "Scheduling", "SweepSimulation"]),
 
         // The command line: parses arguments and calls the libraries.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepCore", "Training", "Sweeping", "ResultsStore", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
+                "SweepCore", "Training", "Sweeping", "SweepFiles", "ResultsStore", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         // What the tests share: one scratch-folder type, one process runner, results read through the store.
-        .target(name: "SweepTestSupport", dependencies: ["SweepCore", "Sweeping", "ResultsStore", "Training"], path: "Tests/SweepTestSupport"),
+        .target(name: "SweepTestSupport", dependencies: ["SweepCore", "Sweeping", "SweepFiles", "ResultsStore", "Training"], path: "Tests/SweepTestSupport"),
 
         .testTarget(name: "TrainingTests", dependencies: ["SweepCore", "Training", "CZlib", "SweepTestSupport"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["SweepCore", "ResultsStore", "Wire", "sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepTestSupport"],
+        .testTarget(name: "SweepCLITests", dependencies: ["SweepCore", "ResultsStore", "Wire", "sweep", "Training", "Messaging", "Programs", "Sweeping", "SweepFiles", "SweepTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MessagingTests", dependencies: ["SweepCore", "Wire", "Messaging"]),
-        .testTarget(name: "SweepingTests", dependencies: ["SweepCore", "ResultsStore", "Sweeping", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SweepingTests", dependencies: ["SweepCore", "ResultsStore", "Sweeping", "SweepFiles", "Programs", "SweepTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProgramsTests", dependencies: ["SweepCore", "Programs", "SweepTestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["SweepCore", "Wire", "Worker", "Messaging", "Programs", "Training"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "SweepSimulation", "Sweeping", "Programs", "Training"]),
-        .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "ResultsStore", "Reporting", "Sweeping", "Training", "SweepTestSupport"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "SweepSimulation", "Sweeping", "SweepFiles", "Programs", "Training"]),
+        .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "ResultsStore", "Reporting", "Sweeping", "SweepFiles", "Training", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

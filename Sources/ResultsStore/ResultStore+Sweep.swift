@@ -1,6 +1,7 @@
 import Foundation
 import SystemCalls
 import Sweeping
+import SweepFiles
 
 /// A results folder knows its sweep: every version of the sweep file that ran there is kept
 /// (`sweep.yaml` the latest, `sweep.1.yaml`, `sweep.2.yaml`, … before it), and a sweep is admitted

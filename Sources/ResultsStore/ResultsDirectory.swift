@@ -1,5 +1,6 @@
 import Foundation
 import Sweeping
+import SweepFiles
 
 /// A results folder's paths: every file and folder a sweep keeps there, each name spelled once.
 ///

@@ -4,6 +4,7 @@ import Sweeping
 import SweepCore
 import SweepSimulation
 import Training
+import SweepFiles
 
 // `Scripts/bench scheduler`: the scheduler alone, through the simulated fleet (no sockets, no files),
 // so its cost is measured apart from the transport and the store that `Scripts/bench coordinator` adds.

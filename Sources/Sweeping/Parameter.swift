@@ -12,6 +12,12 @@ public struct Parameter: Sendable {
         public var value: ParameterValue
         /// Its line in the sweep file.
         public var line: Int?
+
+        /// A listed value written on `line`.
+        package init(value: ParameterValue, line: Int?) {
+            self.value = value
+            self.line = line
+        }
     }
 
     /// Where the values come from.
@@ -114,12 +120,12 @@ public struct Parameter: Sendable {
 
     /// A warning when this is one of W&B's exponent forms with bounds that look like values (see
     /// `Distribution.exponentFormWarning`), as `file:line: parameters.name: …`.
-    func exponentWarning(file: String) -> String? {
+    package func exponentWarning(file: String) -> String? {
         guard case .distribution(let distribution) = domain, let warning = distribution.exponentFormWarning else { return nil }
         return SpecError(file: file, line: line, key: "parameters.\(name)", warning).description
     }
 
-    init(name: String, path: [String], line: Int?, domain: Domain, form: String, written: [String: String], wholeNumbers: Bool) {
+    package init(name: String, path: [String], line: Int?, domain: Domain, form: String, written: [String: String], wholeNumbers: Bool) {
         self.name = name
         self.path = path
         self.line = line

@@ -110,7 +110,7 @@ public struct RecordLayout: Sendable {
                                  "stopped_at", "epochs_trained"]
 
     /// Names a program parameter cannot have: the other columns of `trials.csv`.
-    static func reservedNames(metric: String) -> Set<String> {
+    package static func reservedNames(metric: String) -> Set<String> {
         Set(["trial", "status", metric, "best_" + metric] + outcomeColumns)
     }
 

@@ -14,11 +14,11 @@ public enum RunnerKind: String, Hashable, Sendable {
 
     /// Whether the sweep's metric may have any name: a program's prints what it likes; the trainer's
     /// is one of its figures.
-    var metricMayHaveAnyName: Bool { self == .program }
+    package var metricMayHaveAnyName: Bool { self == .program }
 
     /// Whether random and bayes search need `run_cap`: the trainer's sweeps are bounded so that a run
     /// ends and ranks; a program's, like W&B's, may run until it is stopped.
-    var drawsNeedRunCap: Bool { self == .trainer }
+    package var drawsNeedRunCap: Bool { self == .trainer }
 
     /// The point these values (named, in the sweep's parameter order) make: a program's are the point;
     /// the trainer sets them on its default configuration, a grid's last-first and a draw's

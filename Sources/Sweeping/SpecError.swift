@@ -41,7 +41,7 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// `errors` (each possibly holding others) as one error: the first by line, the rest in `also`,
     /// in file order; nil when there are none.
-    static func combining(_ errors: [SpecError]) -> SpecError? {
+    package static func combining(_ errors: [SpecError]) -> SpecError? {
         // Stable: mistakes on one line keep the order they were found in.
         let flat = errors.flatMap(\.problems).enumerated()
             .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
@@ -60,30 +60,5 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
         // Only text with a line break (or beyond ASCII, where the other breaks are) needs the walk.
         guard text.utf8.contains(where: { $0 == 10 || $0 == 13 || $0 >= 0x80 }) else { return text }
         return String(text.map { $0.isNewline ? " " : $0 })
-    }
-}
-
-/// The mistakes found so far in one reading of a sweep file. Reading goes on after each (with a
-/// stand-in value, or without the part that failed), so one pass reports them all.
-struct Problems {
-    private(set) var errors: [SpecError] = []
-
-    var isEmpty: Bool { errors.isEmpty }
-
-    mutating func record(_ error: SpecError) { errors.append(error) }
-
-    /// `body`'s value, or nil when it found a mistake (recorded).
-    mutating func attempt<T>(_ body: () throws(SpecError) -> T) -> T? {
-        do {
-            return try body()
-        } catch {
-            errors.append(error)
-            return nil
-        }
-    }
-
-    /// Throws everything recorded as one error, if anything was.
-    func throwIfAny() throws(SpecError) {
-        if let error = SpecError.combining(errors) { throw error }
     }
 }

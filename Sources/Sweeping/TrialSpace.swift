@@ -26,7 +26,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
     private let byName: [String: Parameter]
 
     /// The space; a grid beyond `Int.max` points needs `runCap`.
-    init(runner: RunnerKind, method: SweepSpec.Method, parameters: [Parameter], randomSeed: UInt64, runCap: Int?) {
+    package init(runner: RunnerKind, method: SweepSpec.Method, parameters: [Parameter], randomSeed: UInt64, runCap: Int?) {
         self.runner = runner
         self.method = method
         self.parameters = parameters
@@ -91,7 +91,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
     public var endIndex: Int { count }
 
     /// The product of the parameters' grid counts (a distribution counts 1), or nil past `Int.max`.
-    static func gridSize(_ counts: [Int?]) -> Int? {
+    package static func gridSize(_ counts: [Int?]) -> Int? {
         var size = 1
         for count in counts {
             let (product, overflow) = size.multipliedReportingOverflow(by: count ?? 1)

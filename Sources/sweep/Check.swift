@@ -5,6 +5,7 @@ import Scheduling
 import Sweeping
 import Training
 import SweepCore
+import SweepFiles
 
 /// `sweep check`: a sweep file validated exactly as `sweep run` reads it, touching nothing.
 struct Check: ParsableCommand {

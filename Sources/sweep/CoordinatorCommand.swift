@@ -4,6 +4,7 @@ import Scheduling
 import Foundation
 import Sweeping
 import SweepCore
+import SweepFiles
 
 /// `sweep coordinator`: the coordinator alone, for workers started elsewhere.
 struct CoordinatorCommand: ParsableCommand {

@@ -5,6 +5,7 @@ import SystemCalls
 import Training
 import SweepCore
 import ResultsStore
+import SweepFiles
 
 /// `sweep export`: a recorded trial's weights as safetensors, by deterministic replay.
 struct Export: ParsableCommand {

@@ -4,6 +4,7 @@ import Foundation
 import Sweeping
 import SweepCore
 import ResultsStore
+import SweepFiles
 
 /// `sweep rank`: the best configurations of a results directory.
 struct Rank: ParsableCommand {

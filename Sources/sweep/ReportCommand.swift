@@ -4,6 +4,7 @@ import Reporting
 import Sweeping
 import SweepCore
 import ResultsStore
+import SweepFiles
 
 /// `sweep report`: a self-contained HTML report of a results directory.
 struct ReportCommand: ParsableCommand {

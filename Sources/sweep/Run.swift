@@ -7,6 +7,7 @@ import Sweeping
 import Training
 import SweepCore
 import ResultsStore
+import SweepFiles
 
 /// `sweep run`: the main job on one machine.
 struct Run: ParsableCommand {

@@ -5,6 +5,7 @@ import Sweeping
 import SweepCore
 import Wire
 import ResultsStore
+import SweepFiles
 
 /// `sweep status`: a running sweep from another terminal.
 struct Status: ParsableCommand {

@@ -5,6 +5,7 @@ import Sweeping
 import SystemCalls
 import SweepCore
 import ResultsStore
+import SweepFiles
 
 /// `sweep try`: one trial of a program sweep, run here exactly as a worker runs it.
 struct Try: ParsableCommand {

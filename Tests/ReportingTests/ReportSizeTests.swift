@@ -5,6 +5,7 @@ import Training
 @testable import Reporting
 @testable import Sweeping
 import SweepCore
+import SweepFiles
 
 /// The report of a random sweep over continuous parameters: its size bounded by its charts' pixels,
 /// not by the trials, and its labels short.

@@ -6,6 +6,7 @@ import Training
 @testable import Sweeping
 import SweepCore
 import ResultsStore
+import SweepFiles
 
 /// The HTML report, looked at the way a person would: rendered by headless Chromium.
 @Suite("Report")

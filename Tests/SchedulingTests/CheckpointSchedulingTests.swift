@@ -4,6 +4,7 @@ import SweepSimulation
 import Sweeping
 import Testing
 import Training
+import SweepFiles
 
 /// Checkpoints in the scheduler: a requeued trial resumes from its last checkpoint, a trial at an
 /// undecided rung pauses and is promoted later, the best trials' final weights are kept, and none of

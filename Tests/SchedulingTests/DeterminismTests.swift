@@ -4,6 +4,7 @@ import SweepSimulation
 import Sweeping
 import Testing
 import Training
+import SweepFiles
 
 /// The same sweep file gives the same trials — ids, positions, statuses, stops and figures — whether
 /// 1, 2 or 8 workers ran it, in whatever order their epochs arrived, and whatever died on the way.

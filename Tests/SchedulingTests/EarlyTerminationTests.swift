@@ -5,6 +5,7 @@ import Sweeping
 import Testing
 import Training
 import SweepCore
+import SweepFiles
 
 /// The three stopping rules, each checked against the arithmetic of the tool it follows.
 @Suite("Early termination rules")

@@ -3,6 +3,7 @@ import Programs
 import Sweeping
 import Training
 import SweepCore
+import SweepFiles
 
 /// Small fixtures for the scheduler's parts, each tested on its own.
 enum Parts {

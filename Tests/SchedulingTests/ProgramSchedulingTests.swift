@@ -5,6 +5,7 @@ import SweepSimulation
 import Sweeping
 import Testing
 import Training
+import SweepFiles
 
 /// Program sweeps through the scheduler alone: bayes proposes program values, hyperband stops
 /// program trials, and both stay deterministic whatever the number of workers, the faults, or

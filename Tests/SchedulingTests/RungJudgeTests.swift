@@ -3,6 +3,7 @@ import Sweeping
 import Testing
 import Training
 import SweepCore
+import SweepFiles
 
 /// The rung judge alone: rungs per position, the epochs it knows, decisions in sweep order (each
 /// taken once, one rung at a time), and what a trial holds at a rung.

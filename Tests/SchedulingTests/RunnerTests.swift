@@ -4,6 +4,7 @@ import Sweeping
 import Testing
 import Training
 import SweepCore
+import SweepFiles
 
 /// What differs between the built-in trainer and a program, in one place: pauses, checkpoints, a
 /// trial's length, validation, and reading the metric.

@@ -4,6 +4,7 @@ import SweepSimulation
 import Sweeping
 import Testing
 import Training
+import SweepFiles
 
 /// The in-process twins of the fault tests that run real processes: scripted inputs, virtual time.
 @Suite("Scheduler: faults in-process")

@@ -4,6 +4,7 @@ import Programs
 import Sweeping
 import Testing
 import Training
+import SweepFiles
 
 /// The searchers alone: what each proposes for a position, what it asks about, when it waits, and
 /// what it learns.

@@ -2,6 +2,7 @@
 import Sweeping
 import Testing
 import Training
+import SweepFiles
 
 /// The sweep's end alone: a frontier over settled positions, the epoch budget and the target.
 @Suite("Parts: the sweep's end")

@@ -5,6 +5,7 @@ import Sweeping
 import Testing
 import Training
 import SweepCore
+import SweepFiles
 
 /// `method: bayes` (TPE): deterministic, learns, and works with every distribution.
 @Suite("TPE")

@@ -3,6 +3,7 @@ import Scheduling
 import Sweeping
 import Training
 import SweepCore
+import SweepFiles
 
 /// What must be the same however a sweep ran: each trial's id, position, status, stop and figures.
 func outcomes(_ records: [TrialRecord]) -> [String] {

@@ -5,6 +5,7 @@ import Sweeping
 import Testing
 import Training
 import ResultsStore
+import SweepFiles
 
 /// Hostile input and hostile circumstances through the real binary: files checked before they run, two
 /// coordinators on one folder, a full disk, a corrupt row, failed trials retried, a 10¹⁰-point grid.

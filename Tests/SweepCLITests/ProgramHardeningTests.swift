@@ -4,6 +4,7 @@ import Programs
 import Sweeping
 import SweepTestSupport
 import Testing
+import SweepFiles
 
 /// Program sweeps as a careless user writes them, through the real binary and real workers: helpers
 /// that detach are gone when their trial is recorded, when their worker is SIGKILLed and when

@@ -3,6 +3,7 @@ import Programs
 import Sweeping
 import SweepTestSupport
 import Testing
+import SweepFiles
 
 /// Program sweeps through the real binary with real workers: a coordinator hands program trials out,
 /// workers run them under the supervisor, and every guarantee of the built-in trainer holds: each

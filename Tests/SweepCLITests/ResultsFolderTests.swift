@@ -4,6 +4,7 @@ import Sweeping
 import SweepTestSupport
 import Testing
 import ResultsStore
+import SweepFiles
 
 /// A results folder knows its sweep: two different files with one name do not merge, `--extend`
 /// merges them on purpose, `--fresh` moves the old folder aside, every version of the file that ran

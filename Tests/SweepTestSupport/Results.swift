@@ -3,6 +3,7 @@ import Sweeping
 import Training
 import SweepCore
 import ResultsStore
+import SweepFiles
 
 /// A results directory read the way `sweep rank` reads it: through `ResultStore`, never by column number.
 public struct Results {

@@ -2,6 +2,7 @@ import Foundation
 import Sweeping
 import Training
 import SweepCore
+import SweepFiles
 
 /// Hostile sweep files, reproducibly: mutations of real ones (byte flips, truncations, lines cut,
 /// repeated and swapped), random YAML of a sweep file's shape with random keys and values of random

@@ -5,6 +5,7 @@ import Testing
 import Training
 @testable import Sweeping
 import SweepCore
+@testable import SweepFiles
 
 /// Every mistake of a sweep file in one reading, each on its own line, with "did you mean" for
 /// misspellings; one mistake is still one line; W&B's exponent forms with bounds that look like values

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Training
 @testable import Sweeping
+import SweepFiles
 
 /// Every parameter form of the W&B sweep schema: run as W&B runs it, or refused in one line.
 @Suite("W&B parameter forms")

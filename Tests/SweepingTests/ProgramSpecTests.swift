@@ -3,6 +3,7 @@ import Programs
 import SweepTestSupport
 import Testing
 @testable import Sweeping
+import SweepFiles
 
 /// Program sweeps read as W&B reads them: free parameter names and values, nested parameters,
 /// `program` found next to the sweep file, and W&B's own example files.

@@ -2,6 +2,7 @@ import Testing
 import Training
 import SweepCore
 @testable import Sweeping
+import SweepFiles
 
 /// A record's metric columns come from one table (`RecordLayout.metrics`) for both kinds of sweep.
 @Suite("Record metrics")

@@ -3,6 +3,7 @@ import SweepTestSupport
 import Testing
 @testable import Sweeping
 import ResultsStore
+import SweepFiles
 
 /// What makes two sweep files one sweep, what differs when they are not, and `runs.csv` across versions.
 @Suite("Sweep definitions")

@@ -3,6 +3,7 @@ import SweepTestSupport
 import Testing
 import Training
 @testable import Sweeping
+@testable import SweepFiles
 
 /// The sweep-file reader against ten thousand hostile files: each parses (and its first trials can be
 /// computed) or is refused with one or more clear `SpecError` lines, one per mistake (exit 65 in the

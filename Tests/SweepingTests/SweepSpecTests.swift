@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Training
 @testable import Sweeping
+import SweepFiles
 
 /// Sweep files: expansion, ids, and one clear error per kind of mistake.
 @Suite("Sweep files")

@@ -2,6 +2,7 @@ import Foundation
 import SweepTestSupport
 import Testing
 @testable import Sweeping
+import SweepFiles
 
 /// The `early_terminate` and `metric` keys against W&B's `hyperband_stopping.py` and `schema.json`: every
 /// form W&B runs is read, with W&B's bands and a one-line warning where a key has no effect; what W&B

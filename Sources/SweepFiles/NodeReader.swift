@@ -1,4 +1,5 @@
 import Yams
+import Sweeping
 
 /// Typed reads of YAML nodes whose errors carry the file, line and key.
 struct NodeReader {
@@ -36,11 +37,8 @@ struct NodeReader {
         return whole
     }
 
-    /// A YAML 1.1 number's text without its digit separators (`1_000`); most have none, and then this
-    /// costs no copy (Foundation's `replacingOccurrences` was a tenth of reading a file).
-    static func withoutUnderscores(_ text: String) -> String {
-        text.utf8.contains(UInt8(ascii: "_")) ? String(text.filter { $0 != "_" }) : text
-    }
+    /// A number's text without its digit separators (see `String.withoutDigitSeparators`).
+    static func withoutUnderscores(_ text: String) -> String { text.withoutDigitSeparators }
 
     /// A short, one-line rendering of what was found, for messages.
     func describe(_ node: Node) -> String {

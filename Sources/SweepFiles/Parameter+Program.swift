@@ -1,3 +1,4 @@
+import Sweeping
 import Yams
 import SweepCore
 

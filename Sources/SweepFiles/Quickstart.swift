@@ -1,3 +1,5 @@
+import Sweeping
+
 /// The built-in default sweep, the same text as `Sweeps/quickstart.yaml` (a test keeps them equal).
 extension SweepSpec {
     /// The text of the default sweep.

@@ -1,3 +1,4 @@
+import Sweeping
 import Foundation
 import Yams
 import SweepCore
