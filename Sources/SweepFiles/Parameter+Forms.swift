@@ -99,6 +99,50 @@ extension Parameter {
         return written
     }
 
+    /// The values of a `constant`, `categorical` or `categorical_w_probabilities` parameter, each read
+    /// by its runner's `choice` (with the key it is reported under), and the probabilities; nil for a
+    /// distribution's form. Every listed value is checked, and the probabilities too, before any
+    /// mistake is thrown; a grid tries each value once (a repeated value would be the same trial again).
+    static func listed(_ form: String, spec: Node.Mapping, at node: Node, path: String, method: SweepSpec.Method, reader: NodeReader,
+                       choice: (Node, String) throws(SpecError) -> Choice) throws(SpecError) -> Domain? {
+        switch form {
+        case "constant":
+            guard let single = spec["value"] else { throw reader.error(node, key: path, "constant needs value") }
+            return .values([try choice(single, "\(path).value")], probabilities: nil)
+        case "categorical", "categorical_w_probabilities":
+            break
+        default:
+            return nil
+        }
+        guard let list = spec["values"] else { throw reader.error(node, key: path, "\(form) needs values") }
+        guard let items = list.sequence else {
+            throw reader.error(list, key: "\(path).values", "must be a list such as [0.01, 0.1], got \(reader.describe(list))")
+        }
+        guard !items.isEmpty else { throw reader.error(list, key: "\(path).values", "is empty; give at least one value") }
+        var problems = Problems()
+        var choices: [Choice] = []
+        for item in items {
+            if let read = problems.attempt({ () throws(SpecError) in try choice(item, "\(path).values") }) { choices.append(read) }
+        }
+        var probabilities: [Double]?
+        if form == "categorical_w_probabilities" {
+            guard let node = spec["probabilities"] else { throw reader.error(list, key: path, "\(form) needs probabilities") }
+            probabilities = problems.attempt { () throws(SpecError) in
+                try Parameter.probabilities(node, count: items.count, key: "\(path).probabilities", reader: reader)
+            }
+            if method == .grid {
+                problems.record(reader.error(node, key: "\(path).probabilities",
+                                             "grid search tries every value; probabilities are for method: random or bayes"))
+            }
+        }
+        try problems.throwIfAny()
+        if form != "categorical_w_probabilities" && method == .grid {
+            var seen = Set<ParameterValue>()
+            choices = choices.filter { seen.insert($0.value).inserted }
+        }
+        return .values(choices, probabilities: probabilities)
+    }
+
     /// The distribution of a parameter of a numeric `form` (not `constant` or `categorical`), its
     /// bounds checked, and on a grid, its enumerability.
     static func distribution(_ form: String, spec: Node.Mapping, at node: Node, path: String, method: SweepSpec.Method,

@@ -41,45 +41,9 @@ extension Parameter {
             }
             return Choice(value: value.parameterValue, line: node.mark?.line)
         }
-        switch form {
-        case "constant", "categorical", "categorical_w_probabilities":
-            if form == "constant" {
-                guard let single = spec["value"] else { throw reader.error(node, key: path, "constant needs value") }
-                self = made(.values([try choice(single, "\(path).value")], probabilities: nil))
-                return
-            }
-            guard let list = spec["values"] else { throw reader.error(node, key: path, "\(form) needs values") }
-            guard let items = list.sequence else {
-                throw reader.error(list, key: "\(path).values", "must be a list such as [0.01, 0.1], got \(reader.describe(list))")
-            }
-            guard !items.isEmpty else { throw reader.error(list, key: "\(path).values", "is empty; give at least one value") }
-            // Every listed value is checked, and the probabilities too, before any mistake is thrown.
-            var problems = Problems()
-            var choices: [Choice] = []
-            for item in items {
-                if let choice = problems.attempt({ () throws(SpecError) in try choice(item, "\(path).values") }) { choices.append(choice) }
-            }
-            var probabilities: [Double]?
-            if form == "categorical_w_probabilities" {
-                guard let node = spec["probabilities"] else { throw reader.error(list, key: path, "\(form) needs probabilities") }
-                probabilities = problems.attempt { () throws(SpecError) in
-                    try Parameter.probabilities(node, count: items.count, key: "\(path).probabilities", reader: reader)
-                }
-                if method == .grid {
-                    problems.record(reader.error(node, key: "\(path).probabilities",
-                                                 "grid search tries every value; probabilities are for method: random or bayes"))
-                }
-            }
-            try problems.throwIfAny()
-            if form != "categorical_w_probabilities" && method == .grid {
-                // A grid tries each value once: a repeated value would be the same trial again.
-                var seen = Set<ParameterValue>()
-                choices = choices.filter { seen.insert($0.value).inserted }
-            }
-            self = made(.values(choices, probabilities: probabilities))
+        if let listed = try Parameter.listed(form, spec: spec, at: node, path: path, method: method, reader: reader, choice: choice) {
+            self = made(listed)
             return
-        default:
-            break
         }
 
         // A distribution: numbers only.

@@ -65,44 +65,12 @@ extension Parameter {
             Parameter(name: name, path: path, line: keyNode.mark?.line, domain: domain, form: form, written: written,
                       wholeNumbers: form == "int_uniform")
         }
-        switch form {
-        case "constant":
-            guard let single = spec["value"] else { throw reader.error(node, key: dotted, "constant needs value") }
-            self = made(.values([Choice(value: try Parameter.value(single, key: "\(dotted).value", reader: reader, depth: 0), line: single.mark?.line)],
-                                probabilities: nil))
-        case "categorical", "categorical_w_probabilities":
-            guard let list = spec["values"] else { throw reader.error(node, key: dotted, "\(form) needs values") }
-            guard let items = list.sequence else {
-                throw reader.error(list, key: "\(dotted).values", "must be a list such as [0.01, 0.1], got \(reader.describe(list))")
-            }
-            guard !items.isEmpty else { throw reader.error(list, key: "\(dotted).values", "is empty; give at least one value") }
-            var problems = Problems()
-            var values: [Choice] = []
-            for item in items {
-                if let value = problems.attempt({ () throws(SpecError) in
-                    try Parameter.value(item, key: "\(dotted).values", reader: reader, depth: 0)
-                }) {
-                    values.append(Choice(value: value, line: item.mark?.line))
-                }
-            }
-            var probabilities: [Double]?
-            if form == "categorical_w_probabilities" {
-                guard let node = spec["probabilities"] else { throw reader.error(list, key: dotted, "\(form) needs probabilities") }
-                probabilities = problems.attempt { () throws(SpecError) in
-                    try Parameter.probabilities(node, count: items.count, key: "\(dotted).probabilities", reader: reader)
-                }
-                if method == .grid {
-                    problems.record(reader.error(node, key: "\(dotted).probabilities",
-                                                 "grid search tries every value; probabilities are for method: random or bayes"))
-                }
-            }
-            try problems.throwIfAny()
-            if form != "categorical_w_probabilities" && method == .grid {
-                var seen = Set<ParameterValue>()
-                values = values.filter { seen.insert($0.value).inserted }
-            }
-            self = made(.values(values, probabilities: probabilities))
-        default:
+        func choice(_ node: Node, _ key: String) throws(SpecError) -> Choice {
+            Choice(value: try Parameter.value(node, key: key, reader: reader, depth: 0), line: node.mark?.line)
+        }
+        if let listed = try Parameter.listed(form, spec: spec, at: node, path: dotted, method: method, reader: reader, choice: choice) {
+            self = made(listed)
+        } else {
             self = made(.distribution(try Parameter.distribution(form, spec: spec, at: node, path: dotted, method: method, reader: reader)))
         }
     }
