@@ -10,6 +10,7 @@ extension Scheduler {
     mutating func receive(_ id: String, number: Int?, outcome: TrainingResult, from worker: WorkerID) {
         let name = registry.name(of: worker)
         if registry.trial(of: worker) == id { registry.finished(worker) }
+        let runner = self.runner  // the vouched point is made inside `place`, which holds `self`
         guard let known = place(id, number: number, point: runner.point(vouchedBy: outcome.config)), let entry = book[known],
               outcome.config == runner.config(of: entry.trial.point) else {
             actions.append(.event(.rejected(peer: name, reason: "result for trial \(id), which is not in this sweep")))

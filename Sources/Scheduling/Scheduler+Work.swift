@@ -157,6 +157,7 @@ extension Scheduler {
 
     /// A reconnecting worker still training `claim`: let it finish instead of giving the trial away.
     mutating func adopt(_ claim: SchedulerInput.RunningTrial, by worker: WorkerID) {
+        let runner = self.runner  // the vouched point is made inside `place`, which holds `self`
         guard let id = place(claim.trial, number: claim.number, point: runner.point(vouchedBy: claim.config)),
               let entry = book[id], !entry.isSettled, !entry.isHeld,
               entry.holder == nil || entry.holder == worker || registry[entry.holder!] == nil else {
@@ -172,10 +173,12 @@ extension Scheduler {
     /// The id of an opened trial, opening it at `number` if a worker vouches for it (a trial handed out
     /// by an earlier coordinator): its point must be the sweep's at that position. A worker vouches
     /// with the configuration it trains; a program trial's worker only with the id and position, so
-    /// its point is the sweep's at that position, computed again.
-    mutating func place(_ id: String, number: Int?, point: TrialPoint?) -> String? {
+    /// its point is the sweep's at that position, computed again. The point is made only when the
+    /// trial is not open already (so not for every result of a trial it handed out itself).
+    mutating func place(_ id: String, number: Int?, point vouched: @autoclosure () -> TrialPoint?) -> String? {
         if book[id] != nil { return id }
         guard let number, number >= 0, number < end.limit, book.isOpen(number) else { return nil }
+        let point = vouched()
         if let point { guard point.id == id, spec.admits(point) else { return nil } }
         let expected = draw(at: number)
         if let expected, expected.id != id { return nil }

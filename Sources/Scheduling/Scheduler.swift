@@ -108,6 +108,7 @@ public struct Scheduler {
         let book = self.book
         actions += keeper.dropModels(unless: book.isRecorded)
         openRecordedPositions()
+        let runner = self.runner  // the vouched point is made inside `place`, which holds `self`
         for result in held {
             guard let id = place(result.trial, number: result.number, point: runner.point(vouchedBy: result.outcome.config)),
                   let entry = self.book[id], !entry.isSettled else { continue }
