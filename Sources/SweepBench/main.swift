@@ -18,7 +18,9 @@ struct Options {
 
     init(_ arguments: [String]) throws(UsageError) {
         var rest = arguments[...]
+        let known = ["--trials", "--workers", "--rounds", "--bayes-recorded"]
         while let flag = rest.popFirst() {
+            guard known.contains(flag) else { throw UsageError("unknown option \(flag) (\(known.joined(separator: ", ")))") }
             guard let text = rest.popFirst(), let value = Int(text), value > 0 else {
                 throw UsageError("\(flag) needs a positive whole number")
             }
@@ -27,7 +29,7 @@ struct Options {
             case "--workers": workers = value
             case "--rounds": rounds = value
             case "--bayes-recorded": bayesRecorded = value
-            default: throw UsageError("unknown option \(flag) (--trials, --workers, --rounds, --bayes-recorded)")
+            default: break  // not reached: checked above
             }
         }
     }
@@ -43,7 +45,7 @@ func spec(_ text: String) -> SweepSpec {
         return try SweepSpec(yaml: text, file: "bench.yaml")
     } catch {
         FileHandle.standardError.write(Data("sweep-bench: internal sweep file refused: \(error)\n".utf8))
-        exit(70)
+        exit(ExitStatus.software)
     }
 }
 
@@ -71,7 +73,7 @@ func decisions(_ options: Options) {
         let wall = seconds(clock.now - start)
         guard records.count == options.trials, records.allSatisfy({ $0.status == .completed }) else {
             FileHandle.standardError.write(Data("sweep-bench: \(records.count) of \(options.trials) trials completed\n".utf8))
-            exit(70)
+            exit(ExitStatus.software)
         }
         let inputs = fleet.harness.inputs
         rates.append(Double(inputs) / wall)
@@ -107,7 +109,7 @@ func bayesProposal(_ options: Options) {
         times.append(seconds(clock.now - start))
         guard assignment?.number == recorded else {
             FileHandle.standardError.write(Data("sweep-bench: the worker was not handed position \(recorded)\n".utf8))
-            exit(70)
+            exit(ExitStatus.software)
         }
     }
     print("  proposal at \(recorded) trials: median \(String(format: "%.2f", 1000 * median(times))) ms, "
@@ -120,5 +122,5 @@ do {
     bayesProposal(options)
 } catch {
     FileHandle.standardError.write(Data("sweep-bench: \(error)\n".utf8))
-    exit(64)
+    exit(ExitStatus.usage)
 }

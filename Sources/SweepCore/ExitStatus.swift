@@ -7,6 +7,8 @@ public enum ExitStatus {
     public static let usage: Int32 = 64
     /// EX_DATAERR: a bad sweep file, data file or key.
     public static let dataError: Int32 = 65
+    /// EX_SOFTWARE: the program itself is wrong (a benchmark's built-in sweep file refused, say).
+    public static let software: Int32 = 70
     /// EX_NOINPUT: a file or directory that should be there is not.
     public static let noInput: Int32 = 66
     /// EX_UNAVAILABLE: ZeroMQ failed, or the coordinator refused this worker.
