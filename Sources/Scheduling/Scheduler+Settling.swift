@@ -215,13 +215,15 @@ extension Scheduler {
         let name = registry.name(of: worker)
         finish(id, with: TrialRecord(failed: entry.trial, reason: "took down \(entry.attempts) workers in a row (last: \(name))",
                                      attempts: entry.attempts, worker: name, host: registry[worker]?.host ?? "",
-                                     number: entry.number, layout: layout), epochs: [])
+                                     number: entry.number, layout: layout).judgingFeasibility(spec.objectives), epochs: [])
     }
 
     /// A trial's row from its result, in the sweep's layout.
     private func record(_ entry: TrialBook.Entry, _ result: TrainingResult, attempts: Int, worker: String,
                         host: String) -> TrialRecord {
-        TrialRecord(trial: entry.trial, result: result, attempts: attempts, worker: worker, host: host, number: entry.number,
-                    layout: layout, minimize: spec.metric.minimize)
+        var record = TrialRecord(trial: entry.trial, result: result, attempts: attempts, worker: worker, host: host,
+                                 number: entry.number, layout: layout, minimize: spec.metric.minimize)
+        record.judgeFeasibility(spec.objectives, last: result.final)
+        return record
     }
 }

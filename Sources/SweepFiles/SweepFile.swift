@@ -37,7 +37,7 @@ extension SweepSpec {
         ("job", .refused("W&B Launch jobs are not supported; sweep runs its own workers")),
         ("image_uri", .refused("W&B Launch images are not supported; sweep runs its own workers")),
         ("scheduler", .refused("W&B Launch schedulers (method: custom) are not supported")),
-        ("metrics", .refused("several metrics (W&B's method: custom) are not supported; give one metric")),
+        ("metrics", .used), ("metric_constraints", .used), ("warm_start", .used), ("enqueue", .used),
     ]
 
     /// Parses and validates a sweep file's text; every error names the key and line. Reading goes on
@@ -135,9 +135,23 @@ extension SweepSpec {
 
         // The one choice of runner: a sweep with `program:` or `command:` runs a program.
         let runner: RunnerKind = top["program"] != nil || top["command"] != nil ? .program : .trainer
-        metric = read("metric") { (node) throws(SpecError) in
+        let single = read("metric") { (node) throws(SpecError) in
             try Metric(node, reader: reader, anyName: runner.metricMayHaveAnyName, warnings: &warnings)
-        } ?? Metric()
+        }
+        let several = read("metrics") { (node) throws(SpecError) in
+            try SweepSpec.readObjectives(node, reader: reader, anyName: runner.metricMayHaveAnyName, warnings: &warnings)
+        }
+        if let node = top["metrics"], top["metric"] != nil {
+            problems.record(reader.error(node, key: "metrics", "and metric are both given; use metric: for one objective "
+                                         + "or metrics: for several, not both"))
+        }
+        let constraints = read("metric_constraints") { (node) throws(SpecError) in
+            try SweepSpec.readConstraints(node, reader: reader, anyName: runner.metricMayHaveAnyName)
+        } ?? []
+        objectives = Objectives(metrics: several ?? [single ?? Metric()], constraints: constraints)
+        warmStart = read("warm_start") { (node) throws(SpecError) in
+            try SweepSpec.readWarmStart(node, reader: reader, checkFiles: checkFiles)
+        } ?? []
 
         runCap = read("run_cap") { (node) throws(SpecError) in try reader.integer(node, key: "run_cap", range: 1...Int.max) }
         randomSeed = read("random_seed") { (node) throws(SpecError) in
@@ -184,6 +198,15 @@ extension SweepSpec {
         earlyTermination = read("early_terminate") { (node) throws(SpecError) in
             try EarlyTermination(node, reader: reader, warnings: &warnings)
         }
+        SweepSpec.checkObjectives(objectives, earlyTermination: earlyTermination, top: top, reader: reader, problems: &problems,
+                                  warnings: &warnings)
+        /// The points `enqueue:` runs first, read once the space is known.
+        func enqueued(_ space: TrialSpace) throws(SpecError) -> TrialSpace {
+            guard let node = top["enqueue"] else { return space }
+            var space = space
+            space.enqueued = try SweepSpec.readEnqueue(node, space: space, reader: reader)
+            return space
+        }
 
         guard let parametersNode = top["parameters"] else {
             if !meant.contains("parameters") {
@@ -193,13 +216,13 @@ extension SweepSpec {
         }
         if runner == .program {
             program = try SweepSpec.readProgram(top, root: root, parametersNode: parametersNode, method: readAs, file: file,
-                                                checkFiles: checkFiles, runCap: runCap, randomSeed: randomSeed, metric: metric,
+                                                checkFiles: checkFiles, runCap: runCap, randomSeed: randomSeed, metric: objectives.metrics[0],
                                                 earlyTermination: earlyTermination, reader: reader, problems: &problems,
                                                 warnings: &warnings)
             keepModels = 0  // a program keeps its own weights
             self.warnings = warnings
-            space = TrialSpace(runner: runner, method: method, parameters: program?.parameters ?? [], randomSeed: randomSeed,
-                               runCap: runCap)
+            space = try enqueued(TrialSpace(runner: runner, method: method, parameters: program?.parameters ?? [], randomSeed: randomSeed,
+                                            runCap: runCap))
             return
         }
         program = nil
@@ -230,7 +253,7 @@ extension SweepSpec {
         if checkFiles { _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkTeachers(parameters, file: file) } }
         try problems.throwIfAny()
         self.warnings = warnings
-        space = TrialSpace(runner: runner, method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
+        space = try enqueued(TrialSpace(runner: runner, method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap))
         if method == .grid && space.gridSize == nil && runCap == nil {
             let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
             throw SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",

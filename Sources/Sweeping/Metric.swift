@@ -15,8 +15,13 @@ public struct Metric: Equatable, Sendable {
     /// W&B's `metric.target`: the sweep ends once a completed trial reaches it.
     public var target: Double?
 
-    /// The metrics a sweep may rank by.
-    public static let names = ["test_loss", "best_test_loss", "test_accuracy"]
+    /// The built-in trainer's metrics a sweep may rank by: its figures (final test loss, best test loss,
+    /// test accuracy, train loss) and its cost figures (`model_size`, `flops`: functions of the
+    /// configuration; `seconds`: training time, which makes decisions depend on timing).
+    public static let names = ["test_loss", "best_test_loss", "test_accuracy", "train_loss", "model_size", "flops", "seconds"]
+
+    /// The metrics whose values depend on how fast a trial ran, not only on the sweep file.
+    public static let timed: Set<String> = ["seconds"]
 
     /// A metric; without a goal, accuracy is maximised and losses are minimised.
     public init(name: String = "test_loss", goal: Goal? = nil, target: Double? = nil) {

@@ -21,7 +21,7 @@ public struct MetricColumns: Sendable {
 
     /// The metric columns `trials.csv` itself holds.
     public static func recorded(_ layout: RecordLayout) -> [String] {
-        layout.metric.map { [$0, "best_" + $0] } ?? ["test_loss", "best_test_loss", "test_accuracy", "train_loss"]
+        layout.metric.map { [$0, "best_" + $0] + layout.otherObjectives } ?? ["test_loss", "best_test_loss", "test_accuracy", "train_loss"]
     }
 
     /// The built-in trainer's figures per epoch.

@@ -26,6 +26,8 @@ public struct RecordLayout: Sendable {
     /// The sweep's metric when it has columns of its own (`<metric>` and `best_<metric>`); nil when
     /// the columns are the built-in trainer's fixed four.
     public let metric: String?
+    /// A program sweep's objectives after its metric, each with a column of its last value.
+    public let otherObjectives: [String]
     /// The sweep's parameters, to read a program's values back from their columns (the trainer's are
     /// read by each hyperparameter's kind).
     let sweptParameters: [Parameter]
@@ -36,19 +38,24 @@ public struct RecordLayout: Sendable {
     public static let trainer = RecordLayout(
         runner: .trainer,
         parameters: (Hyperparameter.allCases.filter { !$0.isAdded } + Hyperparameter.allCases.filter(\.isAdded)).map(\.rawValue),
-        trailing: Hyperparameter.allCases.filter(\.isAdded).count, metric: nil, sweptParameters: [], epochTable: .wide)
+        trailing: Hyperparameter.allCases.filter(\.isAdded).count, metric: nil, others: [], sweptParameters: [], epochTable: .wide)
 
     /// The layout of a sweep whose program is swept over `parameters` and reports `metric`.
-    public static func program(_ parameters: [Parameter], metric: String) -> RecordLayout {
-        RecordLayout(runner: .program, parameters: parameters.map(\.name), trailing: 0, metric: metric, sweptParameters: parameters,
-                     epochTable: .long)
+    /// With several objectives, `others` are the ones after the first: a column each, their last value.
+    public static func program(_ parameters: [Parameter], metric: String, others: [String] = []) -> RecordLayout {
+        RecordLayout(runner: .program, parameters: parameters.map(\.name), trailing: 0, metric: metric, others: others,
+                     sweptParameters: parameters, epochTable: .long)
     }
 
     /// The layout of the sweep `spec` runs.
-    public init(_ spec: SweepSpec) { self = spec.runner.layout(parameters: spec.parameters, metric: spec.metric.name) }
+    public init(_ spec: SweepSpec) {
+        self = spec.runner.layout(parameters: spec.parameters, metric: spec.metric.name,
+                                  others: spec.objectives.metrics.dropFirst().map(\.name))
+    }
 
-    private init(runner: RunnerKind, parameters: [String], trailing: Int, metric: String?, sweptParameters: [Parameter],
-                 epochTable: EpochTable) {
+    private init(runner: RunnerKind, parameters: [String], trailing: Int, metric: String?, others: [String],
+                 sweptParameters: [Parameter], epochTable: EpochTable) {
+        otherObjectives = others
         self.runner = runner
         self.parameters = parameters
         self.trailing = trailing
@@ -63,7 +70,7 @@ public struct RecordLayout: Sendable {
             return [.init("final_train_loss", last: "train_loss"), .init("final_test_loss", last: "test_loss"),
                     .init("final_test_accuracy", last: "test_accuracy"), .init("best_test_loss", best: "test_loss")]
         }
-        return [.init(metric, last: metric), .init("best_" + metric, best: metric)]
+        return [.init(metric, last: metric), .init("best_" + metric, best: metric)] + otherObjectives.map { .init($0, last: $0) }
     }
 
     /// The learning curve the report draws for a trial: the built-in trainer's test loss with its
@@ -98,6 +105,7 @@ public struct RecordLayout: Sendable {
     /// so a file with fewer of them is an older layout of the same file (`ResultStore` extends it).
     public var columns: [String] {
         ["trial", "status"] + parameters.dropLast(trailing) + metricColumns + RecordLayout.outcomeColumns + parameters.suffix(trailing)
+            + ["feasible"]
     }
 
     /// The columns every version of the file has had (`number`, `stopped_at`, `epochs_trained` and the
@@ -111,7 +119,7 @@ public struct RecordLayout: Sendable {
 
     /// Names a program parameter cannot have: the other columns of `trials.csv`.
     package static func reservedNames(metric: String) -> Set<String> {
-        Set(["trial", "status", metric, "best_" + metric] + outcomeColumns)
+        Set(["trial", "status", metric, "best_" + metric, "feasible"] + outcomeColumns)
     }
 
     /// The epochs file: `epochs.csv`, or a program sweep's `metrics.csv`.
@@ -212,7 +220,9 @@ public struct MetricColumn: Equatable, Sendable {
 
 extension RecordLayout: Equatable {
     /// Layouts with the same columns are equal.
-    public static func == (a: RecordLayout, b: RecordLayout) -> Bool { a.runner == b.runner && a.parameters == b.parameters && a.metric == b.metric }
+    public static func == (a: RecordLayout, b: RecordLayout) -> Bool {
+        a.runner == b.runner && a.parameters == b.parameters && a.metric == b.metric && a.otherObjectives == b.otherObjectives
+    }
 }
 
 /// The figures of a learning curve and how the report names them.

@@ -132,10 +132,22 @@ public enum RunnerKind: String, Hashable, Sendable {
     /// The layout of the records of a sweep over `parameters` with `metric`: the trainer's is the same
     /// whatever the sweep (a column per hyperparameter, its four metric columns, `epochs.csv`); a
     /// program's has a column per parameter, the metric's two and `metrics.csv`.
-    func layout(parameters: [Parameter], metric: String) -> RecordLayout {
+    /// A program's further objectives (`others`) get a column each, their last value.
+    func layout(parameters: [Parameter], metric: String, others: [String]) -> RecordLayout {
         switch self {
         case .trainer: return .trainer
-        case .program: return .program(parameters, metric: metric)
+        case .program: return .program(parameters, metric: metric, others: others)
+        }
+    }
+
+    /// A figure the runner derives rather than records: `seconds` (training time) for both; the
+    /// trainer's `model_size` and `flops` (of the `epochs` run) from its configuration.
+    public func figure(_ name: String, of point: TrialPoint, epochs: Int, seconds: Double?) -> Double? {
+        switch name {
+        case "seconds": return seconds
+        case "model_size" where self == .trainer: return Double(TrainingConfig(point: point).modelSize)
+        case "flops" where self == .trainer: return TrainingConfig(point: point).multiplyAdds(epochs: epochs)
+        default: return nil
         }
     }
 

@@ -22,8 +22,15 @@ public struct SweepSpec: Sendable {
     public var description: String?
     /// How trials are chosen: every grid point, independent draws, or bayes proposals.
     public var method: Method
-    /// What the ranking optimises, and when the sweep may end early.
-    public var metric: Metric
+    /// What the ranking optimises, and when the sweep may end early: the first objective.
+    public var metric: Metric {
+        get { objectives.metrics[0] }
+        set { objectives.metrics[0] = newValue }
+    }
+    /// Every objective (`metric:`, or W&B's `metrics:` for several) and the `metric_constraints:`.
+    public var objectives: Objectives
+    /// `warm_start:`: earlier results folders whose trials bayes and early termination learn from first.
+    public var warmStart: [String]
     /// At most this many trials (every method).
     public var runCap: Int?
     /// Seeds the random search itself (not the trials: `seed` is a parameter).
@@ -81,7 +88,8 @@ public struct SweepSpec: Sendable {
         name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         description = nil
         method = .grid
-        metric = Metric()
+        objectives = Objectives(metrics: [Metric()])
+        warmStart = []
         runCap = nil
         randomSeed = 0
         parallelism = SweepSpec.defaultParallelism

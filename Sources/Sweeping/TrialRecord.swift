@@ -34,6 +34,9 @@ public struct TrialRecord: Equatable, Sendable {
     /// from a checkpoint repeats only the epochs after it; one started again repeats all): the work
     /// faults cost is `epochs_trained − epochs_run`. Nil in files written before it was recorded.
     public var epochsTrained: Int?
+    /// Whether it met the sweep's `metric_constraints:` with the values it reached; nil without
+    /// constraints (and in files written before they existed).
+    public var feasible: Bool?
 
     /// A record from a training result (a `stopped` result records the rung it stopped at), in its
     /// sweep's `layout`, with the sweep's goal (which value is its best).
@@ -94,7 +97,7 @@ public struct TrialRecord: Equatable, Sendable {
         return [id, status.rawValue] + parameters + metrics + [
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
             number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "", epochsTrained.map(String.init) ?? "",
-        ] + trailing
+        ] + trailing + [feasible.map { $0 ? "true" : "false" } ?? ""]
     }
 
     /// Reads a row given the file's header; throws a reason when a field is missing or malformed.
@@ -145,6 +148,12 @@ public struct TrialRecord: Equatable, Sendable {
         number = try addedInteger("number")
         stoppedAt = try addedInteger("stopped_at")
         epochsTrained = try addedInteger("epochs_trained")
+        switch header["feasible"] == nil ? "" : try field("feasible") {
+        case "": feasible = nil
+        case "true": feasible = true
+        case "false": feasible = false
+        case let other: throw RecordError("feasible '\(other.prefix(20))' is not true, false or empty")
+        }
         if status == .stopped && stoppedAt == nil { throw RecordError("status stopped needs stopped_at") }
     }
 
@@ -154,7 +163,25 @@ public struct TrialRecord: Equatable, Sendable {
     public func metric(_ name: String) -> Double? {
         if let value = metrics[name] { return value }
         if let value = metrics["final_" + name] { return value }
-        return name.hasPrefix("final_") ? metrics[String(name.dropFirst(6))] : nil
+        if name.hasPrefix("final_"), let value = metrics[String(name.dropFirst(6))] { return value }
+        // Not a column: a figure the record's runner derives (`seconds`; the trainer's cost figures).
+        return layout.runner.figure(name, of: point, epochs: epochsRun, seconds: seconds)
+    }
+}
+
+extension TrialRecord {
+    /// Sets `feasible` by `objectives`' constraints (nil without any): on the values the trial reached,
+    /// its columns and derived figures first, then any other figure of its `last` epoch (a program's).
+    public mutating func judgeFeasibility(_ objectives: Objectives, last: EpochMetrics? = nil) {
+        let record = self
+        feasible = objectives.feasible { name in record.metric(name) ?? last?.value(named: name) }
+    }
+
+    /// The record with `feasible` set (`judgeFeasibility`).
+    public func judgingFeasibility(_ objectives: Objectives) -> TrialRecord {
+        var record = self
+        record.judgeFeasibility(objectives)
+        return record
     }
 }
 

@@ -19,7 +19,16 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
     /// Trial positions: the grid's size or `run_cap`, whichever is smaller (random search: `run_cap`,
     /// or without one, as W&B, until it is stopped). Two positions can hold the same point (a random
     /// draw repeated): it is one trial, run once.
-    public let count: Int
+    public var count: Int {
+        let (sum, overflow) = methodCount.addingReportingOverflow(enqueued.count)
+        return Swift.min(overflow ? Int.max : sum, runCap ?? Int.max)
+    }
+    /// The positions the method fills (the grid's size, or without a cap, every position).
+    private let methodCount: Int
+    /// `run_cap`.
+    private let runCap: Int?
+    /// `enqueue:`: points trained first, at positions 0…, under any method; the method's positions follow.
+    public package(set) var enqueued: [TrialPoint] = []
     /// The grid's full size when it fits in an `Int` (nil for random search, or a grid too big to count).
     public let gridSize: Int?
     /// The parameters by name (a name given twice: its first), made once for `admits`.
@@ -31,20 +40,24 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
         self.method = method
         self.parameters = parameters
         self.randomSeed = randomSeed
+        self.runCap = runCap
         byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         switch method {
         case .grid:
             let size = TrialSpace.gridSize(parameters.map(\.gridCount))
             gridSize = size
-            count = Swift.min(size ?? Int.max, runCap ?? Int.max)
+            methodCount = size ?? Int.max
         case .random, .bayes:
             gridSize = nil
-            count = runCap ?? Int.max
+            methodCount = Int.max
         }
     }
 
-    /// Position `index`'s values, one per parameter in parameter order.
+    /// Position `index`'s values, one per parameter in parameter order: an enqueued point's, then the
+    /// method's (position `enqueued.count` is the method's first, as it would be position 0 without them).
     public func values(at index: Int) -> [ParameterValue] {
+        if index < enqueued.count { return parameters.map { enqueued[index][$0.name] ?? .null } }
+        let index = index - enqueued.count
         switch method {
         case .grid:
             var values: [ParameterValue] = []
@@ -72,7 +85,9 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
     /// The point at position `index` (0 ≤ index < `count`). A trainer's may still fail
     /// `TrainingConfig.validate` in corners the file's checks cannot see; the coordinator records
     /// such a trial as failed with the reason.
-    public func point(at index: Int) -> TrialPoint { runner.point(namedValues(at: index), method: method) }
+    public func point(at index: Int) -> TrialPoint {
+        index < enqueued.count ? enqueued[index] : runner.point(namedValues(at: index), method: method)
+    }
 
     /// The point `values` (one per parameter, in parameter order) make.
     public func point(_ values: [ParameterValue]) -> TrialPoint {
