@@ -24,7 +24,7 @@ public struct Report {
     /// (or the first two parameters that vary, when those two do not).
     public init(data: ReportData, heatmap: (x: String, y: String)? = nil) {
         self.data = data
-        ranking = Ranking(records: data.records, metric: data.metric)
+        ranking = Ranking(records: data.records, metric: data.metric, objectives: data.objectives)
         let varying = ranking.varyingParameters
         if let heatmap {
             self.heatmap = heatmap

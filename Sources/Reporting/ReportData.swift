@@ -16,6 +16,8 @@ public struct ReportData: Sendable {
     public var plannedTrials: Int?
     /// The ranking metric.
     public var metric: Metric
+    /// Every objective and the constraints (the ranking metric alone for a folder without its sweep file).
+    public var objectives: Objectives
     /// Every recorded trial.
     public var records: [TrialRecord]
     /// Each trial's epochs.
@@ -43,10 +45,12 @@ public struct ReportData: Sendable {
         // not by the stored copy's "sweep").
         name = FolderIdentity.name(of: directory)
         metric = Metric()
+        objectives = Objectives(metrics: [metric])
         logScale = [:]
         if let spec {
             specText = spec.text
             metric = spec.metric
+            objectives = spec.objectives
             // Trials of another sweep added on purpose (--extend) count on top of this one's.
             plannedTrials = spec.count == Int.max ? nil : spec.count + records.filter { !spec.admits($0.point) }.count
             logScale = ReportData.logScale(of: spec)
@@ -72,6 +76,7 @@ public struct ReportData: Sendable {
         self.specText = specText
         self.plannedTrials = plannedTrials
         self.metric = metric
+        objectives = Objectives(metrics: [metric])
         self.records = records
         self.epochs = epochs
         self.runs = runs

@@ -24,6 +24,9 @@ public struct MetricColumns: Sendable {
         layout.metric.map { [$0, "best_" + $0] + layout.otherObjectives } ?? ["test_loss", "best_test_loss", "test_accuracy", "train_loss"]
     }
 
+    /// The built-in trainer's figures derived from its configuration and record rather than an epoch.
+    static let derived = ["model_size", "flops", "seconds"]
+
     /// The built-in trainer's figures per epoch.
     static let modelFigures = ["test_loss", "test_accuracy", "train_loss"]
 
@@ -44,10 +47,11 @@ public struct MetricColumns: Sendable {
             for trial in epochs.values { for epoch in trial { printed.formUnion(epoch.extra.keys) } }
             figures = printed
             names = recorded + printed.sorted().filter { $0 != layout.metric }.flatMap { [$0, "best_" + $0] }
-                .filter { !recorded.contains($0) }
+                .filter { !recorded.contains($0) } + ["seconds"]
         } else {
             figures = Set(MetricColumns.modelFigures)
             names = ["test_loss", "best_test_loss", "test_accuracy", "best_test_accuracy", "train_loss", "best_train_loss"]
+                + MetricColumns.derived
         }
     }
 
@@ -68,7 +72,7 @@ public struct MetricColumns: Sendable {
 
     /// `record`'s value of `name` (nil when it has none: no epoch printed it, or it never ran).
     public func value(_ record: TrialRecord, _ name: String) -> Double? {
-        if MetricColumns.recorded(layout).contains(name) { return record.metric(name) }
+        if MetricColumns.recorded(layout).contains(name) || MetricColumns.derived.contains(name) { return record.metric(name) }
         guard let figure = figure(of: name), let trial = epochs[record.id] else { return nil }
         if name == figure { return trial.last { $0.value(named: figure) != nil }?.value(named: figure) }
         let goal = Metric(name: figure, goal: goals[figure] ?? MetricColumns.naturalGoal(of: figure))

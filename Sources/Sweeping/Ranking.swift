@@ -31,6 +31,11 @@ public struct Ranking: Sendable {
         public var stoppedAt: [Int] = []
         /// The other metric columns asked for, by name: over the same trials as the metric's.
         public var columns: [String: Summary] = [:]
+        /// With several objectives, its Pareto front among the rows of its status and feasibility
+        /// (1 is the first), by the objectives' means; nil with one objective or a missing value.
+        public var front: Int?
+        /// Whether its trials met the sweep's constraints (nil without constraints; false if any did not).
+        public var feasible: Bool?
     }
 
     /// Mean and sample standard deviation of a metric over a row's trials (nil without values; sd
@@ -60,15 +65,23 @@ public struct Ranking: Sendable {
     /// Parameter columns whose values differ between rows (the seed is grouped, not shown); a program
     /// sweep's in its file's order.
     public let varyingParameters: [String]
+    /// What the sweep optimises: with several metrics, rows are ordered by Pareto front first.
+    public let objectives: Objectives
 
     /// Ranks `records` by `metric` in its goal's direction, with the metric `columns` beside it; a
     /// trial's value of a metric is `value(record, name)` (by default a `trials.csv` column's:
     /// `test_loss`, `best_test_loss`, `test_accuracy`, `train_loss`, or a program sweep's metric and
     /// its best; `MetricColumns` gives the others).
-    public init(records: [TrialRecord], metric: Metric, columns: [String] = [],
+    /// With `objectives` of several metrics (the first being `metric`), every objective is a column,
+    /// and rows are ordered by status, then feasibility, then Pareto front, then the first objective.
+    /// With constraints, feasible rows come before infeasible ones of the same status.
+    public init(records: [TrialRecord], metric: Metric, columns: [String] = [], objectives: Objectives? = nil,
                 value: (TrialRecord, String) -> Double? = { $0.metric($1) }) {
         self.metric = metric.name
         goal = metric
+        let objectives = objectives ?? Objectives(metrics: [metric])
+        self.objectives = objectives
+        let columns = columns + objectives.metrics.dropFirst().map(\.name).filter { !columns.contains($0) && $0 != metric.name }
         self.columns = columns
         let metric = metric.name
         var groups: [String: [TrialRecord]] = [:]
@@ -99,27 +112,57 @@ public struct Ranking: Sendable {
             let fields = members[0].fields
             var parameters: [String: String] = [:]
             for column in members[0].layout.parameters { parameters[column] = fields[parameterIndex[column]!] }
+            let feasible: Bool? = objectives.constraints.isEmpty ? nil
+                : (rankedMembers.isEmpty ? members : rankedMembers).allSatisfy { $0.feasible == true }
             return (key, Row(rank: nil, point: members[0].point, trials: members.map(\.id), completed: values.count,
                              ofStatus: rankedMembers.count, mean: mean, sd: sd, status: status, parameters: parameters,
-                             stoppedAt: members.compactMap(\.stoppedAt), columns: others))
+                             stoppedAt: members.compactMap(\.stoppedAt), columns: others, feasible: feasible))
         }
         let statusOrder: [TrialStatus: Int] = [.completed: 0, .stopped: 1, .diverged: 2, .failed: 3]
+        if objectives.areSeveral { Ranking.assignFronts(&rows, objectives: objectives, statusOrder: statusOrder) }
         let goal = self.goal
         rows.sort { a, b in
             if a.row.status != b.row.status { return statusOrder[a.row.status]! < statusOrder[b.row.status]! }
+            if (a.row.feasible == false) != (b.row.feasible == false) { return a.row.feasible != false }
+            if (a.row.front == nil) != (b.row.front == nil) { return a.row.front != nil }
+            if let x = a.row.front, let y = b.row.front, x != y { return x < y }
             if (a.row.mean == nil) != (b.row.mean == nil) { return a.row.mean != nil }
             if let x = a.row.mean, let y = b.row.mean, x != y { return goal.isBetter(x, than: y) }
             return a.key < b.key  // ties and unranked rows: a fixed order
         }
         for index in rows.indices where rows[index].row.mean != nil {
-            let tiedWithPrevious = index > 0 && rows[index - 1].row.mean == rows[index].row.mean
-                && rows[index - 1].row.status == rows[index].row.status
+            let (row, previous) = (rows[index].row, index > 0 ? rows[index - 1].row : nil)
+            let tiedWithPrevious = previous.map { previous in
+                previous.mean == row.mean && previous.status == row.status && previous.feasible == row.feasible
+                    && previous.front == row.front
+                    && (!objectives.areSeveral || columns.allSatisfy { previous.columns[$0] == row.columns[$0] })
+            } ?? false
             rows[index].row.rank = tiedWithPrevious ? rows[index - 1].row.rank : index + 1
         }
         let ranked = rows.map(\.row)
         self.rows = ranked
         varyingParameters = (layout?.parametersInFileOrder ?? []).filter { column in
             column != "seed" && Set(ranked.map { $0.parameters[column]! }).count > 1
+        }
+    }
+
+    /// Numbers each row's Pareto front (1-based) among the rows of its status and feasibility whose
+    /// every objective has a mean, by those means signed so that smaller is better.
+    private static func assignFronts(_ rows: inout [(key: String, row: Row)], objectives: Objectives, statusOrder: [TrialStatus: Int]) {
+        var groups: [String: [Int]] = [:]
+        for (index, entry) in rows.enumerated() {
+            let row = entry.row
+            let vector = objectives.signed { name in name == objectives.metrics[0].name ? row.mean : row.columns[name]?.mean }
+            guard !vector.contains(where: { !$0.isFinite }) else { continue }
+            groups["\(statusOrder[row.status]!)/\(row.feasible != false)", default: []].append(index)
+        }
+        for members in groups.values {
+            let vectors = members.map { index in
+                objectives.signed { name in
+                    name == objectives.metrics[0].name ? rows[index].row.mean : rows[index].row.columns[name]?.mean
+                }
+            }
+            for (member, front) in zip(members, Pareto.fronts(vectors)) { rows[member].row.front = front + 1 }
         }
     }
 
@@ -130,7 +173,9 @@ public struct Ranking: Sendable {
     /// significant digits (a parameter's more only where four would show two of its values alike).
     public func table(top: Int? = nil) -> String {
         let shown = top.map { Array(rows.prefix($0)) } ?? rows
-        var header = ["#"] + varyingParameters + [metric]
+        let severalObjectives = objectives.areSeveral
+        let constrained = !objectives.constraints.isEmpty
+        var header = ["#"] + (severalObjectives ? ["front"] : []) + varyingParameters + [metric]
         if hasRepeats { header.append("n") }
         header += columns + ["status", hasRepeats ? "trials" : "trial"]
         // Real values as labels, each column's taken together so that distinct values stay distinct.
@@ -142,6 +187,7 @@ public struct Ranking: Sendable {
         var lines: [[String]] = [header.map(\.terminalCell)]
         for row in shown {
             var cells = [row.rank.map(String.init) ?? "-"]
+            if severalObjectives { cells.append(row.front.map(String.init) ?? "-") }
             cells += varyingParameters.map { column in
                 let text = row.parameters[column]!
                 return labels[column]?[text] ?? text
@@ -153,6 +199,7 @@ public struct Ranking: Sendable {
             var status = row.status.rawValue
             if row.status == .stopped, let rung = row.stoppedAt.first, Set(row.stoppedAt).count == 1 { status += " at \(rung)" }
             if row.status != .failed && row.status != .diverged && others > 0 { status += " (\(others) not)" }
+            if constrained && row.feasible == false { status += ", infeasible" }
             cells.append(status)
             cells.append(row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials")
             lines.append(cells.map(\.terminalCell))
@@ -193,6 +240,13 @@ public struct Ranking: Sendable {
             }
             object["columns"] = others
             if !row.stoppedAt.isEmpty { object["stopped_at"] = row.stoppedAt }
+            if objectives.areSeveral {
+                object["front"] = row.front ?? NSNull()
+                var values: [String: Any] = [metric: Ranking.json(row.mean)]
+                for objective in objectives.metrics.dropFirst() { values[objective.name] = Ranking.json(row.columns[objective.name]?.mean) }
+                object["objectives"] = values
+            }
+            if let feasible = row.feasible { object["feasible"] = feasible }
             return object
         }
         // Every value is a string, number, boolean, null, array or object, and no number is NaN or infinite.

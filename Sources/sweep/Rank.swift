@@ -96,8 +96,10 @@ struct Rank: ParsableCommand {
         }
         available.goals = [sweepMetric.name: sweepMetric.goal]
         available.goals[figure] = direction
+        // The sweep's own objectives and constraints, unless another metric was asked for.
+        let objectives = by == nil || by == sweepMetric.name ? spec?.objectives : nil
         let ranking = Ranking(records: records, metric: Metric(name: name, goal: direction), columns: Array(asked.dropFirst()),
-                              value: available.value)
+                              objectives: objectives, value: available.value)
         if json {
             print(ranking.json(top: top), terminator: "")
         } else if records.isEmpty {

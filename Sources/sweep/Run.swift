@@ -154,7 +154,8 @@ func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, o
 
 /// Prints the ranking of everything in the results directory.
 func printRanking(_ setup: SweepSetup, top: Int) {
-    print(Ranking(records: setup.store.records, metric: setup.spec.metric).table(top: top), terminator: "")
+    print(Ranking(records: setup.store.records, metric: setup.spec.metric, objectives: setup.spec.objectives).table(top: top),
+          terminator: "")
 }
 
 extension SweepOutcome {
