@@ -22,6 +22,8 @@ public struct SweepSetup {
     public var scheduler: Scheduler
     /// What the scheduler said as it resumed (the sweep's end, say).
     public let startingEvents: [SweepEvent]
+    /// The earlier trials `warm_start:` gave the scheduler to learn from.
+    public let warmStart: WarmStart
 
     /// Opens `Results/<name>` (or `resultsDirectory`), after moving an old one aside if `fresh`. A
     /// folder that holds another sweep is refused, unless `extend` adds this one to it on purpose.
@@ -42,9 +44,11 @@ public struct SweepSetup {
         let epochs = spec.earlyTermination == nil ? [:]
             : ResultStore.readEpochs(ResultsDirectory(directory).epochs(spec.layout), layout: spec.layout)
         checkpoints = CheckpointStore(directory: directory)
+        let warmStart = try WarmStart(spec: spec, own: directory)
+        self.warmStart = warmStart
         scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held,
                               checkpoints: checkpoints.checkpoints(warn: warn), models: checkpoints.models(),
-                              options: options, now: .zero)
+                              priors: warmStart.priors, options: options, now: .zero)
         let starting = scheduler.startingActions()
         let (store, checkpoints) = (store, checkpoints)
         startingEvents = try withoutActuallyEscaping(warn) { warn throws(StoreError) in

@@ -20,6 +20,8 @@ struct BayesSearcher: Searcher {
     private let rungs: Bool
     /// What it learnt: recorded trials (not failed) in sweep order, with their positions.
     private var history: [(number: Int, observation: TPE.Observation)] = []
+    /// What `warm_start:` folders taught it before trial 0 (learnt at negative positions), in order.
+    private var priors: [TPE.Observation] = []
 
     /// The random stream bayes draws its candidates from ("BAE5").
     static let stream: UInt64 = 0xBAE5
@@ -34,22 +36,26 @@ struct BayesSearcher: Searcher {
     var learns: Bool { true }
 
     func point(at position: Int, frontier: Int, evidence: (Int) -> Evidence) -> TrialPoint? {
-        let horizon = position - spec.parallelism
-        // Too few trials before the horizon for the model: a random draw, whatever their results.
-        guard horizon > tpe.startupTrials else { return spec.point(at: position) }
+        // `enqueue:`'s points come first, whatever the model would propose.
+        if position < spec.space.enqueued.count { return spec.point(at: position) }
+        let horizon = max(position - spec.parallelism, 0)
+        // Too few trials (warm-start ones included) before the horizon for the model: a random draw,
+        // whatever their results.
+        guard horizon + priors.count > tpe.startupTrials else { return spec.point(at: position) }
         let recent = rungs ? max(horizon - spec.parallelism, 0) : horizon
         guard frontier >= recent else { return nil }
-        var observations = history.prefix { $0.number < recent }.map(\.observation)
+        var observations = priors + history.prefix { $0.number < recent }.map(\.observation)
         for number in recent..<horizon {
             switch evidence(number) {
             case .pending: return nil
             case .none: continue
-            case .rung(let point, let rung, let value, let passed):
+            case .rung(let point, let rung, let value, let passed, let objectives):
+                // Not recorded yet, so its constraints are not judged: it counts as feasible until it is.
                 observations.append(TPE.Observation(coordinates: tpe.coordinates(of: point, in: spec),
-                                                    depth: Double(rung) + (passed ? 0.5 : 0), loss: value))
-            case .recorded(let record, let valueAtStop):
+                                                    depth: Double(rung) + (passed ? 0.5 : 0), loss: value, losses: objectives))
+            case .recorded(let record, let atStop):
                 guard record.status != .failed else { continue }
-                observations.append(observation(of: record, valueAtStop: valueAtStop))
+                observations.append(observation(of: record, atStop: atStop))
             }
         }
         var random = SplitMix64(seed: spec.randomSeed, stream: BayesSearcher.stream, index: UInt64(position))
@@ -57,17 +63,32 @@ struct BayesSearcher: Searcher {
         return tpe.point(at: coordinates, in: spec)
     }
 
-    mutating func learn(from record: TrialRecord, at position: Int, valueAtStop: Double?) {
+    mutating func learn(from record: TrialRecord, at position: Int, atStop: HeldAtRung?) {
         guard record.status != .failed else { return }
-        history.append((position, observation(of: record, valueAtStop: valueAtStop)))
+        if position < 0 {
+            priors.append(observation(of: record, atStop: atStop))
+        } else {
+            history.append((position, observation(of: record, atStop: atStop)))
+        }
     }
 
     /// What the model learns from a recorded trial: a stopped one as it stood at its rung, as the rung
-    /// decisions saw it; a diverged one as the worst.
-    private func observation(of record: TrialRecord, valueAtStop: Double?) -> TPE.Observation {
+    /// decisions saw it; a diverged one as the worst; with several objectives, each one's value; with
+    /// constraints, how far it missed them (an infeasible trial whose miss cannot be measured: +∞).
+    private func observation(of record: TrialRecord, atStop: HeldAtRung?) -> TPE.Observation {
         var loss = runner.score(of: record)
-        if record.stoppedAt != nil, let valueAtStop { loss = valueAtStop }
+        var losses = runner.objectives.areSeveral ? runner.objectives.signed(record) : nil
+        if record.stoppedAt != nil, let atStop {
+            loss = atStop.value
+            if let held = atStop.objectives { losses = held }
+        }
+        var violation = 0.0
+        if record.feasible == false {
+            let measured = runner.objectives.violation { record.metric($0) } ?? 0
+            violation = measured > 0 ? measured : .infinity
+        }
         return TPE.Observation(coordinates: tpe.coordinates(of: record.point, in: spec),
-                               depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss)
+                               depth: record.stoppedAt.map(Double.init) ?? .infinity, loss: loss, losses: losses,
+                               violation: violation)
     }
 }

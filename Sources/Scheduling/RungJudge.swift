@@ -21,6 +21,8 @@ struct RungJudge {
         var epochs: [EpochMetrics] = []
         /// Epochs run, for a trial recorded before this scheduler started (its decisions are in its record).
         var recordedRun: Int?
+        /// What it trains (for the figures its runner derives, with several objectives).
+        var point: TrialPoint?
     }
 
     /// How the position stands apart from its rungs, as the book knows it.
@@ -60,12 +62,12 @@ struct RungJudge {
 
     /// Opens `position`, whose trial trains `length` epochs (nil: not known in advance, a program's:
     /// every rung of the rule applies); `stored`: the epochs of its stored checkpoint.
-    mutating func open(_ position: Int, length: Int?, stored: [EpochMetrics]?) {
+    mutating func open(_ position: Int, point: TrialPoint? = nil, length: Int?, stored: [EpochMetrics]?) {
         guard let rule = ledger?.rule else { return }
         let bracket = rule.bracket(at: position, randomSeed: randomSeed)
         let rungs = rule.rungs(forEpochs: runner.rungLength(length), bracket: bracket)
         ledger!.track(rungs, bracket: bracket)
-        tracks[position] = Track(bracket: bracket, rungs: rungs, epochs: stored ?? [])
+        tracks[position] = Track(bracket: bracket, rungs: rungs, epochs: stored ?? [], point: point)
     }
 
     /// `position` holds trial `id`, recorded before this scheduler started as `record`: its decisions are
@@ -136,6 +138,35 @@ struct RungJudge {
         return rule.rungValue(metric: reached.value, bestSoFar: reached.best)
     }
 
+    /// With several objectives, what a trial holds at `rung` on each (as `value`), nil otherwise or
+    /// where the epoch is missing or not finite.
+    func objectiveValues(_ position: Int, at rung: Int) -> [Double]? {
+        guard runner.objectives.areSeveral, let rule = ledger?.rule,
+              let reached = runner.objectiveValues(at: rung, of: epochs(position), point: tracks[position]?.point) else { return nil }
+        return zip(reached.value, reached.best).map { rule.rungValue(metric: $0, bestSoFar: $1) }
+    }
+
+    // MARK: - Warm start
+
+    /// Takes a `warm_start:` trial's values at every epoch it ran into the rungs' histories, as if it
+    /// had been decided before position 0 (a rung's earlier trials include it, in every bracket); returns
+    /// what it held where it was stopped, for the searcher.
+    mutating func learnPrior(_ prior: Scheduler.Prior) -> HeldAtRung? {
+        guard let rule = ledger?.rule else { return nil }
+        var atStop: HeldAtRung?
+        for epoch in prior.epochs.indices.map({ $0 + 1 }) {
+            let several = runner.objectives.areSeveral
+                ? runner.objectiveValues(at: epoch, of: prior.epochs, point: prior.record.point) : nil
+            guard let reached = runner.value(at: epoch, of: prior.epochs) else { break }  // diverged there
+            if runner.objectives.areSeveral && several == nil { break }
+            let value = rule.rungValue(metric: reached.value, bestSoFar: reached.best)
+            let vector = several.map { zip($0.value, $0.best).map { rule.rungValue(metric: $0, bestSoFar: $1) } }
+            ledger!.addPrior(epoch: epoch, value: value, vector: vector)
+            if prior.record.stoppedAt == epoch { atStop = HeldAtRung(value: value, objectives: vector) }
+        }
+        return atStop
+    }
+
     // MARK: - Decisions
 
     /// Every decision that has become possible for positions below `limit` (none is applied:
@@ -170,15 +201,22 @@ struct RungJudge {
         let epoch = rung.epoch
         guard let rank = track.rungs.firstIndex(of: epoch) else { return .absent }
         if let stop = track.stopAt, stop < epoch { return .absent }
+        /// Its standing having reached the rung (`recorded`: its recorded outcome there), or absent
+        /// where its value there is missing or not finite (it diverged there).
+        func reached(recorded: Bool?) -> RungLedger.Standing {
+            if runner.objectives.areSeveral {
+                guard let reached = runner.objectiveValues(at: epoch, of: track.epochs, point: track.point) else { return .absent }
+                return .reachedSeveral(values: reached.value, best: reached.best, recorded: recorded)
+            }
+            guard let reached = runner.value(at: epoch, of: track.epochs) else { return .absent }
+            return .reached(value: reached.value, best: reached.best, recorded: recorded)
+        }
         if let run = track.recordedRun {
-            guard run >= epoch, let reached = runner.value(at: epoch, of: track.epochs) else { return .absent }
-            return .reached(value: reached.value, best: reached.best, recorded: track.stopAt == epoch)
+            guard run >= epoch else { return .absent }
+            return reached(recorded: track.stopAt == epoch)
         }
         guard rank == track.decided else { return .unknown }  // an earlier rung of its is undecided
-        if track.epochs.count >= epoch {
-            guard let reached = runner.value(at: epoch, of: track.epochs) else { return .absent }  // diverged there
-            return .reached(value: reached.value, best: reached.best, recorded: nil)
-        }
+        if track.epochs.count >= epoch { return reached(recorded: nil) }
         // It ended (recorded, or its whole result is here) before reaching the rung.
         return ended ? .absent : .unknown
     }
@@ -195,14 +233,22 @@ struct RungJudge {
 
     /// How a trial stands by its rung decisions alone, before it is recorded: stopped at a rung, or
     /// past its last rung, with its value there (nil where that epoch is not known yet).
-    enum Verdict { case stopped(rung: Int, value: Double?), passedLast(rung: Int, value: Double) }
+    /// With several objectives, the value is the first objective's, and `objectives` each one's.
+    enum Verdict {
+        case stopped(rung: Int, value: Double?, objectives: [Double]?)
+        case passedLast(rung: Int, value: Double, objectives: [Double]?)
+    }
 
     func verdict(_ position: Int) -> Verdict? {
         guard let track = tracks[position] else { return nil }
-        if let rung = track.stopAt { return .stopped(rung: rung, value: value(position, at: rung)) }
+        if let rung = track.stopAt {
+            return .stopped(rung: rung, value: value(position, at: rung), objectives: objectiveValues(position, at: rung))
+        }
         if let last = track.rungs.last {
             let passed = track.recordedRun.map { $0 > last } ?? (track.decided == track.rungs.count)
-            if passed, let held = value(position, at: last) { return .passedLast(rung: last, value: held) }
+            if passed, let held = value(position, at: last) {
+                return .passedLast(rung: last, value: held, objectives: objectiveValues(position, at: last))
+            }
         }
         return nil
     }

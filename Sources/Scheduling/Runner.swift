@@ -9,6 +9,10 @@ struct Runner {
     let isProgram: Bool
     /// The sweep's metric.
     let metric: Metric
+    /// Every objective and the constraints.
+    let objectives: Objectives
+    /// Who trains the trials (for the figures it derives: `RunnerKind.figure`).
+    private let kind: RunnerKind
     /// Seconds of training between checkpoints, and whether the final weights are sent (to keep a model).
     private let checkpointEvery: Double
     private let keepsModels: Bool
@@ -16,6 +20,8 @@ struct Runner {
     init(_ spec: SweepSpec) {
         isProgram = spec.runner == .program
         metric = spec.metric
+        objectives = spec.objectives
+        kind = spec.runner
         checkpointEvery = spec.checkpointEvery
         keepsModels = spec.keepModels > 0
     }
@@ -76,6 +82,34 @@ struct Runner {
             if let value = metrics.value(named: figure), value.isFinite { best = min(best, sign * value) }
         }
         return (figure == metric.name ? sign * last : best, best)
+    }
+}
+
+extension Runner {
+    /// With several objectives, each one's value at `epoch` (1-based) of `epochs` of `point`, signed so
+    /// that smaller is better, and each one's best so far; nil where the epoch is missing or an
+    /// objective is not finite there. An epoch's figure by name, a `best_` figure as its running best,
+    /// and the figures the runner derives (`seconds` so far; the trainer's `model_size`, and `flops`
+    /// of the epochs so far).
+    func objectiveValues(at epoch: Int, of epochs: [EpochMetrics], point: TrialPoint?) -> (value: [Double], best: [Double])? {
+        guard epoch >= 1, epoch <= epochs.count else { return nil }
+        let reached = epochs.prefix(epoch)
+        var values: [Double] = [], bests: [Double] = []
+        for objective in objectives.metrics {
+            let sign: Double = objective.minimize ? 1 : -1
+            let figure = !isProgram && objective.name.hasPrefix("best_") ? String(objective.name.dropFirst(5)) : objective.name
+            func at(_ e: Int) -> Double? {
+                if let value = epochs[e - 1].value(named: figure) { return value }
+                let seconds = epochs.prefix(e).reduce(0) { $0 + $1.seconds }
+                return point.flatMap { kind.figure(figure, of: $0, epochs: e, seconds: seconds) }
+            }
+            guard let last = at(epoch), last.isFinite else { return nil }
+            var best = Double.infinity
+            for e in 1...reached.count { if let value = at(e), value.isFinite { best = min(best, sign * value) } }
+            values.append(figure == objective.name ? sign * last : best)
+            bests.append(best)
+        }
+        return (values, bests)
     }
 }
 

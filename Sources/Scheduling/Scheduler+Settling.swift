@@ -175,7 +175,7 @@ extension Scheduler {
                 actions += keeper.settle(id, record, checkpoint: entry.checkpoint != nil, finalStored: entry.finalStored,
                                          recordedBefore: entry.recordedBefore)
                 book.dropCheckpoint(id)
-                if searcher.learns { searcher.learn(from: record, at: position, valueAtStop: valueAtStop(record, position)) }
+                if searcher.learns { searcher.learn(from: record, at: position, atStop: heldAtStop(record, position)) }
                 if let ending = end.pass(record) { endSweep(ending) }
             } else {
                 _ = end.pass(nil)

@@ -102,27 +102,28 @@ extension Scheduler {
         case .opened(_, let opened): entry = opened
         }
         switch judge.verdict(position) {
-        case .stopped(let rung, let value)?:
-            guard let value else { return .pending }
-            return .rung(entry.trial.point, rung: rung, value: value, passed: false)
-        case .passedLast(let rung, let value)?:
-            return .rung(entry.trial.point, rung: rung, value: value, passed: true)
+        case .stopped(let rung, let value, let objectives)?:
+            guard let value, objectives != nil || !runner.objectives.areSeveral else { return .pending }
+            return .rung(entry.trial.point, rung: rung, value: value, passed: false, objectives: objectives)
+        case .passedLast(let rung, let value, let objectives)?:
+            return .rung(entry.trial.point, rung: rung, value: value, passed: true, objectives: objectives)
         case nil:
             break
         }
         guard entry.recorded, let record = book.record(of: entry.trial.id) else { return .pending }
-        return .recorded(record, valueAtStop: valueAtStop(record, position))
+        return .recorded(record, atStop: heldAtStop(record, position))
     }
 
-    /// A stopped record's value at its rung, as the rung decisions saw it.
-    func valueAtStop(_ record: TrialRecord, _ position: Int) -> Double? {
-        record.stoppedAt.flatMap { judge.value(position, at: $0) }
+    /// A stopped record's value at its rung, as the rung decisions saw it (nil if it was not stopped).
+    func heldAtStop(_ record: TrialRecord, _ position: Int) -> HeldAtRung? {
+        guard let rung = record.stoppedAt, let value = judge.value(position, at: rung) else { return nil }
+        return HeldAtRung(value: value, objectives: judge.objectiveValues(position, at: rung))
     }
 
     private mutating func open(_ trial: Trial, at position: Int) {
         let length = runner.length(of: trial.point)
         let stored = book.open(trial, at: position, length: length)
-        judge.open(position, length: length, stored: stored)
+        judge.open(position, point: trial.point, length: length, stored: stored)
     }
 
     private mutating func openRecorded(_ id: String, at position: Int) {

@@ -46,6 +46,20 @@ public struct Scheduler {
         public var stopped = 0
     }
 
+    /// A trial an earlier sweep recorded (`warm_start:`), with its epochs.
+    public struct Prior: Sendable {
+        /// Its row, read in that folder's layout.
+        public var record: TrialRecord
+        /// Its epochs.
+        public var epochs: [EpochMetrics]
+
+        /// A prior.
+        public init(record: TrialRecord, epochs: [EpochMetrics]) {
+            self.record = record
+            self.epochs = epochs
+        }
+    }
+
     /// The sweep.
     public let spec: SweepSpec
     /// Timing and fault policy.
@@ -85,10 +99,12 @@ public struct Scheduler {
     /// A scheduler for `spec`, resuming from what is recorded: `records` (trials.csv), their `epochs`
     /// (epochs.csv; needed by early termination), the results `held` until their rows can be written,
     /// the stored `checkpoints` (each trial's finished epochs) and the kept `models`. `now` is the
-    /// time on the caller's clock.
+    /// time on the caller's clock. `priors` are what `warm_start:` folders recorded that lies in this
+    /// sweep's space (in the order learnt), with their epochs: learnt by bayes and early termination
+    /// as if they had run before trial 0, never rerun and never recorded here.
     public init(spec: SweepSpec, records: [TrialRecord], epochs: [String: [EpochMetrics]], held: [HeldResult] = [],
-                checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [], options: SchedulerOptions,
-                now: Duration) {
+                checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [], priors: [Prior] = [],
+                options: SchedulerOptions, now: Duration) {
         self.spec = spec
         self.options = options
         runner = Runner(spec)
@@ -96,6 +112,10 @@ public struct Scheduler {
         pauses = runner.pausesAtRungs(under: spec.earlyTermination)
         searcher = makeSearcher(for: spec)
         judge = RungJudge(rule: spec.earlyTermination, randomSeed: spec.randomSeed, runner: runner, recordedEpochs: epochs)
+        for (index, prior) in priors.enumerated() {
+            let atStop = judge.learnPrior(prior)
+            if searcher.learns { searcher.learn(from: prior.record, at: index - priors.count, atStop: atStop) }
+        }
         let ours = records.filter { spec.admits($0.point) }
         book = TrialBook(records: ours, checkpoints: checkpoints)
         registry = WorkerRegistry(now: now)

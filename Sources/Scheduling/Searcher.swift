@@ -14,8 +14,9 @@ import Sweeping
 ///   repeat); `evidence` tells how any position stands before the frontier passes it (a trial
 ///   stopped at a rung, or past its last rung, with its value there), for a searcher that may go
 ///   ahead on rung decisions. Answer nil to make the position wait (its worker waits, counted).
-/// - `learn(from:at:valueAtStop:)`: once for each recorded position, in sweep order, as the frontier
-///   passes it (asked only of a searcher that `learns`).
+/// - `learn(from:at:atStop:)`: once for each recorded position, in sweep order, as the frontier
+///   passes it (asked only of a searcher that `learns`); and before any position, for each trial a
+///   `warm_start:` folder holds in this sweep's space, at negative positions (the earliest lowest).
 protocol Searcher {
     /// Whether its points depend on earlier results. One that does not has every position's point at
     /// once (and settled trials can be forgotten); one that does may make positions wait.
@@ -24,13 +25,20 @@ protocol Searcher {
     /// The point at `position`, or nil until what it needs to know is known.
     func point(at position: Int, frontier: Int, evidence: (Int) -> Evidence) -> TrialPoint?
 
-    /// The frontier passed `position`, recorded as `record`; `valueAtStop` is its value at the rung it was
+    /// The frontier passed `position`, recorded as `record`; `atStop` is what it held at the rung it was
     /// stopped at, as the rung decisions saw it (signed, smaller is better), when it was stopped.
-    mutating func learn(from record: TrialRecord, at position: Int, valueAtStop: Double?)
+    mutating func learn(from record: TrialRecord, at position: Int, atStop: HeldAtRung?)
 }
 
 extension Searcher {
-    mutating func learn(from record: TrialRecord, at position: Int, valueAtStop: Double?) {}
+    mutating func learn(from record: TrialRecord, at position: Int, atStop: HeldAtRung?) {}
+}
+
+/// What a trial held at a rung, as the rung decisions saw it: its metric, and with several objectives
+/// each one's (signed, smaller is better).
+struct HeldAtRung: Equatable {
+    var value: Double
+    var objectives: [Double]?
 }
 
 /// How a position stands for a searcher, before the frontier passes it.
@@ -42,9 +50,9 @@ enum Evidence {
     /// Stopped at `rung` (`passed` false), or past its last rung `rung` (`passed` true), holding `value`
     /// there (signed, smaller is better): what the rung decisions saw, whether or not its last
     /// epochs have arrived.
-    case rung(TrialPoint, rung: Int, value: Double, passed: Bool)
-    /// Recorded, with its value at the rung it was stopped at, if it was.
-    case recorded(TrialRecord, valueAtStop: Double?)
+    case rung(TrialPoint, rung: Int, value: Double, passed: Bool, objectives: [Double]?)
+    /// Recorded, with what it held at the rung it was stopped at, if it was.
+    case recorded(TrialRecord, atStop: HeldAtRung?)
 }
 
 /// The searcher of `spec`'s method.

@@ -42,12 +42,18 @@ public struct TPE: Sendable {
         public var depth: Double
         /// The metric, signed so that smaller is better.
         public var loss: Double
+        /// With several objectives, each one's value (signed, smaller is better; `loss` is the first).
+        public var losses: [Double]?
+        /// How far it is from meeting the sweep's constraints (0: feasible, or no constraints).
+        public var violation: Double
 
         /// An observation.
-        public init(coordinates: [Double?], depth: Double, loss: Double) {
+        public init(coordinates: [Double?], depth: Double, loss: Double, losses: [Double]? = nil, violation: Double = 0) {
             self.coordinates = coordinates
             self.depth = depth
             self.loss = loss
+            self.losses = losses
+            self.violation = violation
         }
     }
 
@@ -70,14 +76,7 @@ public struct TPE: Sendable {
         guard history.count >= startupTrials else { return nil }
         let n = history.count
         let below = min(Int((0.1 * Double(n)).rounded(.up)), 25)
-        // Sort by (completed first, deeper stops first, smaller loss); keep chronological order within each group.
-        let order = history.indices.sorted { a, b in
-            let (x, y) = (history[a], history[b])
-            if x.depth != y.depth { return x.depth > y.depth }
-            if x.loss != y.loss { return x.loss < y.loss }
-            return a < b
-        }
-        let good = Set(order.prefix(below))
+        let good = TPE.good(history, count: below)
         let goodIndices = history.indices.filter { good.contains($0) }
         let badIndices = history.indices.filter { !good.contains($0) }
         var proposal: [Double] = []
@@ -127,6 +126,55 @@ public struct TPE: Sendable {
 }
 
 extension TPE {
+    /// The `count` observations the good-trials model l(x) is fitted to, as Optuna's TPE splits them:
+    /// feasible ones before any infeasible one (those by their violation, smallest first); among the
+    /// feasible, completed ones before stopped ones, deeper stops first; within a group, by the loss
+    /// with one objective, and with several by non-domination rank, the last rank that does not fit
+    /// whole cut by greedy hypervolume subset selection (Ozaki et al. 2022; Optuna's `_solve_hssp`).
+    /// Ties keep chronological order.
+    static func good(_ history: [Observation], count: Int) -> Set<Int> {
+        var chosen: [Int] = []
+        let feasible = history.indices.filter { history[$0].violation == 0 }
+        // Feasible groups by depth, completed (+∞) first, deeper stops next.
+        let depths = Set(feasible.map { history[$0].depth }).sorted(by: >)
+        for depth in depths where chosen.count < count {
+            let group = feasible.filter { history[$0].depth == depth }
+            chosen += TPE.best(of: group, in: history, count: count - chosen.count)
+        }
+        if chosen.count < count {
+            let infeasible = history.indices.filter { history[$0].violation != 0 }
+                .sorted { history[$0].violation != history[$1].violation ? history[$0].violation < history[$1].violation : $0 < $1 }
+            chosen += infeasible.prefix(count - chosen.count)
+        }
+        return Set(chosen)
+    }
+
+    /// The best `count` of `group` (indices into `history`): by loss, or with several objectives by
+    /// non-domination rank and then hypervolume subset selection within the rank that does not fit.
+    private static func best(of group: [Int], in history: [Observation], count: Int) -> [Int] {
+        guard group.count > count else { return group }
+        guard history[group[0]].losses != nil else {
+            return Array(group.sorted { history[$0].loss != history[$1].loss ? history[$0].loss < history[$1].loss : $0 < $1 }.prefix(count))
+        }
+        let vectors = group.map { history[$0].losses! }
+        let ranks = Pareto.fronts(vectors)
+        var chosen: [Int] = []
+        for rank in Set(ranks).sorted() {
+            let members = group.indices.filter { ranks[$0] == rank }
+            if chosen.count + members.count <= count {
+                chosen += members.map { group[$0] }
+                continue
+            }
+            // The rank that does not fit: Optuna's reference point from that rank's worst finite values (a
+            // point with an infinite value adds no volume, so it is chosen last).
+            let points = members.map { vectors[$0] }
+            let reference = Pareto.referencePoint(points, dimensions: points[0].count)
+            chosen += Pareto.greedySubset(points, count: count - chosen.count, reference: reference).map { group[members[$0]] }
+            break
+        }
+        return chosen
+    }
+
     /// A model over `parameters`; `nuisance` says which to draw from the prior.
     public init(parameters: [Parameter], nuisance: (Parameter) -> Bool = { _ in false }) {
         self.init(axes: parameters.map { parameter in

@@ -177,6 +177,7 @@ func announce(_ setup: SweepSetup) {
     if setup.retried > 0 { say("retrying \(setup.retried) failed trials; their earlier rows are in failed.csv") }
     say("sweep \(setup.spec.name): \(setup.scheduler.totalCount) trials, \(setup.recordedCount) already recorded in "
         + setup.store.directory)
+    if let line = setup.warmStart.summary { say(line) }
     for event in setup.startingEvents {
         if case .sweepEnded(let reason, let number) = event {
             say(reason == .targetReached ? "trial #\(number) reached the target \(setup.spec.metric.name); nothing to run"
