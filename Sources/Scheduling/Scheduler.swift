@@ -122,7 +122,7 @@ public struct Scheduler {
         // A restart: workers of the previous coordinator may still be training; hold trials back.
         holdUntil = ours.isEmpty ? now : now + (options.grace ?? options.livenessWindow)
         keeper = ModelKeeper(keep: spec.keepModels, runner: runner, models: models)
-        end = SweepEnd(count: spec.count, metric: spec.metric, budget: spec.epochBudget)
+        end = SweepEnd(count: spec.count, metric: spec.metric, objectives: spec.objectives, budget: spec.epochBudget)
         // Models of trials this sweep has not recorded go; the rest are settled as the frontier passes
         // their trials (with the checkpoints of recorded trials a crash left behind).
         let book = self.book

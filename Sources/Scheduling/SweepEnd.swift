@@ -9,6 +9,9 @@ struct SweepEnd {
     /// Positions in the sweep, before any cutoff.
     let count: Int
     private let metric: Metric
+    /// Every objective and the constraints: with several, the target is reached when every metric
+    /// that has one reaches it, by a feasible trial.
+    private let objectives: Objectives
     private let budget: Int?
     /// The first position not passed: every one before it is settled.
     private(set) var frontier = 0
@@ -19,10 +22,20 @@ struct SweepEnd {
     /// How the sweep ended (meaningful once every position is passed).
     private(set) var outcome: SweepOutcome = .finished
 
-    init(count: Int, metric: Metric, budget: Int?) {
+    init(count: Int, metric: Metric, objectives: Objectives? = nil, budget: Int?) {
         self.count = count
         self.metric = metric
+        self.objectives = objectives ?? Objectives(metrics: [metric])
         self.budget = budget
+    }
+
+    /// Whether a completed `record` reaches the target: the metric's, or with several objectives every
+    /// one that has a target, met by a feasible trial.
+    private func reachesTarget(_ record: TrialRecord) -> Bool {
+        guard record.status == .completed, record.feasible != false else { return false }
+        guard objectives.areSeveral else { return metric.reachesTarget(record.metric(metric.name) ?? .nan) }
+        let targeted = objectives.metrics.filter { $0.target != nil }
+        return !targeted.isEmpty && targeted.allSatisfy { $0.reachesTarget(record.metric($0.name) ?? .nan) }
     }
 
     /// Positions of the sweep: its end, once settled.
@@ -44,7 +57,7 @@ struct SweepEnd {
         frontier += 1
         guard let record else { return nil }
         epochsSpent += record.epochsRun
-        if record.status == .completed, metric.reachesTarget(record.metric(metric.name) ?? .nan) {
+        if reachesTarget(record) {
             return end(at: position + 1, .targetReached)
         } else if let budget, epochsSpent >= budget {
             return end(at: position + 1, .budgetSpent)

@@ -49,10 +49,11 @@ public struct Fleet: SchedulerEffects {
     }
 
     /// `count` workers around a new scheduler for `spec`, their interleaving drawn from `seed`.
-    public init(_ spec: SweepSpec, workers count: Int, seed: UInt64, checkpointing: Bool = false) {
+    /// `priors`: what `warm_start:` folders hold, learnt before trial 0 (and again at every restart).
+    public init(_ spec: SweepSpec, workers count: Int, seed: UInt64, checkpointing: Bool = false, priors: [Scheduler.Prior] = []) {
         self.spec = spec
         self.checkpointing = checkpointing
-        harness = Harness(spec, options: Fleet.options)
+        harness = Harness(spec, priors: priors, options: Fleet.options)
         random = SplitMix64(seed: seed, stream: 0xF1EE7)
         for _ in 0..<count { addWorker() }
     }
@@ -156,7 +157,7 @@ public struct Fleet: SchedulerEffects {
         var epochs: [String: [EpochMetrics]] = [:]
         for record in kept { epochs[record.id] = harness.epochs[record.id] }
         harness = Harness(spec, records: kept, epochs: epochs, held: harness.held, checkpoints: harness.checkpoints,
-                          models: harness.models, options: Fleet.options, now: harness.now)
+                          models: harness.models, priors: harness.priors, options: Fleet.options, now: harness.now)
         for index in workers.indices where workers[index].alive && !workers[index].gone {
             let running = workers[index].trial.map {
                 SchedulerInput.RunningTrial(trial: $0.trial, number: $0.number, config: $0.config)

@@ -32,15 +32,18 @@ public struct Harness: SchedulerEffects {
     public var checkpoints: [String: [EpochMetrics]] = [:]
     /// Trials whose model is kept.
     public var models: Set<String> = []
+    /// The `warm_start:` trials the scheduler learnt before its first trial.
+    public let priors: [Scheduler.Prior]
     /// The checkpoint each worker sent last, until the scheduler says to store it.
     private var sent: [WorkerID: [EpochMetrics]] = [:]
 
     /// A scheduler for `spec` resumed from what a results folder would hold, and what it did as it started.
     public init(_ spec: SweepSpec, records: [TrialRecord] = [], epochs: [String: [EpochMetrics]] = [:], held: [HeldResult] = [],
-                checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [],
+                checkpoints: [String: [EpochMetrics]] = [:], models: Set<String> = [], priors: [Scheduler.Prior] = [],
                 options: SchedulerOptions = Harness.options, now: Duration = .zero) {
         scheduler = Scheduler(spec: spec, records: records, epochs: epochs, held: held, checkpoints: checkpoints, models: models,
-                              options: options, now: now)
+                              priors: priors, options: options, now: now)
+        self.priors = priors
         self.now = now
         self.records = records
         self.epochs = epochs

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ResultsStore
 import Programs
 import Scheduling
 import Sweeping
@@ -84,11 +85,7 @@ struct Check: ParsableCommand {
         if let budget = spec.epochBudget {
             lines.append("epoch_budget: the sweep ends once its trials, in order, have run \(budget) epochs")
         }
-        var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue))"
-        if let target = spec.metric.target {
-            metric += "; the sweep ends once a completed trial reaches \(spec.metric.minimize ? "≤" : "≥") \(DisplayNumber.number(target))"
-        }
-        lines.append(metric)
+        lines += Check.objectiveLines(spec, source: "")
         lines.append("parameters:")
         let width = spec.parameters.map(\.name.count).max() ?? 0
         for parameter in spec.parameters {
@@ -103,12 +100,52 @@ struct Check: ParsableCommand {
             for index in 0..<shown {
                 let config = spec.point(at: index).trainingConfig ?? TrainingConfig()
                 let settings = swept.map { "\($0.rawValue)=\(Check.display(config[$0]))" }.joined(separator: " ")
-                var line = "  \(index)  \(config.trialID)  \(settings)"
+                var line = "  \(index)  \(config.trialID)  \(settings)" + (index < spec.space.enqueued.count ? "  (enqueued)" : "")
                 do { try config.validate() } catch { line += "  (cannot be trained: \(error); it would be recorded as failed)" }
                 lines.append(line)
             }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// What the sweep optimises and where it starts from: its metric or metrics (with targets), its
+    /// constraints, the `warm_start:` folders (with how many of their trials lie in this sweep's space)
+    /// and the `enqueue:` points. `source` says where a program's values come from.
+    static func objectiveLines(_ spec: SweepSpec, source: String) -> [String] {
+        func target(_ metric: Metric) -> String {
+            metric.target.map { " reaching \(metric.minimize ? "≤" : "≥") \(DisplayNumber.number($0))" } ?? ""
+        }
+        var lines: [String] = []
+        let objectives = spec.objectives
+        if objectives.areSeveral {
+            lines.append("metrics: " + objectives.metrics.map { "\($0.name) (\($0.goal.rawValue))" }.joined(separator: ", ") + source)
+            lines.append("  ranked by Pareto front, then by \(spec.metric.name)"
+                         + (spec.method == .bayes ? "; bayes is multi-objective TPE (good trials by non-domination rank, then hypervolume)" : "")
+                         + (spec.earlyTermination == nil ? "" : "; a rung keeps the top 1/eta by Pareto front, then hypervolume contribution"))
+            let targets = objectives.metrics.filter { $0.target != nil }
+            if !targets.isEmpty {
+                lines.append("  the sweep ends once a completed, feasible trial is " + targets.map { "\($0.name)\(target($0))" }.joined(separator: " and "))
+            }
+        } else {
+            var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue))" + source
+            if spec.metric.target != nil { metric += "; the sweep ends once a completed trial is\(target(spec.metric))" }
+            lines.append(metric)
+        }
+        if !objectives.constraints.isEmpty {
+            lines.append("metric_constraints: " + objectives.constraints.map(\.description).joined(separator: ", ")
+                         + "; trials.csv's feasible says whether a trial met them with the values it reached")
+        }
+        for folder in spec.warmStart {
+            let records = (try? ResultStore.readTrials(ResultsDirectory(folder).trials, layout: RecordLayout(stored: SweepSpec.stored(in: folder)))) ?? []
+            let inside = records.filter { spec.admits($0.point) }.count
+            lines.append("warm_start: \(folder): \(inside) of its \(records.count) trials lie in this sweep's space and are learnt before trial 0"
+                         + (records.count > inside ? "; \(records.count - inside) are left out" : ""))
+        }
+        if !spec.space.enqueued.isEmpty {
+            lines.append("enqueue: \(spec.space.enqueued.count) point\(spec.space.enqueued.count == 1 ? "" : "s") run first, "
+                         + "as trials 0…\(spec.space.enqueued.count - 1)")
+        }
+        return lines
     }
 
     /// Where a rule decides, as `sweep check` shows it (hyperband's bands may all lie past the trials' last epoch).

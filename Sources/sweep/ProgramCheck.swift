@@ -30,9 +30,7 @@ struct ProgramCheck {
             lines.append("early_terminate: \(rule.type), eta \(DisplayNumber.number(rule.eta))\(rule.brackets > 1 ? ", \(rule.brackets) brackets" : ""), "
                          + "\(rungs); an epoch is one metric line of the program")
         }
-        var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue)), read from the program's JSON lines"
-        if let target = spec.metric.target { metric += "; the sweep ends once a completed trial reaches \(DisplayNumber.number(target))" }
-        lines.append(metric)
+        lines += Check.objectiveLines(spec, source: ", read from the program's JSON lines")
         lines.append("parameters:")
         let width = program.parameters.map(\.name.count).max() ?? 0
         for parameter in program.parameters {

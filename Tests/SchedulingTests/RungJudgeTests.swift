@@ -45,11 +45,11 @@ struct RungJudgeTests {
         #expect(judge.decisionsComplete(0, epochs: 2, lastToo: false) && !judge.decisionsComplete(0, epochs: 4, lastToo: false))
         #expect(judge.decisionsComplete(1, epochs: 9, lastToo: false), "stopped: nothing more to wait for")
         #expect(judge.value(1, at: 1) == 0.5)
-        if case .stopped(rung: 1, value: 0.5)? = judge.verdict(1) {} else { Issue.record("position 1 stands stopped at rung 1") }
+        if case .stopped(rung: 1, value: 0.5, objectives: nil)? = judge.verdict(1) {} else { Issue.record("position 1 stands stopped at rung 1") }
         let second = judge.decisions(limit: 3, facts: running)
         #expect(second == [.init(position: 0, rung: 3, stop: false)], "position 2 holds rung 1; rung 3 is position 0's alone so far")
         judge.apply(second[0])
-        if case .passedLast(rung: 3, value: 0.3)? = judge.verdict(0) {} else { Issue.record("position 0 passed its last rung") }
+        if case .passedLast(rung: 3, value: 0.3, objectives: nil)? = judge.verdict(0) {} else { Issue.record("position 0 passed its last rung") }
     }
 
     @Test func aPositionThatEndedBeforeARungOrIsAbsentTakesNoPartThere() {

@@ -53,7 +53,7 @@ struct SearcherTests {
         // Position 13 learns from positions 0…10: it waits until the frontier has passed them.
         #expect(searcher.point(at: 13, frontier: 10, evidence: { _ in .pending }) == nil)
         for (position, record) in history(Self.bayes, 11).enumerated() {
-            searcher.learn(from: record, at: position, valueAtStop: nil)
+            searcher.learn(from: record, at: position, atStop: nil)
         }
         let proposal = searcher.point(at: 13, frontier: 11, evidence: { _ in .pending })
         #expect(proposal != nil && proposal != Self.bayes.point(at: 13), "the model's proposal")
@@ -64,15 +64,15 @@ struct SearcherTests {
         var plain = BayesSearcher(spec: Self.bayes), withFailure = plain
         let records = history(Self.bayes, 12)
         for (position, record) in records.prefix(11).enumerated() {
-            plain.learn(from: record, at: position, valueAtStop: nil)
-            withFailure.learn(from: record, at: position, valueAtStop: nil)
+            plain.learn(from: record, at: position, atStop: nil)
+            withFailure.learn(from: record, at: position, atStop: nil)
         }
         let failed = TrialRecord(failed: Parts.trial(Self.bayes, 11), reason: "x", attempts: 3, worker: "w", host: "h", number: 11,
                                  layout: Self.bayes.layout)
-        withFailure.learn(from: failed, at: 11, valueAtStop: nil)
-        plain.learn(from: records[11], at: 11, valueAtStop: nil)
+        withFailure.learn(from: failed, at: 11, atStop: nil)
+        plain.learn(from: records[11], at: 11, atStop: nil)
         var blank = BayesSearcher(spec: Self.bayes)
-        for (position, record) in records.prefix(11).enumerated() { blank.learn(from: record, at: position, valueAtStop: nil) }
+        for (position, record) in records.prefix(11).enumerated() { blank.learn(from: record, at: position, atStop: nil) }
         // Position 14 learns from 0…11: with 11 failed, it is what 0…10 alone teach.
         let nothing = blank.point(at: 14, frontier: 12, evidence: { _ in .pending })
         #expect(withFailure.point(at: 14, frontier: 12, evidence: { _ in .pending }) == nothing)
@@ -84,7 +84,7 @@ struct SearcherTests {
         let records = history(Self.bayesAsha, 13)
         // Position 15: horizon 13; positions before 11 as recorded, 11 and 12 by their evidence.
         for (position, record) in records.prefix(11).enumerated() {
-            searcher.learn(from: record, at: position, valueAtStop: nil)
+            searcher.learn(from: record, at: position, atStop: nil)
         }
         var asked: [Int] = []
         #expect(searcher.point(at: 15, frontier: 11, evidence: { asked.append($0); return .pending }) == nil)
@@ -92,12 +92,12 @@ struct SearcherTests {
         #expect(searcher.point(at: 15, frontier: 10, evidence: { _ in .none }) == nil, "position 10 is not settled")
         let point11 = Self.bayesAsha.point(at: 11), point12 = Self.bayesAsha.point(at: 12)
         let byRungs = searcher.point(at: 15, frontier: 11, evidence: {
-            $0 == 11 ? .rung(point11, rung: 1, value: 0.6, passed: false) : .rung(point12, rung: 3, value: 0.3, passed: true)
+            $0 == 11 ? .rung(point11, rung: 1, value: 0.6, passed: false, objectives: nil) : .rung(point12, rung: 3, value: 0.3, passed: true, objectives: nil)
         })
         #expect(byRungs != nil)
         let skipped = searcher.point(at: 15, frontier: 11, evidence: { _ in .none })
         #expect(skipped != nil && skipped != byRungs, "what the rung decisions say is learnt")
-        let asRecorded = searcher.point(at: 15, frontier: 11, evidence: { .recorded(records[$0], valueAtStop: nil) })
+        let asRecorded = searcher.point(at: 15, frontier: 11, evidence: { .recorded(records[$0], atStop: nil) })
         #expect(asRecorded != nil)
     }
 }
