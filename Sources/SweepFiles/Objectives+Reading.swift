@@ -105,6 +105,8 @@ extension SweepSpec {
             guard let mapping = problems.attempt({ () throws(SpecError) in try reader.mapping(item, key: key) }) else { continue }
             var given: [String: ParameterValue] = [:]
             var wrong = false
+            // Names given, even with a wrong value: they are not also missing.
+            let named = Set(mapping.map { $0.key.string ?? "" })
             for (nameNode, valueNode) in mapping {
                 let name = nameNode.string ?? ""
                 guard let parameter = byName[name] else {
@@ -134,7 +136,7 @@ extension SweepSpec {
                     values.append(value)
                 } else if parameter.gridCount == 1 {
                     values.append(parameter.gridValue(at: 0))
-                } else {
+                } else if !named.contains(parameter.name) {
                     wrong = true
                     problems.record(reader.error(item, key: "\(key).\(parameter.name)", "missing; an enqueued point gives every parameter "
                                                  + "that has more than one value"))

@@ -251,9 +251,13 @@ extension SweepSpec {
             _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkNesterov(parameters, file: file) }
         }
         if checkFiles { _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkTeachers(parameters, file: file) } }
+        // The enqueued points are checked against the space before the file's mistakes are thrown, so
+        // theirs come with the rest (unless a parameter itself could not be read).
+        var space = TrialSpace(runner: runner, method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
+        if unread.isEmpty, entries != nil, let read = problems.attempt({ () throws(SpecError) in try enqueued(space) }) { space = read }
         try problems.throwIfAny()
         self.warnings = warnings
-        space = try enqueued(TrialSpace(runner: runner, method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap))
+        self.space = space
         if method == .grid && space.gridSize == nil && runCap == nil {
             let sizes = parameters.compactMap(\.gridCount).map(String.init).joined(separator: " × ")
             throw SpecError(file: file, line: parametersNode.mark?.line, key: "parameters",
