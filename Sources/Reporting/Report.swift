@@ -48,8 +48,12 @@ public struct Report {
             .body(
                 .h1(.text("Sweep \(data.name)")),
                 .p(.class("facts"), .text(facts)),
-                .h2(.text("Ranking by \(data.metric.name)")),
+                .h2(.text(data.objectives.areSeveral ? "Ranking by Pareto front, then \(data.metric.name)" : "Ranking by \(data.metric.name)")),
                 rankingTable(ranking),
+                .if(data.objectives.areSeveral, .h2(.text("Pareto front"))),
+                .group(frontCharts()),
+                .if(data.objectives.areSeveral, .h2(.text("Hypervolume"))),
+                .group(hypervolumeCharts()),
                 .h2(.text("Loss per epoch, best \(min(Report.curveCount, ranking.rows.count)) configurations")),
                 curves(context),
                 .h2(.text("\(data.metric.name) per parameter value")),
@@ -97,16 +101,29 @@ public struct Report {
 
     private func rankingTable(_ ranking: Ranking) -> Node<HTML.BodyContext> {
         let columns = ranking.varyingParameters
+        // With several objectives: the front, and each further objective's mean beside the first's.
+        let several = data.objectives.areSeveral
+        let others = several ? data.objectives.metrics.dropFirst().map(\.name) : []
+        let constrained = !data.objectives.constraints.isEmpty
         let header = Node<HTML.TableContext>.tr(.group(
-            [Node<HTML.TableRowContext>.th(.text("#"))] + columns.map { .th(.text($0)) }
-                + [.th(.text(data.metric.name)), .th(.text("n")), .th(.text("status")), .th(.text("trial"))]))
+            [Node<HTML.TableRowContext>.th(.text("#"))] + (several ? [.th(.text("front"))] : []) + columns.map { .th(.text($0)) }
+                + [.th(.text(data.metric.name))] + others.map { .th(.text($0)) }
+                + [.th(.text("n")), .th(.text("status")), .th(.text("trial"))]))
         let rows = ranking.rows.prefix(25).map { row -> Node<HTML.TableContext> in
             var value = row.mean.map { String(format: "%.4f", $0) } ?? "–"
             if let sd = row.sd { value += " ± " + String(format: "%.4f", sd) }
-            let cells: [Node<HTML.TableRowContext>] = [.td(.text(row.rank.map(String.init) ?? "–"))]
-                + columns.map { .td(.text(DisplayNumber.value(row.parameters[$0] ?? ""))) }
-                + [.td(.text(value)), .td(.text("\(row.completed)")), .td(.text(row.status.rawValue)),
-                   .td(.code(.text(row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials")))]
+            var status = row.status.rawValue
+            if constrained && row.feasible == false { status += ", infeasible" }
+            var cells: [Node<HTML.TableRowContext>] = [.td(.text(row.rank.map(String.init) ?? "–"))]
+            if several { cells.append(.td(.text(row.front.map(String.init) ?? "–"))) }
+            for column in columns { cells.append(.td(.text(DisplayNumber.value(row.parameters[column] ?? "")))) }
+            cells.append(.td(.text(value)))
+            for name in others {
+                let mean: String = row.columns[name]?.mean.map { DisplayNumber.number($0) } ?? "–"
+                cells.append(.td(.text(mean)))
+            }
+            let trial = row.trials.count == 1 ? row.trials[0] : "\(row.trials.count) trials"
+            cells += [.td(.text("\(row.completed)")), .td(.text(status)), .td(.code(.text(trial)))]
             return .tr(.group(cells))
         }
         var nodes: [Node<HTML.TableContext>] = [header]

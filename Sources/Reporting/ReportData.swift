@@ -22,6 +22,9 @@ public struct ReportData: Sendable {
     public var records: [TrialRecord]
     /// Each trial's epochs.
     public var epochs: [String: [EpochMetrics]]
+    /// The `warm_start:` folders' trials that lie in this sweep's space: learnt before its first trial,
+    /// not run here (drawn as priors).
+    public var priors: [TrialRecord] = []
     /// The runs that produced them.
     public var runs: [ResultStore.Run]
     /// For each parameter the sweep draws from a distribution, whether that distribution is on a log
@@ -51,6 +54,16 @@ public struct ReportData: Sendable {
             specText = spec.text
             metric = spec.metric
             objectives = spec.objectives
+            // A relative folder is as the sweep named it, from where it ran: from here, or else from the
+            // folder that holds `Results/` (where `sweep run` writes by default).
+            for folder in spec.warmStart {
+                let beside = ((((directory as NSString).standardizingPath as NSString).deletingLastPathComponent as NSString)
+                    .deletingLastPathComponent as NSString).appendingPathComponent(folder)
+                let path = folder.hasPrefix("/") || FileManager.default.fileExists(atPath: ResultsDirectory(folder).trials) ? folder : beside
+                let stored = SweepSpec.stored(in: path)
+                let records = (try? ResultStore.readTrials(ResultsDirectory(path).trials, layout: RecordLayout(stored: stored))) ?? []
+                priors += records.filter { spec.admits($0.point) }
+            }
             // Trials of another sweep added on purpose (--extend) count on top of this one's.
             plannedTrials = spec.count == Int.max ? nil : spec.count + records.filter { !spec.admits($0.point) }.count
             logScale = ReportData.logScale(of: spec)

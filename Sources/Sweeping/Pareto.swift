@@ -130,6 +130,22 @@ public enum Pareto {
         return chosen
     }
 
+    /// The hypervolume after each of `points` in order (nil: one that does not count, the volume
+    /// stays), keeping only the non-dominated points seen so far, so the cost follows the front's size,
+    /// not the number of points.
+    public static func runningHypervolume(_ points: [[Double]?], reference: [Double]) -> [Double] {
+        var front: [[Double]] = []
+        var volume = 0.0
+        return points.map { point in
+            guard let point, point.count == reference.count, zip(point, reference).allSatisfy({ $0 < $1 }),
+                  !front.contains(where: { dominates($0, point) || $0 == point }) else { return volume }
+            front.removeAll { dominates(point, $0) }
+            front.append(point)
+            volume = hypervolume(front, reference: reference)
+            return volume
+        }
+    }
+
     /// The reference point Optuna's multi-objective TPE uses for `points`: per coordinate, the worst
     /// finite value pushed 10 % further out (1.1·w for positive w, 0.9·w for negative, and a tiny
     /// positive number for 0), so that every point lies strictly inside and adds volume.

@@ -69,6 +69,13 @@ struct ParetoTests {
         #expect(Pareto.greedySubset(points, count: 5, reference: [10, 10]) == [1, 0, 2])
     }
 
+    @Test func runningHypervolumeGrowsOnlyWithNewNonDominatedPoints() {
+        // Reference (4, 4): (3,3) 1; (2,2) replaces it: 4; (3,3) again and a point outside: no change;
+        // (1,3) adds [1,2)×[3,4): 5; nil keeps it.
+        let points: [[Double]?] = [[3, 3], [2, 2], [3, 3], [5, 1], [1, 3], nil]
+        #expect(Pareto.runningHypervolume(points, reference: [4, 4]) == [1, 4, 4, 4, 5, 5])
+    }
+
     @Test func referencePointIsTheWorstPushedOut() {
         #expect(Pareto.referencePoint([[1, -2], [3, -4]], dimensions: 2) == [3.3000000000000003, -1.8])
         #expect(Pareto.referencePoint([[0, 0]], dimensions: 2) == [Double.ulpOfOne, Double.ulpOfOne])

@@ -1,0 +1,143 @@
+import Foundation
+import Plot
+import Sweeping
+import SweepCore
+
+/// The report's charts for several objectives: the Pareto front (one scatter for two objectives,
+/// one per pair for more; the feasible front joined, infeasible trials grey, `warm_start:` trials as
+/// hollow "prior" marks) and the hypervolume the trials dominate, by trial and by training time.
+/// Each chart draws one mark per trial: its size grows linearly with the trials.
+extension Report {
+    /// A trial's value of each objective (as recorded, not signed), when every one is a finite number.
+    func objectiveValues(_ record: TrialRecord) -> [Double]? {
+        let values = data.objectives.metrics.map { record.metric($0.name) }
+        guard values.allSatisfy({ $0?.isFinite == true }) else { return nil }
+        return values.map { $0! }
+    }
+
+    /// The trials on the chart: completed ones and stopped ones (at the values they reached).
+    private func charted(_ records: [TrialRecord]) -> [(record: TrialRecord, values: [Double])] {
+        records.compactMap { record in
+            guard record.status == .completed || record.status == .stopped, let values = objectiveValues(record) else { return nil }
+            return (record, values)
+        }
+    }
+
+    /// The front charts, or nothing with one objective.
+    func frontCharts() -> [Node<HTML.BodyContext>] {
+        let objectives = data.objectives
+        guard objectives.areSeveral else { return [] }
+        let trials = charted(data.records), priors = charted(data.priors)
+        // The front: completed, feasible trials no other such trial dominates on every objective.
+        let eligible = trials.indices.filter { trials[$0].record.status == .completed && trials[$0].record.feasible != false }
+        let signed = eligible.map { index in zip(objectives.metrics, trials[index].values).map { $0.minimize ? $1 : -$1 } }
+        let fronts = Pareto.fronts(signed)
+        let onFront = Set(zip(eligible, fronts).filter { $0.1 == 0 }.map(\.0))
+        var charts: [Node<HTML.BodyContext>] = []
+        let m = objectives.metrics.count
+        let size: (Double, Double) = m == 2 ? (760, 380) : (360, 300)
+        for i in 0..<m {
+            for j in (i + 1)..<m {
+                charts.append(scatter(i, j, trials: trials, priors: priors, onFront: onFront, size: size))
+            }
+        }
+        return [.div(.class("multiples"), .group(charts))]
+    }
+
+    private func scatter(_ i: Int, _ j: Int, trials: [(record: TrialRecord, values: [Double])],
+                         priors: [(record: TrialRecord, values: [Double])], onFront: Set<Int>, size: (Double, Double)) -> Node<HTML.BodyContext> {
+        let (width, height) = size, (left, right, top, bottom) = (64.0, 16.0, 12.0, 40.0)
+        let metrics = data.objectives.metrics
+        let all = trials.map(\.values) + priors.map(\.values)
+        let x = LinearScale(domain: all.map { $0[i] }, range: (left, width - right))
+        let y = LinearScale(domain: all.map { $0[j] }, range: (height - bottom, top))
+        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: metrics[i].name, yLabel: metrics[j].name, integerX: false)
+        func title(_ record: TrialRecord, _ values: [Double], _ note: String) -> String {
+            "\(record.id)\(note): " + zip(metrics, values).map { "\($0.name) \(DisplayNumber.number($1))" }.joined(separator: ", ")
+        }
+        var infeasible: [Node<HTML.BodyContext>] = [], feasible: [Node<HTML.BodyContext>] = [], front: [Node<HTML.BodyContext>] = []
+        for (index, trial) in trials.enumerated() {
+            let (cx, cy) = (x(trial.values[i]), y(trial.values[j]))
+            if trial.record.feasible == false {
+                infeasible.append(SVG.circle(cx, cy, radius: 3.5, fill: "#c8c8c8", title: title(trial.record, trial.values, " (infeasible)")))
+            } else if onFront.contains(index) {
+                front.append(SVG.circle(cx, cy, radius: 5, fill: Palette.categorical[2], title: title(trial.record, trial.values, " (front)")))
+            } else {
+                let stopped = trial.record.stoppedAt.map { " (stopped at \($0))" } ?? ""
+                feasible.append(SVG.circle(cx, cy, radius: 3.5, fill: Palette.categorical[0], title: title(trial.record, trial.values, stopped)))
+            }
+        }
+        let hollow = priors.map { prior in
+            Node<HTML.BodyContext>.element(named: "circle", nodes: [
+                .attribute(named: "cx", value: SVG.number(x(prior.values[i]))), .attribute(named: "cy", value: SVG.number(y(prior.values[j]))),
+                .attribute(named: "r", value: "4"), .attribute(named: "fill", value: "none"),
+                .attribute(named: "stroke", value: "#555"), .element(named: "title", text: title(prior.record, prior.values, " (prior)")),
+            ])
+        }
+        // The front joined in this pair's projection, as a staircase in the direction of both goals.
+        let frontPoints = onFront.map { trials[$0].values }.sorted { ($0[i], $0[j]) < ($1[i], $1[j]) }
+        var steps: [(Double, Double)] = []
+        for (k, point) in frontPoints.enumerated() {
+            if k > 0 { steps.append((x(point[i]), y(frontPoints[k - 1][j]))) }
+            steps.append((x(point[i]), y(point[j])))
+        }
+        nodes.append(SVG.group(series: "infeasible", infeasible))
+        nodes.append(SVG.group(series: "prior", hollow))
+        nodes.append(SVG.group(series: "trials", feasible))
+        if metrics.count == 2, steps.count > 1 { nodes.append(SVG.polyline(steps, stroke: Palette.categorical[2], width: 1.5)) }
+        nodes.append(SVG.group(series: "front", front))
+        var legend: [Node<HTML.BodyContext>] = [
+            .span(.class("key"), .span(.class("swatch"), .style("background:\(Palette.categorical[2])")), .text("Pareto front (\(front.count))")),
+            .span(.class("key"), .span(.class("swatch"), .style("background:\(Palette.categorical[0])")), .text("other feasible trials")),
+        ]
+        if !infeasible.isEmpty { legend.append(.span(.class("key"), .span(.class("swatch"), .style("background:#c8c8c8")), .text("infeasible"))) }
+        if !priors.isEmpty { legend.append(.span(.class("key note"), .text("hollow: warm-start trials (prior, not run here)"))) }
+        return figure("front-\(metrics[i].name)-\(metrics[j].name)", series: trials.count + priors.count,
+                      SVG.svg(width: width, height: height, label: "Pareto front: \(metrics[i].name) and \(metrics[j].name)", nodes),
+                      legend: legend)
+    }
+
+    /// The hypervolume of the feasible completed trials so far, in sweep order, by trial number and by
+    /// training time spent; the reference point is the worst of each objective pushed 10 % out.
+    func hypervolumeCharts() -> [Node<HTML.BodyContext>] {
+        let objectives = data.objectives
+        guard objectives.areSeveral else { return [] }
+        let ordered = data.records.enumerated().sorted { a, b in
+            let (x, y) = (a.element.number ?? Int.max, b.element.number ?? Int.max)
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        let points: [[Double]?] = ordered.map { record in
+            guard record.status == .completed, record.feasible != false, let values = objectiveValues(record) else { return nil }
+            return zip(objectives.metrics, values).map { $0.minimize ? $1 : -$1 }
+        }
+        let reference = Pareto.referencePoint(points.compactMap { $0 }, dimensions: objectives.metrics.count)
+        let volumes = Pareto.runningHypervolume(points, reference: reference)
+        var spent = 0.0
+        let seconds = ordered.map { record -> Double in
+            spent += record.seconds
+            return spent
+        }
+        let byTrial = Array(zip((1...max(ordered.count, 1)).map(Double.init), volumes))
+        let byTime = Array(zip(seconds, volumes))
+        let ref = zip(objectives.metrics, reference).map { "\($0.name) \(DisplayNumber.number($0.minimize ? $1 : -$1))" }.joined(separator: ", ")
+        return [.div(.class("multiples"), .group([
+            line(byTrial, kind: "hypervolume-trials", xLabel: "trials (in sweep order)", integerX: true),
+            line(byTime, kind: "hypervolume-time", xLabel: "training seconds spent (in sweep order)", integerX: false),
+        ])), .p(.class("note"), .text("Reference point: \(ref); feasible completed trials only."))]
+    }
+
+    private func line(_ points: [(Double, Double)], kind: String, xLabel: String, integerX: Bool) -> Node<HTML.BodyContext> {
+        let (width, height) = (360.0, 260.0), (left, right, top, bottom) = (64.0, 12.0, 12.0, 40.0)
+        let x = LinearScale(domain: points.map(\.0), range: (left, width - right))
+        let y = LinearScale(domain: points.map(\.1), range: (height - bottom, top))
+        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: xLabel, yLabel: "hypervolume", integerX: integerX)
+        // A step line: the volume holds until the next trial raises it.
+        var steps: [(Double, Double)] = []
+        for (k, point) in points.enumerated() {
+            if k > 0 { steps.append((x(point.0), y(points[k - 1].1))) }
+            steps.append((x(point.0), y(point.1)))
+        }
+        nodes.append(SVG.group(series: "hypervolume", [SVG.polyline(steps, stroke: Palette.categorical[0], width: 2)]))
+        return figure(kind, series: 1, SVG.svg(width: width, height: height, label: "hypervolume by \(xLabel)", nodes))
+    }
+}
