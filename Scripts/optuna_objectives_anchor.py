@@ -1,0 +1,181 @@
+"""The anchor for Scripts/bench objectives: Optuna's multi-objective TPE (TPESampler with two directions)
+on the course's space plus the hidden widths, in PyTorch (one thread per process, pre-batched tensors,
+batched augmentation), objectives final test loss and model size, several processes sharing one study
+through a journal file, until the trials have spent the epoch budget (each trial reserves its epochs
+before it starts, so the budget is met exactly: 30 trials of 10 epochs for 300).
+
+Prints one JSON object: the seed, the wall time, every trial (finish time, test loss, model size,
+parameters), the final hypervolume of the completed trials against (test loss 1.0, model size
+1,000,000), and the hypervolume after each trial in finish order. `--self-test` checks the
+hypervolume against Optuna's own.
+"""
+import argparse
+import gzip
+import json
+import math
+import multiprocessing as mp
+import os
+import tempfile
+import time
+
+import numpy as np
+import optuna
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def idx(path):
+    """An IDX file's array (what pytorch_reference.py reads; repeated so this needs no torchvision)."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def load():
+    d = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
+    xtr = torch.from_numpy(idx(f"{d}/train-images-idx3-ubyte.gz").copy()).float().div(255).unsqueeze(1)
+    ytr = torch.from_numpy(idx(f"{d}/train-labels-idx1-ubyte.gz").astype(np.int64))
+    xte = torch.from_numpy(idx(f"{d}/t10k-images-idx3-ubyte.gz").copy()).float().div(255).unsqueeze(1)
+    yte = torch.from_numpy(idx(f"{d}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    return xtr, ytr, xte, yte
+
+
+def augment(xb, kind):
+    """torchvision's RandomRotation(10) (nearest) and RandomHorizontalFlip on a whole batch, as optuna_anchor.py."""
+    if kind == "rotate_flip":
+        angles = (torch.rand(len(xb)) * 20 - 10) * math.pi / 180
+        cos, sin = torch.cos(angles), torch.sin(angles)
+        theta = torch.stack([torch.stack([cos, -sin, torch.zeros_like(cos)], 1),
+                             torch.stack([sin, cos, torch.zeros_like(cos)], 1)], 1)
+        grid = F.affine_grid(theta, xb.shape, align_corners=False)
+        xb = F.grid_sample(xb, grid, mode="nearest", align_corners=False)
+    if kind in ("flip", "rotate_flip"):
+        flip = torch.rand(len(xb)) < 0.5
+        xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
+    return xb
+
+REFERENCE = (1.0, 1_000_000.0)
+HIDDEN = ["32", "64", "128", "256", "512", "1024,512"]
+
+
+def model_size(hidden):
+    widths = [784] + [int(h) for h in hidden.split(",") if h] + [10]
+    return sum(a * b + b for a, b in zip(widths, widths[1:]))
+
+
+def hypervolume(points, reference=REFERENCE):
+    """2-D hypervolume (both minimised) of the points strictly inside the reference."""
+    inside = sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1])
+    volume, best_second = 0.0, reference[1]
+    for first, second in inside:
+        if second < best_second:
+            volume += (reference[0] - first) * (best_second - second)
+            best_second = second
+    return volume
+
+
+def worker(storage_path, study_name, seed, budget, epochs, counter, start, data):
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    xtr, ytr, xte, yte = data
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(storage_path))
+    study = optuna.load_study(study_name=study_name, storage=storage, sampler=optuna.samplers.TPESampler(seed=seed))
+
+    def objective(trial):
+        lr = trial.suggest_float("learning_rate", 1e-3, 0.5, log=True)
+        momentum = trial.suggest_float("momentum", 0.0, 0.95)
+        weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True)
+        dropout = trial.suggest_float("dropout", 0.0, 0.5)
+        kind = trial.suggest_categorical("augment", ["none", "flip", "rotate_flip"])
+        hidden = trial.suggest_categorical("hidden", HIDDEN)
+        layers, width = [nn.Flatten()], 784
+        for h in [int(h) for h in hidden.split(",")]:
+            layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+            width = h
+        model = nn.Sequential(*layers, nn.Linear(width, 10), nn.LogSoftmax(dim=1))
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        test_loss = float("nan")
+        for _ in range(epochs):
+            model.train()
+            order = torch.randperm(len(xtr))
+            for i in range(0, len(xtr), 64):
+                b = order[i:i + 64]
+                xb = augment(xtr[b], kind) if kind != "none" else xtr[b]
+                opt.zero_grad()
+                F.nll_loss(model(xb), ytr[b]).backward()
+                opt.step()
+            model.eval()
+            with torch.no_grad():
+                test_loss = sum(F.nll_loss(model(xte[i:i + 1000]), yte[i:i + 1000], reduction="sum").item()
+                                for i in range(0, len(xte), 1000)) / len(xte)
+            if not math.isfinite(test_loss):
+                test_loss = float("inf")
+                break
+        trial.set_user_attr("finished_at", time.time() - start)
+        return test_loss, float(model_size(hidden))
+
+    while True:
+        # Reserve the trial's epochs before it starts: the budget is spent by whole trials, as sweep's is.
+        with counter.get_lock():
+            if counter.value + epochs > budget:
+                return
+            counter.value += epochs
+        study.optimize(objective, n_trials=1)
+
+
+def self_test():
+    from optuna._hypervolume import compute_hypervolume
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        points = [(float(rng.uniform(0, 1.2)), float(rng.uniform(0, 1.2e6))) for _ in range(int(rng.integers(1, 12)))]
+        inside = np.array([p for p in points if p[0] < REFERENCE[0] and p[1] < REFERENCE[1]])
+        theirs = compute_hypervolume(inside, np.array(REFERENCE)) if len(inside) else 0.0
+        ours = hypervolume(points)
+        assert abs(ours - theirs) <= 1e-9 * max(1.0, theirs), (points, ours, theirs)
+    print("self-test: hypervolume agrees with optuna._hypervolume.compute_hypervolume on 200 random sets")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--budget", type=int, default=300)
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--self-test", action="store_true")
+    a = p.parse_args()
+    if a.self_test:
+        return self_test()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    data = load()
+    with tempfile.TemporaryDirectory() as scratch:
+        path = os.path.join(scratch, "journal.log")
+        storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+        optuna.create_study(study_name="anchor", storage=storage, directions=["minimize", "minimize"])
+        counter = mp.get_context("fork").Value("i", 0)
+        start = time.time()
+        processes = [mp.get_context("fork").Process(target=worker, args=(path, "anchor", a.seed * 100 + k, a.budget, a.epochs,
+                                                                          counter, start, data))
+                     for k in range(a.workers)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        wall = time.time() - start
+        study = optuna.load_study(study_name="anchor", storage=storage)
+        completed = sorted((t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE),
+                           key=lambda t: t.user_attrs["finished_at"])
+        trials = [{"number": t.number, "finished_at": t.user_attrs["finished_at"], "test_loss": t.values[0],
+                   "model_size": t.values[1], "params": t.params} for t in completed]
+        trace, points = [], []
+        for t in trials:
+            points.append((t["test_loss"], t["model_size"]))
+            trace.append([t["finished_at"], hypervolume(points)])
+        print(json.dumps({"seed": a.seed, "wall_seconds": wall, "trials": trials, "hypervolume": hypervolume(points),
+                          "hypervolume_trace": trace}))
+
+
+if __name__ == "__main__":
+    main()
