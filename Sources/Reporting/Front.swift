@@ -6,8 +6,15 @@ import SweepCore
 /// The report's charts for several objectives: the Pareto front (one scatter for two objectives,
 /// one per pair for more; the feasible front joined, infeasible trials grey, `warm_start:` trials as
 /// hollow "prior" marks) and the hypervolume the trials dominate, by trial and by training time.
-/// Each chart draws one mark per trial: its size grows linearly with the trials.
+/// Their size is bounded whatever the number of trials: at most `Report.frontMarks` trials are drawn as
+/// marks (the front first, then by front), the rest as a binned density beneath them, and a
+/// hypervolume line has at most `Report.lineSteps` steps.
 extension Report {
+    /// The most trials a front chart draws as marks; the rest are a density of `densityCells` cells.
+    static let frontMarks = 400, densityCells = (x: 40, y: 24)
+    /// The most steps a hypervolume line draws.
+    static let lineSteps = 400
+
     /// A trial's value of each objective (as recorded, not signed), when every one is a finite number.
     func objectiveValues(_ record: TrialRecord) -> [Double]? {
         let values = data.objectives.metrics.map { record.metric($0.name) }
@@ -56,7 +63,33 @@ extension Report {
             "\(record.id)\(note): " + zip(metrics, values).map { "\($0.name) \(DisplayNumber.number($1))" }.joined(separator: ", ")
         }
         var infeasible: [Node<HTML.BodyContext>] = [], feasible: [Node<HTML.BodyContext>] = [], front: [Node<HTML.BodyContext>] = []
-        for (index, trial) in trials.enumerated() {
+        // The front first, then the feasible, then the rest, each in sweep order: the first `frontMarks` are marks.
+        let order = trials.indices.sorted { a, b in
+            let rank = { (i: Int) in onFront.contains(i) ? 0 : trials[i].record.feasible == false ? 2 : 1 }
+            return rank(a) != rank(b) ? rank(a) < rank(b) : a < b
+        }
+        let marked = Set(order.prefix(Report.frontMarks))
+        var density = [[Int]](repeating: [Int](repeating: 0, count: Report.densityCells.x), count: Report.densityCells.y)
+        for index in order.dropFirst(Report.frontMarks) {
+            let (u, v) = ((x(trials[index].values[i]) - x.start) / (x.end - x.start), (y(trials[index].values[j]) - y.end) / (y.start - y.end))
+            let column = min(max(Int(u * Double(Report.densityCells.x)), 0), Report.densityCells.x - 1)
+            let row = min(max(Int(v * Double(Report.densityCells.y)), 0), Report.densityCells.y - 1)
+            density[row][column] += 1
+        }
+        let most = density.joined().max() ?? 0
+        if most > 0 {
+            let (cellWidth, cellHeight) = ((x.end - x.start) / Double(Report.densityCells.x), (y.start - y.end) / Double(Report.densityCells.y))
+            var cells: [Node<HTML.BodyContext>] = []
+            for (row, counts) in density.enumerated() {
+                for (column, count) in counts.enumerated() where count > 0 {
+                    cells.append(SVG.rect(x.start + Double(column) * cellWidth, y.end + Double(row) * cellHeight, cellWidth, cellHeight,
+                                          fill: Palette.categorical[0], opacity: 0.1 + 0.5 * Double(count) / Double(most),
+                                          title: "\(count) more trial\(count == 1 ? "" : "s")"))
+                }
+            }
+            nodes.append(.element(named: "g", nodes: [.attribute(named: "class", value: "density")] + cells))
+        }
+        for (index, trial) in trials.enumerated() where marked.contains(index) {
             let (cx, cy) = (x(trial.values[i]), y(trial.values[j]))
             if trial.record.feasible == false {
                 infeasible.append(SVG.circle(cx, cy, radius: 3.5, fill: "#c8c8c8", title: title(trial.record, trial.values, " (infeasible)")))
@@ -67,7 +100,7 @@ extension Report {
                 feasible.append(SVG.circle(cx, cy, radius: 3.5, fill: Palette.categorical[0], title: title(trial.record, trial.values, stopped)))
             }
         }
-        let hollow = priors.map { prior in
+        let hollow = priors.prefix(Report.frontMarks).map { prior in
             Node<HTML.BodyContext>.element(named: "circle", nodes: [
                 .attribute(named: "cx", value: SVG.number(x(prior.values[i]))), .attribute(named: "cy", value: SVG.number(y(prior.values[j]))),
                 .attribute(named: "r", value: "4"), .attribute(named: "fill", value: "none"),
@@ -92,7 +125,8 @@ extension Report {
         ]
         if !infeasible.isEmpty { legend.append(.span(.class("key"), .span(.class("swatch"), .style("background:#c8c8c8")), .text("infeasible"))) }
         if !priors.isEmpty { legend.append(.span(.class("key note"), .text("hollow: warm-start trials (prior, not run here)"))) }
-        return figure("front-\(metrics[i].name)-\(metrics[j].name)", series: trials.count + priors.count,
+        if most > 0 { legend.append(.span(.class("key note"), .text("shaded: \(trials.count - marked.count) more trials, binned"))) }
+        return figure("front-\(metrics[i].name)-\(metrics[j].name)", series: 4,
                       SVG.svg(width: width, height: height, label: "Pareto front: \(metrics[i].name) and \(metrics[j].name)", nodes),
                       legend: legend)
     }
@@ -126,7 +160,14 @@ extension Report {
         ])), .p(.class("note"), .text("Reference point: \(ref); feasible completed trials only."))]
     }
 
-    private func line(_ points: [(Double, Double)], kind: String, xLabel: String, integerX: Bool) -> Node<HTML.BodyContext> {
+    private func line(_ all: [(Double, Double)], kind: String, xLabel: String, integerX: Bool) -> Node<HTML.BodyContext> {
+        // Only where the volume changes matters to a step line; at most `lineSteps` of those, evenly spaced, and the last.
+        var changes = all.indices.filter { $0 == 0 || all[$0].1 != all[$0 - 1].1 }
+        if changes.count > Report.lineSteps {
+            changes = (0..<Report.lineSteps).map { changes[$0 * changes.count / Report.lineSteps] }
+        }
+        if let last = all.indices.last, changes.last != last { changes.append(last) }
+        let points = changes.map { all[$0] }
         let (width, height) = (360.0, 260.0), (left, right, top, bottom) = (64.0, 12.0, 12.0, 40.0)
         let x = LinearScale(domain: points.map(\.0), range: (left, width - right))
         let y = LinearScale(domain: points.map(\.1), range: (height - bottom, top))

@@ -51,8 +51,11 @@ struct BayesSearcher: Searcher {
             case .none: continue
             case .rung(let point, let rung, let value, let passed, let objectives):
                 // Not recorded yet, so its constraints are not judged: it counts as feasible until it is.
+                // With several objectives, one not known at the rung (a figure not printed there) is the worst.
+                let count = runner.objectives.metrics.count
+                let losses = runner.objectives.areSeveral ? objectives ?? [value] + Array(repeating: .infinity, count: count - 1) : nil
                 observations.append(TPE.Observation(coordinates: tpe.coordinates(of: point, in: spec),
-                                                    depth: Double(rung) + (passed ? 0.5 : 0), loss: value, losses: objectives))
+                                                    depth: Double(rung) + (passed ? 0.5 : 0), loss: value, losses: losses))
             case .recorded(let record, let atStop):
                 guard record.status != .failed else { continue }
                 observations.append(observation(of: record, atStop: atStop))

@@ -156,7 +156,9 @@ extension TPE {
         guard history[group[0]].losses != nil else {
             return Array(group.sorted { history[$0].loss != history[$1].loss ? history[$0].loss < history[$1].loss : $0 < $1 }.prefix(count))
         }
-        let vectors = group.map { history[$0].losses! }
+        // Every observation of a multi-objective sweep has its vector (`BayesSearcher` sees to it); a
+        // stray one without is read as its loss alone rather than trapped on.
+        let vectors = group.map { history[$0].losses ?? [history[$0].loss] }
         let ranks = Pareto.fronts(vectors)
         var chosen: [Int] = []
         for rank in Set(ranks).sorted() {

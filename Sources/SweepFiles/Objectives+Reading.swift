@@ -93,7 +93,9 @@ extension SweepSpec {
     /// `enqueue:`, a list of points (a mapping of parameter names to values), each checked against the
     /// space: every parameter with more than one value given, none unknown, each value one its
     /// parameter admits. A parameter with one value may be left out.
-    static func readEnqueue(_ node: Node, space: TrialSpace, reader: NodeReader) throws(SpecError) -> [TrialPoint] {
+    /// `value` reads one value as the runner's parameter reader reads its listed values.
+    static func readEnqueue(_ node: Node, space: TrialSpace, reader: NodeReader,
+                            value read: (Node, Parameter, String) throws(SpecError) -> ParameterValue) throws(SpecError) -> [TrialPoint] {
         guard case .sequence(let items) = node else {
             throw reader.error(node, key: "enqueue", "must be a list of points such as [{learning_rate: 0.1}], got \(reader.describe(node))")
         }
@@ -117,7 +119,7 @@ extension SweepSpec {
                     continue
                 }
                 guard let value = problems.attempt({ () throws(SpecError) in
-                    try enqueuedValue(valueNode, parameter: parameter, runner: space.runner, key: "\(key).\(name)", reader: reader)
+                    try read(valueNode, parameter, "\(key).\(name)")
                 }) else {
                     wrong = true
                     continue
@@ -146,15 +148,6 @@ extension SweepSpec {
         }
         try problems.throwIfAny()
         return points
-    }
-
-    /// One enqueued value, read as the runner reads its parameter's listed values.
-    private static func enqueuedValue(_ node: Node, parameter: Parameter, runner: RunnerKind, key: String,
-                                      reader: NodeReader) throws(SpecError) -> ParameterValue {
-        if runner == .trainer, let hyperparameter = Hyperparameter(rawValue: parameter.name) {
-            return try Parameter.read(node, as: hyperparameter, key: key, reader: reader).parameterValue
-        }
-        return try Parameter.value(node, key: key, reader: reader, depth: 0)
     }
 
     /// Warnings and refusals between the objectives and the rest of the file: a timed objective makes

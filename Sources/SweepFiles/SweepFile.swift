@@ -200,11 +200,13 @@ extension SweepSpec {
         }
         SweepSpec.checkObjectives(objectives, earlyTermination: earlyTermination, top: top, reader: reader, problems: &problems,
                                   warnings: &warnings)
-        /// The points `enqueue:` runs first, read once the space is known.
-        func enqueued(_ space: TrialSpace) throws(SpecError) -> TrialSpace {
+        /// The points `enqueue:` runs first, read once the space is known, each value by `value` (the
+        /// runner's reader of listed values).
+        func enqueued(_ space: TrialSpace,
+                      value: (Node, Parameter, String) throws(SpecError) -> ParameterValue) throws(SpecError) -> TrialSpace {
             guard let node = top["enqueue"] else { return space }
             var space = space
-            space.enqueued = try SweepSpec.readEnqueue(node, space: space, reader: reader)
+            space.enqueued = try SweepSpec.readEnqueue(node, space: space, reader: reader, value: value)
             return space
         }
 
@@ -222,7 +224,9 @@ extension SweepSpec {
             keepModels = 0  // a program keeps its own weights
             self.warnings = warnings
             space = try enqueued(TrialSpace(runner: runner, method: method, parameters: program?.parameters ?? [], randomSeed: randomSeed,
-                                            runCap: runCap))
+                                            runCap: runCap)) { (node, _, key) throws(SpecError) in
+                try Parameter.value(node, key: key, reader: reader, depth: 0)
+            }
             return
         }
         program = nil
@@ -254,7 +258,13 @@ extension SweepSpec {
         // The enqueued points are checked against the space before the file's mistakes are thrown, so
         // theirs come with the rest (unless a parameter itself could not be read).
         var space = TrialSpace(runner: runner, method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)
-        if unread.isEmpty, entries != nil, let read = problems.attempt({ () throws(SpecError) in try enqueued(space) }) { space = read }
+        let listedValue = { (node: Node, parameter: Parameter, key: String) throws(SpecError) -> ParameterValue in
+            // Every parameter here is a hyperparameter: its reader accepted only those.
+            guard let name = Hyperparameter(rawValue: parameter.name) else { throw reader.error(node, key: key, "is not a hyperparameter") }
+            return try Parameter.read(node, as: name, key: key, reader: reader).parameterValue
+        }
+        if unread.isEmpty, entries != nil,
+           let read = problems.attempt({ () throws(SpecError) in try enqueued(space, value: listedValue) }) { space = read }
         try problems.throwIfAny()
         self.warnings = warnings
         self.space = space

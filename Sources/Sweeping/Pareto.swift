@@ -19,6 +19,36 @@ public enum Pareto {
     /// dominates, 1 for those only front 0 dominates, and so on. O(n² · d); `points` are the
     /// trials a sweep ranks (thousands at most), so the quadratic pass is what NSGA-II pays too.
     public static func fronts(_ points: [[Double]]) -> [Int] {
+        if points.allSatisfy({ $0.count == 2 && !$0[0].isNaN && !$0[1].isNaN }) { return fronts2D(points) }
+        return frontsBySweeps(points)
+    }
+
+    /// Non-dominated sorting of points of two coordinates in O(n log n + n·F) for F fronts: in order of
+    /// the first coordinate (then the second), a point joins the first front whose latest point does not
+    /// dominate it; that latest point has the front's smallest second coordinate so far, so it is the
+    /// only one that can.
+    static func fronts2D(_ points: [[Double]]) -> [Int] {
+        let order = points.indices.sorted { a, b in
+            (points[a][0], points[a][1], a) < (points[b][0], points[b][1], b)
+        }
+        var latest: [[Double]] = []
+        var front = [Int](repeating: 0, count: points.count)
+        for index in order {
+            let point = points[index]
+            // Fronts' latest second coordinates rise with the front: the first that does not dominate is found by bisection.
+            var low = 0, high = latest.count
+            while low < high {
+                let middle = (low + high) / 2
+                if dominates(latest[middle], point) { low = middle + 1 } else { high = middle }
+            }
+            if low == latest.count { latest.append(point) } else { latest[low] = point }
+            front[index] = low
+        }
+        return front
+    }
+
+    /// Non-dominated sorting by counting dominators (Deb et al. 2002), for any number of coordinates.
+    static func frontsBySweeps(_ points: [[Double]]) -> [Int] {
         let n = points.count
         var dominatedBy = [Int](repeating: 0, count: n)
         var dominating = [[Int]](repeating: [], count: n)

@@ -78,6 +78,37 @@ struct ReportSizeTests {
         #expect(html.contains("bands: the other 4950"))
     }
 
+    @Test func aFiveThousandTrialTwoObjectiveReportStaysBoundedToo() throws {
+        // The same trials ranked by test loss and train loss, with a constraint: the front charts draw at
+        // most `frontMarks` marks and bin the rest; the hypervolume lines at most `lineSteps` steps.
+        func html(_ count: Int) throws -> String {
+            var data = try Self.data(trials: count, seed: 21)
+            data.objectives = Objectives(metrics: [Metric(name: "test_loss"), Metric(name: "seconds")],
+                                         constraints: [MetricConstraint(name: "test_accuracy", atLeast: true, bound: 0.7)])
+            for index in data.records.indices {
+                data.records[index].seconds = Double(index % 97) + 1
+                data.records[index].judgeFeasibility(data.objectives)
+            }
+            return Report(data: data).render()
+        }
+        let small = try html(1000), large = try html(5000)
+        print("two-objective report: 1,000 trials \(small.utf8.count) bytes, 5,000 trials \(large.utf8.count) bytes")
+        #expect(large.utf8.count < 1_000_000)
+        // What can grow with the trials is bounded: marks and density cells (filled as trials spread).
+        let front = large.components(separatedBy: "data-chart=\"front-test_loss-seconds\"")[1].components(separatedBy: "</figure>")[0]
+        #expect(front.components(separatedBy: "<circle").count - 1 <= Report.frontMarks)
+        #expect(front.components(separatedBy: "<rect").count - 1 <= Report.densityCells.x * Report.densityCells.y)
+        let smallFront = small.components(separatedBy: "data-chart=\"front-test_loss-seconds\"")[1].components(separatedBy: "</figure>")[0]
+        #expect(smallFront.components(separatedBy: "<circle").count - 1 == Report.frontMarks, "the check can fail: 1,000 trials fill the marks")
+        #expect(front.contains("more trials, binned"))
+        #expect(front.contains("infeasible"))
+        for chart in ["hypervolume-trials", "hypervolume-time"] {
+            let figure = large.components(separatedBy: "data-chart=\"\(chart)\"")[1].components(separatedBy: "</figure>")[0]
+            let points = figure.components(separatedBy: "points=\"")[1].prefix { $0 != "\"" }.split(separator: " ").count
+            #expect(points <= 2 * Report.lineSteps + 2, "\(chart): \(points) points")
+        }
+    }
+
     /// The number with the most significant digits in `text` (`""` if none).
     static func longestNumber(in text: String) throws -> String {
         let number = try Regex("[0-9]*\\.?[0-9]+(e-?[0-9]+)?")

@@ -26,6 +26,18 @@ struct ParetoTests {
         #expect(Pareto.fronts([[3], [1], [2], [1]]) == [2, 0, 1, 0])
     }
 
+    @Test func theTwoDimensionalSortingAgreesWithTheGeneralOne() {
+        // Small integers, so ties and duplicates are common; infinities (a missing value) too.
+        let seed = TestSeed.draw()
+        var random = SplitMix64(seed: seed)
+        for _ in 0..<300 {
+            let points: [[Double]] = (0..<Int(random.next() % 30 + 1)).map { _ in
+                (0..<2).map { _ in random.next() % 11 == 0 ? .infinity : Double(random.next() % 6) }
+            }
+            #expect(Pareto.fronts2D(points) == Pareto.frontsBySweeps(points), "seed \(seed): \(points)")
+        }
+    }
+
     @Test func twoDimensionalHypervolumeByHand() {
         // Reference (4, 4): (1,3) covers 3×1, (2,2) adds 2×1 more, (3,1) adds 1×1: 3 + 2 + 1 = 6.
         let front: [[Double]] = [[1, 3], [2, 2], [3, 1]]
