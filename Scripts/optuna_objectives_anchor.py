@@ -10,7 +10,6 @@ parameters), the final hypervolume of the completed trials against (test loss 1.
 hypervolume against Optuna's own.
 """
 import argparse
-import gzip
 import json
 import math
 import multiprocessing as mp
@@ -24,57 +23,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from bench_objectives import REFERENCE, hypervolume, model_size
+from fashion_data import augment, load
 
-def idx(path):
-    """An IDX file's array (what pytorch_reference.py reads; repeated so this needs no torchvision)."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-def load():
-    d = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
-    xtr = torch.from_numpy(idx(f"{d}/train-images-idx3-ubyte.gz").copy()).float().div(255).unsqueeze(1)
-    ytr = torch.from_numpy(idx(f"{d}/train-labels-idx1-ubyte.gz").astype(np.int64))
-    xte = torch.from_numpy(idx(f"{d}/t10k-images-idx3-ubyte.gz").copy()).float().div(255).unsqueeze(1)
-    yte = torch.from_numpy(idx(f"{d}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
-    return xtr, ytr, xte, yte
-
-
-def augment(xb, kind):
-    """torchvision's RandomRotation(10) (nearest) and RandomHorizontalFlip on a whole batch, as optuna_anchor.py."""
-    if kind == "rotate_flip":
-        angles = (torch.rand(len(xb)) * 20 - 10) * math.pi / 180
-        cos, sin = torch.cos(angles), torch.sin(angles)
-        theta = torch.stack([torch.stack([cos, -sin, torch.zeros_like(cos)], 1),
-                             torch.stack([sin, cos, torch.zeros_like(cos)], 1)], 1)
-        grid = F.affine_grid(theta, xb.shape, align_corners=False)
-        xb = F.grid_sample(xb, grid, mode="nearest", align_corners=False)
-    if kind in ("flip", "rotate_flip"):
-        flip = torch.rand(len(xb)) < 0.5
-        xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
-    return xb
-
-REFERENCE = (1.0, 1_000_000.0)
 HIDDEN = ["32", "64", "128", "256", "512", "1024,512"]
-
-
-def model_size(hidden):
-    widths = [784] + [int(h) for h in hidden.split(",") if h] + [10]
-    return sum(a * b + b for a, b in zip(widths, widths[1:]))
-
-
-def hypervolume(points, reference=REFERENCE):
-    """2-D hypervolume (both minimised) of the points strictly inside the reference."""
-    inside = sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1])
-    volume, best_second = 0.0, reference[1]
-    for first, second in inside:
-        if second < best_second:
-            volume += (reference[0] - first) * (best_second - second)
-            best_second = second
-    return volume
 
 
 def worker(storage_path, study_name, seed, budget, epochs, counter, start, data):

@@ -13,13 +13,7 @@ import torch
 from torch import nn
 import torchvision.transforms.v2 as T
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+from fashion_data import idx
 
 
 def main():

@@ -75,7 +75,10 @@ public struct TPE: Sendable {
     public func propose(after history: [Observation], random: inout SplitMix64) -> [Double]? {
         guard history.count >= startupTrials else { return nil }
         let n = history.count
-        let below = min(Int((0.1 * Double(n)).rounded(.up)), 25)
+        // Optuna's γ: ⌈n/10⌉, capped at 25 with one objective (`default_gamma`), not with several
+        // (`default_gamma_multiobjective`).
+        let tenth = Int((0.1 * Double(n)).rounded(.up))
+        let below = history.first?.losses == nil ? min(tenth, 25) : tenth
         let good = TPE.good(history, count: below)
         let goodIndices = history.indices.filter { good.contains($0) }
         let badIndices = history.indices.filter { !good.contains($0) }

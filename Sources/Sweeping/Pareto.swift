@@ -177,12 +177,13 @@ public enum Pareto {
     }
 
     /// The reference point Optuna's multi-objective TPE uses for `points`: per coordinate, the worst
-    /// finite value pushed 10 % further out (1.1·w for positive w, 0.9·w for negative, and a tiny
-    /// positive number for 0), so that every point lies strictly inside and adds volume.
+    /// finite value pushed 10 % further out (1.1·w for positive w, 0.9·w for negative, and Optuna's
+    /// EPS, 10⁻¹², for 0), so that every point lies strictly inside and adds volume. Unlike Optuna, an
+    /// infinite value (a diverged trial) is left out of the worst rather than making the point infinite.
     public static func referencePoint(_ points: [[Double]], dimensions: Int) -> [Double] {
         (0..<dimensions).map { axis in
             let worst = points.compactMap { $0[axis].isFinite ? $0[axis] : nil }.max() ?? 0
-            if worst == 0 { return Double.ulpOfOne }
+            if worst == 0 { return 1e-12 }
             return max(1.1 * worst, 0.9 * worst)
         }
     }
