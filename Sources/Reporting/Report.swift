@@ -84,7 +84,9 @@ public struct Report {
 
     /// Workers per run and in all: "2 workers in each of 2 runs (4 in all) on vm".
     private var workersFact: String {
-        let all = Set(data.records.map(\.worker)).count, hosts = Set(data.records.map(\.host)).sorted().joined(separator: ", ")
+        // A trial stopped while paused at its rung is recorded by the coordinator, with no worker or host.
+        let all = Set(data.records.map(\.worker).filter { !$0.isEmpty }).count
+        let hosts = Set(data.records.map(\.host).filter { !$0.isEmpty }).sorted().joined(separator: ", ")
         func workers(_ count: Int) -> String { count == 1 ? "1 worker" : "\(count) workers" }
         let perRun = data.runs.map { Set($0.workers).count }.filter { $0 > 0 }
         guard perRun.count > 1 else { return "\(workers(all)) on \(hosts)" }
