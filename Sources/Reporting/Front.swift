@@ -56,9 +56,9 @@ extension Report {
         let (width, height) = size, (left, right, top, bottom) = (64.0, 16.0, 12.0, 40.0)
         let metrics = data.objectives.metrics
         let all = trials.map(\.values) + priors.map(\.values)
-        let x = LinearScale(domain: all.map { $0[i] }, range: (left, width - right))
-        let y = LinearScale(domain: all.map { $0[j] }, range: (height - bottom, top))
-        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: metrics[i].name, yLabel: metrics[j].name, integerX: false)
+        let x = Report.objectiveScale(all.map { $0[i] }, range: (left, width - right))
+        let y = Report.objectiveScale(all.map { $0[j] }, range: (height - bottom, top))
+        var nodes = frontAxes(x: x, y: y, width: width, height: height, xLabel: metrics[i].name, yLabel: metrics[j].name)
         func title(_ record: TrialRecord, _ values: [Double], _ note: String) -> String {
             "\(record.id)\(note): " + zip(metrics, values).map { "\($0.name) \(DisplayNumber.number($1))" }.joined(separator: ", ")
         }
@@ -129,6 +129,36 @@ extension Report {
         return figure("front-\(metrics[i].name)-\(metrics[j].name)", series: 4,
                       SVG.svg(width: width, height: height, label: "Pareto front: \(metrics[i].name) and \(metrics[j].name)", nodes),
                       legend: legend)
+    }
+
+    /// An objective's axis: logarithmic when its values are positive and span more than a factor of 20
+    /// (model sizes from 25,000 to 1,300,000 would otherwise crowd the small models into one corner),
+    /// else linear; padded by 5 % of the range (a twentieth of a decade on a log scale).
+    static func objectiveScale(_ values: [Double], range: (Double, Double)) -> ParameterScale {
+        let finite = values.filter(\.isFinite)
+        var low = finite.min() ?? 0, high = finite.max() ?? 1
+        if low > 0 && high / low > 20 {
+            return ParameterScale(low / pow(10, 0.05), high * pow(10, 0.05), kind: .log, range: range)
+        }
+        if low == high { (low, high) = (low - 0.5, high + 0.5) }
+        let pad = (high - low) * 0.05
+        return ParameterScale(low - pad, high + pad, kind: .linear, range: range)
+    }
+
+    /// Axes with round ticks on either kind of scale: grid lines and labels on the left and below.
+    private func frontAxes(x: ParameterScale, y: ParameterScale, width: Double, height: Double, xLabel: String,
+                           yLabel: String) -> [Node<HTML.BodyContext>] {
+        var nodes: [Node<HTML.BodyContext>] = [SVG.line(x.start, y.end, x.start, y.start, stroke: "#555"),
+                                               SVG.line(x.start, y.start, x.end, y.start, stroke: "#555")]
+        for tick in y.ticks {
+            nodes.append(SVG.line(x.start, y(tick), x.end, y(tick), stroke: "#e5e5e5"))
+            nodes.append(SVG.text(x.start - 6, y(tick) + 4, DisplayNumber.number(tick), anchor: "end", size: 10))
+        }
+        for tick in x.ticks { nodes.append(SVG.text(x(tick), y.start + 16, DisplayNumber.number(tick), anchor: "middle")) }
+        nodes.append(SVG.text((x.start + x.end) / 2, height - 6, xLabel + (x.kind == .log ? " (log scale)" : ""), anchor: "middle", size: 12))
+        nodes.append(SVG.text(14, (y.start + y.end) / 2, yLabel + (y.kind == .log ? " (log scale)" : ""), anchor: "middle", size: 12,
+                              rotate: true))
+        return nodes
     }
 
     /// The hypervolume of the feasible completed trials so far, in sweep order, by trial number and by
