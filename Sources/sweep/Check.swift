@@ -112,8 +112,9 @@ struct Check: ParsableCommand {
     /// constraints, the `warm_start:` folders (with how many of their trials lie in this sweep's space)
     /// and the `enqueue:` points. `source` says where a program's values come from.
     static func objectiveLines(_ spec: SweepSpec, source: String) -> [String] {
+        /// `≤ 0.3` for a target to minimise towards, `≥ 0.9` for one to maximise towards.
         func target(_ metric: Metric) -> String {
-            metric.target.map { " reaching \(metric.minimize ? "≤" : "≥") \(DisplayNumber.number($0))" } ?? ""
+            metric.target.map { "\(metric.minimize ? "≤" : "≥") \(DisplayNumber.number($0))" } ?? ""
         }
         var lines: [String] = []
         let objectives = spec.objectives
@@ -124,11 +125,11 @@ struct Check: ParsableCommand {
                          + (spec.earlyTermination == nil ? "" : "; a rung keeps the top 1/eta by Pareto front, then hypervolume contribution"))
             let targets = objectives.metrics.filter { $0.target != nil }
             if !targets.isEmpty {
-                lines.append("  the sweep ends once a completed, feasible trial is " + targets.map { "\($0.name)\(target($0))" }.joined(separator: " and "))
+                lines.append("  the sweep ends once a completed, feasible trial has " + targets.map { "\($0.name) \(target($0))" }.joined(separator: " and "))
             }
         } else {
             var metric = "metric: \(spec.metric.name) (\(spec.metric.goal.rawValue))" + source
-            if spec.metric.target != nil { metric += "; the sweep ends once a completed trial is\(target(spec.metric))" }
+            if spec.metric.target != nil { metric += "; the sweep ends once a completed trial reaches \(target(spec.metric))" }
             lines.append(metric)
         }
         if !objectives.constraints.isEmpty {

@@ -170,7 +170,7 @@ struct RankCommandTests {
         // A name the sweep does not have: one line, what it has, and the close one.
         let wrong = try await Self.sweep(["rank", "Results/figures", "--by", "ac"], in: scratch.path)
         #expect(wrong.status == ExitStatus.usage && wrong.stderrLines.count == 1, "\(wrong.stderr)")
-        #expect(wrong.stderr.contains("--by ac is not a metric of sweep figures; did you mean acc? (its metrics: loss, best_loss, acc, best_acc)"),
+        #expect(wrong.stderr.contains("--by ac is not a metric of sweep figures; did you mean acc? (its metrics: loss, best_loss, acc, best_acc, seconds)"),
                 "\(wrong.stderr)")
     }
 
