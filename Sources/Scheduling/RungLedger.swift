@@ -150,7 +150,6 @@ struct RungLedger {
         let own = zip(values, best).map { rule.rungValue(metric: $0, bestSoFar: $1) }
         let all = earlier + [own]
         let n = all.count
-        let position = RungLedger.paretoOrder(all).firstIndex(of: n - 1)!
         switch rule.rule {
         case .hyperband(let strict):
             // Not strict: judged on its best so far, as the single-metric rule.
@@ -161,6 +160,7 @@ struct RungLedger {
             return place > min(Int((1.0 / rule.eta) * Double(n)), n - 1)
         case .asha(let bootstrapCount, _):
             if earlier.count < bootstrapCount { return true }
+            let position = RungLedger.paretoOrder(all).firstIndex(of: n - 1)!
             return position >= max(1, Int(Double(n) / rule.eta))
         case .median:
             return false  // refused for several objectives by the sweep file's reader
@@ -177,8 +177,9 @@ struct RungLedger {
         for front in Set(fronts) {
             let members = vectors.indices.filter { fronts[$0] == front }
             guard members.count > 1 else { continue }
-            // The reference must lie beyond every point: the worst pushed out is, unless a value is 0 or negative
-            // and equal to the worst, which `referencePoint` also pushes out.
+            // One reference for every front (the worst finite value of each objective, pushed out), so
+            // that a point's contribution does not depend on which front it is in. Each front's order is
+            // independent of the others', so visiting the fronts in any order gives the same result.
             for (member, value) in zip(members, Pareto.contributions(members.map { vectors[$0] }, reference: reference)) {
                 contribution[member] = value
             }

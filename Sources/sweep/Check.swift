@@ -40,11 +40,13 @@ struct Check: ParsableCommand {
         switch spec.method {
         case .grid:
             let sizes = spec.parameters.map { "\($0.gridCount ?? 1)" }.joined(separator: " × ")
-            if let size = spec.space.gridSize, size == spec.count {
-                lines.append("method: grid, \(spec.count) trials (\(sizes))")
+            // Enqueued points come first and count towards run_cap; the grid's points follow them.
+            let enqueued = spec.space.enqueued.count, after = enqueued > 0 ? ", after the \(enqueued) enqueued" : ""
+            if let size = spec.space.gridSize, size + enqueued == spec.count {
+                lines.append("method: grid, \(size) trials (\(sizes))\(after)")
             } else {
-                lines.append("method: grid, the first \(spec.count) of \(spec.space.gridSize.map(String.init) ?? "more than \(Int.max)") "
-                             + "points (\(sizes)), capped by run_cap")
+                lines.append("method: grid, the first \(spec.count - enqueued) of \(spec.space.gridSize.map(String.init) ?? "more than \(Int.max)") "
+                             + "points (\(sizes))\(after), capped by run_cap")
             }
         case .random:
             lines.append("method: random, \(spec.count) draws (run_cap) from random_seed \(spec.randomSeed); "
