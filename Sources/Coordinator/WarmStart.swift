@@ -34,7 +34,10 @@ public struct WarmStart: Sendable {
             var left: [String] = []
             for record in ordered {
                 if spec.admits(record.point) {
-                    priors.append(Scheduler.Prior(record: record, epochs: epochs[record.id] ?? []))
+                    // Judged by this sweep's constraints, not the earlier sweep's.
+                    var judged = record
+                    judged.judgeFeasibility(spec.objectives, last: epochs[record.id]?.last)
+                    priors.append(Scheduler.Prior(record: judged, epochs: epochs[record.id] ?? []))
                 } else {
                     left.append(record.id)
                 }

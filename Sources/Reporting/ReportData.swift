@@ -62,7 +62,7 @@ public struct ReportData: Sendable {
                 let path = folder.hasPrefix("/") || FileManager.default.fileExists(atPath: ResultsDirectory(folder).trials) ? folder : beside
                 let stored = SweepSpec.stored(in: path)
                 let records = (try? ResultStore.readTrials(ResultsDirectory(path).trials, layout: RecordLayout(stored: stored))) ?? []
-                priors += records.filter { spec.admits($0.point) }
+                priors += records.filter { spec.admits($0.point) }.map { $0.judgingFeasibility(spec.objectives) }
             }
             // Trials of another sweep added on purpose (--extend) count on top of this one's.
             plannedTrials = spec.count == Int.max ? nil : spec.count + records.filter { !spec.admits($0.point) }.count

@@ -134,6 +134,8 @@ struct RungJudge {
     /// What a trial holds at `rung` by the rule (`EarlyTermination.rungValue`), signed so that smaller
     /// is better; nil where the epoch is missing or not finite.
     func value(_ position: Int, at rung: Int) -> Double? {
+        // With several objectives, the first one's as the rungs saw it (it may be a derived figure).
+        if runner.objectives.areSeveral { return objectiveValues(position, at: rung)?.first }
         guard let rule = ledger?.rule, let reached = runner.value(at: rung, of: epochs(position)) else { return nil }
         return rule.rungValue(metric: reached.value, bestSoFar: reached.best)
     }
@@ -157,10 +159,15 @@ struct RungJudge {
         for epoch in prior.epochs.indices.map({ $0 + 1 }) {
             let several = runner.objectives.areSeveral
                 ? runner.objectiveValues(at: epoch, of: prior.epochs, point: prior.record.point) : nil
-            guard let reached = runner.value(at: epoch, of: prior.epochs) else { break }  // diverged there
-            if runner.objectives.areSeveral && several == nil { break }
-            let value = rule.rungValue(metric: reached.value, bestSoFar: reached.best)
+            if runner.objectives.areSeveral && several == nil { break }  // diverged there
             let vector = several.map { zip($0.value, $0.best).map { rule.rungValue(metric: $0, bestSoFar: $1) } }
+            let value: Double
+            if let vector {
+                value = vector[0]
+            } else {
+                guard let reached = runner.value(at: epoch, of: prior.epochs) else { break }  // diverged there
+                value = rule.rungValue(metric: reached.value, bestSoFar: reached.best)
+            }
             ledger!.addPrior(epoch: epoch, value: value, vector: vector)
             if prior.record.stoppedAt == epoch { atStop = HeldAtRung(value: value, objectives: vector) }
         }

@@ -24,6 +24,12 @@ extension SweepSpec {
             guard let metric = problems.attempt({ () throws(SpecError) in
                 try Metric(item, reader: reader, anyName: anyName, key: "metrics[\(index)]", warnings: &warnings)
             }) else { continue }
+            let reserved: Set<String> = ["trial", "status", "feasible", "best_epoch", "epochs_run", "attempts", "worker", "host",
+                                         "reason", "number", "stopped_at", "epochs_trained"]
+            if anyName, reserved.contains(metric.name) || (index > 0 && metric.name == "best_" + (metrics.first?.name ?? "")) {
+                problems.record(reader.error(item, key: "metrics[\(index)].name", "'\(metric.name)' names another column of trials.csv; "
+                                             + "give the figure another name"))
+            }
             if let first = seen[metric.name] {
                 problems.record(reader.error(item, key: "metrics[\(index)].name", "'\(metric.name.prefix(60))' is already metrics[\(first)]"))
             }
@@ -159,6 +165,13 @@ extension SweepSpec {
             warnings.append(reader.error(node, key: top["metrics"] != nil ? "metrics" : top["metric"] != nil ? "metric" : "metric_constraints",
                                          "\(name) is training time: bayes, early termination and the ranking then depend on how fast "
                                          + "each trial ran, so the same sweep file can decide differently on another run").description)
+        }
+        // Early termination compares what each epoch reached; the derived figures are not printed per epoch.
+        let derived: Set<String> = ["model_size", "flops", "seconds"]
+        if !objectives.areSeveral, derived.contains(objectives.metrics[0].name), earlyTermination != nil,
+           let node = top["early_terminate"] {
+            problems.record(reader.error(node, key: "early_terminate", "\(objectives.metrics[0].name) is not a figure of each epoch, "
+                                         + "so a rung could not compare trials by it; rank by a loss or an accuracy, or give several metrics:"))
         }
         if objectives.areSeveral, let rule = earlyTermination, case .median = rule.rule, let node = top["early_terminate"] {
             problems.record(reader.error(node, key: "early_terminate.type", "median compares a trial with the median of one metric, "

@@ -113,7 +113,7 @@ public struct Ranking: Sendable {
             var parameters: [String: String] = [:]
             for column in members[0].layout.parameters { parameters[column] = fields[parameterIndex[column]!] }
             let feasible: Bool? = objectives.constraints.isEmpty ? nil
-                : (rankedMembers.isEmpty ? members : rankedMembers).allSatisfy { $0.feasible == true }
+                : (rankedMembers.isEmpty ? members : rankedMembers).allSatisfy { $0.feasible != false }
             return (key, Row(rank: nil, point: members[0].point, trials: members.map(\.id), completed: values.count,
                              ofStatus: rankedMembers.count, mean: mean, sd: sd, status: status, parameters: parameters,
                              stoppedAt: members.compactMap(\.stoppedAt), columns: others, feasible: feasible))

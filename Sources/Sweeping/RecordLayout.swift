@@ -43,7 +43,9 @@ public struct RecordLayout: Sendable {
     /// The layout of a sweep whose program is swept over `parameters` and reports `metric`.
     /// With several objectives, `others` are the ones after the first: a column each, their last value.
     public static func program(_ parameters: [Parameter], metric: String, others: [String] = []) -> RecordLayout {
-        RecordLayout(runner: .program, parameters: parameters.map(\.name), trailing: 0, metric: metric, others: others,
+        // An objective that is already a column (`seconds`) is read from it.
+        RecordLayout(runner: .program, parameters: parameters.map(\.name), trailing: 0, metric: metric,
+                     others: others.filter { !outcomeColumns.contains($0) },
                      sweptParameters: parameters, epochTable: .long)
     }
 

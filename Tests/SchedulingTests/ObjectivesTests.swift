@@ -140,6 +140,23 @@ struct ObjectivesTests {
         #expect(bayes > 1.05 * random)
     }
 
+    @Test func aDerivedFirstObjectiveWithAshaAndBayesRunsToTheEnd() {
+        // model_size is no epoch's figure: the rungs and bayes must read it as the rungs saw it, or a
+        // stopped trial stays pending for bayes forever and the sweep stalls.
+        let spec = SweepSpec.test("""
+            method: bayes
+            run_cap: 24
+            parallelism: 2
+            metrics: [{name: model_size, goal: minimize}, {name: test_loss, goal: minimize}]
+            early_terminate: {type: asha, min_iter: 1, eta: 2}
+
+            """ + Self.space)
+        var fleet = Fleet(spec, workers: 2, seed: 3)
+        let records = fleet.run()
+        #expect(fleet.harness.scheduler.phase != .running, "the sweep stalled")
+        #expect(records.count == 24 && records.contains { $0.status == .stopped })
+    }
+
     @Test func warmStartTrialsAreLearntBeforeTrialZeroNeverRerunAndTheSameWhateverRan() {
         // An earlier sweep over the same space: its trials are the priors.
         var earlier = Fleet(SweepSpec.test("method: random\nrun_cap: 14\nrandom_seed: 9\n" + Self.space), workers: 2, seed: 3)

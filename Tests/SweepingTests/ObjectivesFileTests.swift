@@ -52,6 +52,7 @@ struct ObjectivesFileTests {
             ("metric_constraints: [\"accuracy >= 0.8\"]\n", "'accuracy' is not a metric"),
             ("metric_constraints: \"test_accuracy >= 0.8\"\n", "must be a list"),
             ("metrics: [{name: test_loss}, {name: model_size}]\nearly_terminate: {type: median}\n", "median compares a trial"),
+            ("metric: {name: flops}\nearly_terminate: {type: asha}\n", "flops is not a figure of each epoch"),
             ("enqueue: [{learning_rate: 0.5, hidden: \"32\"}]\n", "is not in this sweep's space for learning_rate"),
             ("enqueue: [{learning_rate: 0.1}]\n", "enqueue[0].hidden: missing"),
             ("enqueue: [{learning_rate: 0.1, hidden: \"32\", momentum: 0.9}]\n", "is not a parameter of this sweep"),
