@@ -75,7 +75,7 @@ def run(opts, scratch, method, seed):
     with open(spec, "w") as f:
         f.write(f"name: objectives-{seed}\nrandom_seed: {seed}\n" + METHODS[method]
                 + SPACE.format(budget=opts.budget, epochs=opts.epochs))
-    out = os.path.join(scratch, f"{method.replace('+', '-')}-{seed}")
+    out = os.path.join(opts.keep or scratch, f"{method.replace('+', '-')}-{seed}")
     trials = os.path.join(out, "trials.csv")
     start = time.perf_counter()
     proc = subprocess.Popen([opts.sweep, "run", spec, "--workers", "2", "--results", out],
@@ -114,6 +114,7 @@ def main():
     parser.add_argument("--optuna", action="store_true", help="also run the anchor (TORCH_PYTHON must have torch and optuna)")
     parser.add_argument("--optuna-results", help="a JSON file for the anchor's figures: reused for seeds it holds, filled for others")
     parser.add_argument("--json", help="write every figure (traces included) to this file")
+    parser.add_argument("--keep", help="keep each run's results folder under this folder (default: a scratch folder, removed)")
     opts = parser.parse_args()
     started = time.time()
     print(f"objectives: test_loss and model_size, the course's space + hidden in {{32, 64, 128, 256, 512, 1024-512}}, "

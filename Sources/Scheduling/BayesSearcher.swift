@@ -7,6 +7,9 @@ import SweepCore
 /// when; until those trials are known, the position waits. Before `TPE.startupTrials` trials lie
 /// before that horizon, it is the space's random draw.
 ///
+/// The trials between the horizon and k are running as far as k may know: they count among the bad
+/// trials (Optuna's constant liar, its default), so that workers are not sent to one spot.
+///
 /// With early termination, the latest `parallelism` trials before the horizon are seen as their rung
 /// decisions left them (stopped at rung r with the value it holds there, or past the last rung with
 /// the value there, ranked between the deepest stops and the completed), so a trial promoted past
@@ -47,7 +50,7 @@ struct BayesSearcher: Searcher {
         var observations = priors + history.prefix { $0.number < recent }.map(\.observation)
         for number in recent..<horizon {
             switch evidence(number) {
-            case .pending: return nil
+            case .pending, .running: return nil
             case .none: continue
             case .rung(let point, let rung, let value, let passed, let objectives):
                 // Not recorded yet, so its constraints are not judged: it counts as feasible until it is.
@@ -61,8 +64,19 @@ struct BayesSearcher: Searcher {
                 observations.append(observation(of: record, atStop: atStop))
             }
         }
+        // The trials after the horizon are running as far as this proposal may know (whatever they
+        // have done since): Optuna's constant liar counts them among the bad ones.
+        var running: [[Double?]] = []
+        for number in horizon..<position {
+            switch evidence(number) {
+            case .pending: return nil  // not opened yet (a later position claimed first): its point comes
+            case .none: continue
+            case .running(let point), .rung(let point, _, _, _, _): running.append(tpe.coordinates(of: point, in: spec))
+            case .recorded(let record, _): running.append(tpe.coordinates(of: record.point, in: spec))
+            }
+        }
         var random = SplitMix64(seed: spec.randomSeed, stream: BayesSearcher.stream, index: UInt64(position))
-        guard let coordinates = tpe.propose(after: observations, random: &random) else { return spec.point(at: position) }
+        guard let coordinates = tpe.propose(after: observations, running: running, random: &random) else { return spec.point(at: position) }
         return tpe.point(at: coordinates, in: spec)
     }
 

@@ -103,14 +103,14 @@ extension Scheduler {
         }
         switch judge.verdict(position) {
         case .stopped(let rung, let value, let objectives)?:
-            guard let value, objectives != nil || !runner.objectives.areSeveral else { return .pending }
+            guard let value, objectives != nil || !runner.objectives.areSeveral else { return .running(entry.trial.point) }
             return .rung(entry.trial.point, rung: rung, value: value, passed: false, objectives: objectives)
         case .passedLast(let rung, let value, let objectives)?:
             return .rung(entry.trial.point, rung: rung, value: value, passed: true, objectives: objectives)
         case nil:
             break
         }
-        guard entry.recorded, let record = book.record(of: entry.trial.id) else { return .pending }
+        guard entry.recorded, let record = book.record(of: entry.trial.id) else { return .running(entry.trial.point) }
         return .recorded(record, atStop: heldAtStop(record, position))
     }
 

@@ -43,8 +43,10 @@ struct HeldAtRung: Equatable {
 
 /// How a position stands for a searcher, before the frontier passes it.
 enum Evidence {
-    /// Not known yet.
+    /// Not known yet, nor opened.
     case pending
+    /// Opened, training or queued: its point is known, its results are not.
+    case running(TrialPoint)
     /// Nothing to learn: a repeated configuration, or past the sweep's end.
     case none
     /// Stopped at `rung` (`passed` false), or past its last rung `rung` (`passed` true), holding `value`

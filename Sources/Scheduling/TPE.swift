@@ -72,7 +72,11 @@ public struct TPE: Sendable {
     /// The proposal after `history` (in sweep order): with fewer than `startupTrials` observations,
     /// nil (the caller draws at random); otherwise, on each axis, the coordinate maximising l(x)/g(x)
     /// among candidates drawn from l (a choice's index, or a percentile).
-    public func propose(after history: [Observation], random: inout SplitMix64) -> [Double]? {
+    ///
+    /// `running` are the coordinates of trials proposed but not learnt from: Optuna's constant liar
+    /// (`TPESampler(constant_liar=True)`, its default) counts them among the bad trials, so that two
+    /// workers are not sent to the same spot, and leaves them out of γ's n.
+    public func propose(after history: [Observation], running: [[Double?]] = [], random: inout SplitMix64) -> [Double]? {
         guard history.count >= startupTrials else { return nil }
         let n = history.count
         // Optuna's γ: ⌈n/10⌉, capped at 25 with one objective (`default_gamma`), not with several
@@ -96,13 +100,11 @@ public struct TPE: Sendable {
                     proposal.append(0)
                     continue
                 }
-                func index(_ observation: Int) -> Int? {
-                    history[observation].coordinates[position].flatMap { Int(exactly: $0) }.flatMap { (0..<count).contains($0) ? $0 : nil }
-                }
+                func index(_ observation: Int) -> Int? { choiceIndex(history[observation].coordinates[position], count) }
                 let l = CategoricalEstimator(observations: goodIndices.compactMap(index), choices: count, prior: probabilities,
                                              priorWeight: priorWeight)
-                let g = CategoricalEstimator(observations: badIndices.compactMap(index), choices: count, prior: probabilities,
-                                             priorWeight: priorWeight)
+                let g = CategoricalEstimator(observations: badIndices.compactMap(index) + running.compactMap { choiceIndex($0[position], count) },
+                                             choices: count, prior: probabilities, priorWeight: priorWeight)
                 var best = (score: -Double.infinity, choice: 0)
                 for _ in 0..<candidates {
                     let choice = l.sample(&random)
@@ -113,7 +115,7 @@ public struct TPE: Sendable {
             case .distribution:
                 func u(_ observation: Int) -> Double? { history[observation].coordinates[position] }
                 let l = ParzenEstimator(observations: goodIndices.compactMap(u), priorWeight: priorWeight)
-                let g = ParzenEstimator(observations: badIndices.compactMap(u), priorWeight: priorWeight)
+                let g = ParzenEstimator(observations: badIndices.compactMap(u) + running.compactMap { $0[position] }, priorWeight: priorWeight)
                 var best = (score: -Double.infinity, point: 0.5)
                 for _ in 0..<candidates {
                     let point = l.sample(&random)
@@ -126,6 +128,11 @@ public struct TPE: Sendable {
         }
         return proposal
     }
+}
+
+/// A choice's index from a coordinate, nil where it is not one of `count` choices.
+private func choiceIndex(_ coordinate: Double?, _ count: Int) -> Int? {
+    coordinate.flatMap { Int(exactly: $0) }.flatMap { (0..<count).contains($0) ? $0 : nil }
 }
 
 extension TPE {

@@ -45,19 +45,30 @@ struct SearcherTests {
         #expect(makeSearcher(for: Self.bayes) is BayesSearcher)
     }
 
+    /// Positions after the horizon as the scheduler shows them: opened, their points known.
+    static func running(_ position: Int) -> Evidence { .running(bayes.point(at: position)) }
+    var running: (Int) -> Evidence { Self.running }
+
     @Test func bayesDrawsAtRandomThenWaitsForWhatItLearnsFrom() {
         var searcher = BayesSearcher(spec: Self.bayes)
         #expect(searcher.learns)
         // Horizon 12 − 2 = 10 is not past the 10 start-up trials: the random draw.
-        #expect(searcher.point(at: 12, frontier: 0, evidence: { _ in .pending }) == Self.bayes.point(at: 12))
+        #expect(searcher.point(at: 12, frontier: 0, evidence: running) == Self.bayes.point(at: 12))
         // Position 13 learns from positions 0…10: it waits until the frontier has passed them.
-        #expect(searcher.point(at: 13, frontier: 10, evidence: { _ in .pending }) == nil)
+        #expect(searcher.point(at: 13, frontier: 10, evidence: running) == nil)
         for (position, record) in history(Self.bayes, 11).enumerated() {
             searcher.learn(from: record, at: position, atStop: nil)
         }
-        let proposal = searcher.point(at: 13, frontier: 11, evidence: { _ in .pending })
+        let proposal = searcher.point(at: 13, frontier: 11, evidence: running)
         #expect(proposal != nil && proposal != Self.bayes.point(at: 13), "the model's proposal")
-        #expect(searcher.point(at: 13, frontier: 11, evidence: { _ in .pending }) == proposal, "the same however often it is asked")
+        #expect(searcher.point(at: 13, frontier: 11, evidence: running) == proposal, "the same however often it is asked")
+        #expect(searcher.point(at: 13, frontier: 11, evidence: { _ in .pending }) == nil,
+                "a running position not opened yet (a later one claimed first): it waits for its point")
+        // Constant liar: with the trials after the horizon running at the spot it would pick, it picks another.
+        let alone = searcher.point(at: 13, frontier: 11, evidence: { _ in .none })!
+        let lied = searcher.point(at: 13, frontier: 11, evidence: { _ in .running(alone) })!
+        let moved = Self.bayes.parameters.map(\.name).filter { lied[$0] != alone[$0] }
+        #expect(moved.count >= 2, "running trials count among the bad ones; moved: \(moved)")
     }
 
     @Test func aFailedTrialTeachesNothing() {
@@ -70,13 +81,14 @@ struct SearcherTests {
         let failed = TrialRecord(failed: Parts.trial(Self.bayes, 11), reason: "x", attempts: 3, worker: "w", host: "h", number: 11,
                                  layout: Self.bayes.layout)
         withFailure.learn(from: failed, at: 11, atStop: nil)
-        plain.learn(from: records[11], at: 11, atStop: nil)
+        // Completed, and the best so far: among the good trials, it must move the proposal.
+        plain.learn(from: Parts.record(Self.bayes, 11, losses: [0.05, 0.04, 0.03]), at: 11, atStop: nil)
         var blank = BayesSearcher(spec: Self.bayes)
         for (position, record) in records.prefix(11).enumerated() { blank.learn(from: record, at: position, atStop: nil) }
         // Position 14 learns from 0…11: with 11 failed, it is what 0…10 alone teach.
-        let nothing = blank.point(at: 14, frontier: 12, evidence: { _ in .pending })
-        #expect(withFailure.point(at: 14, frontier: 12, evidence: { _ in .pending }) == nothing)
-        #expect(plain.point(at: 14, frontier: 12, evidence: { _ in .pending }) != nothing, "a completed trial does teach")
+        let nothing = blank.point(at: 14, frontier: 12, evidence: running)
+        #expect(withFailure.point(at: 14, frontier: 12, evidence: running) == nothing)
+        #expect(plain.point(at: 14, frontier: 12, evidence: running) != nothing, "a completed trial does teach")
     }
 
     @Test func withEarlyTerminationTheLatestTrialsAreSeenByTheirRungDecisions() {
@@ -97,7 +109,9 @@ struct SearcherTests {
         #expect(byRungs != nil)
         let skipped = searcher.point(at: 15, frontier: 11, evidence: { _ in .none })
         #expect(skipped != nil && skipped != byRungs, "what the rung decisions say is learnt")
-        let asRecorded = searcher.point(at: 15, frontier: 11, evidence: { .recorded(records[$0], atStop: nil) })
+        let asRecorded = searcher.point(at: 15, frontier: 11, evidence: {
+            $0 < records.count ? .recorded(records[$0], atStop: nil) : .running(Self.bayesAsha.point(at: $0))
+        })
         #expect(asRecorded != nil)
     }
 }
