@@ -168,23 +168,7 @@ extension TPE {
         }
         // Every observation of a multi-objective sweep has its vector (`BayesSearcher` sees to it); a
         // stray one without is read as its loss alone rather than trapped on.
-        let vectors = group.map { history[$0].losses ?? [history[$0].loss] }
-        let ranks = Pareto.fronts(vectors)
-        var chosen: [Int] = []
-        for rank in Set(ranks).sorted() {
-            let members = group.indices.filter { ranks[$0] == rank }
-            if chosen.count + members.count <= count {
-                chosen += members.map { group[$0] }
-                continue
-            }
-            // The rank that does not fit: Optuna's reference point from that rank's worst finite values (a
-            // point with an infinite value adds no volume, so it is chosen last).
-            let points = members.map { vectors[$0] }
-            let reference = Pareto.referencePoint(points, dimensions: points[0].count)
-            chosen += Pareto.greedySubset(points, count: count - chosen.count, reference: reference).map { group[members[$0]] }
-            break
-        }
-        return chosen
+        return Pareto.best(group.map { history[$0].losses ?? [history[$0].loss] }, count: count).map { group[$0] }
     }
 
     /// A model over `parameters`; `nuisance` says which to draw from the prior.

@@ -187,4 +187,26 @@ public enum Pareto {
             return max(1.1 * worst, 0.9 * worst)
         }
     }
+
+    /// The `count` best of `points` (all minimised), as Optuna's multi-objective TPE splits them: whole
+    /// non-domination ranks in order, the rank that does not fit cut by greedy hypervolume subset
+    /// selection against that rank's `referencePoint` (a point with an infinite value adds no volume,
+    /// so it is chosen last). Indices into `points`, ranks in order.
+    public static func best(_ points: [[Double]], count: Int) -> [Int] {
+        guard points.count > count else { return Array(points.indices) }
+        let ranks = fronts(points)
+        var chosen: [Int] = []
+        for rank in Set(ranks).sorted() {
+            let members = points.indices.filter { ranks[$0] == rank }
+            if chosen.count + members.count <= count {
+                chosen += members
+                continue
+            }
+            let rankPoints = members.map { points[$0] }
+            let reference = referencePoint(rankPoints, dimensions: rankPoints[0].count)
+            chosen += greedySubset(rankPoints, count: count - chosen.count, reference: reference).map { members[$0] }
+            break
+        }
+        return chosen
+    }
 }
