@@ -107,11 +107,16 @@ extension Report {
                 .attribute(named: "stroke", value: "#555"), .element(named: "title", text: title(prior.record, prior.values, " (prior)")),
             ])
         }
-        // The front joined in this pair's projection, as a staircase in the direction of both goals.
+        // The front joined in this pair's projection, as a staircase in the direction of both goals: the
+        // corner between two neighbours holds the worse of their values on each axis (what neither beats).
         let frontPoints = onFront.map { trials[$0].values }.sorted { ($0[i], $0[j]) < ($1[i], $1[j]) }
+        func worse(_ a: Double, _ b: Double, _ metric: Metric) -> Double { metric.minimize ? max(a, b) : min(a, b) }
         var steps: [(Double, Double)] = []
         for (k, point) in frontPoints.enumerated() {
-            if k > 0 { steps.append((x(point[i]), y(frontPoints[k - 1][j]))) }
+            if k > 0 {
+                let previous = frontPoints[k - 1]
+                steps.append((x(worse(previous[i], point[i], metrics[i])), y(worse(previous[j], point[j], metrics[j]))))
+            }
             steps.append((x(point[i]), y(point[j])))
         }
         nodes.append(SVG.group(series: "infeasible", infeasible))
