@@ -56,6 +56,8 @@ public struct Report {
                 .group(hypervolumeCharts()),
                 .h2(.text("Loss per epoch, best \(min(Report.curveCount, ranking.rows.count)) configurations")),
                 curves(context),
+                .h2(.text("Parameter importance")),
+                importanceChart(),
                 .h2(.text("\(data.metric.name) per parameter value")),
                 .div(.class("multiples"), .group(ranking.varyingParameters.map { perParameter($0, context) })),
                 .h2(.text("\(data.metric.name) by \(heatmap.x) and \(heatmap.y)")),
@@ -77,7 +79,7 @@ public struct Report {
         parts += TrialStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
         let wall = data.runs.reduce(0) { $0 + ($1.finished - $1.started) }
         if !data.runs.isEmpty { parts.append("wall time \(duration(wall)) over \(data.runs.count) run\(data.runs.count == 1 ? "" : "s")") }
-        parts.append("training time \(duration(data.records.reduce(0) { $0 + $1.seconds }))")
+        parts.append("training time \(duration(data.records.reduce(0) { $0 + ($1.seconds.isFinite ? $1.seconds : 0) }))")
         parts.append(workersFact)
         return parts.joined(separator: " · ")
     }
@@ -96,6 +98,8 @@ public struct Report {
     }
 
     private func duration(_ seconds: Double) -> String {
+        // A row's seconds may be anything a program printed: a figure that is not one is not summed.
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return "–" }
         let total = Int(seconds.rounded())
         return total >= 3600 ? String(format: "%dh %02dm", total / 3600, total / 60 % 60)
             : total >= 60 ? String(format: "%dm %02ds", total / 60, total % 60) : "\(total) s"
@@ -146,7 +150,8 @@ public struct Report {
         ] + (legend.isEmpty ? [] : [.div(.class("legend"), .group(legend))]))
     }
 
-    static let css = """
+    /// The stylesheet every page shares.
+    public static let css = """
         body{font:14px/1.45 -apple-system,system-ui,"Segoe UI",Roboto,sans-serif;color:#222;max-width:1100px;margin:24px auto;padding:0 16px}
         h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
         .facts{color:#555}.note{color:#777;font-size:12px}

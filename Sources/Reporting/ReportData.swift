@@ -31,6 +31,9 @@ public struct ReportData: Sendable {
     /// scale (`log_uniform_values`, `inv_log_uniform`, `log_normal`, …); listed values are absent.
     public var logScale: [String: Bool]
 
+    /// How much each swept parameter matters for the best trials (nil without the sweep file).
+    public var importance: Importance?
+
     /// The columns of the trials: the folder's (`RecordLayout(stored:)`).
     public let layout: RecordLayout
 
@@ -67,6 +70,7 @@ public struct ReportData: Sendable {
             // Trials of another sweep added on purpose (--extend) count on top of this one's.
             plannedTrials = spec.count == Int.max ? nil : spec.count + records.filter { !spec.admits($0.point) }.count
             logScale = ReportData.logScale(of: spec)
+            importance = Importance(spec: spec, records: records)
         }
     }
 

@@ -55,6 +55,15 @@ struct ImportanceSweepTests {
         let again = try await SweepBinary.run(["importance", "xyz", "--json"], directory: scratch.path)
         #expect(again.stdout == outcome.stdout)
 
+        // The report shows the same bars: x, y, z in that order, z grey and marked within noise.
+        let report = try await SweepBinary.run(["report", "xyz"], directory: scratch.path)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = scratch.text("xyz/report.html")
+        let chart = try #require(html.components(separatedBy: "data-chart=\"importance\"").dropFirst().first).components(separatedBy: "</figure>")[0]
+        let names = chart.components(separatedBy: "data-name=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(names == ["x", "y", "z"], "\(names)")
+        #expect(chart.components(separatedBy: "within noise").count - 1 == 1, "only z is within noise")
+
         // Mistakes in one line each.
         let unknown = try await SweepBinary.run(["importance", "xyz", "--by", "scor"], directory: scratch.path)
         #expect(unknown.status != 0 && unknown.stderr.contains("--by scor is not a metric of sweep xyz; did you mean score?"),
