@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Thin C modules: each only exposes a system library to Swift.
@@ -76,6 +79,15 @@ let package = Package(
         .target(name: "Coordinator", dependencies: ["SweepCore", "Wire", "Messaging", "Programs", "Scheduling", "Sweeping", "ResultsStore", "SystemCalls", "Training"]),
         .target(name: "Worker", dependencies: ["SweepCore", "Wire", "Messaging", "Programs", "Training", "CProcess", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
 
+        // Watching a sweep from outside, over HTTP (Hummingbird): Prometheus metrics fed from the
+        // coordinator's events (atomic updates on its thread, read by the server's), and `sweep serve`'s
+        // live pages, which only read what the coordinator writes.
+        .target(name: "Monitoring", dependencies: ["SweepCore", "Sweeping", "Scheduling", "Reporting", "ResultsStore",
+                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "NIOCore", package: "swift-nio"),
+                                                   .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "Prometheus", package: "swift-prometheus")]),
+
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
         .target(name: "Benchmarking", dependencies: ["SweepCore", "Wire", "Messaging", "Training"]),
 
@@ -87,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepCore", "Training", "Sweeping", "SweepFiles", "ResultsStore", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking",
+                "SweepCore", "Training", "Sweeping", "SweepFiles", "ResultsStore", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking", "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -83,6 +83,8 @@ public final class Coordinator {
     public var totalCount: Int { scheduler.totalCount }
     /// What waiting for earlier results cost, and what was trained beyond stops.
     public var statistics: Scheduler.Statistics { scheduler.statistics }
+    /// Workers alive and training, and results held, for a monitor.
+    public var gauges: Scheduler.Gauges { scheduler.gauges }
 
     /// What `sweep status` is told: each worker's trial with its values and the last value of the
     /// sweep's metric.

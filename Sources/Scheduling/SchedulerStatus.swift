@@ -17,6 +17,21 @@ extension Scheduler {
         public var value: Double?
     }
 
+    /// What a monitor's gauges show.
+    public struct Gauges: Equatable, Sendable {
+        /// Workers counted as alive.
+        public var workers: Int
+        /// Of those, the ones training (or running) a trial.
+        public var training: Int
+        /// Results held until decisions about earlier trials let their rows be written.
+        public var held: Int
+    }
+
+    /// The gauges now (linear in the workers: ask it a few times a second, not per message).
+    public var gauges: Gauges {
+        Gauges(workers: registry.workers.count, training: registry.workers.values.count { $0.trial != nil }, held: book.heldCount)
+    }
+
     /// The workers, by name.
     public var workerStatus: [WorkerStatus] {
         registry.workers.values.sorted { $0.name < $1.name }.map { state in

@@ -307,6 +307,8 @@ extension TrialBook {
 
     /// The result of `id` that waits, if any.
     func held(_ id: String) -> Held? { held[id] }
+    /// How many results are held.
+    var heldCount: Int { held.count }
 
     /// The same result again from `worker`: true if it is acknowledged now (the first result is kept
     /// already); else it is acknowledged with the first.

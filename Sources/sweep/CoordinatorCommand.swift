@@ -41,6 +41,9 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup(title: "Security")
     var security: SecurityOptions
 
+    @OptionGroup(title: "Monitoring")
+    var monitoring: MetricsOptions
+
     @Option(help: "Rows of the ranking printed at the end.")
     var top = 10
 
@@ -59,7 +62,8 @@ struct CoordinatorCommand: ParsableCommand {
             printRanking(setup, top: top)
             return
         }
-        let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: 0, quiet: quiet)
+        let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: 0, quiet: quiet,
+                                             metricsOptions: monitoring)
         let coordinator = session.coordinator
         let before = coordinator.recordedCount
         say("sweep \(spec.name): \(coordinator.totalCount - before) of \(coordinator.totalCount) trials to run; listening on "

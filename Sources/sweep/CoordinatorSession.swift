@@ -1,6 +1,8 @@
 import Coordinator
 import Foundation
 import Messaging
+import ResultsStore
+import Monitoring
 import Sweeping
 import SweepCore
 
@@ -13,8 +15,12 @@ final class CoordinatorSession {
     let progress: ProgressReporter
     /// Seconds from the first trial handed out to the last result recorded (before the report is written).
     private(set) var dispatchSeconds = 0.0
+    /// Prometheus's view, when `--metrics-port` asked for it, and its server.
+    let metrics: SweepMetrics?
+    private let metricsServer: BackgroundServer?
 
-    init(setup: SweepSetup, bind: String, options: CoordinatorOptions, workers: Int, quiet: Bool = false) throws {
+    init(setup: SweepSetup, bind: String, options: CoordinatorOptions, workers: Int, quiet: Bool = false,
+         metricsOptions: MetricsOptions? = nil) throws {
         self.setup = setup
         Interrupts.install()
         context = try Context()
@@ -26,9 +32,24 @@ final class CoordinatorSession {
         progress = ProgressReporter(total: coordinator.totalCount, alreadyDone: coordinator.recordedCount, workers: workers,
                                     metric: setup.spec.metric, best: setup.spec.metric.best(of: setup.store.records),
                                     quiet: quiet)
+        if let metricsOptions, let port = metricsOptions.metricsPort {
+            let metrics = SweepMetrics(name: setup.spec.name, records: setup.store.records,
+                                       checkpointDirectory: ResultsDirectory(setup.store.directory).checkpoints)
+            do {
+                metricsServer = try metrics.serve(host: metricsOptions.metricsHost, port: port)
+            } catch {
+                throw RunFailure("--metrics-port: \(error)", code: ExitStatus.unavailable)
+            }
+            self.metrics = metrics
+            say("metrics: \(metricsServer!.url)/metrics")
+        } else {
+            metrics = nil
+            metricsServer = nil
+        }
     }
 
     deinit {
+        metricsServer?.stop()
         CoordinatorPointer.remove(from: setup.store.directory, pid: getpid())
     }
 
@@ -36,12 +57,22 @@ final class CoordinatorSession {
     func run(stop: @escaping () -> Bool = { false }, afterwards: (SweepOutcome) -> Void = { _ in }) throws
         -> SweepOutcome {
         let started = Date()
+        // The gauges the scheduler keeps are read a few times a second, not once a poll.
+        var lastRefresh = ContinuousClock.now - .seconds(1)
         let outcome = try coordinator.run(
-            shouldStop: { [progress] in
+            shouldStop: { [progress, metrics, coordinator] in
                 progress.draw()
+                if let metrics, ContinuousClock.now - lastRefresh >= .milliseconds(250) {
+                    lastRefresh = .now
+                    metrics.refresh(coordinator.gauges)
+                }
                 return Interrupts.caught != nil || stop()
             },
-            onEvent: progress.handle)
+            onEvent: { [progress, metrics] event in
+                progress.handle(event)
+                metrics?.observe(event)
+            })
+        metrics?.refresh(coordinator.gauges)
         dispatchSeconds = progress.secondsSinceFirstTrial
         progress.finish()
         afterwards(outcome)

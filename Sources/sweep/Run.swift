@@ -59,6 +59,9 @@ struct Run: ParsableCommand {
     @OptionGroup(title: "Security")
     var security: SecurityOptions
 
+    @OptionGroup(title: "Monitoring")
+    var monitoring: MetricsOptions
+
     @Option(help: "Rows of the ranking printed at the end.")
     var top = 10
 
@@ -92,7 +95,8 @@ struct Run: ParsableCommand {
         let devices = try gpus.map(GPUList.init)?.ids ?? []
         let wanted = workers ?? (devices.isEmpty ? ProcessInfo.processInfo.activeProcessorCount : devices.count)
         let count = max(1, min(wanted, setup.scheduler.totalCount - setup.recordedCount))
-        let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: count)
+        let session = try CoordinatorSession(setup: setup, bind: bind, options: coordinatorOptions, workers: count,
+                                             metricsOptions: monitoring)
         let coordinator = session.coordinator
         let parent = getpid()
         var environment: [String: String] = [:]

@@ -1,0 +1,60 @@
+/// A report made live: the same HTML `sweep report` writes, with a viewport for phones and a few
+/// lines of inline script (nothing fetched from elsewhere) that listen to the sweep's event stream
+/// and swap in the body anew on each change, without a reload.
+enum LivePage {
+    /// Fits the page to a phone's width.
+    static let viewport = "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+
+    /// The script. It marks the page for readers and tests: `data-loads` on <html> counts loads of
+    /// this tab (a reload would make it 2), `data-updates` on <body> the bodies swapped in,
+    /// `data-live` whether the stream is open.
+    static let script = """
+        <script>
+        (function () {
+          var token = new URLSearchParams(location.search).get("token");
+          var query = token ? "?token=" + encodeURIComponent(token) : "";
+          var base = location.pathname.replace(/\\/$/, "");
+          var loads = (Number(sessionStorage.getItem("sweep-loads") || "0") + 1);
+          sessionStorage.setItem("sweep-loads", String(loads));
+          document.documentElement.setAttribute("data-loads", String(loads));
+          var updates = 0, busy = false, again = false;
+          function refresh() {
+            if (busy) { again = true; return; }
+            busy = true;
+            fetch(base + "/content" + query, {cache: "no-store"})
+              .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+              .then(function (html) {
+                document.body.innerHTML = html;
+                updates += 1;
+                document.body.setAttribute("data-updates", String(updates));
+              })
+              .catch(function () {})
+              .then(function () { busy = false; if (again) { again = false; refresh(); } });
+          }
+          var source = new EventSource(base + "/events" + query);
+          source.onopen = function () { document.documentElement.setAttribute("data-live", "open"); };
+          source.onerror = function () { document.documentElement.setAttribute("data-live", "retrying"); };
+          source.addEventListener("change", refresh);
+        })();
+        </script>
+        """
+
+    /// `report` (a whole document) with the viewport and the script in its head.
+    static func page(ofReport report: String) -> String {
+        guard let head = report.range(of: "</head>") else { return report }
+        return report.replacingCharacters(in: head, with: viewport + script + "</head>")
+    }
+
+    /// What is inside `report`'s <body>.
+    static func body(ofReport report: String) -> String {
+        guard let open = report.range(of: "<body"), let start = report[open.upperBound...].firstIndex(of: ">"),
+              let close = report.range(of: "</body>", options: .backwards) else { return report }
+        return String(report[report.index(after: start)..<close.lowerBound])
+    }
+
+    /// Text made safe inside HTML.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

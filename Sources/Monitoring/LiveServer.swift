@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import Reporting
+
+/// `sweep serve`: the sweeps of some results folders as web pages that follow them live.
+///
+/// Routes: `/` lists the sweeps; `/sweeps/NAME` is a sweep's page (its report, plus a few lines of
+/// script); `/sweeps/NAME/content` is the page's body as it is now; `/sweeps/NAME/events` is a
+/// Server-Sent Events stream that says `change` whenever the folder's CSVs or `coordinator.json`
+/// change (checked twice a second), on which the page fetches its body again and swaps it in. It only
+/// reads what the coordinator writes, so it never slows or blocks one, and a finished sweep's page is
+/// its report. With a token, every request (the event stream too) must carry it as `?token=` or as
+/// `Authorization: Bearer`; without it, 401.
+public struct LiveServer: Sendable {
+    /// The sweeps shown.
+    public let site: SweepSite
+    /// The token every request must carry (nil: none asked).
+    public let token: String?
+
+    /// What a token keeps unescaped in a URL (RFC 3986's unreserved characters).
+    public static let tokenCharacters = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// How often an open event stream looks at its folder.
+    public static let pollInterval: Duration = .milliseconds(500)
+
+    /// A server of `site`'s sweeps.
+    public init(site: SweepSite, token: String?) {
+        self.site = site
+        self.token = token
+    }
+
+    /// Starts listening on `host`:`port` (0: a free port).
+    public func start(host: String, port: Int) throws -> BackgroundServer {
+        try BackgroundServer.start(router(), host: host, port: port)
+    }
+
+    /// The routes.
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/") { request, _ -> Response in
+            guard self.authorized(request) else { return Self.unauthorized }
+            return Self.html(self.index(query: self.query))
+        }
+        router.get("sweeps/:name") { request, context -> Response in
+            guard self.authorized(request) else { return Self.unauthorized }
+            guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
+            return Self.html(LivePage.page(ofReport: Self.report(sweep.path)))
+        }
+        router.get("sweeps/:name/content") { request, context -> Response in
+            guard self.authorized(request) else { return Self.unauthorized }
+            guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
+            return Self.html(LivePage.body(ofReport: Self.report(sweep.path)))
+        }
+        router.get("sweeps/:name/events") { request, context -> Response in
+            guard self.authorized(request) else { return Self.unauthorized }
+            guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                            body: ResponseBody { writer in
+                                try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+                                var last: FolderSignature?
+                                var quiet = 0
+                                while !Task.isCancelled {
+                                    let now = FolderSignature(sweep.path)
+                                    if now != last {
+                                        last = now
+                                        quiet = 0
+                                        try await writer.write(ByteBuffer(string: "event: change\ndata: \(now.stamps[0])\n\n"))
+                                    } else {
+                                        quiet += 1
+                                        // A comment now and then: proxies keep the stream, and a closed page is noticed.
+                                        if quiet % 30 == 0 { try await writer.write(ByteBuffer(string: ": still here\n\n")) }
+                                    }
+                                    try await Task.sleep(for: Self.pollInterval)
+                                }
+                                try await writer.finish(nil)
+                            })
+        }
+        return router
+    }
+
+    /// The query string links carry (the token, when there is one).
+    var query: String {
+        token.map { "?token=" + ($0.addingPercentEncoding(withAllowedCharacters: LiveServer.tokenCharacters) ?? $0) } ?? ""
+    }
+
+    /// Whether `request` carries the token (always, when there is none).
+    func authorized(_ request: Request) -> Bool {
+        guard let token else { return true }
+        if let given = request.uri.queryParameters.get("token"), Self.same(given, token) { return true }
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer "), Self.same(String(header.dropFirst(7)), token) {
+            return true
+        }
+        return false
+    }
+
+    /// Compares in time that does not depend on where the first difference is.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for index in 0..<max(x.count, y.count) {
+            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
+        }
+        return difference == 0
+    }
+
+    /// The report of `path` now (one line saying why, when it cannot be read).
+    static func report(_ path: String) -> String {
+        do {
+            return Report(data: try ReportData(directory: path)).render()
+        } catch {
+            return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sweep</title></head><body>"
+                + "<p>\(LivePage.escape("\(path) cannot be read yet: \(error)"))</p></body></html>"
+        }
+    }
+
+    /// The list of sweeps.
+    func index(query: String) -> String {
+        let rows = site.sweeps.map { sweep -> String in
+            let folder = sweep.path
+            let rows = (try? String(contentsOfFile: folder + "/trials.csv", encoding: .utf8))
+                .map { max($0.split(separator: "\n").count - 1, 0) } ?? 0
+            let running = FileManager.default.fileExists(atPath: folder + "/coordinator.json")
+            return "<li><a href=\"sweeps/\(LivePage.escape(sweep.name))\(query)\">\(LivePage.escape(sweep.name))</a> "
+                + "<span class=\"note\">\(rows) trials recorded\(running ? ", running" : "") · \(LivePage.escape(folder))</span></li>"
+        }
+        let list = rows.isEmpty ? "<p>No sweeps in \(LivePage.escape(site.roots.joined(separator: ", "))) yet.</p>"
+            : "<ul class=\"sweeps\">\(rows.joined())</ul>"
+        return "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\(LivePage.viewport)<title>sweeps</title>"
+            + "<style>\(Report.css)</style></head><body><h1>Sweeps</h1>\(list)</body></html>"
+    }
+
+    static func html(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static let unauthorized = Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8", .wwwAuthenticate: "Bearer"],
+                                       body: ResponseBody(byteBuffer: ByteBuffer(string: "401: this server needs its token; open the URL sweep serve printed\n")))
+    static let notFound = Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                                   body: ResponseBody(byteBuffer: ByteBuffer(string: "404: no such sweep here\n")))
+}
