@@ -1,7 +1,7 @@
 """A real headless Chromium driven over its DevTools protocol pipe (Python's standard library only).
 
     python3 browser.py URL [--width 1280] [--height 900] [--sample JS] [--until JS] [--timeout S] [--screenshot FILE]
-                       [--remove FILE]
+                       [--clip PIXELS] [--remove FILE]
 
 Opens URL in a new tab; evaluates --sample once the page has loaded and then every quarter second
 until --until is true or --timeout seconds pass; prints one JSON line: {"first": the first sample,
@@ -91,10 +91,13 @@ class Browser:
             raise RuntimeError(f"{expression}: {result['exceptionDetails'].get('text')}")
         return result.get("result", {}).get("value")
 
-    def screenshot(self, path, width):
+    def screenshot(self, path, width, clip=None):
         height = int(self.send("Page.getLayoutMetrics")["cssContentSize"]["height"])
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": max(height, 200), "deviceScaleFactor": 1, "mobile": False})
-        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+        params = {"format": "png", "captureBeyondViewport": True}
+        if clip:
+            params["clip"] = {"x": 0, "y": 0, "width": width, "height": min(clip, height), "scale": 1}
+        data = self.send("Page.captureScreenshot", params)["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
 
@@ -119,6 +122,7 @@ def main():
     parser.add_argument("--until", default="true")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--screenshot")
+    parser.add_argument("--clip", type=int, help="only the page's top this many pixels in the screenshot")
     parser.add_argument("--remove", help="a file to remove once the page has loaded and been sampled")
     opts = parser.parse_args()
     browser = Browser(opts.width, opts.height)
@@ -135,7 +139,7 @@ def main():
             reached = bool(browser.evaluate(opts.until))
         last = browser.evaluate(opts.sample)
         if opts.screenshot:
-            browser.screenshot(opts.screenshot, opts.width)
+            browser.screenshot(opts.screenshot, opts.width, opts.clip)
         print(json.dumps({"first": first, "last": last, "reached": reached, "errors": browser.errors}))
     finally:
         browser.close()
