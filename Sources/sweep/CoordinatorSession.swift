@@ -22,6 +22,20 @@ final class CoordinatorSession {
     init(setup: SweepSetup, bind: String, options: CoordinatorOptions, workers: Int, quiet: Bool = false,
          metricsOptions: MetricsOptions? = nil) throws {
         self.setup = setup
+        // Before the coordinator and its pointer: a port that cannot be had ends the run before anything is left behind.
+        if let metricsOptions, let port = metricsOptions.metricsPort {
+            let metrics = SweepMetrics(name: setup.spec.name, records: setup.store.records,
+                                       checkpointDirectory: ResultsDirectory(setup.store.directory).checkpoints)
+            do {
+                metricsServer = try metrics.serve(host: metricsOptions.metricsHost, port: port)
+            } catch {
+                throw RunFailure("--metrics-port: \(error)", code: ExitStatus.unavailable)
+            }
+            self.metrics = metrics
+        } else {
+            metrics = nil
+            metricsServer = nil
+        }
         Interrupts.install()
         context = try Context()
         coordinator = try Coordinator(scheduler: setup.scheduler, store: setup.store, checkpoints: setup.checkpoints, bind: bind, context: context,
@@ -32,20 +46,7 @@ final class CoordinatorSession {
         progress = ProgressReporter(total: coordinator.totalCount, alreadyDone: coordinator.recordedCount, workers: workers,
                                     metric: setup.spec.metric, best: setup.spec.metric.best(of: setup.store.records),
                                     quiet: quiet)
-        if let metricsOptions, let port = metricsOptions.metricsPort {
-            let metrics = SweepMetrics(name: setup.spec.name, records: setup.store.records,
-                                       checkpointDirectory: ResultsDirectory(setup.store.directory).checkpoints)
-            do {
-                metricsServer = try metrics.serve(host: metricsOptions.metricsHost, port: port)
-            } catch {
-                throw RunFailure("--metrics-port: \(error)", code: ExitStatus.unavailable)
-            }
-            self.metrics = metrics
-            say("metrics: \(metricsServer!.url)/metrics")
-        } else {
-            metrics = nil
-            metricsServer = nil
-        }
+        if let metricsServer { say("metrics: \(metricsServer.url)/metrics") }
     }
 
     deinit {
