@@ -40,6 +40,8 @@ public final class Coordinator {
     private var checkpointWrites: [(trial: String, bytes: [UInt8])] = []
     /// Program trials' logs, written as their pieces arrive.
     private let logs: TrialLogFiles
+    /// What happened when, appended at each flush.
+    private var timeline: TimelineWriter
     /// Checkpoint and model files to settle once the rows they follow are on disk.
     private var fileChanges: [(CheckpointStore, (SweepEvent) -> Void) throws -> Void] = []
 
@@ -71,6 +73,7 @@ public final class Coordinator {
         self.options = options
         self.scheduler = scheduler
         logs = TrialLogFiles(folder: ResultsDirectory(store.directory).logs, capacity: TrialLog.defaultCapacity)
+        timeline = TimelineWriter(path: ResultsDirectory(store.directory).timeline)
         started = clock.now
     }
 
@@ -341,7 +344,10 @@ public final class Coordinator {
 
         func moveBeyondEnd(_ trials: Set<String>) { coordinator.beyondEnd.formUnion(trials) }
 
-        func report(_ event: SweepEvent) { onEvent(event) }
+        func report(_ event: SweepEvent) {
+            coordinator.timeline.note(event, at: Date().timeIntervalSince1970)
+            onEvent(event)
+        }
     }
 
     /// A trial message, and the pieces of the checkpoint to resume from; a stored checkpoint that
@@ -376,6 +382,11 @@ public final class Coordinator {
         if !batch.isEmpty {
             try store.append(contentsOf: batch)
             batch.removeAll(keepingCapacity: true)
+        }
+        do {
+            try timeline.write()
+        } catch {
+            onEvent(.rejected(peer: "timeline", reason: "\(error); the timeline misses some rows, the results do not"))
         }
         if !held.isEmpty {
             try store.hold(held)

@@ -28,6 +28,8 @@ public struct ResultsDirectory: Hashable, Sendable {
     public func movedEpochs(_ place: String, _ layout: RecordLayout) -> String { file("\(place)-\(layout.epochFile)") }
     /// Results whose rows wait for earlier decisions.
     public var held: String { file("held.jsonl") }
+    /// What happened to each trial when, and on which worker (`Timeline`): not a record, not fsync'ed.
+    public var timeline: String { file("timeline.csv") }
     /// One row per run of `sweep run` or `sweep coordinator` here.
     public var runs: String { file("runs.csv") }
     /// The latest version of the sweep file that ran here (earlier ones are `sweepVersion(_:)`).
