@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "Messaging", dependencies: ["CZeroMQ"]),
 
         // The HTML report (inline SVG charts), from the CSVs only.
-        .target(name: "Reporting", dependencies: ["SweepCore", "Sweeping", "ResultsStore", "Training", .product(name: "Plot", package: "Plot")]),
+        .target(name: "Reporting", dependencies: ["SweepCore", "Sweeping", "ResultsStore", "Training", "CZlib", .product(name: "Plot", package: "Plot")]),
 
         // Running someone's program as a trial: W&B's command macros, a supervised child in its own
         // process group (no orphans), its metric lines and capped log.

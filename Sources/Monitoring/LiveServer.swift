@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Reporting
+import Synchronization
 
 /// `sweep serve`: the sweeps of some results folders as web pages that follow them live.
 ///
@@ -16,6 +17,8 @@ public struct LiveServer: Sendable {
     public let site: SweepSite
     /// The token every request must carry (nil: none asked).
     public let token: String?
+    /// Each sweep's report as last rendered, and the folder's signature then.
+    let cache = ReportCache()
 
     /// What a token keeps unescaped in a URL (RFC 3986's unreserved characters).
     public static let tokenCharacters = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -29,9 +32,13 @@ public struct LiveServer: Sendable {
         self.token = token
     }
 
-    /// Starts listening on `host`:`port` (0: a free port).
+    /// Starts listening on `host`:`port` (0: a free port), and renders each sweep's report in the
+    /// background so that the first pages open whole.
     public func start(host: String, port: Int) throws -> BackgroundServer {
-        try BackgroundServer.start(router(), host: host, port: port)
+        let server = try BackgroundServer.start(router(), host: host, port: port)
+        let (site, cache) = (site, cache)
+        Thread.detachNewThread { for sweep in site.sweeps { _ = cache.report(sweep.path) } }
+        return server
     }
 
     /// The routes.
@@ -44,12 +51,15 @@ public struct LiveServer: Sendable {
         router.get("sweeps/:name") { request, context -> Response in
             guard self.authorized(request) else { return Self.unauthorized }
             guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
-            return Self.html(LivePage.page(ofReport: Self.report(sweep.path)))
+            // The report if it is ready; else at once a page with its heading and count, which fetches
+            // the report as soon as it is there (a 20,000-trial report takes a second or two to make).
+            if let ready = self.cache.fresh(sweep.path) { return Self.html(LivePage.page(ofReport: ready)) }
+            return Self.html(LivePage.shell(name: sweep.name, recorded: Self.recorded(sweep.path)))
         }
         router.get("sweeps/:name/content") { request, context -> Response in
             guard self.authorized(request) else { return Self.unauthorized }
             guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
-            return Self.html(LivePage.body(ofReport: Self.report(sweep.path)))
+            return Self.html(LivePage.body(ofReport: self.cache.report(sweep.path)))
         }
         router.get("sweeps/:name/events") { request, context -> Response in
             guard self.authorized(request) else { return Self.unauthorized }
@@ -117,8 +127,7 @@ public struct LiveServer: Sendable {
     func index(query: String) -> String {
         let rows = site.sweeps.map { sweep -> String in
             let folder = sweep.path
-            let rows = (try? String(contentsOfFile: folder + "/trials.csv", encoding: .utf8))
-                .map { max($0.split(separator: "\n").count - 1, 0) } ?? 0
+            let rows = Self.recorded(folder)
             let running = FileManager.default.fileExists(atPath: folder + "/coordinator.json")
             return "<li><a href=\"sweeps/\(LivePage.escape(sweep.name))\(query)\">\(LivePage.escape(sweep.name))</a> "
                 + "<span class=\"note\">\(rows) trials recorded\(running ? ", running" : "") · \(LivePage.escape(folder))</span></li>"
@@ -127,6 +136,12 @@ public struct LiveServer: Sendable {
             : "<ul class=\"sweeps\">\(rows.joined())</ul>"
         return "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\(LivePage.viewport)<title>sweeps</title>"
             + "<style>\(Report.css)</style></head><body><h1>Sweeps</h1>\(list)</body></html>"
+    }
+
+    /// Rows in the folder's `trials.csv`, counted, not read.
+    static func recorded(_ folder: String) -> Int {
+        guard let data = FileManager.default.contents(atPath: folder + "/trials.csv") else { return 0 }
+        return max(data.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } - 1, 0)
     }
 
     static func html(_ text: String) -> Response {
@@ -138,4 +153,25 @@ public struct LiveServer: Sendable {
                                        body: ResponseBody(byteBuffer: ByteBuffer(string: "401: this server needs its token; open the URL sweep serve printed\n")))
     static let notFound = Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
                                    body: ResponseBody(byteBuffer: ByteBuffer(string: "404: no such sweep here\n")))
+}
+
+/// Reports rendered, by folder, with the folder's signature when each was begun: one is rendered
+/// again only once the folder has changed, however many pages ask.
+final class ReportCache: Sendable {
+    private let entries = Mutex<[String: (signature: FolderSignature, report: String)]>([:])
+
+    /// The report of `path` if the folder has not changed since it was rendered.
+    func fresh(_ path: String) -> String? {
+        let now = FolderSignature(path)
+        return entries.withLock { $0[path] }.flatMap { $0.signature == now ? $0.report : nil }
+    }
+
+    /// The report of `path` as the folder is now: the cached one, or a new one.
+    func report(_ path: String) -> String {
+        if let ready = fresh(path) { return ready }
+        let signature = FolderSignature(path)
+        let report = LiveServer.report(path)
+        entries.withLock { $0[path] = (signature, report) }
+        return report
+    }
 }

@@ -7,7 +7,7 @@ import SweepCore
 /// than that in bins (log bins with round edges for a log-distributed parameter, else quantile
 /// bins); other values as the most frequent ones and an `other` slot. A chart draws one mark per
 /// slot, so its size is bounded by its pixels, not by the trials.
-struct ParameterAxis {
+struct ParameterAxis: Sendable {
     /// At most this many slots.
     static let maxSlots = 12
     /// At most this many bins for a binned number.

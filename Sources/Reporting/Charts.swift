@@ -6,7 +6,7 @@ import SweepCore
 
 /// What the charts share, worked out once per report: each trial's fields and metric, and one axis
 /// per parameter a chart lays out.
-struct Context {
+struct Context: Sendable {
     let data: ReportData
     let ranking: Ranking
     /// Each record's fields (`TrialRecord.fields` formats them anew on every call).
@@ -30,6 +30,7 @@ struct Context {
             axes[name] = ParameterAxis(name: name, values: fields.map { $0[index] }, log: data.logScale[name])
         }
         self.axes = axes
+        bestFirst = Context.bestFirst(data, metric: metric)
     }
 
     /// A short label of a record's configuration: its values of the varying parameters.
@@ -39,7 +40,9 @@ struct Context {
     }
 
     /// Record indices best first: finite metrics in the goal's direction, then the rest in file order.
-    var bestFirst: [Int] {
+    let bestFirst: [Int]
+
+    static func bestFirst(_ data: ReportData, metric: [Double?]) -> [Int] {
         let minimize = data.metric.minimize
         return data.records.indices.sorted { a, b in
             switch (metric[a], metric[b]) {
@@ -59,45 +62,6 @@ func labelStride(_ labels: [String], spacing: Double, size: Double = 11) -> Int 
 }
 
 extension Report {
-    func curves(_ context: Context) -> Node<HTML.BodyContext> {
-        // The best row's first trial for each of the best configurations.
-        let top = ranking.rows.prefix(Report.curveCount).compactMap { row in
-            data.records.firstIndex { $0.id == row.trials[0] }
-        }.filter { !(data.epochs[data.records[$0].id] ?? []).isEmpty }
-        let (width, height) = (760.0, 340.0), (left, right, topMargin, bottom) = (56.0, 16.0, 12.0, 40.0)
-        let allEpochs = top.flatMap { data.epochs[data.records[$0].id] ?? [] }
-        // The layout's curve: the built-in trainer's two losses, a program's metric (`RecordLayout.curve`).
-        let curve = data.layout.curve
-        func series(_ epochs: [EpochMetrics]) -> [(epoch: Int, solid: Double, dashed: Double?)] {
-            epochs.compactMap { e in
-                guard let solid = e.value(named: curve.solid), solid.isFinite else { return nil }
-                guard let name = curve.dashed else { return (e.epoch, solid, nil) }
-                guard let dashed = e.value(named: name), dashed.isFinite else { return nil }
-                return (e.epoch, solid, dashed)
-            }
-        }
-        let allPoints = series(allEpochs)
-        let x = LinearScale(domain: allPoints.map { Double($0.epoch) }, range: (left, width - right))
-        let y = LinearScale(domain: allPoints.flatMap { [$0.solid] + ($0.dashed.map { [$0] } ?? []) }, range: (height - bottom, topMargin))
-        var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: curve.axis, integerX: true)
-        var legend: [Node<HTML.BodyContext>] = []
-        for (index, recordIndex) in top.enumerated() {
-            let record = data.records[recordIndex]
-            let colour = Palette.categorical[index % Palette.categorical.count]
-            let points = series(data.epochs[record.id] ?? [])
-            let solid = points.map { (x(Double($0.epoch)), y($0.solid)) }
-            let dashed = points.compactMap { point in point.dashed.map { (x(Double(point.epoch)), y($0)) } }
-            var lines = [SVG.polyline(solid, stroke: colour, width: 2, title: "\(record.id) \(curve.solidTitle)")]
-            if !dashed.isEmpty { lines.append(SVG.polyline(dashed, stroke: colour, width: 1.5, dash: "5 3", title: "\(record.id) \(curve.dashedTitle ?? "")")) }
-            nodes.append(SVG.group(series: record.id, lines))
-            legend.append(.span(.class("key"), .span(.class("swatch"), .style("background:\(colour)")),
-                                .text("\(index + 1). \(context.label(recordIndex))")))
-        }
-        legend.append(.span(.class("key note"), .text(curve.legend)))
-        return figure("curves", series: top.count, SVG.svg(width: width, height: height, label: "loss curves", nodes),
-                      legend: legend)
-    }
-
     /// The metric per value of one parameter (mean, and min–max): one mark per listed value, or per
     /// bin of a continuous parameter, placed on its linear or log scale.
     func perParameter(_ parameter: String, _ context: Context) -> Node<HTML.BodyContext> {

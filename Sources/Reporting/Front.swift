@@ -69,26 +69,8 @@ extension Report {
             return rank(a) != rank(b) ? rank(a) < rank(b) : a < b
         }
         let marked = Set(order.prefix(Report.frontMarks))
-        var density = [[Int]](repeating: [Int](repeating: 0, count: Report.densityCells.x), count: Report.densityCells.y)
-        for index in order.dropFirst(Report.frontMarks) {
-            let (u, v) = ((x(trials[index].values[i]) - x.start) / (x.end - x.start), (y(trials[index].values[j]) - y.end) / (y.start - y.end))
-            let column = min(max(Int(u * Double(Report.densityCells.x)), 0), Report.densityCells.x - 1)
-            let row = min(max(Int(v * Double(Report.densityCells.y)), 0), Report.densityCells.y - 1)
-            density[row][column] += 1
-        }
-        let most = density.joined().max() ?? 0
-        if most > 0 {
-            let (cellWidth, cellHeight) = ((x.end - x.start) / Double(Report.densityCells.x), (y.start - y.end) / Double(Report.densityCells.y))
-            var cells: [Node<HTML.BodyContext>] = []
-            for (row, counts) in density.enumerated() {
-                for (column, count) in counts.enumerated() where count > 0 {
-                    cells.append(SVG.rect(x.start + Double(column) * cellWidth, y.end + Double(row) * cellHeight, cellWidth, cellHeight,
-                                          fill: Palette.categorical[0], opacity: 0.1 + 0.5 * Double(count) / Double(most),
-                                          title: "\(count) more trial\(count == 1 ? "" : "s")"))
-                }
-            }
-            nodes.append(.element(named: "g", nodes: [.attribute(named: "class", value: "density")] + cells))
-        }
+        let binned = order.dropFirst(Report.frontMarks).map { (x(trials[$0].values[i]), y(trials[$0].values[j])) }
+        if let density = Report.density(binned, x: x, y: y) { nodes.append(density) }
         for (index, trial) in trials.enumerated() where marked.contains(index) {
             let (cx, cy) = (x(trial.values[i]), y(trial.values[j]))
             if trial.record.feasible == false {
@@ -130,7 +112,7 @@ extension Report {
         ]
         if !infeasible.isEmpty { legend.append(.span(.class("key"), .span(.class("swatch"), .style("background:#c8c8c8")), .text("infeasible"))) }
         if !priors.isEmpty { legend.append(.span(.class("key note"), .text("hollow: warm-start trials (prior, not run here)"))) }
-        if most > 0 { legend.append(.span(.class("key note"), .text("shaded: \(trials.count - marked.count) more trials, binned"))) }
+        if !binned.isEmpty { legend.append(.span(.class("key note"), .text("shaded: \(trials.count - marked.count) more trials, binned"))) }
         return figure("front-\(metrics[i].name)-\(metrics[j].name)", series: 4,
                       SVG.svg(width: width, height: height, label: "Pareto front: \(metrics[i].name) and \(metrics[j].name)", nodes),
                       legend: legend)
@@ -151,7 +133,7 @@ extension Report {
     }
 
     /// Axes with round ticks on either kind of scale: grid lines and labels on the left and below.
-    private func frontAxes(x: ParameterScale, y: ParameterScale, width: Double, height: Double, xLabel: String,
+    func frontAxes(x: ParameterScale, y: ParameterScale, width: Double, height: Double, xLabel: String,
                            yLabel: String) -> [Node<HTML.BodyContext>] {
         var nodes: [Node<HTML.BodyContext>] = [SVG.line(x.start, y.end, x.start, y.start, stroke: "#555"),
                                                SVG.line(x.start, y.start, x.end, y.start, stroke: "#555")]
@@ -196,23 +178,13 @@ extension Report {
     }
 
     private func line(_ all: [(Double, Double)], kind: String, xLabel: String, integerX: Bool) -> Node<HTML.BodyContext> {
-        // Only where the volume changes matters to a step line; at most `lineSteps` of those, evenly spaced, and the last.
-        var changes = all.indices.filter { $0 == 0 || all[$0].1 != all[$0 - 1].1 }
-        if changes.count > Report.lineSteps {
-            changes = (0..<Report.lineSteps).map { changes[$0 * changes.count / Report.lineSteps] }
-        }
-        if let last = all.indices.last, changes.last != last { changes.append(last) }
-        let points = changes.map { all[$0] }
+        let points = Report.steps(all)
         let (width, height) = (360.0, 260.0), (left, right, top, bottom) = (64.0, 12.0, 12.0, 40.0)
         let x = LinearScale(domain: points.map(\.0), range: (left, width - right))
         let y = LinearScale(domain: points.map(\.1), range: (height - bottom, top))
         var nodes = axes(x: x, y: y, width: width, height: height, xLabel: xLabel, yLabel: "hypervolume", integerX: integerX)
         // A step line: the volume holds until the next trial raises it.
-        var steps: [(Double, Double)] = []
-        for (k, point) in points.enumerated() {
-            if k > 0 { steps.append((x(point.0), y(points[k - 1].1))) }
-            steps.append((x(point.0), y(point.1)))
-        }
+        let steps = Report.staircase(points.map { (x($0.0), y($0.1)) })
         nodes.append(SVG.group(series: "hypervolume", [SVG.polyline(steps, stroke: Palette.categorical[0], width: 2)]))
         return figure(kind, series: 1, SVG.svg(width: width, height: height, label: "hypervolume by \(xLabel)", nodes))
     }

@@ -4,11 +4,12 @@ import Sweeping
 import Training
 import SweepCore
 
-/// A self-contained HTML report of a sweep: inline SVG and CSS, no scripts, nothing fetched.
+/// A self-contained HTML report of a sweep: inline SVG and CSS, nothing fetched. Only the table of
+/// every trial needs its few lines of inline script (`tableScript`); every chart is plain SVG.
 ///
 /// Every chart is a `<figure class="chart" data-chart=…>` whose data series are `<g class="series">`
 /// groups, so a reader (or a test in a browser) can count what is drawn.
-public struct Report {
+public struct Report: Sendable {
     /// What is shown.
     public let data: ReportData
     /// The heatmap's two parameters (columns, rows).
@@ -20,14 +21,18 @@ public struct Report {
     /// How many trials the loss curves show.
     public static let curveCount = 10
 
-    /// A report of `data`; the heatmap uses `heatmap` or, by default, learning_rate × weight_decay
-    /// (or the first two parameters that vary, when those two do not).
+    /// A report of `data`; the heatmap uses `heatmap` or, by default, the two most important
+    /// parameters (`ReportData.importance`), else learning_rate × weight_decay (or the first two
+    /// parameters that vary, when those two do not).
     public init(data: ReportData, heatmap: (x: String, y: String)? = nil) {
         self.data = data
         ranking = Ranking(records: data.records, metric: data.metric, objectives: data.objectives)
         let varying = ranking.varyingParameters
+        let important = (data.importance?.entries ?? []).filter { !$0.withinNoise }.map(\.name).filter(varying.contains)
         if let heatmap {
             self.heatmap = heatmap
+        } else if important.count >= 2 {
+            self.heatmap = (important[0], important[1])
         } else if varying.contains("learning_rate") && varying.contains("weight_decay") {
             self.heatmap = ("learning_rate", "weight_decay")
         } else {
@@ -39,11 +44,21 @@ public struct Report {
     /// the sweep file, whatever the number of trials (see `ParameterAxis`).
     public func render() -> String {
         let context = Context(data: data, ranking: ranking, heatmap: heatmap)
-        let html = HTML(
+        // The table (its rows packed and gzipped) beside the charts; it goes in where its mark is.
+        let mark = "<!--sweep: the trial table-->"
+        let (table, page) = bothAtOnce({ self.trialTable(context).render() }, { self.page(context, table: .raw(mark)).render(indentedBy: nil) })
+        guard let at = page.range(of: mark) else { return page }
+        return page.replacingCharacters(in: at, with: table)
+    }
+
+    private func page(_ context: Context, table: Node<HTML.BodyContext>) -> HTML {
+        HTML(
             .head(
                 .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .title("sweep report: \(data.name)"),
-                .style(Report.css)
+                .style(Report.css),
+                .raw(Report.tableScript)
             ),
             .body(
                 .h1(.text("Sweep \(data.name)")),
@@ -54,21 +69,26 @@ public struct Report {
                 .group(frontCharts()),
                 .if(data.objectives.areSeveral, .h2(.text("Hypervolume"))),
                 .group(hypervolumeCharts()),
-                .h2(.text("Loss per epoch, best \(min(Report.curveCount, ranking.rows.count)) configurations")),
+                .h2(.text("Optimization history")),
+                historyCharts(context),
+                .h2(.text("Learning curves, best \(min(Report.curveCount, ranking.rows.count)) configurations")),
                 curves(context),
                 .h2(.text("Parameter importance")),
                 importanceChart(),
-                .h2(.text("\(data.metric.name) per parameter value")),
+                .h2(.text("\(data.metric.name) per parameter value (slices)")),
                 .div(.class("multiples"), .group(ranking.varyingParameters.map { perParameter($0, context) })),
                 .h2(.text("\(data.metric.name) by \(heatmap.x) and \(heatmap.y)")),
                 heatmapChart(context),
-                .h2(.text("All trials")),
+                .h2(.text("All trials across parameters")),
                 parallelCoordinates(context),
+                .h2(.text("Worker timeline")),
+                workerTimeline(),
+                .h2(.text("Every trial")),
+                table,
                 .h2(.text("Sweep file")),
                 .pre(.code(.text(data.specText ?? "(sweep.yaml not found)")))
             )
         )
-        return html.render(indentedBy: nil)
     }
 
     // MARK: - Facts and table
@@ -160,5 +180,12 @@ public struct Report {
         .multiples{display:flex;flex-wrap:wrap;gap:8px}.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;margin-top:4px}
         .swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px;border-radius:2px}
         pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px}
+        svg{max-width:100%;height:auto}.scroll{overflow-x:auto}
+        .curves .train{display:none}.curves input:checked~figure .train{display:inline}
+        .trial-table .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:4px 0}
+        .trial-table input.filter{flex:1;min-width:200px;padding:3px 6px}
+        table.trials{border-collapse:collapse;font-size:12px}table.trials td,table.trials th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
+        table.trials th{background:#f5f5f5;cursor:pointer;user-select:none}.pager{display:flex;gap:10px;align-items:center;margin-top:4px}
+        @media (max-width:700px){body{margin:8px auto;padding:0 8px}table.ranking{display:block;overflow-x:auto}}
         """
 }

@@ -27,6 +27,8 @@ public struct ReportData: Sendable {
     public var priors: [TrialRecord] = []
     /// The runs that produced them.
     public var runs: [ResultStore.Run]
+    /// What happened to the trials when (`timeline.csv`; empty in folders written before it was kept).
+    public var timeline: [Timeline.Event] = []
     /// For each parameter the sweep draws from a distribution, whether that distribution is on a log
     /// scale (`log_uniform_values`, `inv_log_uniform`, `log_normal`, …); listed values are absent.
     public var logScale: [String: Bool]
@@ -44,9 +46,17 @@ public struct ReportData: Sendable {
         let spec = SweepSpec.stored(in: directory)
         let layout = RecordLayout(stored: spec)
         self.layout = layout
-        records = try ResultStore.readTrials(folder.trials, layout: layout)
-        epochs = ResultStore.readEpochs(folder.epochs(layout), layout: layout)
+        // The trials (and what is worked out from them alone) beside the epochs, the larger file.
+        let (read, epochs) = bothAtOnce({ () -> Result<(records: [TrialRecord], importance: Importance?), any Error> in
+            Result {
+                let records = try ResultStore.readTrials(folder.trials, layout: layout)
+                return (records, spec.map { Importance(spec: $0, records: records) })
+            }
+        }, { ResultStore.readEpochs(folder.epochs(layout), layout: layout) })
+        (records, importance) = try read.get()
+        self.epochs = epochs
         runs = ResultStore.readRuns(folder.runs)
+        timeline = Timeline.read(folder.timeline)
         // One name everywhere: the one the folder keeps (a file without name: is called by its stem,
         // not by the stored copy's "sweep").
         name = FolderIdentity.name(of: directory)
@@ -70,7 +80,6 @@ public struct ReportData: Sendable {
             // Trials of another sweep added on purpose (--extend) count on top of this one's.
             plannedTrials = spec.count == Int.max ? nil : spec.count + records.filter { !spec.admits($0.point) }.count
             logScale = ReportData.logScale(of: spec)
-            importance = Importance(spec: spec, records: records)
         }
     }
 

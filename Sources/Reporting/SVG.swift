@@ -54,6 +54,16 @@ enum SVG {
         return .element(named: "polyline", nodes: nodes)
     }
 
+    /// A closed shape filled with `fill` (a band between two lines, say).
+    static func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, title: String? = nil) -> Content {
+        var nodes: [Content] = [
+            .attribute(named: "points", value: points.map { "\(number($0.0)),\(number($0.1))" }.joined(separator: " ")),
+            .attribute(named: "fill", value: fill), .attribute(named: "fill-opacity", value: String(format: "%.2f", opacity)),
+        ]
+        if let title { nodes.append(.element(named: "title", text: title)) }
+        return .element(named: "polygon", nodes: nodes)
+    }
+
     static func rect(_ x: Double, _ y: Double, _ width: Double, _ height: Double, fill: String,
                      opacity: Double = 1, title: String? = nil) -> Content {
         var nodes: [Content] = [

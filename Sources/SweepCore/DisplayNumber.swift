@@ -11,14 +11,24 @@ public enum DisplayNumber {
         guard x.isFinite else { return x.isNaN ? "nan" : x < 0 ? "-inf" : "inf" }
         if x == 0 { return "0" }
         // Rounding first gives the exponent of what is shown (9.9996 shows as 10, not 10.00).
-        let scientific = String(format: "%.\(digits - 1)e", x)
+        let scientific = formatted(x, "%.\(digits - 1)e")
         let parts = scientific.split(separator: "e")
         let exponent = Int(parts[1])!
         if exponent < -4 || exponent >= 7 {
             return trimmed(String(parts[0])) + "e\(exponent)"
         }
         let decimals = max(0, digits - 1 - exponent)
-        return trimmed(String(format: "%.\(decimals)f", (Double(scientific) ?? x)))
+        return trimmed(formatted(Double(scientific) ?? x, "%.\(decimals)f"))
+    }
+
+    /// `x` by a printf format of one double, through the C library: a report formats tens of
+    /// thousands of numbers, and Foundation's `String(format:)` costs several times as much.
+    private static func formatted(_ x: Double, _ format: String) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let count = withVaList([x]) { vsnprintf(buffer.baseAddress, 64, format, $0) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(min(max(count, 0), 63))).bindMemory(to: UInt8.self),
+                          as: UTF8.self)
+        }
     }
 
     /// A CSV value as a label: a number longer than `digits` significant digits rounded to them,
@@ -40,10 +50,10 @@ public enum DisplayNumber {
 
     /// Significant digits written in a decimal number's text (`0.00120` has three, `1e-05` one).
     public static func significantDigits(_ text: String) -> Int {
-        let mantissa = text.split(whereSeparator: { $0 == "e" || $0 == "E" }).first ?? ""
-        let digits = mantissa.filter(\.isNumber).drop { $0 == "0" }
+        let mantissa = text.utf8.split(whereSeparator: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }).first ?? []
+        let digits = mantissa.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.drop { $0 == UInt8(ascii: "0") }
         // Trailing zeros after a decimal point are still digits written, but say nothing new.
-        return mantissa.contains(".") ? digits.reversed().drop { $0 == "0" }.count : digits.count
+        return mantissa.contains(UInt8(ascii: ".")) ? digits.reversed().drop { $0 == UInt8(ascii: "0") }.count : digits.count
     }
 
     private static func trimmed(_ text: String) -> String {

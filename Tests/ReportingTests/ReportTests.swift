@@ -52,7 +52,33 @@ struct ReportTests {
                                          host: "host", layout: .trainer), epochs: metrics)
         }
         try store.appendRun(.init(started: 1000, finished: 1100, workers: ["w1", "w2"], hosts: ["host"], outcome: .finished))
+        try Self.timeline(for: spec, in: directory)
         return directory
+    }
+
+    /// A `timeline.csv` as two workers would leave it: trials in turn, 4 s each; the third trial's
+    /// first worker lost half-way (it starts again), the fifth paused at epoch 2 and continued.
+    static func timeline(for spec: SweepSpec, in directory: String) throws {
+        var rows = [Timeline.header + "\n"], free = [1000.0, 1000.0]
+        for (number, trial) in spec.space.enumerated() {
+            let worker = free[0] <= free[1] ? 0 : 1
+            let name = "w\(worker + 1)"
+            rows.append(Timeline.Event(time: free[worker], kind: .start, trial: trial.id, worker: name, detail: "1").line)
+            if number == 2 {
+                rows.append(Timeline.Event(time: free[worker] + 2, kind: .lost, trial: trial.id, worker: name).line)
+                free[worker] += 2
+                rows.append(Timeline.Event(time: free[worker], kind: .start, trial: trial.id, worker: name, detail: "2").line)
+            }
+            if number == 4 {
+                rows.append(Timeline.Event(time: free[worker] + 1, kind: .pause, trial: trial.id, detail: "2").line)
+                rows.append(Timeline.Event(time: free[worker] + 1.5, kind: .promote, trial: trial.id, detail: "2").line)
+                rows.append(Timeline.Event(time: free[worker] + 1.5, kind: .start, trial: trial.id, worker: name, detail: "1").line)
+                rows.append(Timeline.Event(time: free[worker] + 1.5, kind: .resume, trial: trial.id, worker: name, detail: "2").line)
+            }
+            free[worker] += 4
+            rows.append(Timeline.Event(time: free[worker], kind: .end, trial: trial.id, worker: name, detail: "completed").line)
+        }
+        try rows.joined().write(toFile: ResultsDirectory(directory).timeline, atomically: true, encoding: .utf8)
     }
 
     /// Runs headless Chromium; returns its DOM dump (or nothing) and what it logged.
@@ -86,7 +112,9 @@ struct ReportTests {
         let directory = try Self.fixture(in: scratch.file("fixture"))
         let html = Report(data: try ReportData(directory: directory)).render()
         try html.write(toFile: scratch.file("report.html"), atomically: true, encoding: .utf8)
-        #expect(!html.contains("<script"), "the report must not need JavaScript")
+        // One script, the trial table's (and its rows, as data); every chart is drawn without one.
+        #expect(html.components(separatedBy: "<script>").count - 1 == 1 && html.contains("<script type=\"application/json\""),
+                "the report's only script is the table's")
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import"),
                 "the report must not fetch anything")
 
@@ -94,7 +122,20 @@ struct ReportTests {
         #expect(Self.consoleMessages(log).isEmpty, "console: \(Self.consoleMessages(log))")
         let charts = Self.charts(dom)
         // 12 configurations, 24 trials; heatmap learning_rate × weight_decay: 2 rows.
-        #expect(charts["curves"]?.drawn == 10 && charts["curves"]?.declared == 10)
+        // The ten best configurations (two seeds each: a mean and its band) and the stopped trials' group.
+        #expect(charts["curves"]?.drawn == 11 && charts["curves"]?.declared == 11)
+        let curves = dom.components(separatedBy: "data-chart=\"curves\"")[1].components(separatedBy: "</figure>")[0]
+        #expect(curves.components(separatedBy: "<polygon").count - 1 == 10, "a mean ± sd band per configuration of two seeds")
+        #expect(curves.components(separatedBy: "class=\"train\"").count - 1 == 10, "train loss, hidden until asked for")
+        #expect(charts["history-trials"]?.drawn == 3 && charts["history-time"]?.drawn == 3)
+        let history = dom.components(separatedBy: "data-chart=\"history-trials\"")[1].components(separatedBy: "</figure>")[0]
+        #expect(history.components(separatedBy: "<circle").count - 1 == 20, "every completed trial a mark (four diverged)")
+        // The timeline: two workers; 24 trials, one started twice after its worker was lost, one paused and continued.
+        #expect(charts["timeline"]?.drawn == 1)
+        let timeline = dom.components(separatedBy: "data-chart=\"timeline\"")[1].components(separatedBy: "</figure>")[0]
+        #expect(timeline.contains(">w1</text>") && timeline.contains(">w2</text>"))
+        #expect(timeline.components(separatedBy: "<rect").count - 1 == 26, "24 trials, a lost stretch and a paused one")
+        #expect(timeline.contains("26 stretches on 2 workers · 1 pauses · 1 requeues"))
         #expect(charts["parameter-learning_rate"]?.drawn == 3)
         #expect(charts["parameter-weight_decay"]?.drawn == 2)
         #expect(charts["parameter-dropout"]?.drawn == 2)

@@ -1,7 +1,7 @@
 """A real headless Chromium driven over its DevTools protocol pipe (Python's standard library only).
 
     python3 browser.py URL [--width 1280] [--height 900] [--sample JS] [--until JS] [--timeout S] [--screenshot FILE]
-                       [--clip PIXELS] [--remove FILE]
+                       [--clip PIXELS [--top PIXELS]] [--remove FILE]
 
 Opens URL in a new tab; evaluates --sample once the page has loaded and then every quarter second
 until --until is true or --timeout seconds pass; prints one JSON line: {"first": the first sample,
@@ -91,12 +91,12 @@ class Browser:
             raise RuntimeError(f"{expression}: {result['exceptionDetails'].get('text')}")
         return result.get("result", {}).get("value")
 
-    def screenshot(self, path, width, clip=None):
+    def screenshot(self, path, width, clip=None, top=0):
         height = int(self.send("Page.getLayoutMetrics")["cssContentSize"]["height"])
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": max(height, 200), "deviceScaleFactor": 1, "mobile": False})
         params = {"format": "png", "captureBeyondViewport": True}
         if clip:
-            params["clip"] = {"x": 0, "y": 0, "width": width, "height": min(clip, height), "scale": 1}
+            params["clip"] = {"x": 0, "y": top, "width": width, "height": min(clip, max(height - top, 1)), "scale": 1}
         data = self.send("Page.captureScreenshot", params)["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
@@ -123,6 +123,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--screenshot")
     parser.add_argument("--clip", type=int, help="only the page's top this many pixels in the screenshot")
+    parser.add_argument("--top", type=int, default=0, help="with --clip: where the screenshot starts, pixels from the page's top")
     parser.add_argument("--remove", help="a file to remove once the page has loaded and been sampled")
     opts = parser.parse_args()
     browser = Browser(opts.width, opts.height)
@@ -139,7 +140,7 @@ def main():
             reached = bool(browser.evaluate(opts.until))
         last = browser.evaluate(opts.sample)
         if opts.screenshot:
-            browser.screenshot(opts.screenshot, opts.width, opts.clip)
+            browser.screenshot(opts.screenshot, opts.width, opts.clip, opts.top)
         print(json.dumps({"first": first, "last": last, "reached": reached, "errors": browser.errors}))
     finally:
         browser.close()
