@@ -305,6 +305,12 @@ struct PoisonTrialTests {
         #expect(record.status == .failed)
         #expect(record.reason == "took down 3 workers in a row (last: victim-3)")
         #expect(record.attempts == 3)
+        // The timeline says the same: three starts on the three victims, each lost (the third's loss is
+        // what records the failure, so its end comes first).
+        let timeline = scratch.rows("Results/poison/timeline.csv").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .filter { $0.count == 5 && $0[2] == poison }.map { "\($0[1]) \($0[3]) \($0[4])" }
+        #expect(timeline == ["start victim-1 1", "lost victim-1 ", "start victim-2 2", "lost victim-2 ", "start victim-3 3",
+                             "end victim-3 failed", "lost victim-3 "], "\(timeline)")
         kill(coordinator.processIdentifier, SIGKILL)
     }
 }

@@ -134,7 +134,9 @@ struct LiveTests {
 
         // In Chromium: the page gains rows as they land, without a reload (the rest are let go once it has loaded).
         let recorded = "Number((document.querySelector('.facts')||{}).textContent.split(' ')[0])"
-        let sample = "JSON.stringify({rows: \(recorded), loads: document.documentElement.getAttribute('data-loads'), "
+        let history = "document.querySelectorAll('[data-chart=history-trials] .series[data-name=completed] circle').length"
+        let sample = "JSON.stringify({rows: \(recorded), loads: document.documentElement.getAttribute('data-loads'), history: \(history), "
+            + "table: Number((document.querySelector('.trial-table') || document.body).getAttribute('data-shown') || 0), "
             + "updates: Number(document.body.getAttribute('data-updates') || 0), live: document.documentElement.getAttribute('data-live')})"
         let page = "\(base)/sweeps/live?token=\(token)"
         let watched = try await Self.browse([page, "--sample", sample, "--until", "\(recorded) >= 12", "--timeout", "120",
@@ -147,6 +149,9 @@ struct LiveTests {
         #expect((before["rows"] as? Int ?? 99) < 12, "it opened before the sweep ended: \(before)")
         #expect(after["loads"] as? String == "1", "no reload: \(after)")
         #expect((after["updates"] as? Int ?? 0) >= 1 && after["live"] as? String == "open", "\(after)")
+        // Its history redrew with the new trials, and its table holds them.
+        #expect((before["history"] as? Int ?? 99) < 12 && after["history"] as? Int == 12, "history marks: \(before) → \(after)")
+        #expect(after["table"] as? Int == 12, "\(after)")
         #expect((watched["errors"] as? [Any])?.isEmpty == true, "\(watched["errors"] ?? "")")
 
         // Finished: the page is the report.
@@ -162,5 +167,72 @@ struct LiveTests {
             try? FileManager.default.removeItem(atPath: Self.root.appendingPathComponent("docs/live-page.png").path)
             try FileManager.default.copyItem(atPath: scratch.file("live.png"), toPath: Self.root.appendingPathComponent("docs/live-page.png").path)
         }
+    }
+
+    @Test func theReportsTableSortsFiltersAndPagesAndTheReportFitsAPhone() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.python.path), "Scripts/test makes .build/pyenv")
+        let scratch = Scratch()
+        scratch.write(Self.program, to: "slow.py")
+        scratch.write(Self.sweepFile(name: "table", trials: 120, fast: 0, hold: scratch.file("no-hold")), to: "table.yaml")
+        let run = try await SweepBinary.run(["run", "table.yaml", "--workers", "2"], directory: scratch.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        // The coordinator's timeline: every trial started and recorded, on a worker.
+        let timeline = scratch.rows("Results/table/timeline.csv").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(timeline.filter { $0[1] == "start" }.count == 120 && timeline.filter { $0[1] == "end" }.count == 120, "\(timeline.count) rows")
+        #expect(timeline.allSatisfy { $0.count == 5 && Double($0[0]) != nil && !$0[3].isEmpty })
+        let report = try await SweepBinary.run(["report", "Results/table"], directory: scratch.path)
+        #expect(report.status == 0, "\(report.stderr)")
+        let lrs = scratch.rows("Results/table/trials.csv").compactMap { row -> Double? in
+            let header = scratch.text("Results/table/trials.csv").split(separator: "\n")[0].split(separator: ",")
+            return header.firstIndex(of: "lr").flatMap { Double(row.split(separator: ",")[$0]) }
+        }
+        #expect(lrs.count == 120)
+
+        // In Chromium: the table's own controls, as a person uses them (each sample starts from no filter).
+        let page = "file://" + scratch.file("Results/table/report.html")
+        let table = "document.querySelector('.trial-table')"
+        let act = """
+            (function () {
+              var t = \(table); if (!t || t.getAttribute('data-ready') !== '1') { return null; }
+              var filter = t.querySelector('input.filter'), status = t.querySelector('select.status');
+              function type(text) { filter.value = text; filter.dispatchEvent(new Event('input')); return Number(t.getAttribute('data-shown')); }
+              function header(name) { return Array.prototype.find.call(t.querySelectorAll('thead th'), function (h) { return h.textContent.split(' ')[0] === name; }); }
+              var out = {all: type(''), rows: t.querySelectorAll('tbody tr').length, pages: t.querySelector('.page').textContent};
+              out.low = type('lr<0.1'); out.loss = type('loss>1000'); out.text = type('completed');
+              type('');
+              status.value = 'failed'; status.dispatchEvent(new Event('change')); out.failed = Number(t.getAttribute('data-shown'));
+              status.value = 'all'; status.dispatchEvent(new Event('change'));
+              var column = Array.prototype.indexOf.call(t.querySelectorAll('thead th'), header('lr'));
+              header('lr').click(); header('lr').click();
+              out.sorted = header('lr').textContent;
+              out.first = Number(t.querySelector('tbody tr').children[column].textContent);
+              t.querySelector('.next').click(); out.next = t.querySelector('.page').textContent;
+              t.querySelector('.previous').click();
+              return JSON.stringify(out);
+            })()
+            """
+        let used = try await Self.browse([page, "--sample", act, "--until", "\(table) && \(table).getAttribute('data-ready') === '1'", "--timeout", "30"])
+        let out = try #require((used["last"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
+                               "\(used)")
+        print("the trial table in Chromium: \(out)")
+        #expect(out["all"] as? Int == 120 && out["rows"] as? Int == 50 && out["pages"] as? String == "page 1 of 3", "\(out)")
+        #expect(out["low"] as? Int == lrs.filter { Double(DisplayNumber.number($0))! < 0.1 }.count, "\(out)")
+        #expect(out["loss"] as? Int == 0 && out["text"] as? Int == 120 && out["failed"] as? Int == 0, "\(out)")
+        #expect(out["sorted"] as? String == "lr ▼" && out["next"] as? String == "page 2 of 3", "\(out)")
+        #expect(out["first"] as? Double == Double(DisplayNumber.number(lrs.max()!)), "the largest lr first: \(out)")
+        #expect((used["errors"] as? [Any])?.isEmpty == true, "\(used["errors"] ?? "")")
+
+        // On a phone's width nothing makes the page scroll sideways: charts shrink, tables scroll in place.
+        let phone = try await Self.browse([page, "--width", "390", "--height", "844", "--until", "\(table).getAttribute('data-ready') === '1'",
+                                           "--sample", "JSON.stringify({page: document.documentElement.scrollWidth, screen: window.innerWidth})"])
+        let fit = try #require((phone["last"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] })
+        #expect(fit["page"] != nil && fit["page"]! <= fit["screen"]!, "the page is \(fit) px wide on a 390 px screen")
+        // The check can fail: the same page without its phone rules is wider than the screen.
+        let wide = scratch.text("Results/table/report.html").replacingOccurrences(of: "svg{max-width:100%;height:auto}", with: "")
+        scratch.write(wide, to: "wide.html")
+        let unfit = try await Self.browse(["file://" + scratch.file("wide.html"), "--width", "390", "--height", "844",
+                                           "--sample", "JSON.stringify({page: document.documentElement.scrollWidth, screen: window.innerWidth})"])
+        let over = try #require((unfit["last"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] })
+        #expect(over["page"]! > over["screen"]!, "\(over)")
     }
 }
