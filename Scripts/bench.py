@@ -291,9 +291,10 @@ def time_report(opts, directory, runs):
     return min(times), statistics.median(times), os.path.getsize(os.path.join(directory, "report.html"))
 
 
-def write_results(directory, spec, trials):
+def write_results(directory, spec, trials, ids=None):
     """Writes sweep.yaml, trials.csv and epochs.csv as ResultStore does, from (values, losses) pairs:
-    values the trial's non-default columns, losses its test loss per epoch (NaN: diverged there)."""
+    values the trial's non-default columns, losses its test loss per epoch (NaN: diverged there);
+    trial ids from `ids`, or the trial's number in hex."""
     import math
     defaults = dict(momentum=0.0, nesterov="false", weight_decay=0.0, l1=0.0, max_norm=0.0, dropout=0.0, augment="none",
                     hidden='"128,128"', batch_size=64, seed=0, train_limit="", test_limit="", attempts=1, worker="w",
@@ -303,7 +304,7 @@ def write_results(directory, spec, trials):
         f.write(spec)
     trial_lines, epoch_lines = [",".join(REPORT_COLUMNS)], ["trial,epoch,train_loss,test_loss,test_accuracy,seconds"]
     for number, (values, losses) in enumerate(trials):
-        tid = f"{number:016x}"
+        tid = ids[number] if ids else f"{number:016x}"
         finite = [x for x in losses if not math.isnan(x)]
         best = min(finite) if finite else math.nan
         row = dict(defaults, trial=tid, status="diverged" if len(finite) < len(losses) else "completed",
@@ -340,22 +341,106 @@ def report(opts):
               f"(best of 5, median {median:.3f} s), report.html {size / 1024:.0f} KiB", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         count = opts.trials
-        spec = (f"name: random\nmethod: random\nrun_cap: {count}\nparameters:\n"
-                "  learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 1.0}\n"
-                "  momentum: {distribution: uniform, min: 0, max: 0.95}\n"
-                "  augment: {values: [none, flip, rotate_flip]}\n  epochs: {value: 20}\n")
-        trials = []
-        for _ in range(count):
-            lr, momentum, augment = 10 ** rng.uniform(-4, 0), rng.uniform(0, 0.95), rng.choice(["none", "flip", "rotate_flip"])
-            base = 0.3 + 0.08 * (math.log10(lr) + 2) ** 2 + 0.1 * momentum
-            losses = [base + 2.0 / (e + 1) + rng.random() * 0.02 for e in range(20)]
-            if lr > 0.5 and momentum > 0.9:
-                losses = losses[:1] + [math.nan]  # diverged in its second epoch
-            trials.append((dict(learning_rate=lr, momentum=momentum, augment=augment), losses))
-        write_results(scratch, spec, trials)
-        best, median, size = time_report(opts, scratch, 3)
-        print(f"  random, {count} trials x 20 epochs (learning_rate log-uniform, momentum uniform, augment): {best:.3f} s "
-              f"(best of 3, median {median:.3f} s), report.html {size / 1024:.0f} KiB (targets: under 2 s and 1 MB)")
+        folder = os.path.join(scratch, "big")
+        os.makedirs(folder)
+        write_big_results(folder, count, rng)
+        best, median, size = time_report(opts, folder, 3)
+        print(f"  random + asha, {count} trials x 20 epochs over the course's 5 parameters, 8 workers' timeline: {best:.3f} s "
+              f"(best of 3, median {median:.3f} s), report.html {size / 1024:.0f} KiB (targets: under 2 s and 1 MB)", flush=True)
+        for number, paint in enumerate(first_paint(opts, folder) or []):
+            charts = f"the report's body {paint['charts']:.0f} ms" if paint["charts"] else "the whole report at once (rendered already)"
+            print(f"  sweep serve of that folder in headless Chromium, {'the first page, as the server starts' if number == 0 else 'opened again'}: "
+                  f"first contentful paint {paint['paint']:.0f} ms, {charts}, trial table drawn {paint['table']:.0f} ms, "
+                  f"{paint['bytes'] / 1024:.0f} KiB (target: first paint under 1 s)", flush=True)
+    print("importance, the same sitting (Scripts/bench importance):", flush=True)
+    command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_importance.py"), "--sweep", opts.sweep]
+    subprocess.run(command + (["--optuna"] if opts.optuna else []), check=True)
+
+
+def write_big_results(directory, count, rng):
+    """A random + asha sweep of `count` 20-epoch trials over the course's five parameters: stopped at
+    rungs 1, 3 and 9 or trained to 20, a few diverged; with the timeline 8 workers would leave."""
+    import math
+    spec = (f"name: big\nmethod: random\nrun_cap: {count}\n"
+            "early_terminate: {type: hyperband, min_iter: 1, eta: 3}\nparameters:\n"
+            "  learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 1.0}\n"
+            "  momentum: {distribution: uniform, min: 0, max: 0.95}\n"
+            "  weight_decay: {distribution: log_uniform_values, min: 1.0e-6, max: 1.0e-3}\n"
+            "  dropout: {distribution: uniform, min: 0, max: 0.5}\n"
+            "  augment: {values: [none, flip, rotate_flip]}\n  epochs: {value: 20}\n")
+    trials, rungs = [], []
+    for _ in range(count):
+        lr, momentum = 10 ** rng.uniform(-4, 0), rng.uniform(0, 0.95)
+        wd, dropout, augment = 10 ** rng.uniform(-6, -3), rng.uniform(0, 0.5), rng.choice(["none", "flip", "rotate_flip"])
+        base = 0.3 + 0.08 * (math.log10(lr) + 2) ** 2 + 0.1 * momentum + 0.05 * dropout
+        losses = [base + 2.0 / (e + 1) + rng.random() * 0.02 for e in range(20)]
+        if lr > 0.5 and momentum > 0.9:
+            losses = losses[:1] + [math.nan]  # diverged in its second epoch
+        rung = rng.choice([1, 1, 1, 3, 3, 9, None]) if not math.isnan(losses[-1]) else None
+        trials.append((dict(learning_rate=lr, momentum=momentum, weight_decay=wd, dropout=dropout, augment=augment),
+                       losses[:rung] if rung else losses))
+        rungs.append(rung)
+    # Random ids, as real ones are (hashes of the trial): they do not compress.
+    ids = [f"{rng.getrandbits(64):016x}" for _ in trials]
+    write_results(directory, spec, trials, ids)
+    # Mark the stopped ones, as the coordinator writes them.
+    # 8 workers take trials in turn; an epoch takes about half a second.
+    free = [0.0] * 8
+    origin = 1_796_000_000.0
+    schedule, timeline = [], ["time,event,trial,worker,detail"]
+    for number, (_, losses) in enumerate(trials):
+        slot = min(range(8), key=lambda w: free[w])
+        worker, seconds = f"vm:4242:{slot + 1}", 0.5 * len(losses) * rng.uniform(0.9, 1.2)
+        timeline.append(f"{origin + free[slot]:.3f},start,{ids[number]},{worker},1")
+        free[slot] += seconds
+        if rungs[number]:
+            timeline.append(f"{origin + free[slot]:.3f},stop,{ids[number]},,{rungs[number]}")
+        timeline.append(f"{origin + free[slot]:.3f},end,{ids[number]},{worker},{'stopped' if rungs[number] else 'completed'}")
+        schedule.append((worker, seconds))
+    with open(os.path.join(directory, "timeline.csv"), "w") as f:
+        f.write("\n".join(timeline) + "\n")
+    # Mark the stopped ones, and who trained each for how long, as the coordinator writes them.
+    path = os.path.join(directory, "trials.csv")
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    column = {name: index for index, name in enumerate(rows[0])}
+    for number, rung in enumerate(rungs):
+        row = rows[number + 1]
+        if rung:
+            row[column["status"]], row[column["stopped_at"]] = "stopped", str(rung)
+        row[column["worker"]], row[column["host"]] = schedule[number][0], "vm"
+        row[column["seconds"]] = repr(schedule[number][1])
+    with open(path, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def first_paint(opts, folder):
+    """`sweep serve FOLDER` on a free port, its sweep's page opened in headless Chromium three times:
+    each time's first contentful paint, report body and table-drawn times (ms) and the page's bytes; None without Chromium."""
+    import json
+    import shutil
+    if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+        print("  (no Chromium: Scripts/setup installs it; first paint not measured)")
+        return None
+    browser = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "SweepCLITests", "Fixtures", "browser.py")
+    server = subprocess.Popen([opts.sweep, "serve", folder, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = server.stdout.readline().strip()
+        table = "document.querySelector('.trial-table')"
+        sample = ("JSON.stringify({paint: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime, "
+                  "load: performance.getEntriesByType('navigation')[0].loadEventEnd, bytes: document.documentElement.outerHTML.length, "
+                  "charts: Number(document.documentElement.getAttribute('data-first-update') || 0), "
+                  f"table: Number(({table} || document.body).getAttribute('data-drawn') || 0)}})")
+        runs = []
+        for _ in range(3):
+            out = subprocess.run([sys.executable, browser, url + "sweeps/big", "--sample", sample, "--timeout", "30",
+                                  "--until", f"!!{table} && {table}.getAttribute('data-ready') === '1'"],
+                                 check=True, capture_output=True, text=True).stdout
+            runs.append(json.loads(json.loads(out)["last"]))
+        return runs
+    finally:
+        server.terminate()
+        server.wait()
 
 
 ADAPTIVE_SPACE = """metric: {name: test_loss, goal: minimize}
@@ -624,7 +709,7 @@ def checkpoint(opts):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "program", "report", "adaptive", "checkpoint"])
-    parser.add_argument("--trials", type=int, help="coordinator: 20,000 by default; program: 2,000; report: the random sweep's, 5,000")
+    parser.add_argument("--trials", type=int, help="coordinator: 20,000 by default; program: 2,000; report: the big sweep's, 20,000")
     parser.add_argument("--bayes", action="store_true", help="coordinator: time bayes proposals instead")
     parser.add_argument("--optimizers", action="store_true",
                         help="train: epoch time of each optimizer vs SGD; parity: each optimizer vs torch.optim")
@@ -647,7 +732,7 @@ def main():
     parser.add_argument("--kill-every", type=float, default=5.0, help="checkpoint: mean seconds between worker kills")
     opts = parser.parse_args()
     if opts.trials is None:
-        opts.trials = {"program": 2000, "report": 5000}.get(opts.what, 20000)
+        opts.trials = {"program": 2000}.get(opts.what, 20000)
     started = time.time()
     {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "program": program, "report": report,
      "adaptive": adaptive, "checkpoint": checkpoint}[opts.what](opts)

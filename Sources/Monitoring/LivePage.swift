@@ -20,12 +20,20 @@ enum LivePage {
           var loads = (Number(sessionStorage.getItem("sweep-loads") || "0") + 1);
           sessionStorage.setItem("sweep-loads", String(loads));
           document.documentElement.setAttribute("data-loads", String(loads));
+          // The folder's signature the body shows: a change event that carries the same one is old news
+          // (the stream says where the folder is as soon as it opens).
+          var meta = document.querySelector("meta[name=sweep-signature]");
+          var current = meta ? meta.getAttribute("content") : "";
           var updates = 0, busy = false, again = false;
           function refresh() {
             if (busy) { again = true; return; }
             busy = true;
             fetch(base + "/content" + query, {cache: "no-store"})
-              .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+              .then(function (r) {
+                if (!r.ok) { throw new Error(String(r.status)); }
+                current = (r.headers.get("etag") || "").replace(/"/g, "");  // the folder's signature, as of this body
+                return r.text();
+              })
               .then(function (html) {
                 var ticked = Array.prototype.map.call(document.querySelectorAll("input[type=checkbox][id]:checked"),
                                                       function (box) { return box.id; });
@@ -44,7 +52,7 @@ enum LivePage {
           var source = new EventSource(base + "/events" + query);
           source.onopen = function () { document.documentElement.setAttribute("data-live", "open"); };
           source.onerror = function () { document.documentElement.setAttribute("data-live", "retrying"); };
-          source.addEventListener("change", refresh);
+          source.addEventListener("change", function (event) { if (event.data !== current) { refresh(); } });
           document.addEventListener("DOMContentLoaded", function () {
             if (!document.querySelector("h2")) { refresh(); }  // a page sent before its report was ready
           });
@@ -52,10 +60,11 @@ enum LivePage {
         </script>
         """
 
-    /// `report` (a whole document, which fits phones already) with the script in its head.
-    static func page(ofReport report: String) -> String {
+    /// `report` (a whole document, which fits phones already) with the folder's signature when it was
+    /// made and the script in its head.
+    static func page(ofReport report: String, signature: String) -> String {
         guard let head = report.range(of: "</head>") else { return report }
-        return report.replacingCharacters(in: head, with: script + "</head>")
+        return report.replacingCharacters(in: head, with: "<meta name=\"sweep-signature\" content=\"\(escape(signature))\">" + script + "</head>")
     }
 
     /// A page to show while the report is being made: its heading and count, the live script (which

@@ -53,13 +53,19 @@ public struct LiveServer: Sendable {
             guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
             // The report if it is ready; else at once a page with its heading and count, which fetches
             // the report as soon as it is there (a 20,000-trial report takes a second or two to make).
-            if let ready = self.cache.fresh(sweep.path) { return Self.html(LivePage.page(ofReport: ready)) }
+            if let ready = self.cache.fresh(sweep.path) {
+                return Self.html(LivePage.page(ofReport: ready.report, signature: ready.signature.text))
+            }
             return Self.html(LivePage.shell(name: sweep.name, recorded: Self.recorded(sweep.path)))
         }
         router.get("sweeps/:name/content") { request, context -> Response in
             guard self.authorized(request) else { return Self.unauthorized }
             guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
-            return Self.html(LivePage.body(ofReport: self.cache.report(sweep.path)))
+            let now = self.cache.report(sweep.path)
+            var response = Self.html(LivePage.body(ofReport: now.report))
+            // The body's version: the folder's signature when it was made.
+            response.headers[.eTag] = "\"" + now.signature.text + "\""
+            return response
         }
         router.get("sweeps/:name/events") { request, context -> Response in
             guard self.authorized(request) else { return Self.unauthorized }
@@ -74,7 +80,7 @@ public struct LiveServer: Sendable {
                                     if now != last {
                                         last = now
                                         quiet = 0
-                                        try await writer.write(ByteBuffer(string: "event: change\ndata: \(now.stamps[0])\n\n"))
+                                        try await writer.write(ByteBuffer(string: "event: change\ndata: \(now.text)\n\n"))
                                     } else {
                                         quiet += 1
                                         // A comment now and then: proxies keep the stream, and a closed page is noticed.
@@ -160,18 +166,19 @@ public struct LiveServer: Sendable {
 final class ReportCache: Sendable {
     private let entries = Mutex<[String: (signature: FolderSignature, report: String)]>([:])
 
-    /// The report of `path` if the folder has not changed since it was rendered.
-    func fresh(_ path: String) -> String? {
+    /// The report of `path` if the folder has not changed since it was rendered, and its signature.
+    func fresh(_ path: String) -> (signature: FolderSignature, report: String)? {
         let now = FolderSignature(path)
-        return entries.withLock { $0[path] }.flatMap { $0.signature == now ? $0.report : nil }
+        return entries.withLock { $0[path] }.flatMap { $0.signature == now ? $0 : nil }
     }
 
-    /// The report of `path` as the folder is now: the cached one, or a new one.
-    func report(_ path: String) -> String {
+    /// The report of `path` as the folder is now (the cached one, or a new one), and the folder's
+    /// signature when it was begun.
+    func report(_ path: String) -> (signature: FolderSignature, report: String) {
         if let ready = fresh(path) { return ready }
         let signature = FolderSignature(path)
         let report = LiveServer.report(path)
         entries.withLock { $0[path] = (signature, report) }
-        return report
+        return (signature, report)
     }
 }

@@ -54,8 +54,11 @@ public struct SweepSite: Sendable {
 
 /// What changes as a sweep runs, cheaply read: the sizes and modification times of its CSVs and of
 /// `coordinator.json`. A change of any is worth telling open pages.
-struct FolderSignature: Equatable {
+struct FolderSignature: Equatable, Sendable {
     var stamps: [Int64]
+
+    /// As the event stream and the page carry it.
+    var text: String { stamps.map(String.init).joined(separator: "-") }
 
     init(_ path: String) {
         let folder = ResultsDirectory(path)

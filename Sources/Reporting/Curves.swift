@@ -40,13 +40,15 @@ extension Report {
             .prefix(Report.stoppedCurves).map { data.records[$0].id }
         let stopped = Dictionary(data.records.filter { $0.status == .stopped }.map { ($0.id, $0.stoppedAt ?? $0.epochsRun) },
                                  uniquingKeysWith: { a, _ in a })
-        var all = (Array(shownTrials) + extra).flatMap { series($0, curve.solid).map(\.1) }
-        if let dashed = curve.dashed { all += rows.flatMap(\.trials).flatMap { series($0, dashed).map(\.1) } }
+        // The scale fits the curves always shown; the train loss, on request, is clipped to the plot.
+        let all = (Array(shownTrials) + extra).flatMap { series($0, curve.solid).map(\.1) }
         let epochs = (Array(shownTrials) + extra).flatMap { series($0, curve.solid).map { Double($0.0) } }
         let (width, height) = (760.0, 340.0), (left, right, topMargin, bottom) = (56.0, 16.0, 12.0, 40.0)
         let x = LinearScale(domain: epochs, range: (left, width - right))
         let y = LinearScale(domain: all, range: (height - bottom, topMargin))
         var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: curve.axis, integerX: true)
+        nodes.append(.element(named: "clipPath", nodes: [.attribute(named: "id", value: "curves-plot"),
+                                                         SVG.rect(left, topMargin, width - left - right, height - bottom - topMargin, fill: "#fff")]))
         func point(_ epoch: Int, _ value: Double) -> (Double, Double) { (x(Double(epoch)), y(value)) }
         func square(_ epoch: Int, _ value: Double, _ colour: String, _ title: String) -> Node<HTML.BodyContext> {
             let (px, py) = point(epoch, value)
@@ -79,6 +81,7 @@ extension Report {
                 let train = meanCurve(row.trials.map { series($0, dashed) }.filter { !$0.isEmpty })
                 if !train.isEmpty {
                     lines.append(.element(named: "g", nodes: [.attribute(named: "class", value: "train"),
+                                                              .attribute(named: "clip-path", value: "url(#curves-plot)"),
                         SVG.polyline(train.map { point($0.epoch, $0.mean) }, stroke: colour, width: 1.5, dash: "5 3",
                                      title: "\(index + 1). \(name) \(curve.dashedTitle ?? dashed)")]))
                 }

@@ -77,8 +77,10 @@ public struct Report: Sendable {
                 importanceChart(),
                 .h2(.text("\(data.metric.name) per parameter value (slices)")),
                 .div(.class("multiples"), .group(ranking.varyingParameters.map { perParameter($0, context) })),
-                .h2(.text("\(data.metric.name) by \(heatmap.x) and \(heatmap.y)")),
-                heatmapChart(context),
+                // A contour needs two parameters that vary (or were named); with one, its slice says it all.
+                .if(heatmap.x != heatmap.y && context.axes[heatmap.x] != nil && context.axes[heatmap.y] != nil, .group(
+                    .h2(.text("\(data.metric.name) by \(heatmap.x) and \(heatmap.y)")),
+                    heatmapChart(context))),
                 .h2(.text("All trials across parameters")),
                 parallelCoordinates(context),
                 .h2(.text("Worker timeline")),

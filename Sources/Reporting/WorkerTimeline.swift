@@ -134,7 +134,10 @@ extension Report {
             : [.span(.class("key note"), .text("\(drawn.count) stretches: shade = share of the time the worker was training; red ticks: a worker lost"))]
         if workers.count > shown.count { legend.append(.span(.class("key note"), .text("and \(workers.count - shown.count) more workers not drawn"))) }
         let pauses = stretches.filter { $0.ending == "paused" }.count, lost = stretches.filter { $0.ending == "lost" }.count
-        legend.append(.span(.class("key note"), .text("\(stretches.count) stretches on \(workers.count) workers · \(pauses) pauses · \(lost) requeues")))
+        func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
+        legend.append(.span(.class("key note"), .text(
+            "\(count(stretches.count, "stretch", "stretches")) on \(count(workers.count, "worker", "workers")) · "
+                + "\(count(pauses, "pause", "pauses")) · \(count(lost, "requeue", "requeues"))")))
         return figure("timeline", series: 1, SVG.svg(width: width, height: height, label: "worker timeline", nodes), legend: legend)
     }
 }

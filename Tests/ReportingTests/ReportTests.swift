@@ -135,7 +135,7 @@ struct ReportTests {
         let timeline = dom.components(separatedBy: "data-chart=\"timeline\"")[1].components(separatedBy: "</figure>")[0]
         #expect(timeline.contains(">w1</text>") && timeline.contains(">w2</text>"))
         #expect(timeline.components(separatedBy: "<rect").count - 1 == 26, "24 trials, a lost stretch and a paused one")
-        #expect(timeline.contains("26 stretches on 2 workers · 1 pauses · 1 requeues"))
+        #expect(timeline.contains("26 stretches on 2 workers · 1 pause · 1 requeue"))
         #expect(charts["parameter-learning_rate"]?.drawn == 3)
         #expect(charts["parameter-weight_decay"]?.drawn == 2)
         #expect(charts["parameter-dropout"]?.drawn == 2)
