@@ -102,7 +102,10 @@ struct HostileInputTests {
                       + Self.twelve.replacingOccurrences(of: "epochs: {value: 2}", with: "epochs: {value: 40}"), to: "twelve.yaml")
         let holder = try SweepBinary.start(["run", "twelve.yaml", "--workers", "1"], directory: scratch.path, log: "h-")
         defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        #expect(await Processes.await(seconds: 60) { scratch.exists("Results/twelve/coordinator.json") })
+        // Running: its coordinator reachable and its first trial started (the timeline begun).
+        #expect(await Processes.await(seconds: 60) {
+            scratch.exists("Results/twelve/coordinator.json") && scratch.exists("Results/twelve/timeline.csv")
+        })
         let before = try FileManager.default.contentsOfDirectory(atPath: scratch.file("Results/twelve")).sorted()
         let trialsBefore = scratch.text("Results/twelve/trials.csv")
         let refused = try await SweepBinary.run(["coordinator", "twelve.yaml", "--bind", "tcp://127.0.0.1:*"], directory: scratch.path)
