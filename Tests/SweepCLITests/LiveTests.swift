@@ -139,6 +139,13 @@ struct LiveTests {
         #expect(try await Self.get(base + "/sweeps/live", bearer: token).0 == 200)
         let (status, events) = try await Self.get(base + "/sweeps/live/events?token=\(token)", seconds: 2)
         #expect(status == 200 && events.contains("event: change"), "\(events)")
+        // And in Chromium: a wrong token's page is the 401, and so are the stream and the body it would fetch.
+        let refused = try await Self.browse(["\(base)/sweeps/live?token=wrong-token-here", "--sample",
+            "Promise.all(['/events?token=wrong-token-here', '/events', '/content'].map(function (path) { "
+            + "return fetch(location.pathname + path).then(function (r) { return r.status; }); })).then(function (codes) { "
+            + "return JSON.stringify({page: document.body.innerText.slice(0, 4), codes: codes}); })"])
+        let shown = try #require((refused["last"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(shown["page"] as? String == "401:" && shown["codes"] as? [Int] == [401, 401, 401], "\(shown)")
         let (listed, list) = try await Self.get(index)
         #expect(listed == 200 && list.contains("sweeps/live?token=\(token)"), "\(list)")
 
