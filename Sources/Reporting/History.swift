@@ -24,7 +24,7 @@ extension Report {
     func historyPoints(_ context: Context) -> [HistoryPoint] {
         var ended: [String: Double] = [:]
         for event in data.timeline where event.kind == .end { ended[event.trial] = event.time }
-        let origin = (data.runs.map(\.started) + data.timeline.map(\.time)).min() ?? 0
+        let origin = data.timeOrigin
         return data.records.indices.compactMap { i in
             let record = data.records[i]
             guard record.status == .completed || record.status == .stopped, let value = context.metric[i] else { return nil }

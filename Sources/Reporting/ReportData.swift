@@ -29,6 +29,9 @@ public struct ReportData: Sendable {
     public var runs: [ResultStore.Run]
     /// What happened to the trials when (`timeline.csv`; empty in folders written before it was kept).
     public var timeline: [Timeline.Event] = []
+
+    /// Where the wall-time charts start: when the first run began (or the first event, if earlier).
+    var timeOrigin: Double { (runs.map(\.started) + timeline.map(\.time)).min() ?? 0 }
     /// For each parameter the sweep draws from a distribution, whether that distribution is on a log
     /// scale (`log_uniform_values`, `inv_log_uniform`, `log_normal`, …); listed values are absent.
     public var logScale: [String: Bool]

@@ -68,7 +68,7 @@ extension Report {
         guard !data.timeline.isEmpty else {
             return .p(.class("note"), .text("No timeline.csv in this folder (written before it was kept)."))
         }
-        let origin = (data.runs.map(\.started) + data.timeline.map(\.time)).min() ?? 0
+        let origin = data.timeOrigin
         let stretches = Report.stretches(data.timeline, origin: origin).filter { !$0.worker.isEmpty }
         let workers = Set(stretches.map(\.worker)).sorted { $0.compare($1, options: .numeric) == .orderedAscending }
         let shown = Array(workers.prefix(Report.timelineRows))
