@@ -359,11 +359,16 @@ public final class Coordinator {
         var pieces: [Message] = []
         if let from = assignment.resumeFrom {
             do {
-                let bytes = try checkpoints.bytes(assignment.trial)
+                var bytes = try checkpoints.bytes(assignment.parent ?? assignment.trial)
+                if assignment.parent != nil, let config = assignment.config {
+                    // A stretch of population-based training: its parent's final weights, going on
+                    // with this stretch's values (the worker then resumes it as its own).
+                    bytes = try TrainingCheckpoint(decoding: bytes).continued(as: config).encoded()
+                }
                 work.resumeBytes = bytes.count
                 pieces = Message.checkpointMessages(bytes, trial: assignment.trial, epoch: from)
             } catch {
-                onEvent(.rejected(peer: "checkpoints", reason: "\(checkpoints.checkpointPath(assignment.trial)): \(error); "
+                onEvent(.rejected(peer: "checkpoints", reason: "\(checkpoints.checkpointPath(assignment.parent ?? assignment.trial)): \(error); "
                                   + "trial \(assignment.trial) starts from scratch"))
             }
         }

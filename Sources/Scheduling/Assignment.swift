@@ -9,6 +9,9 @@ public struct Assignment: Sendable, Equatable {
     public var point: TrialPoint
     /// Resume from the stored checkpoint, which holds this many finished epochs (nil: from scratch).
     public var resumeFrom: Int?
+    /// The trial whose final checkpoint that is, continued with this trial's values (a stretch of
+    /// population-based training that has none of its own yet); nil: this trial's own.
+    public var parent: String?
     /// Rungs after which the worker sends a checkpoint and waits to be told to go on or stop (pause
     /// and promote); empty when early termination does not pause.
     public var pauseAt: [Int]
@@ -20,12 +23,13 @@ public struct Assignment: Sendable, Equatable {
     public var attempt: Int
 
     /// Creates an assignment.
-    public init(trial: String, number: Int, point: TrialPoint, resumeFrom: Int? = nil, pauseAt: [Int] = [],
+    public init(trial: String, number: Int, point: TrialPoint, resumeFrom: Int? = nil, parent: String? = nil, pauseAt: [Int] = [],
                 checkpointEvery: Double = 0, sendFinal: Bool = false, attempt: Int = 1) {
         self.trial = trial
         self.number = number
         self.point = point
         self.resumeFrom = resumeFrom
+        self.parent = parent
         self.pauseAt = pauseAt
         self.checkpointEvery = checkpointEvery
         self.sendFinal = sendFinal

@@ -16,6 +16,8 @@ struct Runner {
     /// Seconds of training between checkpoints, and whether the final weights are sent (to keep a model).
     private let checkpointEvery: Double
     private let keepsModels: Bool
+    /// Population-based training's rule (nil for other methods).
+    private let population: PopulationRule?
 
     init(_ spec: SweepSpec) {
         isProgram = spec.runner == .program
@@ -24,6 +26,7 @@ struct Runner {
         kind = spec.runner
         checkpointEvery = spec.checkpointEvery
         keepsModels = spec.keepModels > 0
+        population = spec.population
     }
 
     /// Whether a trial at a rung not yet decided pauses there (its worker checkpoints and takes other
@@ -32,7 +35,23 @@ struct Runner {
     func pausesAtRungs(under rule: EarlyTermination?) -> Bool { !isProgram && (rule?.pausesAtRungs ?? false) }
 
     /// Checkpoint work for an assignment: a program sends none.
-    var checkpointWork: (every: Double, sendFinal: Bool) { isProgram ? (0, false) : (checkpointEvery, keepsModels) }
+    /// Population-based training always needs the final weights: the next stretch continues from them.
+    var checkpointWork: (every: Double, sendFinal: Bool) {
+        isProgram ? (0, false) : (checkpointEvery, keepsModels || population != nil)
+    }
+
+    /// Where a stretch of population-based training starts: its parent's final checkpoint, after
+    /// this many epochs; nil for a trial that starts from scratch.
+    func continuation(of point: TrialPoint) -> (parent: String, epochs: Int)? {
+        guard let population, let lineage = point.lineage, let parent = lineage.parent else { return nil }
+        return (parent, lineage.generation * population.perturbationInterval)
+    }
+
+    /// The epochs recorded for `point`: a stretch's own (its result carries its whole chain's).
+    func recordedEpochs(of point: TrialPoint, _ epochs: [EpochMetrics]) -> [EpochMetrics] {
+        guard let start = continuation(of: point)?.epochs else { return epochs }
+        return epochs.filter { $0.epoch > start }
+    }
 
     /// The epochs `point` trains, when known in advance (a program runs until it exits).
     func length(of point: TrialPoint) -> Int? { point.epochs }
@@ -55,7 +74,10 @@ struct Runner {
 
     /// What a worker's result or claim vouches it trains: the built-in trainer's configuration it
     /// carries; nothing for a program (its id and position must do).
-    func point(vouchedBy config: TrainingConfig?) -> TrialPoint? { config.map { TrialPoint(config: $0) } }
+    /// A stretch of population-based training is more than its configuration (its lineage): none.
+    func point(vouchedBy config: TrainingConfig?) -> TrialPoint? {
+        population == nil ? config.map { TrialPoint(config: $0) } : nil
+    }
 
     /// The figure of an epoch that shows how a running trial does: the metric, or for the built-in
     /// trainer's `best_test_loss`, the test loss.

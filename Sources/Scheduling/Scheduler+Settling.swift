@@ -150,12 +150,13 @@ extension Scheduler {
         record.epochsTrained = max(entry.trained, record.epochsRun)
         // Final weights wait for the frontier (which settles whether the trial is part of the sweep
         // and ranks it); any other checkpoint is done with.
-        if entry.checkpoint != nil && !keeper.keepsCheckpoint(of: record, finalStored: entry.finalStored) {
+        if entry.checkpoint != nil && !keeper.keepsCheckpoint(of: record, finalStored: entry.finalStored)
+            && !searcher.keepsCheckpoint(of: record) {
             actions.append(.removeCheckpoint(id))
             book.dropCheckpoint(id)
         }
         book.record(id, record)
-        actions.append(.record(record, epochs: epochs))
+        actions.append(.record(record, epochs: runner.recordedEpochs(of: record.point, epochs)))
         actions.append(.event(.trialRecorded(record)))
     }
 
@@ -172,10 +173,14 @@ extension Scheduler {
             }
             if let record {
                 let entry = book[id]!
-                actions += keeper.settle(id, record, checkpoint: entry.checkpoint != nil, finalStored: entry.finalStored,
-                                         recordedBefore: entry.recordedBefore)
+                // A checkpoint a later position continues from stays (the searcher says when it goes).
+                if !searcher.keepsCheckpoint(of: record) {
+                    actions += keeper.settle(id, record, checkpoint: entry.checkpoint != nil, finalStored: entry.finalStored,
+                                             recordedBefore: entry.recordedBefore)
+                }
                 book.dropCheckpoint(id)
                 if searcher.learns { searcher.learn(from: record, at: position, atStop: heldAtStop(record, position)) }
+                for done in searcher.checkpointsDone(afterPassing: position) { actions.append(.removeCheckpoint(done)) }
                 if let ending = end.pass(record) { endSweep(ending) }
             } else {
                 _ = end.pass(nil)

@@ -28,12 +28,15 @@ extension Scheduler {
         registry.give(id, to: worker, now: now)
         book.give(id, to: worker)
         let entry = book[id]!
-        let resume = entry.checkpoint.flatMap { $0 > 0 ? $0 : nil }
+        var resume = entry.checkpoint.flatMap { $0 > 0 ? $0 : nil }
+        // A stretch of population-based training with no checkpoint of its own starts from its parent's.
+        var parent: String?
+        if resume == nil, let from = runner.continuation(of: entry.trial.point) { (parent, resume) = (from.parent, from.epochs) }
         let pauseAt = pauses ? judge.pauseAt(entry.number, after: resume ?? 0) : []
         let work = runner.checkpointWork
         actions.append(.assign(worker, Assignment(trial: id, number: entry.number, point: entry.trial.point, resumeFrom: resume,
-                                                  pauseAt: pauseAt, checkpointEvery: work.every, sendFinal: work.sendFinal,
-                                                  attempt: entry.attempts)))
+                                                  parent: parent, pauseAt: pauseAt, checkpointEvery: work.every,
+                                                  sendFinal: work.sendFinal, attempt: entry.attempts)))
         let name = registry.name(of: worker)
         actions.append(.event(.trialStarted(trial: id, number: entry.number, worker: name, attempt: entry.attempts)))
         if let resume { actions.append(.event(.resumed(trial: id, fromEpoch: resume, worker: name))) }

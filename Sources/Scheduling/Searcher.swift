@@ -28,10 +28,19 @@ protocol Searcher {
     /// The frontier passed `position`, recorded as `record`; `atStop` is what it held at the rung it was
     /// stopped at, as the rung decisions saw it (signed, smaller is better), when it was stopped.
     mutating func learn(from record: TrialRecord, at position: Int, atStop: HeldAtRung?)
+
+    /// Whether a later position continues from `record`'s final checkpoint, so that it stays stored
+    /// after the trial is recorded (population-based training); such a trial is no model candidate.
+    func keepsCheckpoint(of record: TrialRecord) -> Bool
+
+    /// The recorded trials whose kept checkpoints no position needs once the frontier has passed `position`.
+    func checkpointsDone(afterPassing position: Int) -> [String]
 }
 
 extension Searcher {
     mutating func learn(from record: TrialRecord, at position: Int, atStop: HeldAtRung?) {}
+    func keepsCheckpoint(of record: TrialRecord) -> Bool { false }
+    func checkpointsDone(afterPassing position: Int) -> [String] { [] }
 }
 
 /// What a trial held at a rung, as the rung decisions saw it: its metric, and with several objectives
@@ -62,6 +71,7 @@ func makeSearcher(for spec: SweepSpec) -> any Searcher {
     switch spec.method {
     case .bayes: BayesSearcher(spec: spec)
     case .grid, .random: SpaceSearcher(spec: spec)
+    case .pbt: PopulationSearcher(spec: spec)
     }
 }
 

@@ -38,7 +38,7 @@ extension SweepSpec {
         ("image_uri", .refused("W&B Launch images are not supported; sweep runs its own workers")),
         ("scheduler", .refused("W&B Launch schedulers (method: custom) are not supported")),
         ("metrics", .used), ("metric_constraints", .used), ("warm_start", .used), ("enqueue", .used),
-    ]
+    ] + populationKeys.map { ($0, KeyRule.used) }
 
     /// Parses and validates a sweep file's text; every error names the key and line. Reading goes on
     /// after a mistake, so the error thrown holds every mistake the file has (`SpecError.also`), each
@@ -121,9 +121,9 @@ extension SweepSpec {
             if let known = Method(rawValue: text) {
                 method = known
             } else {
-                let hint = Suggestion.didYouMean(text, in: ["grid", "random", "bayes"]).map { "; \($0)" } ?? ""
+                let hint = Suggestion.didYouMean(text, in: ["grid", "random", "bayes", "pbt"]).map { "; \($0)" } ?? ""
                 problems.record(reader.error(top["method"]!, key: "method",
-                                             "'\(text.prefix(40))' is not supported\(hint.isEmpty ? "; use grid, random or bayes" : hint)"))
+                                             "'\(text.prefix(40))' is not supported\(hint.isEmpty ? "; use grid, random, bayes or pbt" : hint)"))
                 failed.insert("method")
             }
         }
@@ -159,7 +159,7 @@ extension SweepSpec {
         } ?? 0
         // W&B runs a random or bayes sweep until it is stopped; the built-in trainer's sweeps are bounded
         // so that a run ends and ranks (a program sweep, like W&B's, may be unbounded).
-        if methodKnown && method != .grid && runCap == nil && runner.drawsNeedRunCap && !given("run_cap") {
+        if methodKnown && method != .grid && method != .pbt && runCap == nil && runner.drawsNeedRunCap && !given("run_cap") {
             problems.record(reader.error(top["method"]!, key: "run_cap", "\(method == .random ? "random search" : "bayes") needs run_cap, "
                                          + "the number of trials to draw"))
         }
@@ -197,6 +197,21 @@ extension SweepSpec {
         stopGraceSeconds = seconds("stop_grace_seconds", lowest: 0) ?? ProgramJob.defaultStopGrace
         earlyTermination = read("early_terminate") { (node) throws(SpecError) in
             try EarlyTermination(node, reader: reader, warnings: &warnings)
+        }
+        if methodKnown && method == .pbt {
+            population = SweepSpec.readPopulation(top, root: root, randomSeed: randomSeed, reader: reader, problems: &problems)
+            if let node = top["run_cap"] {
+                warnings.append(reader.error(node, key: "run_cap", "has no effect with method: pbt, which runs population_size × "
+                                             + "⌈epochs / perturbation_interval⌉ stretches").description)
+            }
+            if runner == .program {
+                problems.record(reader.error(top["method"]!, key: "method", "pbt runs the built-in trainer only: a program would have to "
+                                             + "save and load its own weights when the sweep asks (see README, population-based training)"))
+            }
+        } else if methodKnown {
+            for key in SweepSpec.populationKeys {
+                if let node = top[key] { warnings.append(reader.error(node, key: key, "applies to method: pbt only, so it has no effect here").description) }
+            }
         }
         SweepSpec.checkObjectives(objectives, earlyTermination: earlyTermination, top: top, reader: reader, problems: &problems,
                                   warnings: &warnings)
@@ -255,6 +270,9 @@ extension SweepSpec {
             _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkNesterov(parameters, file: file) }
         }
         if checkFiles { _ = problems.attempt { () throws(SpecError) in try SweepSpec.checkTeachers(parameters, file: file) } }
+        if methodKnown && method == .pbt && !unread.contains(Hyperparameter.epochs.rawValue) {
+            SweepSpec.checkPopulation(population, parameters: parameters, top: top, reader: reader, problems: &problems)
+        }
         // The enqueued points are checked against the space before the file's mistakes are thrown, so
         // theirs come with the rest (unless a parameter itself could not be read).
         var space = TrialSpace(runner: runner, method: method, parameters: parameters, randomSeed: randomSeed, runCap: runCap)

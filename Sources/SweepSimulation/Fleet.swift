@@ -189,10 +189,17 @@ public struct Fleet: SchedulerEffects {
         workers[index].full = nil
         workers[index].stopAfter = nil
         workers[index].waitingAt = nil
+        // A stretch of population-based training trains on from its parent's final checkpoint.
+        if let parent = assignment.point.lineage?.parent {
+            let chain = harness.checkpoints[parent] ?? []
+            precondition(!chain.isEmpty, "a stretch whose parent \(parent) has no stored checkpoint")
+            workers[index].full = FakeTrainer.run(assignment.point, continuing: chain)
+        }
         if let from = assignment.resumeFrom {
-            let stored = harness.checkpoints[assignment.trial] ?? []
+            let stored = harness.checkpoints[assignment.parent ?? assignment.trial] ?? []
             precondition(stored.count == from, "resume from \(from) epochs, but \(stored.count) are stored")
-            precondition(stored == Array(FakeTrainer.run(assignment.point).epochs.prefix(from)), "a stored checkpoint differs from the run")
+            let full = workers[index].full ?? FakeTrainer.run(assignment.point)
+            precondition(stored == Array(full.epochs.prefix(from)), "a stored checkpoint differs from the run")
             workers[index].trained = stored
             resumes += 1
         }

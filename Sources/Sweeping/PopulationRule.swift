@@ -31,6 +31,13 @@ public struct PopulationRule: Sendable, Equatable {
         self.seed = seed
     }
 
+    /// Stretches in a member's run of `epochs` epochs: one per interval, the last one shorter if the
+    /// interval does not divide the run.
+    public func generations(of epochs: Int) -> Int { max(1, (epochs + perturbationInterval - 1) / max(perturbationInterval, 1)) }
+
+    /// The epoch generation `generation`'s stretch of a run of `epochs` epochs ends at.
+    public func end(of generation: Int, epochs: Int) -> Int { min(epochs, (generation + 1) * perturbationInterval) }
+
     /// What a member does after a boundary.
     public enum Decision: Hashable, Sendable {
         /// Go on from its own checkpoint with its own values.
@@ -45,6 +52,8 @@ public struct PopulationRule: Sendable, Equatable {
     /// ⌈n × quantileFraction⌉ members, at most ⌊n / 2⌋ (Ray's rule).
     public func quantiles(_ values: [Double?]) -> (lower: [Int], upper: [Int]) {
         guard values.count > 1 else { return ([], []) }
+        // A value that is not finite (a diverged member's NaN) is no value: it counts as the worst.
+        let values = values.map { $0.flatMap { $0.isFinite ? $0 : nil } }
         let order = values.indices.sorted { a, b in
             // Worst first: a missing value, then larger values.
             switch (values[a], values[b]) {
@@ -84,9 +93,9 @@ public struct PopulationRule: Sendable, Equatable {
             if resample < resampleProbability {
                 values[index].value = parameter.value(atPercentile: fresh)
             } else {
-                values[index].value = parameter.moved(old, up: direction % 2 == 0,
-                                                       factor: perturbationFactors[Int(direction / 2 % UInt64(perturbationFactors.count))],
-                                                       fresh: fresh)
+                // No factors (a rule made in code; a sweep file needs one) leaves a number where it is.
+                let factor = perturbationFactors.isEmpty ? 1 : perturbationFactors[Int(direction / 2 % UInt64(perturbationFactors.count))]
+                values[index].value = parameter.moved(old, up: direction % 2 == 0, factor: factor, fresh: fresh)
             }
         }
         return TrialPoint(runner: point.runner, values: values)
@@ -94,7 +103,7 @@ public struct PopulationRule: Sendable, Equatable {
 
     /// The random stream of one decision: a function of the seed, the boundary and the member only.
     private func stream(member: Int, generation: Int, purpose: UInt64) -> SplitMix64 {
-        SplitMix64(seed: seed, stream: 0x5042_5400 + purpose, index: UInt64(generation) &* 1_000_003 &+ UInt64(member))
+        SplitMix64(seed: seed, stream: 0x5042_5400 + purpose, index: UInt64(truncatingIfNeeded: generation) &* 1_000_003 &+ UInt64(truncatingIfNeeded: member))
     }
 
     /// 64 random bits as a number in (0, 1).

@@ -33,6 +33,9 @@ public struct RecordLayout: Sendable {
     let sweptParameters: [Parameter]
     /// The epochs file's form.
     public let epochTable: EpochTable
+    /// Population-based training's: each row is a member's stretch, with its `member`, `generation`
+    /// and `parent` (the trial whose checkpoint it continued) after `feasible`.
+    public private(set) var population = false
 
     /// The built-in trainer's layout: a column per hyperparameter, whatever the sweep varies.
     public static let trainer = RecordLayout(
@@ -53,6 +56,7 @@ public struct RecordLayout: Sendable {
     public init(_ spec: SweepSpec) {
         self = spec.runner.layout(parameters: spec.parameters, metric: spec.metric.name,
                                   others: spec.objectives.metrics.dropFirst().map(\.name))
+        population = spec.method == .pbt
     }
 
     private init(runner: RunnerKind, parameters: [String], trailing: Int, metric: String?, others: [String],
@@ -107,13 +111,17 @@ public struct RecordLayout: Sendable {
     /// so a file with fewer of them is an older layout of the same file (`ResultStore` extends it).
     public var columns: [String] {
         ["trial", "status"] + parameters.dropLast(trailing) + metricColumns + RecordLayout.outcomeColumns + parameters.suffix(trailing)
-            + ["feasible"]
+            + ["feasible"] + (population ? RecordLayout.lineageColumns : [])
     }
+
+    /// Population-based training's columns: a stretch's member, generation and parent.
+    static let lineageColumns = ["member", "generation", "parent"]
 
     /// The columns every version of the file has had (`number`, `stopped_at`, `epochs_trained` and the
     /// trailing parameters came later).
     public var requiredColumns: [String] {
         ["trial", "status"] + parameters.dropLast(trailing) + metricColumns + RecordLayout.outcomeColumns.dropLast(3)
+            + (population ? RecordLayout.lineageColumns : [])
     }
 
     static let outcomeColumns = ["best_epoch", "epochs_run", "seconds", "attempts", "worker", "host", "reason", "number",
@@ -121,7 +129,7 @@ public struct RecordLayout: Sendable {
 
     /// Names a program parameter cannot have: the other columns of `trials.csv`.
     package static func reservedNames(metric: String) -> Set<String> {
-        Set(["trial", "status", metric, "best_" + metric, "feasible"] + outcomeColumns)
+        Set(["trial", "status", metric, "best_" + metric, "feasible"] + outcomeColumns + lineageColumns)
     }
 
     /// The epochs file: `epochs.csv`, or a program sweep's `metrics.csv`.
@@ -203,7 +211,14 @@ public struct RecordLayout: Sendable {
             }
             values.append(.init(name, value))
         }
-        return runner.point(values)
+        let point = runner.point(values)
+        guard population else { return point }
+        guard let member = Int(try field("member")), member >= 0, let generation = Int(try field("generation")), generation >= 0 else {
+            throw RecordError("member '\(try field("member").prefix(20))' or generation '\(try field("generation").prefix(20))' "
+                              + "is not a whole number from 0")
+        }
+        let parent = try field("parent")
+        return point.with(lineage: Lineage(member: member, generation: generation, parent: parent.isEmpty ? nil : parent))
     }
 }
 
@@ -224,6 +239,7 @@ extension RecordLayout: Equatable {
     /// Layouts with the same columns are equal.
     public static func == (a: RecordLayout, b: RecordLayout) -> Bool {
         a.runner == b.runner && a.parameters == b.parameters && a.metric == b.metric && a.otherObjectives == b.otherObjectives
+            && a.population == b.population
     }
 }
 

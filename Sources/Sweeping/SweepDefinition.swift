@@ -33,6 +33,10 @@ public struct SweepDefinition: Equatable, Sendable {
         let drawn = spec.method != .grid || (spec.earlyTermination?.brackets ?? 1) > 1
         if drawn { add("random_seed", "\(spec.randomSeed)") }
         if spec.method == .bayes { add("parallelism", "\(spec.parallelism)") }
+        if let rule = spec.population {
+            add("population", "size \(rule.populationSize) interval \(rule.perturbationInterval) quantile \(rule.quantileFraction) "
+                + "resample \(rule.resampleProbability) factors \(rule.perturbationFactors.map { "\($0)" }.joined(separator: ","))")
+        }
         if let rule = spec.earlyTermination {
             add("early_terminate", "\(rule)", rule.type)
         }

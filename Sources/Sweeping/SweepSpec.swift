@@ -14,6 +14,9 @@ public struct SweepSpec: Sendable {
         case random
         /// Model-based: the Tree-structured Parzen Estimator (see `Scheduling.TPE`).
         case bayes
+        /// Population-based training: a population trained in stretches, the worse copying the better
+        /// and perturbing their values at each boundary (`PopulationRule`).
+        case pbt
     }
 
     /// The sweep's name: its results go to `Results/<name>/`.
@@ -40,6 +43,8 @@ public struct SweepSpec: Sendable {
     public var parallelism: Int
     /// `parallelism` when the file does not give it.
     public static let defaultParallelism = 8
+    /// `method: pbt`'s settings (its `population_size`, `perturbation_interval`, …); nil for other methods.
+    public var population: PopulationRule?
     /// Stop trials early (`early_terminate:`).
     public var earlyTermination: EarlyTermination?
     /// The sweep ends once its trials, in sweep order, have run this many epochs (an extension).
@@ -94,6 +99,7 @@ public struct SweepSpec: Sendable {
         randomSeed = 0
         parallelism = SweepSpec.defaultParallelism
         earlyTermination = nil
+        population = nil
         epochBudget = nil
         checkpointEvery = SweepSpec.defaultCheckpointInterval
         keepModels = SweepSpec.defaultKeptModels
@@ -106,14 +112,31 @@ public struct SweepSpec: Sendable {
         self.file = file
     }
 
-    /// Trial positions (see `TrialSpace.count`).
-    public var count: Int { space.count }
+    /// Trial positions (see `TrialSpace.count`); population-based training's: a stretch per member
+    /// and generation, generation by generation.
+    public var count: Int {
+        guard let population else { return space.count }
+        return population.populationSize * population.generations(of: populationEpochs)
+    }
 
-    /// What trial `index` trains (before bayes proposes its own points: its random start).
-    public func point(at index: Int) -> TrialPoint { space.point(at: index) }
+    /// What trial `index` trains (before bayes proposes its own points: its random start; in
+    /// population-based training, the values its member starts with, for the whole run).
+    public func point(at index: Int) -> TrialPoint {
+        guard let population else { return space.point(at: index) }
+        return space.point(at: index % population.populationSize)
+    }
 
-    /// Whether `point` is one this sweep can produce (see `TrialSpace.admits`).
-    public func admits(_ point: TrialPoint) -> Bool { space.admits(point) }
+    /// Population-based training: the epochs of a member's whole run (the sweep's one `epochs`).
+    public var populationEpochs: Int { space.point(at: 0).epochs ?? TrainingConfig().epochs }
+
+    /// Whether `point` is one this sweep can produce (see `TrialSpace.admits`); in population-based
+    /// training, a stretch whose values are the space's but for `epochs`, where its stretch ends.
+    public func admits(_ point: TrialPoint) -> Bool {
+        guard population != nil else { return space.admits(point) }
+        guard point.lineage != nil, let whole = space.point(at: 0)[Hyperparameter.epochs.rawValue] else { return false }
+        let values = point.values.map { $0.key == Hyperparameter.epochs.rawValue ? ParameterValue.Pair($0.key, whole) : $0 }
+        return space.admits(TrialPoint(runner: point.runner, values: values))
+    }
 
     /// The columns of this sweep's `trials.csv` and epochs file.
     public var layout: RecordLayout { RecordLayout(self) }

@@ -9,12 +9,18 @@ public struct TrialPoint: Hashable, Sendable {
     /// Its values by name: the built-in trainer's every hyperparameter, in `Hyperparameter` order; a
     /// program's flattened parameters (`optimizer.lr`), in the sweep's (W&B's sorted) order.
     public let values: [ParameterValue.Pair]
+    /// In population-based training, which member's stretch it is and what it continues; nil otherwise.
+    public let lineage: Lineage?
 
     /// The point of `values`, as `runner` made it (`RunnerKind.point`, `TrialPoint(config:)`).
-    init(runner: RunnerKind, values: [ParameterValue.Pair]) {
+    init(runner: RunnerKind, values: [ParameterValue.Pair], lineage: Lineage? = nil) {
         self.runner = runner
         self.values = values
+        self.lineage = lineage
     }
+
+    /// This point as the stretch `lineage` of population-based training.
+    public func with(lineage: Lineage?) -> TrialPoint { TrialPoint(runner: runner, values: values, lineage: lineage) }
 
     /// The value called `name`, if the point has one.
     public subscript(name: String) -> ParameterValue? { values.first { $0.key == name }?.value }
@@ -29,12 +35,17 @@ public struct TrialPoint: Hashable, Sendable {
     public var canonicalKey: String { canonicalKey(includingSeed: true) }
 
     /// `canonicalKey`, optionally without the seed, to group repeats of one configuration.
-    public func canonicalKey(includingSeed: Bool) -> String { runner.canonicalKey(of: self, includingSeed: includingSeed) }
+    /// A stretch of population-based training adds its lineage, so that two stretches with the same
+    /// values (a member kept as it was, say) are two trials.
+    public func canonicalKey(includingSeed: Bool) -> String {
+        runner.canonicalKey(of: self, includingSeed: includingSeed) + (lineage.map { ";" + $0.canonicalText } ?? "")
+    }
 
     /// Hashes the values only: equal points have equal values, and hashing the names too would only
     /// cost time (the scheduler hashes a point for every trial it hands out).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(runner)
+        hasher.combine(lineage)
         for pair in values { hasher.combine(pair.value) }
     }
 
@@ -48,4 +59,26 @@ public struct TrialPoint: Hashable, Sendable {
         let digits = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
+}
+
+/// Where a stretch of population-based training stands: the member it belongs to, its generation
+/// (0 for the first stretch), and the trial whose final checkpoint it continues from (the member's own
+/// previous stretch, or the one it copied; nil in generation 0, which starts from scratch).
+public struct Lineage: Hashable, Sendable {
+    /// The member, 0-based.
+    public var member: Int
+    /// The stretch's generation, 0-based.
+    public var generation: Int
+    /// The trial it continues from.
+    public var parent: String?
+
+    /// A lineage.
+    public init(member: Int, generation: Int, parent: String?) {
+        self.member = member
+        self.generation = generation
+        self.parent = parent
+    }
+
+    /// Its part of the trial's canonical text.
+    var canonicalText: String { "pbt=\(member)/\(generation)/\(parent ?? "-")" }
 }

@@ -98,6 +98,7 @@ public struct TrialRecord: Equatable, Sendable {
             bestEpoch.map(String.init) ?? "", "\(epochsRun)", "\(seconds)", "\(attempts)", worker, host, reason,
             number.map(String.init) ?? "", stoppedAt.map(String.init) ?? "", epochsTrained.map(String.init) ?? "",
         ] + trailing + [feasible.map { $0 ? "true" : "false" } ?? ""]
+            + (layout.population ? point.lineage.map { ["\($0.member)", "\($0.generation)", $0.parent ?? ""] } ?? ["", "", ""] : [])
     }
 
     /// Reads a row given the file's header; throws a reason when a field is missing or malformed.

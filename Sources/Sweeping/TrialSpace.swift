@@ -47,7 +47,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
             let size = TrialSpace.gridSize(parameters.map(\.gridCount))
             gridSize = size
             methodCount = size ?? Int.max
-        case .random, .bayes:
+        case .random, .bayes, .pbt:
             gridSize = nil
             methodCount = Int.max
         }
@@ -69,7 +69,7 @@ public struct TrialSpace: RandomAccessCollection, Sendable {
                 rest /= size
             }
             return values.reversed()
-        case .random, .bayes:
+        case .random, .bayes, .pbt:
             var random = SplitMix64(seed: randomSeed, stream: randomStream, index: UInt64(index))
             // One draw per parameter, constants included, so that a parameter's draws do not
             // depend on the forms of the others.

@@ -55,6 +55,16 @@ struct Check: ParsableCommand {
             lines.append("method: bayes (TPE), \(spec.count) trials (run_cap) from random_seed \(spec.randomSeed); "
                          + "proposal k learns from trials 0…k−\(spec.parallelism + 1) (parallelism \(spec.parallelism))"
                          + (spec.earlyTermination == nil ? "" : ", trials k−\(2 * spec.parallelism)…k−\(spec.parallelism + 1) by their rung decisions"))
+        case .pbt:
+            if let rule = spec.population {
+                let epochs = spec.populationEpochs, generations = rule.generations(of: epochs)
+                lines.append("method: pbt, \(rule.populationSize) members × \(epochs) epochs in \(generations) stretches of "
+                             + "\(rule.perturbationInterval) (\(spec.count) trials, \(rule.populationSize * epochs) epochs) from random_seed \(spec.randomSeed)")
+                lines.append("at each boundary the worst \(DisplayNumber.number(rule.quantileFraction * 100))% copy the best "
+                             + "\(DisplayNumber.number(rule.quantileFraction * 100))%'s weights and values, each value resampled with "
+                             + "probability \(DisplayNumber.number(rule.resampleProbability)), else moved (× "
+                             + rule.perturbationFactors.map { DisplayNumber.number($0) }.joined(separator: " or ") + ", or a neighbouring listed value)")
+            }
         }
         if let note = Check.bayesNote(spec) { lines.append(note) }
         if let rule = spec.earlyTermination {
