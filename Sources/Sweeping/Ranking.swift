@@ -228,7 +228,10 @@ public struct Ranking: Sendable {
 
     /// The best `top` rows as a JSON array: numbers at full precision, each parameter's value typed
     /// (a number, a boolean, a string; a program's value as its JSON; a list of widths).
-    public func json(top: Int? = nil) -> String {
+    /// With `schedules` (population-based training's, by their last stretch's id), each row's member
+    /// carries its `schedule`: its stretches in order, each with its trial, member, generation, the
+    /// epoch it ends at and its values (what `sweep train --schedule` reads).
+    public func json(top: Int? = nil, schedules: [String: MemberSchedule] = [:]) -> String {
         let shown = top.map { Array(rows.prefix($0)) } ?? rows
         let objects: [[String: Any]] = shown.map { row in
             var object: [String: Any] = [
@@ -252,6 +255,15 @@ public struct Ranking: Sendable {
                 object["objectives"] = values
             }
             if let feasible = row.feasible { object["feasible"] = feasible }
+            if let schedule = schedules[row.trials[0]] {
+                object["schedule"] = schedule.stretches.map { stretch -> [String: Any] in
+                    let typed = Dictionary(row.parameters.keys.compactMap { column in stretch.point[column].map { (column, Ranking.Row.json($0)) } },
+                                           uniquingKeysWith: { first, _ in first })
+                    return ["trial": stretch.id, "member": stretch.point.lineage?.member ?? NSNull(),
+                            "generation": stretch.point.lineage?.generation ?? NSNull(), "epochs": stretch.config.epochs,
+                            "parameters": typed]
+                }
+            }
             return object
         }
         // Every value is a string, number, boolean, null, array or object, and no number is NaN or infinite.

@@ -61,14 +61,32 @@ struct Export: ParsableCommand {
             throw RunFailure("trial \(record.id) \(record.status == .failed ? "failed" : "ran no epoch"); it has no weights to export",
                              code: ExitStatus.dataError)
         }
+        // A stretch of population-based training is replayed with its whole chain, stretch by stretch.
+        var stretches = [config]
+        if record.point.lineage != nil {
+            let records = try ResultStore.readTrials(directory + "/trials.csv", layout: RecordLayout(stored: SweepSpec.stored(in: directory)))
+            guard let chain = MemberSchedule.chain(ending: record, byID: Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }))
+            else {
+                throw RunFailure("trial \(record.id) continues stretches that \(directory)/trials.csv does not all hold; it cannot be replayed",
+                                 code: ExitStatus.dataError)
+            }
+            stretches = chain.configs
+        }
         let dataset = try FashionMNIST.load(directory: data)
-        let trainer = try Trainer(config: config, data: dataset)
         let epochs = record.epochsRun
-        say("replaying trial \(record.id) for \(epochs) epoch\(epochs == 1 ? "" : "s")")
+        say("replaying trial \(record.id) for \(epochs) epoch\(epochs == 1 ? "" : "s")"
+            + (stretches.count > 1 ? " in \(stretches.count) stretches (its schedule)" : ""))
         Interrupts.install()
-        let result = trainer.run(onEpoch: { metrics in
-            say("epoch \(metrics.epoch)/\(epochs): test_loss \(metrics.testLoss)")
-        }, tick: { Interrupts.caught == nil && trainer.epochs.count < epochs })
+        var done = 0
+        let (trainer, result): (Trainer, TrainingResult)
+        do {
+            (trainer, result) = try ScheduleReplay.run(stretches, data: dataset, onEpoch: { metrics in
+                done += 1
+                say("epoch \(metrics.epoch)/\(epochs): test_loss \(metrics.testLoss)")
+            }, tick: { Interrupts.caught == nil && done < epochs })
+        } catch {
+            throw RunFailure("trial \(record.id): \(error)", code: ExitStatus.dataError)
+        }
         if Interrupts.caught != nil { throw ExitCode(ExitStatus.interrupted) }
         guard let final = result.epochs.last, result.epochs.count == epochs else {
             throw RunFailure("the replay of trial \(record.id) ran \(result.epochs.count) epochs where \(epochs) were recorded; nothing written",

@@ -2,6 +2,7 @@ import Programs
 import ArgumentParser
 import Foundation
 import Sweeping
+import Training
 import SweepCore
 import ResultsStore
 import SweepFiles
@@ -98,14 +99,25 @@ struct Rank: ParsableCommand {
         available.goals[figure] = direction
         // The sweep's own objectives and constraints, unless another metric was asked for.
         let objectives = by == nil || by == sweepMetric.name ? spec?.objectives : nil
-        let ranking = Ranking(records: records, metric: Metric(name: name, goal: direction), columns: Array(asked.dropFirst()),
-                              objectives: objectives, value: available.value)
+        // Population-based training ranks members by their latest stretch, and shows how each got there.
+        let schedules = layout.population ? MemberSchedule.latest(in: records) : []
+        let byLast = Dictionary(schedules.map { ($0.last.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let ranking = Ranking(records: layout.population ? schedules.map(\.last) : records, metric: Metric(name: name, goal: direction),
+                              columns: Array(asked.dropFirst()), objectives: objectives, value: available.value)
         if json {
-            print(ranking.json(top: top), terminator: "")
+            print(ranking.json(top: top, schedules: byLast), terminator: "")
         } else if records.isEmpty {
             say("\(csv) holds no trials yet")
         } else {
             print(ranking.table(top: top), terminator: "")
+            if layout.population {
+                let names = spec?.parameters.filter { Hyperparameter(rawValue: $0.name)?.changesBetweenStretches ?? false }.map(\.name) ?? []
+                print("\nschedules (\(records.count) stretches of \(schedules.count) members; sweep rank --json for each stretch):")
+                for row in ranking.rows.prefix(top ?? 10) {
+                    guard let schedule = byLast[row.trials[0]] else { continue }
+                    print("  \(row.rank.map(String.init) ?? "-")  \(row.trials[0])  \(schedule.text(names))")
+                }
+            }
         }
     }
 }

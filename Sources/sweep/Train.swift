@@ -15,7 +15,10 @@ struct Train: ParsableCommand {
             --checkpoint FILE keeps the whole training state in FILE after every epoch and on Ctrl-C; \
             --resume FILE continues such a run bit-identically (its configuration comes from the file). \
             --save FILE writes the final weights as safetensors, loadable into PyTorch's \
-            nn.Sequential(Linear, ReLU, Dropout, …, Linear) with load_state_dict.
+            nn.Sequential(Linear, ReLU, Dropout, …, Linear) with load_state_dict. \
+            --schedule FILE trains a schedule that population-based training found (sweep rank --json of a \
+            method: pbt sweep, or one of its rows): each stretch's values up to its epoch, from scratch, giving \
+            the sweep's figures for that member to the bit.
             """)
 
     @OptionGroup(title: "Hyperparameters")
@@ -40,7 +43,19 @@ struct Train: ParsableCommand {
                                valueName: "file"))
     var resume: String?
 
+    @Option(help: ArgumentHelp("Train the schedule in this file (what sweep rank --json prints for a method: pbt sweep) "
+                               + "instead of one configuration.", valueName: "file"))
+    var schedule: String?
+
+    func validate() throws {
+        if schedule != nil {
+            if resume != nil || checkpoint != nil { throw ValidationError("--schedule trains from scratch; give it without --resume and --checkpoint") }
+            if options.config != TrainingConfig() { throw ValidationError("--schedule takes its values from the file; give it without hyperparameter flags") }
+        }
+    }
+
     func run() throws {
+        if let schedule { return try train(schedule: schedule) }
         if let teacher = options.config.teacher {
             // A bad teacher is bad data: one line and exit 65, before any data is loaded.
             do {
@@ -94,6 +109,44 @@ struct Train: ParsableCommand {
         if let save {
             write(SafeTensors.encode(trainer.checkpoint()), to: save)
         }
+    }
+
+    /// `--schedule`: the file's stretches, one after another, printed as one run.
+    private func train(schedule path: String) throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileDescriptor(path: path, flags: O_RDONLY).readAll()
+        } catch {
+            throw RunFailure("cannot read \(error)", code: ExitStatus.noInput)
+        }
+        let stretches: [TrainingConfig]
+        do {
+            stretches = try ScheduleFile.stretches(from: Data(bytes))
+            try ScheduleReplay.check(stretches)
+        } catch {
+            throw RunFailure("\(path): \(error)", code: ExitStatus.dataError)
+        }
+        if let save { try check(writable: [save]) }
+        let dataset = try FashionMNIST.load(directory: data)
+        let last = stretches[stretches.count - 1]
+        let output = EpochPrinter(json: json, epochs: last.epochs)
+        if !json {
+            output.line("training a schedule of \(stretches.count) stretches, \(last.epochs) epochs, \(last.hidden.map(String.init).joined(separator: "-")) MLP")
+            // Each stretch's values that differ from the one before's (the first's from the defaults).
+            var before = TrainingConfig()
+            for config in stretches {
+                let changed = Hyperparameter.allCases.filter { $0 != .epochs && config[$0] != before[$0] }
+                output.line("  to epoch \(config.epochs): "
+                            + (changed.isEmpty ? "as before" : changed.map { "\($0.rawValue)=\(config[$0])" }.joined(separator: " ")))
+                before = config
+            }
+        }
+        Interrupts.install()
+        let (trainer, result) = try ScheduleReplay.run(stretches, data: dataset, onEpoch: { output.epoch($0) },
+                                                       tick: { Interrupts.caught == nil })
+        if Interrupts.caught != nil { throw ExitCode(ExitStatus.interrupted) }
+        output.summary(result)
+        if let save { write(SafeTensors.encode(trainer.checkpoint()), to: save) }
     }
 
     /// Fails now, not after an hour of training, if an output file cannot be created.

@@ -1,0 +1,62 @@
+import Training
+import SweepCore
+
+/// A member's schedule in population-based training: its stretches from the first generation on,
+/// each the trial whose final checkpoint the next one continued (its own member's, or the one it
+/// copied). Its values, stretch by stretch, are the schedule a sweep found.
+public struct MemberSchedule: Sendable {
+    /// The stretches, first generation first.
+    public let stretches: [TrialRecord]
+
+    /// The last stretch: the member as it ended.
+    public var last: TrialRecord { stretches[stretches.count - 1] }
+
+    /// The chain that ends in `record`, following `parent` back through `byID`; nil where a parent is
+    /// missing from the records (or the chain loops, which a folder of one sweep never holds).
+    public static func chain(ending record: TrialRecord, byID: [String: TrialRecord]) -> MemberSchedule? {
+        var stretches = [record]
+        var seen: Set<String> = [record.id]
+        while let parent = stretches[stretches.count - 1].point.lineage?.parent {
+            guard let earlier = byID[parent], seen.insert(parent).inserted else { return nil }
+            stretches.append(earlier)
+        }
+        return MemberSchedule(stretches: stretches.reversed())
+    }
+
+    /// Each member's schedule up to the latest stretch recorded for it, in member order (a member
+    /// whose chain is broken is left out). Linear in the records.
+    public static func latest(in records: [TrialRecord]) -> [MemberSchedule] {
+        var byID: [String: TrialRecord] = [:], latest: [Int: TrialRecord] = [:]
+        for record in records {
+            byID[record.id] = record
+            guard let lineage = record.point.lineage else { continue }
+            if latest[lineage.member].map({ $0.point.lineage!.generation < lineage.generation }) ?? true { latest[lineage.member] = record }
+        }
+        return latest.keys.sorted().compactMap { chain(ending: latest[$0]!, byID: byID) }
+    }
+
+    /// The configurations trained, stretch by stretch: each one's `epochs` is where its stretch ends.
+    public var configs: [TrainingConfig] { stretches.map(\.config) }
+
+    /// The schedule for people: each of `names` whose value changes, as `name a → b → c`, and where
+    /// the member copied another (`copied at epoch 10`).
+    public func text(_ names: [String]) -> String {
+        var parts: [String] = []
+        for name in names {
+            let values = stretches.map { record -> String in
+                guard let value = record.point[name] else { return "-" }
+                if case .real(let x) = value { return DisplayNumber.number(x) }
+                return record.layout.runner.cell(value, column: name)
+            }
+            if Set(values).count > 1 { parts.append("\(name) " + values.joined(separator: " → ")) }
+        }
+        var copies: [String] = []
+        for (index, stretch) in stretches.enumerated().dropFirst() {
+            let member = stretch.point.lineage?.member
+            if stretches[index - 1].point.lineage?.member != member { copies.append("\(stretches[index - 1].config.epochs)") }
+        }
+        if parts.isEmpty { parts.append("values kept throughout") }
+        if !copies.isEmpty { parts.append("copied a better member at epoch \(copies.joined(separator: ", "))") }
+        return parts.joined(separator: "; ")
+    }
+}
