@@ -219,7 +219,7 @@ extension SweepSpec {
         /// runner's reader of listed values).
         func enqueued(_ space: TrialSpace,
                       value: (Node, Parameter, String) throws(SpecError) -> ParameterValue) throws(SpecError) -> TrialSpace {
-            guard let node = top["enqueue"] else { return space }
+            guard let node = top["enqueue"], method != .pbt else { return space }  // pbt refuses it (checkPopulation)
             var space = space
             space.enqueued = try SweepSpec.readEnqueue(node, space: space, reader: reader, value: value)
             return space

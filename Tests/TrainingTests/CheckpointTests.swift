@@ -218,3 +218,72 @@ struct CheckpointTests {
         #expect(Self.figures(resumed.epochs).first == Self.figures(reference.epochs).first)
     }
 }
+
+/// Population-based training's stretches: a final checkpoint continued with other values, and a
+/// schedule trained from scratch giving what its stretches trained one by one give.
+@Suite("Checkpoints: stretches")
+struct StretchTests {
+    static func config(epochs: Int, lr: Double, momentum: Double) -> TrainingConfig {
+        var config = TrainingConfig()
+        config.hidden = [16]
+        config.epochs = epochs
+        config.learningRate = lr
+        config.momentum = momentum
+        config.trainLimit = 600
+        config.testLimit = 300
+        return config
+    }
+
+    @Test func aFinalCheckpointGoesOnWithNewValuesButNotANewShape() throws {
+        let data = try CheckpointTests.data()
+        let first = Self.config(epochs: 2, lr: 0.05, momentum: 0)
+        let trainer = try Trainer(config: first, data: data)
+        _ = trainer.run()
+        let final = trainer.checkpoint()
+        // Momentum appears: its buffer starts at zero; the weights and the epochs so far are kept.
+        let next = try final.continued(as: Self.config(epochs: 4, lr: 0.02, momentum: 0.9))
+        #expect(next.optimizerState.count == 1 && next.optimizerState[0].allSatisfy { $0 == 0 })
+        #expect(next.parameters == final.parameters && next.epochs == final.epochs && next.config.learningRate == 0.02)
+        let decoded = try TrainingCheckpoint(decoding: next.encoded())
+        #expect(decoded.config == next.config)
+        var wider = Self.config(epochs: 4, lr: 0.02, momentum: 0)
+        wider.hidden = [32]
+        #expect((try? final.continued(as: wider)) == nil)
+        var reseeded = Self.config(epochs: 4, lr: 0.02, momentum: 0)
+        reseeded.seed = 9
+        #expect((try? final.continued(as: reseeded)) == nil)
+        #expect((try? final.continued(as: Self.config(epochs: 2, lr: 0.02, momentum: 0))) == nil)
+        // Taken inside an epoch: not where a stretch ends.
+        var small = first
+        small.batchSize = 16  // 38 batches an epoch: a tick inside it
+        let inside = try Trainer(config: small, data: data)
+        var ticks = 0
+        _ = inside.run(tick: { ticks += 1; return ticks < 3 })
+        #expect(inside.sample > 0)
+        var later = small
+        later.epochs = 4
+        #expect((try? inside.checkpoint().continued(as: later)) == nil)
+    }
+
+    @Test func aScheduleTrainsAsItsStretchesDidThroughTheirBytes() throws {
+        let data = try CheckpointTests.data()
+        let stretches = [Self.config(epochs: 1, lr: 0.05, momentum: 0.5), Self.config(epochs: 2, lr: 0.02, momentum: 0.9),
+                         Self.config(epochs: 3, lr: 0.02, momentum: 0)]
+        // As the sweep runs it: each stretch on a fresh trainer, from the bytes of the one before's final checkpoint.
+        var trainer = try Trainer(config: stretches[0], data: data)
+        _ = trainer.run()
+        for next in stretches.dropFirst() {
+            let bytes = try trainer.checkpoint().continued(as: next).encoded()
+            trainer = try Trainer(resuming: TrainingCheckpoint(decoding: bytes), config: next, data: data)
+            _ = trainer.run()
+        }
+        let (replayed, result) = try ScheduleReplay.run(stretches, data: data)
+        #expect(result.status == .completed && result.epochs.count == 3)
+        #expect(CheckpointTests.figures(result.epochs) == CheckpointTests.figures(trainer.epochs))
+        #expect(Array(replayed.model.parameters) == Array(trainer.model.parameters))
+        // The schedule matters: the same values throughout give other figures.
+        let (_, constant) = try ScheduleReplay.run([Self.config(epochs: 3, lr: 0.05, momentum: 0.5)], data: data)
+        #expect(CheckpointTests.figures(constant.epochs) != CheckpointTests.figures(result.epochs))
+        #expect(throws: ScheduleReplay.Problem.self) { try ScheduleReplay.check([stretches[1], stretches[0]]) }
+    }
+}
