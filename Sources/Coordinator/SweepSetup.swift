@@ -46,8 +46,16 @@ public struct SweepSetup {
         checkpoints = CheckpointStore(directory: directory)
         let warmStart = try WarmStart(spec: spec, own: directory)
         self.warmStart = warmStart
+        // A stretch of population-based training is more than its configuration (its lineage is in
+        // its id): a recorded one's checkpoint must hold its recorded configuration, one in flight
+        // one of this sweep's (its values the space's, but for where its stretch ends).
+        let recorded = Dictionary(store.records.map { ($0.id, $0.config) }, uniquingKeysWith: { first, _ in first })
+        let belongs: (String, TrainingConfig) -> Bool = spec.population == nil ? { $1.trialID == $0 } : { trial, config in
+            if let known = recorded[trial] { return known == config }
+            return spec.admits(TrialPoint(config: config).with(lineage: Lineage(member: 0, generation: 0, parent: nil)))
+        }
         scheduler = Scheduler(spec: spec, records: store.records, epochs: epochs, held: store.held,
-                              checkpoints: checkpoints.checkpoints(warn: warn), models: checkpoints.models(),
+                              checkpoints: checkpoints.checkpoints(warn: warn, belongs: belongs), models: checkpoints.models(),
                               priors: warmStart.priors, options: options, now: .zero)
         let starting = scheduler.startingActions()
         let (store, checkpoints) = (store, checkpoints)

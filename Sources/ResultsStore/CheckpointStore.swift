@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SystemCalls
+import Sweeping
 import Training
 import SweepCore
 
@@ -92,10 +93,12 @@ public struct CheckpointStore: Sendable {
         return Set(names.filter { $0.hasSuffix(".safetensors") }.map { String($0.dropLast(".safetensors".count)) })
     }
 
-    /// Every stored checkpoint's finished epochs, by trial. One that cannot be read is renamed to
+    /// Every stored checkpoint's finished epochs, by trial. One that cannot be read, or that `belongs`
+    /// says is not its trial's (by default: its configuration's id is not the file's), is renamed to
     /// `<trial>.ckpt.corrupt` (kept for a look, never resumed from), reported through `warn`, and its
     /// trial starts from scratch.
-    public func checkpoints(warn: (String) -> Void) -> [String: [EpochMetrics]] {
+    public func checkpoints(warn: (String) -> Void,
+                            belongs: (String, TrainingConfig) -> Bool = { $1.trialID == $0 }) -> [String: [EpochMetrics]] {
         var found: [String: [EpochMetrics]] = [:]
         for name in (try? Directory.list(checkpointsFolder)) ?? [] {
             if name.hasSuffix(".ckpt.tmp") {
@@ -106,7 +109,7 @@ public struct CheckpointStore: Sendable {
             let trial = String(name.dropLast(".ckpt".count))
             do {
                 let checkpoint = try read(trial)
-                guard checkpoint.config.trialID == trial else {
+                guard belongs(trial, checkpoint.config) else {
                     throw CheckpointError.foreign("it holds trial \(checkpoint.config.trialID)")
                 }
                 found[trial] = checkpoint.epochs
