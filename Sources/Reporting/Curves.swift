@@ -47,7 +47,7 @@ extension Report {
         let x = LinearScale(domain: epochs, range: (left, width - right))
         let y = LinearScale(domain: all, range: (height - bottom, topMargin))
         var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: curve.axis, integerX: true)
-        nodes.append(.element(named: "clipPath", nodes: [.attribute(named: "id", value: "curves-plot"),
+        nodes.append(.element(named: "clipPath", nodes: [SVG.attribute("id", "curves-plot"),
                                                          SVG.rect(left, topMargin, width - left - right, height - bottom - topMargin, fill: "#fff")]))
         func point(_ epoch: Int, _ value: Double) -> (Double, Double) { (x(Double(epoch)), y(value)) }
         func square(_ epoch: Int, _ value: Double, _ colour: String, _ title: String) -> Node<HTML.BodyContext> {
@@ -80,8 +80,8 @@ extension Report {
             if let dashed = curve.dashed {
                 let train = meanCurve(row.trials.map { series($0, dashed) }.filter { !$0.isEmpty })
                 if !train.isEmpty {
-                    lines.append(.element(named: "g", nodes: [.attribute(named: "class", value: "train"),
-                                                              .attribute(named: "clip-path", value: "url(#curves-plot)"),
+                    lines.append(.element(named: "g", nodes: [SVG.attribute("class", "train"),
+                                                              SVG.attribute("clip-path", "url(#curves-plot)"),
                         SVG.polyline(train.map { point($0.epoch, $0.mean) }, stroke: colour, width: 1.5, dash: "5 3",
                                      title: "\(index + 1). \(name) \(curve.dashedTitle ?? dashed)")]))
                 }

@@ -84,7 +84,7 @@ extension Report {
         let statuses = TrialStatus.allCases.filter { status in data.records.contains { $0.status == status } }
         func element(_ name: String, _ attributes: [(String, String)], _ text: String? = nil,
                      _ children: [Node<HTML.BodyContext>] = []) -> Node<HTML.BodyContext> {
-            .element(named: name, nodes: attributes.map { Node.attribute(named: $0.0, value: $0.1) } + (text.map { [.text($0)] } ?? []) + children)
+            .element(named: name, nodes: attributes.map { SVG.attribute($0.0, $0.1) } + (text.map { [.text($0)] } ?? []) + children)
         }
         let options = [element("option", [("value", "all")], "every status")] + statuses.map { element("option", [("value", $0.rawValue)], $0.rawValue) }
         return element("div", [("class", "trial-table"), ("data-rows", "\(table.rows.count)")], nil, [
