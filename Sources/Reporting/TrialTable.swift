@@ -109,7 +109,9 @@ extension Report {
     public static let tableScript = """
         <script>
         window.sweepTable = (function () {
-          var state = {sort: null, descending: false, filter: "", status: "all", page: 0, sorted: false};
+          // The sort is kept by the column's name: a body swapped in may have columns the last one had not.
+          // Until a heading is clicked (chosen), each table's own default sort.
+          var state = {sort: null, descending: false, chosen: false, filter: "", status: "all", page: 0};
           function decode(text) {
             var binary = atob(text.trim()), bytes = new Uint8Array(binary.length);
             for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
@@ -150,8 +152,11 @@ extension Report {
           function draw(root, table) {
             var statusColumn = table.columns.indexOf("status"), keep = matcher(table, state.filter);
             var rows = table.rows.filter(function (row) { return (state.status === "all" || row[statusColumn] === state.status) && keep(row); });
-            if (state.sort !== null) {
-              var c = state.sort, sign = state.descending ? -1 : 1, numeric = table.numeric[c];
+            // The column chosen, while the table has it; else the table's default.
+            var chosen = state.chosen ? table.columns.indexOf(state.sort) : -1;
+            var sorted = chosen >= 0 ? chosen : table.sort, descending = chosen >= 0 ? state.descending : table.descending;
+            if (sorted >= 0 && sorted < table.columns.length) {
+              var c = sorted, sign = descending ? -1 : 1, numeric = table.numeric[c];
               rows = rows.slice().sort(function (a, b) {
                 if (a[c] === "" || b[c] === "") { return (a[c] === "") - (b[c] === ""); }
                 var x = numeric ? parseFloat(a[c]) : a[c], y = numeric ? parseFloat(b[c]) : b[c];
@@ -163,10 +168,10 @@ extension Report {
             var head = document.createElement("tr");
             table.columns.forEach(function (name, i) {
               var th = document.createElement("th");
-              th.textContent = name + (state.sort === i ? (state.descending ? " ▼" : " ▲") : "");
+              th.textContent = name + (sorted === i ? (descending ? " ▼" : " ▲") : "");
               th.addEventListener("click", function () {
-                state.descending = state.sort === i ? !state.descending : false;
-                state.sort = i; state.page = 0; draw(root, table);
+                state.descending = sorted === i ? !descending : false;
+                state.sort = name; state.chosen = true; state.page = 0; draw(root, table);
               });
               head.appendChild(th);
             });
@@ -191,7 +196,6 @@ extension Report {
             var root = document.querySelector(".trial-table");
             if (!root || typeof DecompressionStream === "undefined") { return; }
             decode(root.querySelector("script.data").textContent).then(function (table) {
-              if (!state.sorted) { state.sort = table.sort; state.descending = table.descending; state.sorted = true; }
               var status = root.querySelector("select.status"), filter = root.querySelector("input.filter");
               status.value = state.status; filter.value = state.filter;
               status.addEventListener("change", function () { state.status = status.value; state.page = 0; draw(root, table); });
