@@ -7,7 +7,7 @@ import Training
 import SweepCore
 
 /// The trial table's script in a real headless Chromium (`browser.py`, as the live tests drive it):
-/// the sort it keeps across the bodies the live page swaps in.
+/// the sort it keeps across the bodies the live page swaps in, and cells that are no finite number.
 @Suite("Trial table", .heavy, .timeLimit(.minutes(5)))
 struct TrialTableTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -24,8 +24,8 @@ struct TrialTableTests {
         """
 
     /// The sweep's trials with `batch` 32 only (so it is no column), or all of them (so it is one):
-    /// each with its own seconds, and `loss(number)` as its loss (nil: none).
-    static func data(batchVaries: Bool, loss: (Int) -> Double? = { Double(($0 * 7) % 40) / 10 }) throws -> ReportData {
+    /// each with its own seconds and loss; with `score`, a second objective, `score(number)` (nil: none).
+    static func data(batchVaries: Bool, score: ((Int) -> Double?)? = nil) throws -> ReportData {
         let spec = try SweepSpec(yaml: yaml, file: "table.yaml")
         let layout = RecordLayout(spec)
         var records: [TrialRecord] = []
@@ -33,12 +33,15 @@ struct TrialTableTests {
             let result = TrainingResult(config: nil, epochs: [EpochMetrics(epoch: 1, seconds: 1, named: [(name: "loss", value: 1)])],
                                         status: .completed)
             var record = TrialRecord(trial: trial, result: result, attempts: 1, worker: "w1", host: "h", number: number, layout: layout)
-            record.metrics["loss"] = loss(number)
+            record.metrics["loss"] = Double((number * 7) % 40) / 10
+            if let score { record.metrics["score"] = score(number) }
             record.seconds = Double((records.count * 13) % 20 + 1)
             records.append(record)
         }
-        return ReportData(directory: "", name: "table", specText: yaml, plannedTrials: spec.count, metric: spec.metric,
-                          records: records, epochs: [:], runs: [])
+        var data = ReportData(directory: "", name: "table", specText: yaml, plannedTrials: spec.count, metric: spec.metric,
+                              records: records, epochs: [:], runs: [])
+        if score != nil { data.objectives = Objectives(metrics: [spec.metric, Metric(name: "score")]) }
+        return data
     }
 
     /// What is inside a report's <body>, as the live page swaps it in.
@@ -108,5 +111,52 @@ struct TrialTableTests {
         #expect(out["swapped"] as? String == "loss ▲", "until a heading is clicked, each table's own sort: \(out)")
         #expect(out["clicked"] as? String == "seconds ▲" && out["back"] as? String == "seconds ▲", "the column clicked, by name: \(out)")
         #expect(out["seconds"] as? [Double] == [1, 2, 3], "sorted by it: \(out)")
+    }
+
+    /// A score for trial `number`: nan, inf, -inf or none for some, else a number.
+    static func unruly(_ number: Int) -> Double? {
+        switch number % 8 {
+        case 1: return .nan
+        case 3: return .infinity
+        case 5: return nil
+        case 6: return -.infinity
+        default: return Double((number * 11) % 40) / 10
+        }
+    }
+
+    @Test func nanAndInfinityCellsSortLastLikeBlanks() async throws {
+        let scratch = Scratch()
+        // In a column the rows do not come sorted by (they come by loss): the sort has to move them.
+        let data = try Self.data(batchVaries: true, score: Self.unruly)
+        let report = Report(data: data)
+        let table = report.tableData(Context(data: data, ranking: report.ranking, heatmap: ("lr", "batch")))
+        let score = try #require(table.columns.firstIndex(of: "score"))
+        #expect(Set(table.rows.map { $0[score] }).isSuperset(of: ["nan", "inf", "-inf", ""]) && table.numeric[score],
+                "a column of numbers with nan, inf and blanks: \(table.columns) \(table.numeric)")
+        let out = try await Self.evaluate(report.render(), """
+            (async function () {
+              \(Self.helpers)
+              await drawn();
+              heading('score').click(); var up = cells('score');
+              heading('score').click(); var down = cells('score');
+              return JSON.stringify({up: up, down: down, sorted: sortedBy()});
+            })()
+            """, scratch)
+        let finite = table.rows.compactMap { Double($0[score]) }.filter(\.isFinite)
+        let page = Report.tablePage
+        #expect(out["sorted"] as? String == "score ▼", "\(out)")
+        for (name, ascending) in [("up", true), ("down", false)] {
+            let shown = try #require(out[name] as? [String], "\(out)")
+            let expected = Array((ascending ? finite.sorted() : finite.sorted().reversed()).prefix(page))
+            #expect(shown.prefix(expected.count).map { Double($0) ?? .nan } == expected, "\(name): the finite numbers first, in order: \(shown)")
+            #expect(shown.dropFirst(expected.count).allSatisfy { ["nan", "inf", "-inf", ""].contains($0) }, "\(name): then the rest: \(shown)")
+        }
+    }
+
+    @Test func aColumnIsNumericWhenTheScriptReadsItsCellsAsSwiftDoes() {
+        for text in ["1", "-1.5", "+2", ".5", "5.", "2e-05", "1.5E+7"] { #expect(Report.isDecimal(text), "\(text)") }
+        for text in ["", "-", ".", "e5", "1e", "0x10", "nan", "inf", "-inf", "1,5", " 1", "1 ", "1.2.3", "Infinity"] {
+            #expect(!Report.isDecimal(text), "\(text)")
+        }
     }
 }
