@@ -29,4 +29,49 @@ struct WorkerTimelineTests {
         #expect(seen == ["a@w1 0.0–2.0 paused", "b@w2 0.0–3.0 lost", "a@w2 4.0–7.0 stopped from 3",
                          "b@w1 5.0–9.0 running", "c@w2 9.0–9.0 running"], "\(seen)")
     }
+
+    /// The stretches as text: `trial@worker start–end ending`.
+    static func seen(_ stretches: [Report.Stretch]) -> [String] {
+        stretches.map { "\($0.trial)@\($0.worker) \($0.start)–\($0.end) \($0.ending)" }
+    }
+
+    @Test func aWorkerFreedByAHeldResultEndsItsStretchWhereItStartsTheNext() {
+        // a's result is held for an earlier decision: its worker starts b before a's end is written.
+        let events = [
+            Timeline.Event(time: 100, kind: .start, trial: "a", worker: "w1", detail: "1"),
+            Timeline.Event(time: 100, kind: .start, trial: "z", worker: "w2", detail: "1"),
+            Timeline.Event(time: 105, kind: .start, trial: "b", worker: "w1", detail: "1"),
+            Timeline.Event(time: 108, kind: .end, trial: "a", worker: "w1", detail: "completed"),
+            Timeline.Event(time: 110, kind: .end, trial: "b", worker: "w1", detail: "stopped"),
+            Timeline.Event(time: 111, kind: .end, trial: "z", worker: "w2", detail: "completed"),
+        ]
+        let stretches = Report.stretches(events, origin: 100)
+        #expect(Self.seen(stretches) == ["a@w1 0.0–5.0 completed", "b@w1 5.0–10.0 stopped", "z@w2 0.0–11.0 completed"],
+                "\(Self.seen(stretches))")
+        for worker in ["w1", "w2"] {
+            let bars = stretches.filter { $0.worker == worker }.sorted { $0.start < $1.start }
+            #expect(zip(bars, bars.dropFirst()).allSatisfy { $0.end <= $1.start }, "no two bars of \(worker) overlap: \(Self.seen(bars))")
+        }
+    }
+
+    @Test func aStretchEndsWithTheRunItBeganIn() {
+        // The first run (100–120) was stopped while c trained; the second (200–300) started it again.
+        // A run that left no row (150–160, killed) ends at the next run's start; d is still running.
+        let runs = [ResultStore.Run(started: 100, finished: 120, workers: ["w1"], hosts: ["h"], outcome: .stopped),
+                    ResultStore.Run(started: 200, finished: 300, workers: ["w1"], hosts: ["h"], outcome: .finished)]
+        let events = [
+            Timeline.Event(time: 110, kind: .start, trial: "c", worker: "w1", detail: "1"),
+            Timeline.Event(time: 150, kind: .start, trial: "e", worker: "w2", detail: "1"),
+            Timeline.Event(time: 205, kind: .start, trial: "c", worker: "w1", detail: "2"),
+            Timeline.Event(time: 206, kind: .start, trial: "e", worker: "w2", detail: "2"),
+            Timeline.Event(time: 215, kind: .end, trial: "c", worker: "w1", detail: "completed"),
+            Timeline.Event(time: 216, kind: .start, trial: "d", worker: "w1", detail: "1"),
+            Timeline.Event(time: 220, kind: .end, trial: "e", worker: "w2", detail: "completed"),
+        ]
+        let stretches = Report.stretches(events, runs: runs, origin: 100)
+        #expect(Self.seen(stretches) == ["c@w1 10.0–20.0 lost", "e@w2 50.0–100.0 lost", "c@w1 105.0–115.0 completed",
+                                         "e@w2 106.0–120.0 completed", "d@w1 116.0–120.0 running"], "\(Self.seen(stretches))")
+        // Without runs.csv (a folder from before it was kept), as the events alone say.
+        #expect(Self.seen(Report.stretches(Array(events.prefix(3)), origin: 100)) == ["c@w1 10.0–105.0 lost", "e@w2 50.0–105.0 running", "c@w1 105.0–105.0 running"])
+    }
 }
