@@ -75,10 +75,23 @@ extension Report {
             }
         }
         let last = (events.map(\.time).max() ?? origin)
-        return done + open.values.sorted { $0.start < $1.start }.map { stretch in
+        // By start, then trial: the same rows give the same order (a dictionary's order differs by process).
+        return done + open.values.sorted { ($0.start, $0.trial) < ($1.start, $1.trial) }.map { stretch in
             var stretch = stretch
             stretch.end = max(min(last, limit(stretch.start + origin)) - origin, stretch.start)
             return stretch
+        }
+    }
+
+    /// Workers as people number them (`w2` before `w10`); names alike as numbers (`w01`, `w1`) by
+    /// their text, so the rows come in one order whatever the set's.
+    static func workerOrder(_ workers: Set<String>) -> [String] {
+        workers.sorted { a, b in
+            switch a.compare(b, options: .numeric) {
+            case .orderedAscending: return true
+            case .orderedDescending: return false
+            case .orderedSame: return a < b
+            }
         }
     }
 
@@ -99,7 +112,7 @@ extension Report {
         }
         let origin = data.timeOrigin
         let stretches = Report.stretches(data.timeline, runs: data.runs, origin: origin).filter { !$0.worker.isEmpty }
-        let workers = Set(stretches.map(\.worker)).sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        let workers = Report.workerOrder(Set(stretches.map(\.worker)))
         let shown = Array(workers.prefix(Report.timelineRows))
         let row = Dictionary(uniqueKeysWithValues: shown.enumerated().map { ($1, $0) })
         let (rowHeight, left, right, top) = (18.0, 110.0, 16.0, 8.0)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Reporting
 import ResultsStore
+import Sweeping
 import SweepTestSupport
 
 /// The worker timeline's stretches, from the events the coordinator writes.
@@ -73,5 +74,27 @@ struct WorkerTimelineTests {
                                          "e@w2 106.0–120.0 completed", "d@w1 116.0–120.0 running"], "\(Self.seen(stretches))")
         // Without runs.csv (a folder from before it was kept), as the events alone say.
         #expect(Self.seen(Report.stretches(Array(events.prefix(3)), origin: 100)) == ["c@w1 10.0–105.0 lost", "e@w2 50.0–105.0 running", "c@w1 105.0–105.0 running"])
+    }
+
+    @Test func stretchesStillOpenComeByStartThenTrial() {
+        let trials = (0..<20).map { String(format: "t%02d", ($0 * 7) % 20) }
+        let events = trials.map { Timeline.Event(time: 100, kind: .start, trial: $0, worker: "w" + $0, detail: "1") }
+            + [Timeline.Event(time: 99, kind: .start, trial: "z", worker: "wz", detail: "1")]
+        #expect(Report.stretches(events, origin: 99).map(\.trial) == ["z"] + trials.sorted())
+    }
+
+    @Test func workersAlikeAsNumbersComeInOneOrder() throws {
+        // Names a numeric comparison calls the same (w1, w01, w001) are ordered by their text.
+        let workers = ["w10", "w03", "w1", "w2", "w001", "w3", "w02", "w01"]
+        var data = ReportData(directory: "", name: "workers", specText: nil, plannedTrials: nil, metric: Metric(),
+                              records: [], epochs: [:], runs: [])
+        data.timeline = workers.enumerated().flatMap { index, worker in
+            [Timeline.Event(time: 100, kind: .start, trial: "t\(index)", worker: worker, detail: "1"),
+             Timeline.Event(time: 101, kind: .end, trial: "t\(index)", worker: worker, detail: "completed")]
+        }
+        let html = Report(data: data).render()
+        let timeline = html.components(separatedBy: "data-chart=\"timeline\"")[1].components(separatedBy: "</figure>")[0]
+        let labels = ReportSizeTests.svgTexts(timeline).filter { $0.hasPrefix("w") && !$0.contains(" ") }
+        #expect(labels == ["w001", "w01", "w1", "w02", "w2", "w03", "w3", "w10"], "\(labels)")
     }
 }
