@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["SweepCore", "Wire", "Worker", "Messaging", "Programs", "Training"]),
         .testTarget(name: "SchedulingTests", dependencies: ["SweepCore", "Scheduling", "SweepSimulation", "Sweeping", "SweepFiles", "Programs", "Training"]),
         .testTarget(name: "ReportingTests", dependencies: ["SweepCore", "ResultsStore", "Reporting", "Sweeping", "SweepFiles", "Training", "SweepTestSupport"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "ResultsStore", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -82,9 +82,6 @@ enum LivePage {
         return String(report[report.index(after: start)..<close.lowerBound])
     }
 
-    /// Text made safe inside HTML.
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    /// Text made safe inside HTML (the report's own escaping).
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 }

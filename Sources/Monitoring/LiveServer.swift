@@ -37,7 +37,8 @@ public struct LiveServer: Sendable {
     public func start(host: String, port: Int) throws -> BackgroundServer {
         let server = try BackgroundServer.start(router(), host: host, port: port)
         let (site, cache) = (site, cache)
-        Thread.detachNewThread { for sweep in site.sweeps { _ = cache.report(sweep.path) } }
+        // One after another, each on its own thread (`ReportCache`): not all at once on a small machine.
+        Task.detached { for sweep in site.sweeps { _ = await cache.report(sweep.path) } }
         return server
     }
 
@@ -61,7 +62,7 @@ public struct LiveServer: Sendable {
         router.get("sweeps/:name/content") { request, context -> Response in
             guard self.authorized(request) else { return Self.unauthorized }
             guard let sweep = context.parameters.get("name").flatMap(self.site.sweep(named:)) else { return Self.notFound }
-            let now = self.cache.report(sweep.path)
+            let now = await self.cache.report(sweep.path)
             var response = Self.html(LivePage.body(ofReport: now.report))
             // The body's version: the folder's signature when it was made.
             response.headers[.eTag] = "\"" + now.signature.text + "\""
@@ -162,23 +163,99 @@ public struct LiveServer: Sendable {
 }
 
 /// Reports rendered, by folder, with the folder's signature when each was begun: one is rendered
-/// again only once the folder has changed, however many pages ask.
+/// again only once the folder has changed, however many pages ask. Everyone who asks while a render
+/// is under way that will show the folder as it is waits for that render; one who asks after the
+/// folder changed again waits for the next, begun once the current one is done (one render a folder
+/// at a time). A render runs on a thread of its own, never on the cooperative threads the requests'
+/// tasks share: a 20,000-trial report takes a second or two.
 final class ReportCache: Sendable {
-    private let entries = Mutex<[String: (signature: FolderSignature, report: String)]>([:])
+    typealias Rendered = (signature: FolderSignature, report: String)
 
-    /// The report of `path` if the folder has not changed since it was rendered, and its signature.
-    func fresh(_ path: String) -> (signature: FolderSignature, report: String)? {
-        let now = FolderSignature(path)
-        return entries.withLock { $0[path] }.flatMap { $0.signature == now ? $0 : nil }
+    /// One folder: its last report, the render under way and who waits for it, and who waits for the next.
+    private struct Folder {
+        var done: Rendered?
+        var running: FolderSignature?
+        var waiting: [CheckedContinuation<Rendered, Never>] = []
+        var next: [CheckedContinuation<Rendered, Never>] = []
     }
 
-    /// The report of `path` as the folder is now (the cached one, or a new one), and the folder's
-    /// signature when it was begun.
-    func report(_ path: String) -> (signature: FolderSignature, report: String) {
-        if let ready = fresh(path) { return ready }
-        let signature = FolderSignature(path)
-        let report = LiveServer.report(path)
-        entries.withLock { $0[path] = (signature, report) }
-        return (signature, report)
+    private let folders = Mutex<[String: Folder]>([:])
+    /// Makes a folder's report (`LiveServer.report`; a test counts).
+    private let render: @Sendable (String) -> String
+
+    init(render: @escaping @Sendable (String) -> String = LiveServer.report) {
+        self.render = render
+    }
+
+    /// The report of `path` if the folder has not changed since it was rendered, and its signature.
+    func fresh(_ path: String) -> Rendered? {
+        let now = FolderSignature(path)
+        return folders.withLock { $0[path]?.done }.flatMap { $0.signature == now ? $0 : nil }
+    }
+
+    /// The report of `path` as the folder is now (the cached one, the one being made, or a new one),
+    /// and the folder's signature when it was begun.
+    func report(_ path: String) async -> Rendered {
+        let now = FolderSignature(path)
+        if let done = folders.withLock({ $0[path]?.done }), done.signature == now { return done }
+        return await withCheckedContinuation { continuation in
+            enum Step { case ready(Rendered), wait, begin }
+            let step = folders.withLock { all -> Step in
+                var folder = all[path] ?? Folder()
+                defer { all[path] = folder }
+                if let done = folder.done, done.signature == now { return .ready(done) }
+                if folder.running == now {
+                    folder.waiting.append(continuation)
+                    return .wait
+                }
+                if folder.running != nil {
+                    folder.next.append(continuation)
+                    return .wait
+                }
+                folder.running = now
+                folder.waiting = [continuation]
+                return .begin
+            }
+            switch step {
+            case .ready(let done): continuation.resume(returning: done)
+            case .wait: break
+            case .begin: begin(path, now)
+            }
+        }
+    }
+
+    /// How many wait for `path`'s report (the render under way and the next), for tests.
+    func waiting(_ path: String) -> Int { folders.withLock { $0[path].map { $0.waiting.count + $0.next.count } ?? 0 } }
+
+    /// Renders `path` (as it was at `signature`) on a new thread, hands the report to those waiting
+    /// for it, then begins the next render if anyone waits for one.
+    private func begin(_ path: String, _ signature: FolderSignature) {
+        let thread = Thread { [self] in
+            let rendered = (signature: signature, report: render(path))
+            let (waiting, next) = folders.withLock { all -> ([CheckedContinuation<Rendered, Never>], FolderSignature?) in
+                var folder = all[path] ?? Folder()
+                defer { all[path] = folder }
+                let waiting = folder.waiting
+                folder.done = rendered
+                folder.running = nil
+                folder.waiting = []
+                guard !folder.next.isEmpty else { return (waiting, nil) }
+                // Those who asked during this render asked after the folder changed: a render begun now
+                // shows it (unless the folder is as this render saw it after all).
+                let now = FolderSignature(path)
+                if now == signature {
+                    defer { folder.next = [] }
+                    return (waiting + folder.next, nil)
+                }
+                folder.running = now
+                folder.waiting = folder.next
+                folder.next = []
+                return (waiting, now)
+            }
+            for continuation in waiting { continuation.resume(returning: rendered) }
+            if let next { begin(path, next) }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 }

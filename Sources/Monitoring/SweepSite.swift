@@ -52,7 +52,8 @@ public struct SweepSite: Sendable {
     public func sweep(named name: String) -> Sweep? { sweeps.first { $0.name == name } }
 }
 
-/// What changes as a sweep runs, cheaply read: the sizes and modification times of its CSVs and of
+/// What changes as a sweep runs, cheaply read: the sizes and modification times of the files its
+/// report is made of (the trials, their epochs, held results, `timeline.csv`, `runs.csv`) and of
 /// `coordinator.json`. A change of any is worth telling open pages.
 struct FolderSignature: Equatable, Sendable {
     var stamps: [Int64]
@@ -62,7 +63,8 @@ struct FolderSignature: Equatable, Sendable {
 
     init(_ path: String) {
         let folder = ResultsDirectory(path)
-        stamps = [folder.trials, folder.file("epochs.csv"), folder.file("metrics.csv"), folder.held, folder.coordinator].flatMap { file in
+        stamps = [folder.trials, folder.file("epochs.csv"), folder.file("metrics.csv"), folder.held, folder.timeline, folder.runs,
+                  folder.coordinator].flatMap { file in
             var info = stat()
             guard stat(file, &info) == 0 else { return [Int64(-1), Int64(-1)] }
             return [Int64(info.st_size), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)]

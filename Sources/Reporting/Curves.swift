@@ -9,10 +9,20 @@ import SweepCore
 /// a band of ± one standard deviation, and a stopped trial's curve ending in a square at its rung.
 /// Up to `stoppedCurves` more stopped trials are drawn thin and grey, so early termination shows. The
 /// dashed train loss is drawn too, hidden until its box is ticked (CSS alone, no script).
-/// Bounded: at most (`curveCount` × seeds + `stoppedCurves`) × epochs points.
+/// Bounded: at most (`curveCount` + `stoppedCurves`) × epochs points (a configuration's seeds are one
+/// mean), and at most `stoppedSquares` squares on the best configurations' curves, however many seeds
+/// of one configuration were stopped.
 extension Report {
     /// How many stopped trials beyond the best configurations the curves show.
     static let stoppedCurves = 30
+    /// How many stopped trials' squares the best configurations' curves show: for each, and in all.
+    static let stoppedSquares = (perConfiguration: 10, inAll: 50)
+
+    /// `count` of `items` spread evenly through them (all, when there are no more).
+    static func spread<T>(_ items: [T], count: Int) -> [T] {
+        guard items.count > count else { return items }
+        return (0..<max(count, 0)).map { items[$0 * items.count / count] }
+    }
 
     /// A curve's points: (epoch, value), finite values only.
     private func series(_ trial: String, _ name: String) -> [(Int, Double)] {
@@ -47,7 +57,7 @@ extension Report {
         let x = LinearScale(domain: epochs, range: (left, width - right))
         let y = LinearScale(domain: all, range: (height - bottom, topMargin))
         var nodes = axes(x: x, y: y, width: width, height: height, xLabel: "epoch", yLabel: curve.axis, integerX: true)
-        nodes.append(.element(named: "clipPath", nodes: [.attribute(named: "id", value: "curves-plot"),
+        nodes.append(.element(named: "clipPath", nodes: [SVG.attribute("id", "curves-plot"),
                                                          SVG.rect(left, topMargin, width - left - right, height - bottom - topMargin, fill: "#fff")]))
         func point(_ epoch: Int, _ value: Double) -> (Double, Double) { (x(Double(epoch)), y(value)) }
         func square(_ epoch: Int, _ value: Double, _ colour: String, _ title: String) -> Node<HTML.BodyContext> {
@@ -64,6 +74,7 @@ extension Report {
         }
         nodes.append(SVG.group(series: "stopped", grey))
         var legend: [Node<HTML.BodyContext>] = []
+        var squares = (drawn: 0, stopped: 0)
         for (index, row) in rows.enumerated() {
             let colour = Palette.categorical[index % Palette.categorical.count]
             let curves = row.trials.map { series($0, curve.solid) }.filter { !$0.isEmpty }
@@ -80,15 +91,21 @@ extension Report {
             if let dashed = curve.dashed {
                 let train = meanCurve(row.trials.map { series($0, dashed) }.filter { !$0.isEmpty })
                 if !train.isEmpty {
-                    lines.append(.element(named: "g", nodes: [.attribute(named: "class", value: "train"),
-                                                              .attribute(named: "clip-path", value: "url(#curves-plot)"),
+                    lines.append(.element(named: "g", nodes: [SVG.attribute("class", "train"),
+                                                              SVG.attribute("clip-path", "url(#curves-plot)"),
                         SVG.polyline(train.map { point($0.epoch, $0.mean) }, stroke: colour, width: 1.5, dash: "5 3",
                                      title: "\(index + 1). \(name) \(curve.dashedTitle ?? dashed)")]))
                 }
             }
-            for trial in row.trials {
-                guard let rung = stopped[trial], let last = series(trial, curve.solid).last else { continue }
+            // Squares for some of its stopped trials, spread over their rungs.
+            let halted = row.trials.compactMap { trial in stopped[trial].map { (trial: trial, rung: $0) } }
+                .sorted { ($0.rung, $0.trial) < ($1.rung, $1.trial) }
+            let budget = min(Report.stoppedSquares.perConfiguration, Report.stoppedSquares.inAll - squares.drawn)
+            squares.stopped += halted.count
+            for (trial, rung) in Report.spread(halted, count: budget) {
+                guard let last = series(trial, curve.solid).last else { continue }
                 lines.append(square(last.0, last.1, colour, "\(trial) stopped at epoch \(rung)"))
+                squares.drawn += 1
             }
             nodes.append(SVG.group(series: row.trials[0], lines))
             let recordIndex = data.records.firstIndex { $0.id == row.trials[0] }
@@ -96,6 +113,7 @@ extension Report {
                                 .text("\(index + 1). \(recordIndex.map(context.label) ?? row.trials[0])\(row.trials.count > 1 ? " (\(row.trials.count) seeds)" : "")")))
         }
         var note = "\(curve.solidTitle); a band: mean ± sd over seeds; ■ a trial stopped at its rung"
+        if squares.stopped > squares.drawn { note += " (\(squares.drawn) of these \(squares.stopped) shown)" }
         if !extra.isEmpty { note += "; grey: \(extra.count) more stopped trials" }
         legend.append(.span(.class("key note"), .text(note)))
         // The best configurations' series and the grey stopped trials' one.

@@ -84,9 +84,9 @@ extension Report {
         }
         let hollow = priors.prefix(Report.frontMarks).map { prior in
             Node<HTML.BodyContext>.element(named: "circle", nodes: [
-                .attribute(named: "cx", value: SVG.number(x(prior.values[i]))), .attribute(named: "cy", value: SVG.number(y(prior.values[j]))),
-                .attribute(named: "r", value: "4"), .attribute(named: "fill", value: "none"),
-                .attribute(named: "stroke", value: "#555"), .element(named: "title", text: title(prior.record, prior.values, " (prior)")),
+                SVG.attribute("cx", SVG.number(x(prior.values[i]))), SVG.attribute("cy", SVG.number(y(prior.values[j]))),
+                SVG.attribute("r", "4"), SVG.attribute("fill", "none"),
+                SVG.attribute("stroke", "#555"), .element(named: "title", text: title(prior.record, prior.values, " (prior)")),
             ])
         }
         // The front joined in this pair's projection, as a staircase in the direction of both goals: the

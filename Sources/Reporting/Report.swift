@@ -44,8 +44,10 @@ public struct Report: Sendable {
     /// the sweep file, whatever the number of trials (see `ParameterAxis`).
     public func render() -> String {
         let context = Context(data: data, ranking: ranking, heatmap: heatmap)
-        // The table (its rows packed and gzipped) beside the charts; it goes in where its mark is.
-        let mark = "<!--sweep: the trial table-->"
+        // The table (its rows packed and gzipped) beside the charts; it goes in where its mark is. The
+        // mark holds a fresh UUID, so no name or value in the page can be it (and every one is escaped,
+        // so none can hold a comment's "<!--" at all).
+        let mark = "<!--sweep: the trial table \(UUID().uuidString)-->"
         let (table, page) = bothAtOnce({ self.trialTable(context).render() }, { self.page(context, table: .raw(mark)).render(indentedBy: nil) })
         guard let at = page.range(of: mark) else { return page }
         return page.replacingCharacters(in: at, with: table)
@@ -167,8 +169,8 @@ public struct Report: Sendable {
     func figure(_ kind: String, series: Int, _ content: Node<HTML.BodyContext>,
                 legend: [Node<HTML.BodyContext>] = []) -> Node<HTML.BodyContext> {
         .element(named: "figure", nodes: [
-            .attribute(named: "class", value: "chart"), .attribute(named: "data-chart", value: kind),
-            .attribute(named: "data-series", value: "\(series)"), content,
+            SVG.attribute("class", "chart"), SVG.attribute("data-chart", kind),
+            SVG.attribute("data-series", "\(series)"), content,
         ] + (legend.isEmpty ? [] : [.div(.class("legend"), .group(legend))]))
     }
 

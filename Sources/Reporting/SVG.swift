@@ -7,24 +7,31 @@ enum SVG {
 
     static func number(_ value: Double) -> String { String(format: "%.1f", value) }
 
+    /// An attribute, its value escaped (`Markup.escape`): Plot 0.14 writes attribute values as they
+    /// are given, and names of metrics, parameters, values, trials and workers are anyone's text. Every
+    /// attribute the report writes goes through here.
+    static func attribute(_ name: String, _ value: String) -> Content {
+        .attribute(named: name, value: Markup.escape(value))
+    }
+
     static func svg(width: Double, height: Double, label: String, _ children: [Content]) -> Content {
         .element(named: "svg", nodes: [
-            .attribute(named: "xmlns", value: "http://www.w3.org/2000/svg"),
-            .attribute(named: "viewBox", value: "0 0 \(Int(width)) \(Int(height))"),
-            .attribute(named: "width", value: "\(Int(width))"),
-            .attribute(named: "height", value: "\(Int(height))"),
-            .attribute(named: "role", value: "img"),
-            .attribute(named: "aria-label", value: label),
+            SVG.attribute("xmlns", "http://www.w3.org/2000/svg"),
+            SVG.attribute("viewBox", "0 0 \(Int(width)) \(Int(height))"),
+            SVG.attribute("width", "\(Int(width))"),
+            SVG.attribute("height", "\(Int(height))"),
+            SVG.attribute("role", "img"),
+            SVG.attribute("aria-label", label),
         ] + children)
     }
 
     /// A group; `series` marks one data series (tests and readers count these).
     static func group(series: String? = nil, opacity: Double? = nil, _ children: [Content]) -> Content {
         var nodes: [Content] = []
-        if let opacity { nodes.append(.attribute(named: "stroke-opacity", value: String(format: "%.2f", opacity))) }
+        if let opacity { nodes.append(SVG.attribute("stroke-opacity", String(format: "%.2f", opacity))) }
         if let series {
-            nodes.append(.attribute(named: "class", value: "series"))
-            nodes.append(.attribute(named: "data-name", value: series))
+            nodes.append(SVG.attribute("class", "series"))
+            nodes.append(SVG.attribute("data-name", series))
         }
         return .element(named: "g", nodes: nodes + children)
     }
@@ -32,11 +39,11 @@ enum SVG {
     static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#999",
                      width: Double = 1, dash: String? = nil, title: String? = nil) -> Content {
         var attributes: [Content] = [
-            .attribute(named: "x1", value: number(x1)), .attribute(named: "y1", value: number(y1)),
-            .attribute(named: "x2", value: number(x2)), .attribute(named: "y2", value: number(y2)),
-            .attribute(named: "stroke", value: stroke), .attribute(named: "stroke-width", value: number(width)),
+            SVG.attribute("x1", number(x1)), SVG.attribute("y1", number(y1)),
+            SVG.attribute("x2", number(x2)), SVG.attribute("y2", number(y2)),
+            SVG.attribute("stroke", stroke), SVG.attribute("stroke-width", number(width)),
         ]
-        if let dash { attributes.append(.attribute(named: "stroke-dasharray", value: dash)) }
+        if let dash { attributes.append(SVG.attribute("stroke-dasharray", dash)) }
         if let title { attributes.append(.element(named: "title", text: title)) }
         return .element(named: "line", nodes: attributes)
     }
@@ -44,12 +51,12 @@ enum SVG {
     static func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.5, dash: String? = nil,
                          opacity: Double = 1, title: String? = nil) -> Content {
         var nodes: [Content] = [
-            .attribute(named: "points", value: points.map { "\(number($0.0)),\(number($0.1))" }.joined(separator: " ")),
-            .attribute(named: "fill", value: "none"), .attribute(named: "stroke", value: stroke),
-            .attribute(named: "stroke-width", value: number(width)),
+            SVG.attribute("points", points.map { "\(number($0.0)),\(number($0.1))" }.joined(separator: " ")),
+            SVG.attribute("fill", "none"), SVG.attribute("stroke", stroke),
+            SVG.attribute("stroke-width", number(width)),
         ]
-        if let dash { nodes.append(.attribute(named: "stroke-dasharray", value: dash)) }
-        if opacity < 1 { nodes.append(.attribute(named: "stroke-opacity", value: String(format: "%.2f", opacity))) }
+        if let dash { nodes.append(SVG.attribute("stroke-dasharray", dash)) }
+        if opacity < 1 { nodes.append(SVG.attribute("stroke-opacity", String(format: "%.2f", opacity))) }
         if let title { nodes.append(.element(named: "title", text: title)) }
         return .element(named: "polyline", nodes: nodes)
     }
@@ -57,8 +64,8 @@ enum SVG {
     /// A closed shape filled with `fill` (a band between two lines, say).
     static func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, title: String? = nil) -> Content {
         var nodes: [Content] = [
-            .attribute(named: "points", value: points.map { "\(number($0.0)),\(number($0.1))" }.joined(separator: " ")),
-            .attribute(named: "fill", value: fill), .attribute(named: "fill-opacity", value: String(format: "%.2f", opacity)),
+            SVG.attribute("points", points.map { "\(number($0.0)),\(number($0.1))" }.joined(separator: " ")),
+            SVG.attribute("fill", fill), SVG.attribute("fill-opacity", String(format: "%.2f", opacity)),
         ]
         if let title { nodes.append(.element(named: "title", text: title)) }
         return .element(named: "polygon", nodes: nodes)
@@ -67,19 +74,19 @@ enum SVG {
     static func rect(_ x: Double, _ y: Double, _ width: Double, _ height: Double, fill: String,
                      opacity: Double = 1, title: String? = nil) -> Content {
         var nodes: [Content] = [
-            .attribute(named: "x", value: number(x)), .attribute(named: "y", value: number(y)),
-            .attribute(named: "width", value: number(width)), .attribute(named: "height", value: number(height)),
-            .attribute(named: "fill", value: fill),
+            SVG.attribute("x", number(x)), SVG.attribute("y", number(y)),
+            SVG.attribute("width", number(width)), SVG.attribute("height", number(height)),
+            SVG.attribute("fill", fill),
         ]
-        if opacity < 1 { nodes.append(.attribute(named: "fill-opacity", value: String(format: "%.2f", opacity))) }
+        if opacity < 1 { nodes.append(SVG.attribute("fill-opacity", String(format: "%.2f", opacity))) }
         if let title { nodes.append(.element(named: "title", text: title)) }
         return .element(named: "rect", nodes: nodes)
     }
 
     static func circle(_ cx: Double, _ cy: Double, radius: Double, fill: String, title: String? = nil) -> Content {
         var nodes: [Content] = [
-            .attribute(named: "cx", value: number(cx)), .attribute(named: "cy", value: number(cy)),
-            .attribute(named: "r", value: number(radius)), .attribute(named: "fill", value: fill),
+            SVG.attribute("cx", number(cx)), SVG.attribute("cy", number(cy)),
+            SVG.attribute("r", number(radius)), SVG.attribute("fill", fill),
         ]
         if let title { nodes.append(.element(named: "title", text: title)) }
         return .element(named: "circle", nodes: nodes)
@@ -89,17 +96,39 @@ enum SVG {
     static func text(_ x: Double, _ y: Double, _ string: String, anchor: String = "start", size: Double = 11,
                      fill: String = "#333", rotate: Bool = false, halo: Bool = false) -> Content {
         var nodes: [Content] = [
-            .attribute(named: "x", value: number(x)), .attribute(named: "y", value: number(y)),
-            .attribute(named: "text-anchor", value: anchor), .attribute(named: "font-size", value: number(size)),
-            .attribute(named: "fill", value: fill),
+            SVG.attribute("x", number(x)), SVG.attribute("y", number(y)),
+            SVG.attribute("text-anchor", anchor), SVG.attribute("font-size", number(size)),
+            SVG.attribute("fill", fill),
         ]
         if halo {
-            nodes += [.attribute(named: "stroke", value: "#fff"), .attribute(named: "stroke-width", value: "3"),
-                      .attribute(named: "stroke-linejoin", value: "round"), .attribute(named: "paint-order", value: "stroke")]
+            nodes += [SVG.attribute("stroke", "#fff"), SVG.attribute("stroke-width", "3"),
+                      SVG.attribute("stroke-linejoin", "round"), SVG.attribute("paint-order", "stroke")]
         }
-        if rotate { nodes.append(.attribute(named: "transform", value: "rotate(-90 \(number(x)) \(number(y)))")) }
+        if rotate { nodes.append(SVG.attribute("transform", "rotate(-90 \(number(x)) \(number(y)))")) }
         nodes.append(.text(string))
         return .element(named: "text", nodes: nodes)
+    }
+}
+
+/// Text made safe inside an element or a quoted attribute value: `&`, `"`, `'`, `<` and `>` as
+/// character references, so a name like `"><script>` stays text.
+public enum Markup {
+    /// `text` with `& " ' < >` escaped (returned as it is when it has none of them).
+    public static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x22 || $0 == 0x27 || $0 == 0x3C || $0 == 0x3E }) else { return text }
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&amp;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 }
 

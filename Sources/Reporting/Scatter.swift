@@ -40,12 +40,12 @@ extension Report {
     /// opaque as its level: some 20 bytes a cell rather than a rect's 90.
     static func shaded(_ cells: [[(Double, Double)]], size: (Double, Double), colour: String, class name: String,
                        title: (Int) -> String) -> Node<HTML.BodyContext> {
-        var nodes: [Node<HTML.BodyContext>] = [.attribute(named: "class", value: name)]
+        var nodes: [Node<HTML.BodyContext>] = [SVG.attribute("class", name)]
         for (level, corners) in cells.enumerated() where !corners.isEmpty {
             let path = corners.map { "M\(SVG.number($0.0)) \(SVG.number($0.1))h\(SVG.number(size.0))v\(SVG.number(size.1))h-\(SVG.number(size.0))z" }
             nodes.append(.element(named: "path", nodes: [
-                .attribute(named: "d", value: path.joined()), .attribute(named: "fill", value: colour),
-                .attribute(named: "fill-opacity", value: String(format: "%.2f", 0.1 + 0.85 * Double(level + 1) / Double(shades))),
+                SVG.attribute("d", path.joined()), SVG.attribute("fill", colour),
+                SVG.attribute("fill-opacity", String(format: "%.2f", 0.1 + 0.85 * Double(level + 1) / Double(shades))),
                 .element(named: "title", text: title(level)),
             ]))
         }

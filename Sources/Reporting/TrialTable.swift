@@ -71,11 +71,38 @@ extension Report {
                     "\(record.attempts)", record.worker]
             return row
         }
+        // As the script reads them: a column of numbers holds decimal numbers, and may hold blanks and
+        // nan or inf (sorted last, as blanks are); the trial ids are text even when all digits.
         let numeric = columns.indices.map { c in
-            c != 1 && rows.contains { !$0[c].isEmpty } && rows.allSatisfy { $0[c].isEmpty || Double($0[c]) != nil }
+            c != 1 && rows.contains { Report.isDecimal($0[c]) }
+                && rows.allSatisfy { $0[c].isEmpty || Report.isDecimal($0[c]) || Double($0[c])?.isFinite == false }
         }
         return TableData(columns: columns, numeric: numeric, rows: rows, sort: columns.firstIndex(of: data.metric.name) ?? 0,
                          descending: !data.metric.minimize)
+    }
+
+    /// Whether `text` is a decimal number (`-1.5`, `.5`, `2e-05`), which Swift's `Double` and the
+    /// script's `parseFloat` read alike, whole; not hex (`0x10`, which parseFloat reads as 0), nor nan or inf.
+    static func isDecimal(_ text: String) -> Bool {
+        var bytes = text.utf8[...]
+        func digits() -> Int {
+            let count = bytes.prefix { $0 >= 0x30 && $0 <= 0x39 }.count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        if bytes.first == 0x2B || bytes.first == 0x2D { bytes = bytes.dropFirst() }  // + or -
+        var mantissa = digits()
+        if bytes.first == 0x2E {  // .
+            bytes = bytes.dropFirst()
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return false }
+        if bytes.first == 0x65 || bytes.first == 0x45 {  // e or E
+            bytes = bytes.dropFirst()
+            if bytes.first == 0x2B || bytes.first == 0x2D { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
     }
 
     func trialTable(_ context: Context) -> Node<HTML.BodyContext> {
@@ -84,7 +111,7 @@ extension Report {
         let statuses = TrialStatus.allCases.filter { status in data.records.contains { $0.status == status } }
         func element(_ name: String, _ attributes: [(String, String)], _ text: String? = nil,
                      _ children: [Node<HTML.BodyContext>] = []) -> Node<HTML.BodyContext> {
-            .element(named: name, nodes: attributes.map { Node.attribute(named: $0.0, value: $0.1) } + (text.map { [.text($0)] } ?? []) + children)
+            .element(named: name, nodes: attributes.map { SVG.attribute($0.0, $0.1) } + (text.map { [.text($0)] } ?? []) + children)
         }
         let options = [element("option", [("value", "all")], "every status")] + statuses.map { element("option", [("value", $0.rawValue)], $0.rawValue) }
         return element("div", [("class", "trial-table"), ("data-rows", "\(table.rows.count)")], nil, [
@@ -109,7 +136,9 @@ extension Report {
     public static let tableScript = """
         <script>
         window.sweepTable = (function () {
-          var state = {sort: null, descending: false, filter: "", status: "all", page: 0, sorted: false};
+          // The sort is kept by the column's name: a body swapped in may have columns the last one had not.
+          // Until a heading is clicked (chosen), each table's own default sort.
+          var state = {sort: null, descending: false, chosen: false, filter: "", status: "all", page: 0};
           function decode(text) {
             var binary = atob(text.trim()), bytes = new Uint8Array(binary.length);
             for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
@@ -150,23 +179,30 @@ extension Report {
           function draw(root, table) {
             var statusColumn = table.columns.indexOf("status"), keep = matcher(table, state.filter);
             var rows = table.rows.filter(function (row) { return (state.status === "all" || row[statusColumn] === state.status) && keep(row); });
-            if (state.sort !== null) {
-              var c = state.sort, sign = state.descending ? -1 : 1, numeric = table.numeric[c];
-              rows = rows.slice().sort(function (a, b) {
-                if (a[c] === "" || b[c] === "") { return (a[c] === "") - (b[c] === ""); }
-                var x = numeric ? parseFloat(a[c]) : a[c], y = numeric ? parseFloat(b[c]) : b[c];
-                return x < y ? -sign : x > y ? sign : 0;
-              });
+            // The column chosen, while the table has it; else the table's default.
+            var chosen = state.chosen ? table.columns.indexOf(state.sort) : -1;
+            var sorted = chosen >= 0 ? chosen : table.sort, descending = chosen >= 0 ? state.descending : table.descending;
+            if (sorted >= 0 && sorted < table.columns.length) {
+              // Each row's key once: blank, and in a column of numbers nan or inf (what parseFloat does not
+              // read as a finite number), is null and sorts last either way.
+              var c = sorted, sign = descending ? -1 : 1, numeric = table.numeric[c];
+              rows = rows.map(function (row) {
+                var cell = row[c], key = cell === "" ? null : numeric ? parseFloat(cell) : cell;
+                return {row: row, key: numeric && !isFinite(key) ? null : key};
+              }).sort(function (a, b) {
+                if (a.key === null || b.key === null) { return (a.key === null) - (b.key === null); }
+                return a.key < b.key ? -sign : a.key > b.key ? sign : 0;
+              }).map(function (keyed) { return keyed.row; });
             }
             var size = \(tablePage), pages = Math.max(1, Math.ceil(rows.length / size));
             state.page = Math.min(state.page, pages - 1);
             var head = document.createElement("tr");
             table.columns.forEach(function (name, i) {
               var th = document.createElement("th");
-              th.textContent = name + (state.sort === i ? (state.descending ? " ▼" : " ▲") : "");
+              th.textContent = name + (sorted === i ? (descending ? " ▼" : " ▲") : "");
               th.addEventListener("click", function () {
-                state.descending = state.sort === i ? !state.descending : false;
-                state.sort = i; state.page = 0; draw(root, table);
+                state.descending = sorted === i ? !descending : false;
+                state.sort = name; state.chosen = true; state.page = 0; draw(root, table);
               });
               head.appendChild(th);
             });
@@ -191,7 +227,6 @@ extension Report {
             var root = document.querySelector(".trial-table");
             if (!root || typeof DecompressionStream === "undefined") { return; }
             decode(root.querySelector("script.data").textContent).then(function (table) {
-              if (!state.sorted) { state.sort = table.sort; state.descending = table.descending; state.sorted = true; }
               var status = root.querySelector("select.status"), filter = root.querySelector("input.filter");
               status.value = state.status; filter.value = state.filter;
               status.addEventListener("change", function () { state.status = status.value; state.page = 0; draw(root, table); });

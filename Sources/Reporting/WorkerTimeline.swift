@@ -22,13 +22,30 @@ extension Report {
         var resumed: Int?
     }
 
-    /// The stretches, times in seconds since `origin`.
-    static func stretches(_ events: [Timeline.Event], origin: Double) -> [Stretch] {
+    /// The stretches, times in seconds since `origin`. A stretch ends at its trial's pause, lost
+    /// worker or result; or when its worker starts another trial first (a result held for an earlier
+    /// decision frees its worker before its `end` row is written), with the ending that later `end`
+    /// gives. It never runs past the run it began in (`runs.csv`: that run's end, or for a run that left
+    /// no row, the next run's start), so a coordinator stopped mid-trial does not draw its downtime as
+    /// training. Stretches still open end at the last event (or their run's end), `running`.
+    static func stretches(_ events: [Timeline.Event], runs: [ResultStore.Run] = [], origin: Double) -> [Stretch] {
         var open: [String: Stretch] = [:]
+        /// Each worker's open stretch, by trial.
+        var busy: [String: String] = [:]
+        /// Stretches closed because their worker moved on, by trial: their index in `done`, until their `end`.
+        var freed: [String: Int] = [:]
         var done: [Stretch] = []
+        let runs = runs.sorted { $0.started < $1.started }
+        /// The latest a stretch begun at `start` (seconds since 1970) can end: its run's end, or the next run's start.
+        func limit(_ start: Double) -> Double {
+            let slack = 0.001  // both files keep milliseconds
+            if let run = runs.first(where: { $0.started - slack <= start && start <= $0.finished + slack }) { return run.finished }
+            return runs.first { $0.started > start }?.started ?? .infinity
+        }
         func close(_ trial: String, at time: Double, _ ending: String) {
             guard var stretch = open.removeValue(forKey: trial) else { return }
-            stretch.end = time - origin
+            if busy[stretch.worker] == trial { busy[stretch.worker] = nil }
+            stretch.end = max(min(time, limit(stretch.start + origin)) - origin, stretch.start)
             stretch.ending = ending
             done.append(stretch)
         }
@@ -36,20 +53,45 @@ extension Report {
             switch event.kind {
             case .start:
                 close(event.trial, at: event.time, "lost")  // started again without a word: its worker was lost
+                freed[event.trial] = nil
+                if !event.worker.isEmpty, let previous = busy[event.worker] {
+                    // Its worker was freed before the previous trial's end was written: that stretch ends here.
+                    close(previous, at: event.time, "running")
+                    freed[previous] = done.count - 1
+                }
                 open[event.trial] = Stretch(trial: event.trial, worker: event.worker, start: event.time - origin, end: event.time - origin,
                                             ending: "running")
+                if !event.worker.isEmpty { busy[event.worker] = event.trial }
             case .resume: open[event.trial]?.resumed = Int(event.detail)
             case .pause: close(event.trial, at: event.time, "paused")
             case .lost: close(event.trial, at: event.time, "lost")
-            case .end: close(event.trial, at: event.time, event.detail)
+            case .end:
+                if let index = freed.removeValue(forKey: event.trial) {
+                    done[index].ending = event.detail
+                } else {
+                    close(event.trial, at: event.time, event.detail)
+                }
             case .promote, .stop: break
             }
         }
-        let last = (events.map(\.time).max() ?? origin) - origin
-        return done + open.values.sorted { $0.start < $1.start }.map { stretch in
+        let last = (events.map(\.time).max() ?? origin)
+        // By start, then trial: the same rows give the same order (a dictionary's order differs by process).
+        return done + open.values.sorted { ($0.start, $0.trial) < ($1.start, $1.trial) }.map { stretch in
             var stretch = stretch
-            stretch.end = last
+            stretch.end = max(min(last, limit(stretch.start + origin)) - origin, stretch.start)
             return stretch
+        }
+    }
+
+    /// Workers as people number them (`w2` before `w10`); names alike as numbers (`w01`, `w1`) by
+    /// their text, so the rows come in one order whatever the set's.
+    static func workerOrder(_ workers: Set<String>) -> [String] {
+        workers.sorted { a, b in
+            switch a.compare(b, options: .numeric) {
+            case .orderedAscending: return true
+            case .orderedDescending: return false
+            case .orderedSame: return a < b
+            }
         }
     }
 
@@ -69,8 +111,8 @@ extension Report {
             return .p(.class("note"), .text("No timeline.csv in this folder (written before it was kept)."))
         }
         let origin = data.timeOrigin
-        let stretches = Report.stretches(data.timeline, origin: origin).filter { !$0.worker.isEmpty }
-        let workers = Set(stretches.map(\.worker)).sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        let stretches = Report.stretches(data.timeline, runs: data.runs, origin: origin).filter { !$0.worker.isEmpty }
+        let workers = Report.workerOrder(Set(stretches.map(\.worker)))
         let shown = Array(workers.prefix(Report.timelineRows))
         let row = Dictionary(uniqueKeysWithValues: shown.enumerated().map { ($1, $0) })
         let (rowHeight, left, right, top) = (18.0, 110.0, 16.0, 8.0)

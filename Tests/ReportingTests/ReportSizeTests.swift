@@ -164,4 +164,40 @@ struct ReportSizeTests {
         let html = Report(data: failed).render()
         #expect(html.contains("40 failed") && html.contains("data-chart=\"parallel\" data-series=\"40\""))
     }
+
+    @Test func stoppedSeedsOfAConfigurationDrawABoundedNumberOfSquares() throws {
+        // Six configurations, each repeated with 400 seeds, nearly all stopped at a rung.
+        let yaml = """
+            name: seeds
+            parameters:
+              learning_rate: {values: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]}
+              seed: {values: [\((0..<400).map(String.init).joined(separator: ", "))]}
+              epochs: {value: 4}
+            """
+        let spec = try SweepSpec(yaml: yaml, file: "seeds.yaml")
+        var records: [TrialRecord] = [], epochs: [String: [EpochMetrics]] = [:]
+        for (index, trial) in spec.space.enumerated() {
+            let config = trial.config!
+            let rung = index % 7 == 0 ? 4 : 1 + index % 3
+            let metrics = (1...rung).map { epoch in
+                EpochMetrics(epoch: epoch, trainLoss: 1, testLoss: 1 / Double(epoch) + config.learningRate + Double(index % 5) / 100,
+                             testAccuracy: 0.8, seconds: 1)
+            }
+            let result = TrainingResult(config: config, epochs: metrics, status: rung == 4 ? .completed : .stopped)
+            records.append(TrialRecord(trial: trial, result: result, attempts: 1, worker: "w", host: "h", number: index, layout: .trainer))
+            epochs[trial.id] = metrics
+        }
+        let stopped = records.filter { $0.status == .stopped }.count
+        #expect(records.count == 2400 && stopped > 2000)
+        let data = ReportData(directory: "", name: "seeds", specText: yaml, plannedTrials: spec.count, metric: spec.metric,
+                              records: records, epochs: epochs, runs: [])
+        let html = Report(data: data).render()
+        let curves = html.components(separatedBy: "data-chart=\"curves\"")[1].components(separatedBy: "</figure>")[0]
+        func squares(_ text: String) -> Int { text.components(separatedBy: "width=\"7.0\" height=\"7.0\"").count - 1 }
+        let groups = curves.components(separatedBy: "<g class=\"series\"").dropFirst()
+        #expect(groups.count == 7, "six configurations and the stopped trials' group")
+        #expect(groups.allSatisfy { squares($0) <= Report.stoppedSquares.perConfiguration }, "\(groups.map(squares))")
+        #expect(squares(curves) == Report.stoppedSquares.inAll, "\(squares(curves)) squares for \(stopped) stopped trials")
+        #expect(curves.contains("(\(Report.stoppedSquares.inAll) of these \(stopped) shown)"))
+    }
 }
