@@ -113,10 +113,10 @@ def main():
     for method in opts.methods:
         mine = [r for r in runs if r["method"] == method]
         print(f"{method:12}  {statistics.mean(r['best'] for r in mine):9.4f}  "
-              f"{' '.join(f'{r['best']:.4f}' for r in mine):30}  {statistics.mean(r['wall'] for r in mine):8.0f}s")
+              f"{' '.join('%.4f' % r['best'] for r in mine):30}  {statistics.mean(r['wall'] for r in mine):8.0f}s")
     if anchors:
         bests = [a["best"] for a in anchors]
-        print(f"{'ray pbt':12}  {statistics.mean(bests):9.4f}  {' '.join(f'{b:.4f}' for b in bests):30}  "
+        print(f"{'ray pbt':12}  {statistics.mean(bests):9.4f}  {' '.join('%.4f' % b for b in bests):30}  "
               f"{statistics.mean(a['wall'] for a in anchors):8.0f}s  (one seed, {len(anchors)} reruns: spread "
               f"{max(bests) - min(bests):.4f})")
     if opts.json:

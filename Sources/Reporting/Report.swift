@@ -26,7 +26,9 @@ public struct Report: Sendable {
     /// parameters that vary, when those two do not).
     public init(data: ReportData, heatmap: (x: String, y: String)? = nil) {
         self.data = data
-        ranking = Ranking(records: data.records, metric: data.metric, objectives: data.objectives)
+        // Population-based training ranks its members by their latest stretch, as `sweep rank` does.
+        let ranked = data.layout.population ? MemberSchedule.latest(in: data.records).map(\.last) : data.records
+        ranking = Ranking(records: ranked, metric: data.metric, objectives: data.objectives)
         let varying = ranking.varyingParameters
         let important = (data.importance?.entries ?? []).filter { !$0.withinNoise }.map(\.name).filter(varying.contains)
         if let heatmap {
@@ -54,7 +56,8 @@ public struct Report: Sendable {
     }
 
     private func page(_ context: Context, table: Node<HTML.BodyContext>) -> HTML {
-        HTML(
+        let schedules = rankedSchedules()
+        return HTML(
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
@@ -71,6 +74,11 @@ public struct Report: Sendable {
                 .group(frontCharts()),
                 .if(data.objectives.areSeveral, .h2(.text("Hypervolume"))),
                 .group(hypervolumeCharts()),
+                .if(data.layout.population, .group(
+                    .h2(.text("Population: each member's run")),
+                    populationChart(schedules),
+                    .h2(.text("Schedules of the best members")),
+                    scheduleCharts(schedules))),
                 .h2(.text("Optimization history")),
                 historyCharts(context),
                 .h2(.text("Learning curves, best \(min(Report.curveCount, ranking.rows.count)) configurations")),

@@ -59,12 +59,14 @@ extension SweepSpec {
 
     /// What `method: pbt` cannot run with, each recorded in `problems`: a program (it would have to save
     /// and load its own weights when told), early termination, `enqueue:` and `warm_start:` (positions
-    /// are members and generations), an `epochs` that varies or is not longer than the interval.
+    /// are members and generations), `epoch_budget` (the population is the budget), an `epochs` that
+    /// varies or is not longer than the interval.
     static func checkPopulation(_ rule: PopulationRule?, parameters: [Parameter], top: Node.Mapping, reader: NodeReader,
                                 problems: inout Problems) {
         for (key, why) in [("early_terminate", "pbt stops no member: the worse copy the better at each boundary instead"),
                            ("enqueue", "pbt's trials are its members' stretches, so none can be queued first"),
-                           ("warm_start", "pbt learns nothing from earlier folders; its members start from their draws")] {
+                           ("warm_start", "pbt learns nothing from earlier folders; its members start from their draws"),
+                           ("epoch_budget", "pbt's budget is population_size × epochs")] {
             if let node = top[key] { problems.record(reader.error(node, key: key, "cannot be used with method: pbt: \(why)")) }
         }
         guard let epochs = parameters.first(where: { $0.name == Hyperparameter.epochs.rawValue }) else {
