@@ -27,8 +27,7 @@ public struct Report: Sendable {
     public init(data: ReportData, heatmap: (x: String, y: String)? = nil) {
         self.data = data
         // Population-based training ranks its members by their latest stretch, as `sweep rank` does.
-        let ranked = data.layout.population ? MemberSchedule.latest(in: data.records).map(\.last) : data.records
-        ranking = Ranking(records: ranked, metric: data.metric, objectives: data.objectives)
+        ranking = Ranking(records: MemberSchedule.ranked(data.records), metric: data.metric, objectives: data.objectives)
         let varying = ranking.varyingParameters
         let important = (data.importance?.entries ?? []).filter { !$0.withinNoise }.map(\.name).filter(varying.contains)
         if let heatmap {

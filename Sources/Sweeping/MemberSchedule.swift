@@ -35,20 +35,34 @@ public struct MemberSchedule: Sendable {
         return latest.keys.sorted().compactMap { chain(ending: latest[$0]!, byID: byID) }
     }
 
+    /// What a ranking of `records` ranks: with population-based training each member once, by its
+    /// latest stretch; else every record.
+    public static func ranked(_ records: [TrialRecord]) -> [TrialRecord] {
+        records.first?.layout.population == true ? latest(in: records).map(\.last) : records
+    }
+
     /// The configurations trained, stretch by stretch: each one's `epochs` is where its stretch ends.
     public var configs: [TrainingConfig] { stretches.map(\.config) }
 
-    /// The schedule for people: each of `names` whose value changes, as `name a → b → c`, and where
-    /// the member copied another (`copied at epoch 10`).
+    /// The schedule for people: each of `names` whose value changes, as `name a → b @10 → c @25` (the
+    /// value from the epoch after `@`, repeats left out), and where the member copied another
+    /// (`copied a better member at epoch 10`).
     public func text(_ names: [String]) -> String {
         var parts: [String] = []
         for name in names {
-            let values = stretches.map { record -> String in
-                guard let value = record.point[name] else { return "-" }
-                if case .real(let x) = value { return DisplayNumber.number(x) }
-                return record.layout.runner.cell(value, column: name)
+            var steps: [String] = [], last: String?
+            for (index, record) in stretches.enumerated() {
+                let text: String
+                switch record.point[name] {
+                case .real(let x)?: text = DisplayNumber.number(x)
+                case let value?: text = record.layout.runner.cell(value, column: name)
+                case nil: text = "-"
+                }
+                guard text != last else { continue }
+                steps.append(index == 0 ? text : "\(text) @\(stretches[index - 1].config.epochs)")
+                last = text
             }
-            if Set(values).count > 1 { parts.append("\(name) " + values.joined(separator: " → ")) }
+            if steps.count > 1 { parts.append("\(name) " + steps.joined(separator: " → ")) }
         }
         var copies: [String] = []
         for (index, stretch) in stretches.enumerated().dropFirst() {

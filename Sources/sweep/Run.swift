@@ -158,8 +158,9 @@ func finishRun(_ setup: SweepSetup, started: Date, progress: ProgressReporter, o
 
 /// Prints the ranking of everything in the results directory.
 func printRanking(_ setup: SweepSetup, top: Int) {
-    print(Ranking(records: setup.store.records, metric: setup.spec.metric, objectives: setup.spec.objectives).table(top: top),
-          terminator: "")
+    print(Ranking(records: MemberSchedule.ranked(setup.store.records), metric: setup.spec.metric, objectives: setup.spec.objectives)
+        .table(top: top), terminator: "")
+    if setup.spec.population != nil { say("members by their last stretch; sweep rank shows each one's schedule") }
 }
 
 extension SweepOutcome {

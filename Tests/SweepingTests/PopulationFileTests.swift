@@ -119,7 +119,7 @@ struct PopulationFileTests {
         #expect(schedules.map(\.last.id) == [a2.id, b2.id])
         #expect(schedules[1].stretches.map(\.id) == [a0.id, b1.id, b2.id])
         #expect(schedules[1].configs.map(\.epochs) == [5, 10, 15])
-        #expect(schedules[1].text(["learning_rate", "dropout"]) == "learning_rate 0.1 → 0.08 → 0.064; copied a better member at epoch 5")
+        #expect(schedules[1].text(["learning_rate", "dropout"]) == "learning_rate 0.1 → 0.08 @5 → 0.064 @10; copied a better member at epoch 5")
         #expect(schedules[0].text(["learning_rate"]) == "values kept throughout")
         // A parent missing from the records: no schedule.
         #expect(MemberSchedule.chain(ending: b2, byID: [b2.id: b2, b1.id: b1]) == nil)
