@@ -107,9 +107,7 @@ struct AdaptiveSweepTests {
         scratch.write(test.yaml, to: "adaptive.yaml")
         let process = try SweepBinary.start(["run", "adaptive.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path)
         #expect(await Processes.await(seconds: 180) { scratch.rows("killed/trials.csv").count >= 4 }, "\(scratch.text("stderr.log"))")
-        let workers = Processes.children(of: process.processIdentifier)
-        kill(process.processIdentifier, SIGKILL)
-        for worker in workers { kill(worker, SIGKILL) }
+        Processes.killWithChildren(process.processIdentifier)
         try await process.waitForExit()
         let before = scratch.rows("killed/trials.csv").count
         #expect(before < reference.trials.count, "the sweep finished before it could be killed")

@@ -124,9 +124,7 @@ struct HostileInputTests {
         #expect(scratch.text("Results/twelve/trials.csv").hasPrefix(trialsBefore))
 
         // A holder killed outright leaves its lock file, but not its lock: the next run goes ahead.
-        let workers = Processes.children(of: holder.processIdentifier)
-        kill(holder.processIdentifier, SIGKILL)
-        for worker in workers { kill(worker, SIGKILL) }
+        Processes.killWithChildren(holder.processIdentifier)
         try await holder.waitForExit()
         #expect(scratch.exists("Results/twelve/lock"))
         let next = try SweepBinary.start(["coordinator", "twelve.yaml", "--bind", "tcp://127.0.0.1:*"], directory: scratch.path,

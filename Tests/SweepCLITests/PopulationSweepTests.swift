@@ -51,9 +51,7 @@ struct PopulationSweepTests {
         scratch.write(Self.yaml, to: "pbt.yaml")
         let process = try SweepBinary.start(["run", "pbt.yaml", "--workers", "2", "--results", "killed"], directory: scratch.path)
         #expect(await Processes.await(seconds: 180) { scratch.rows("killed/trials.csv").count >= 5 }, "\(scratch.text("stderr.log"))")
-        let workers = Processes.children(of: process.processIdentifier)
-        kill(process.processIdentifier, SIGKILL)
-        for worker in workers { kill(worker, SIGKILL) }
+        Processes.killWithChildren(process.processIdentifier)
         try await process.waitForExit()
         let before = scratch.rows("killed/trials.csv").count
         #expect(before < 16, "the sweep finished before it could be killed")

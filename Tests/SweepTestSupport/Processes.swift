@@ -14,6 +14,15 @@ public enum Processes {
         }
     }
 
+    /// SIGKILLs `pid` and its children (a coordinator and its workers: no word, ever again); returns the children.
+    @discardableResult
+    public static func killWithChildren(_ pid: Int32) -> [Int32] {
+        let children = children(of: pid)
+        kill(pid, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        return children
+    }
+
     /// Whether `pid` is a live (not zombie) process.
     public static func isAlive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

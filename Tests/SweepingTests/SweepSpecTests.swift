@@ -123,7 +123,7 @@ struct SweepSpecTests {
                 line: 3, fragment: "'mirror' is not an augmentation"),
         Mistake(name: "bad YAML", yaml: "name: a\nparameters: [\n", line: 3, fragment: "not valid YAML"),
         Mistake(name: "unsupported method", yaml: "name: a\nmethod: anneal\nparameters:\n  dropout: {value: 0}\n",
-                line: 2, fragment: "method: 'anneal' is not supported; use grid, random or bayes"),
+                line: 2, fragment: "method: 'anneal' is not supported; use grid, random, bayes or pbt"),
         Mistake(name: "no parameters", yaml: "name: a\n", line: 1, fragment: "parameters: missing"),
         Mistake(name: "bad widths", yaml: "name: a\nparameters:\n  hidden: {value: \"128,x\"}\n",
                 line: 3, fragment: "must be layer widths such as"),
