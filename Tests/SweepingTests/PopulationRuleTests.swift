@@ -109,4 +109,20 @@ struct PopulationRuleTests {
         let others = Set((0..<8).map { moving.explore(point, parameters: spec.parameters, member: $0, generation: 2) })
         #expect(others.count > 1, "members explore differently")
     }
+
+    @Test func valuesThatAreNotNumbersCountAsMissingAndOddRulesDoNotTrap() throws {
+        // NaN and ∞ are no values: the worst, as a missing one, never a broken sort.
+        #expect(Self.rule.quantiles([0.5, .nan, 0.3, .infinity]) == ([1], [2]))
+        let (lower, upper) = Self.rule.quantiles([0.5, .nan, 0.3, -.infinity, 0.2, 0.1, 0.4, 0.6])
+        #expect(lower == [1, 3] && upper == [4, 5])
+        // No factors (a rule made in code) leaves a number where it is unless it is resampled; odd
+        // members and generations are just other streams.
+        var none = Self.rule
+        none.perturbationFactors = []
+        none.resampleProbability = 0
+        let spec = try Self.spec()
+        let point = spec.point(at: 0)
+        #expect(none.explore(point, parameters: spec.parameters, member: -1, generation: -3)["learning_rate"] == point["learning_rate"])
+        _ = Self.rule.decision(for: -1, generation: -1, values: [0.1, 0.2])
+    }
 }
