@@ -20,6 +20,17 @@ struct PopulationSearcher: Searcher {
     private let figure: String, sign: Double
     /// The recorded stretches, by position: learnt in sweep order, dropped two generations on.
     private var recorded: [Int: TrialRecord] = [:]
+    /// Each boundary's ranking, by the generation it starts: worked out once, when the generation
+    /// before it is all learnt, so a proposal costs the same however large the population.
+    private var boundaries: [Int: Boundary] = [:]
+
+    /// The population at a boundary: each member's value there (nil: none), the two ends, and the
+    /// best member with a value.
+    private struct Boundary {
+        var values: [Double?]
+        var lower: [Int], upper: [Int]
+        var best: Int?
+    }
 
     init(spec: SweepSpec) {
         self.spec = spec
@@ -42,20 +53,20 @@ struct PopulationSearcher: Searcher {
         }
         // The boundary's decisions need the whole generation before.
         let first = (generation - 1) * size
-        guard frontier >= first + size else { return nil }
-        let population = (first..<(first + size)).map { recorded[$0] }
-        let values = population.map { $0.flatMap(value(of:)) }
-        var decision = rule.decision(for: member, generation: generation, values: values)
-        // A member with nothing to go on (it failed, or diverged) copies a better one if there is one.
-        if decision == .keep, values[member] == nil, let donor = rule.quantiles(values).upper.last, values[donor] != nil {
-            decision = .exploit(donor: donor)
+        guard frontier >= first + size, let boundary = boundaries[generation] else { return nil }
+        var decision = rule.decision(for: member, generation: generation, lower: boundary.lower, upper: boundary.upper)
+        // Only a member with a value has weights worth copying (more than the upper end may have none);
+        // and a member with nothing to go on (it failed, or diverged) copies the best there is.
+        if case .exploit(let donor) = decision, boundary.values[donor] == nil {
+            decision = boundary.best.map { .exploit(donor: $0) } ?? .keep
         }
+        if decision == .keep, boundary.values[member] == nil, let best = boundary.best, best != member { decision = .exploit(donor: best) }
         switch decision {
         case .keep:
-            guard let own = population[member] else { return nil }
+            guard let own = recorded[first + member] else { return nil }
             return stretch(own.point, end: end, Lineage(member: member, generation: generation, parent: own.id))
         case .exploit(let donor):
-            guard let source = population[donor] else { return nil }
+            guard let source = recorded[first + donor] else { return nil }
             let explored = rule.explore(source.point, parameters: self.explored, member: member, generation: generation)
             return stretch(explored, end: end, Lineage(member: member, generation: generation, parent: source.id))
         }
@@ -64,9 +75,30 @@ struct PopulationSearcher: Searcher {
     mutating func learn(from record: TrialRecord, at position: Int, atStop: HeldAtRung?) {
         guard position >= 0 else { return }
         recorded[position] = record
+        let size = rule.populationSize
+        let (generation, member) = position.quotientAndRemainder(dividingBy: size)
+        if member == size - 1 {
+            // The generation is all learnt: the next boundary's ranking, once.
+            let values = (0..<size).map { recorded[generation * size + $0].flatMap(value(of:)) }
+            let (lower, upper) = rule.quantiles(values)
+            // The best: the smallest value, a tie to the higher member (as `quantiles` orders them).
+            let best = values.indices.filter { values[$0] != nil }.min { a, b in values[a]! != values[b]! ? values[a]! < values[b]! : a > b }
+            boundaries[generation + 1] = Boundary(values: values, lower: lower, upper: upper, best: best)
+            boundaries[generation - 1] = nil
+        }
         // Decisions read one generation back: older stretches are done with.
-        let old = position - 2 * rule.populationSize
+        let old = position - 2 * size
         if old >= 0 { recorded[old] = nil }
+    }
+
+    /// A stretch that would continue a run with no final weights (every member failed or diverged
+    /// there): recorded as failed, never handed out, the same way every time.
+    func problem(with point: TrialPoint) -> String? {
+        guard let lineage = point.lineage, let parent = lineage.parent, lineage.generation > 0 else { return nil }
+        let first = (lineage.generation - 1) * rule.populationSize
+        guard let record = (first..<(first + rule.populationSize)).lazy.compactMap({ self.recorded[$0] }).first(where: { $0.id == parent }),
+              record.status != .completed else { return nil }
+        return "nothing to continue from: its parent \(parent) \(record.status.rawValue), and no member had a value to copy"
     }
 
     /// `point`'s values with `epochs` set to where the stretch ends, as the stretch `lineage`.
@@ -85,7 +117,13 @@ struct PopulationSearcher: Searcher {
     /// Whether a recorded stretch's final checkpoint is still to be continued from: every stretch but
     /// the last generation's (whose final weights are the members' models).
     func keepsCheckpoint(of record: TrialRecord) -> Bool {
-        guard let lineage = record.point.lineage else { return false }
+        // Only a completed stretch is continued from (`point(at:)`); another's partial checkpoint goes.
+        record.status == .completed && keepsFinalCheckpoint(of: record.point)
+    }
+
+    /// Every stretch but the last generation's is continued from, if it completes.
+    func keepsFinalCheckpoint(of point: TrialPoint) -> Bool {
+        guard let lineage = point.lineage else { return false }
         return lineage.generation < generations - 1
     }
 

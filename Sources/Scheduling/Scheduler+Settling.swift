@@ -32,6 +32,16 @@ extension Scheduler {
             }
             return
         }
+        if outcome.status == .completed && searcher.keepsFinalCheckpoint(of: entry.trial.point) && !entry.finalStored {
+            // A stretch later stretches continue from is recorded only with its final weights stored (a
+            // worker counted as lost had them refused while another held the stretch): it runs again,
+            // from its own checkpoint or its parent's, to the same figures.
+            actions.append(.event(.rejected(peer: name, reason: "result of trial \(id) without its final weights stored; it runs again")))
+            actions.append(.acknowledge(worker, trial: id))
+            // Its worker's attempt ends here (another holding it trains on; one lost put it back in the queue).
+            if entry.holder == worker { release(id, from: worker) }
+            return
+        }
         if let holder = entry.holder, holder != worker, registry[holder] != nil {
             // It ran twice (requeued, then the first worker came back): the numbers are the same; stop the other.
             actions.append(.stop(holder, trial: id, afterEpoch: nil))
@@ -148,6 +158,12 @@ extension Scheduler {
         var record = row
         let entry = book[id]!
         record.epochsTrained = max(entry.trained, record.epochsRun)
+        if runner.continuation(of: record.point) != nil {
+            // A stretch's result carries its whole chain: its time and work are its own epochs'.
+            let own = runner.recordedEpochs(of: record.point, epochs)
+            record.seconds = own.reduce(0) { $0 + $1.seconds }
+            record.epochsTrained = max(entry.trained, own.count)
+        }
         // Final weights wait for the frontier (which settles whether the trial is part of the sweep
         // and ranks it); any other checkpoint is done with.
         if entry.checkpoint != nil && !keeper.keepsCheckpoint(of: record, finalStored: entry.finalStored)

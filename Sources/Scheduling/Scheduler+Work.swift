@@ -74,7 +74,7 @@ extension Scheduler {
             case .new:
                 open(trial, at: position)
             }
-            if let problem = runner.problem(with: trial.point) {
+            if let problem = runner.problem(with: trial.point).map({ "\($0)" }) ?? searcher.problem(with: trial.point) {
                 // A corner the sweep file's checks cannot see: recorded, never handed out.
                 finish(trial.id, with: TrialRecord(failed: trial, reason: "cannot be trained: \(problem)", attempts: 0,
                                                    worker: "", host: "", number: position, layout: layout).judgingFeasibility(spec.objectives), epochs: [])

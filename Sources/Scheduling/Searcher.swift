@@ -35,12 +35,21 @@ protocol Searcher {
 
     /// The recorded trials whose kept checkpoints no position needs once the frontier has passed `position`.
     func checkpointsDone(afterPassing position: Int) -> [String]
+
+    /// Why a point it proposed cannot be trained after all (recorded as failed, never handed out), or nil.
+    func problem(with point: TrialPoint) -> String?
+
+    /// Whether a later position continues from the final checkpoint of `point`'s trial, if it completes:
+    /// its result is recorded only once those final weights are stored.
+    func keepsFinalCheckpoint(of point: TrialPoint) -> Bool
 }
 
 extension Searcher {
     mutating func learn(from record: TrialRecord, at position: Int, atStop: HeldAtRung?) {}
     func keepsCheckpoint(of record: TrialRecord) -> Bool { false }
     func checkpointsDone(afterPassing position: Int) -> [String] { [] }
+    func problem(with point: TrialPoint) -> String? { nil }
+    func keepsFinalCheckpoint(of point: TrialPoint) -> Bool { false }
 }
 
 /// What a trial held at a rung, as the rung decisions saw it: its metric, and with several objectives

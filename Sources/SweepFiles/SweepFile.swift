@@ -204,6 +204,14 @@ extension SweepSpec {
                 warnings.append(reader.error(node, key: "run_cap", "has no effect with method: pbt, which runs population_size × "
                                              + "⌈epochs / perturbation_interval⌉ stretches").description)
             }
+            if let node = top["metrics"] {
+                problems.record(reader.error(node, key: "metrics", "cannot be used with method: pbt, which ranks a population by one "
+                                             + "metric; use metric:"))
+            }
+            if objectives.metrics[0].target != nil {
+                problems.record(reader.error(top["metric"] ?? top["method"]!, key: "metric.target", "cannot be used with method: pbt: "
+                                             + "every member trains its whole run"))
+            }
             if runner == .program {
                 problems.record(reader.error(top["method"]!, key: "method", "pbt runs the built-in trainer only: a program would have to "
                                              + "save and load its own weights when the sweep asks (see README, population-based training)"))

@@ -72,6 +72,12 @@ public struct PopulationRule: Sendable, Equatable {
     /// value there.
     public func decision(for member: Int, generation: Int, values: [Double?]) -> Decision {
         let (lower, upper) = quantiles(values)
+        return decision(for: member, generation: generation, lower: lower, upper: upper)
+    }
+
+    /// The decision for `member` after boundary `generation`, given the boundary's `quantiles` (worked
+    /// out once for the whole population).
+    public func decision(for member: Int, generation: Int, lower: [Int], upper: [Int]) -> Decision {
         guard lower.contains(member), !upper.isEmpty else { return .keep }
         var random = stream(member: member, generation: generation, purpose: 0)
         return .exploit(donor: upper[Int(random.next() % UInt64(upper.count))])

@@ -101,4 +101,81 @@ struct PopulationTests {
         #expect(outcomes(fleet.run(restartAt: [step, step + 7])) == expected)
         #expect(fleet.restarts == 2)
     }
+
+    @Test func membersThatDivergeCopyOneWithAValueAndWithNoneLeftTheirStretchesFailTheSameWayEachTime() {
+        // Learning rates above 0.8 diverge at epoch 2 in the stand-in trainer.
+        func spec(_ rates: String, quantile: Double) -> SweepSpec {
+            SweepSpec.test("""
+                method: pbt
+                population_size: 4
+                perturbation_interval: 3
+                quantile_fraction: \(quantile)
+                random_seed: 2
+                parameters:
+                  learning_rate: {values: [\(rates)]}
+                  epochs: {value: 9}
+                """)
+        }
+        // Some diverge: with no upper end at all (quantile 0) they still copy the best member.
+        let some = spec("0.01, 0.85, 0.9, 0.02", quantile: 0)
+        var one = Fleet(some, workers: 1, seed: 1, checkpointing: true)
+        let records = one.run()
+        #expect(records.count == 12 && one.harness.scheduler.phase != .running)
+        for record in records where record.point.lineage!.generation > 0 {
+            let parent = records.first { $0.id == record.point.lineage!.parent }!
+            #expect(parent.status == .completed, "stretch \(record.number!) continues a \(parent.status) one")
+        }
+        var two = Fleet(some, workers: 2, seed: 5, checkpointing: true)
+        #expect(outcomes(two.run(killEvery: 7, restartAt: [30])) == outcomes(records))
+        // All diverge: nothing to continue from; every later stretch fails, recorded, never handed out.
+        let all = spec("0.85, 0.9", quantile: 0.25)
+        var fleet = Fleet(all, workers: 2, seed: 3, checkpointing: true)
+        let failed = fleet.run()
+        #expect(failed.count == 12 && fleet.harness.scheduler.phase != .running)
+        #expect(failed.filter { $0.point.lineage!.generation > 0 }.allSatisfy { $0.status == .failed && $0.reason.contains("nothing to continue from") })
+        #expect(fleet.harness.checkpoints.isEmpty)
+        var again = Fleet(all, workers: 1, seed: 4, checkpointing: true)
+        #expect(outcomes(again.run()) == outcomes(failed))
+    }
+
+    /// A worker counted as lost comes back with its stretch's final weights (refused: another worker holds
+    /// the stretch now) and its result: the result is not recorded without those weights; the stretch
+    /// is recorded when its new holder delivers both, and the next generation continues from stored weights.
+    @Test(arguments: [4, 5, 6, 7] as [UInt64]) func aLostWorkersResultWaitsForItsStretchsFinalWeights(seed: UInt64) throws {
+        let spec = SweepSpec.test("""
+            method: pbt
+            population_size: 2
+            perturbation_interval: 1
+            random_seed: \(seed)
+            parameters:
+              learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}
+              epochs: {value: 2}
+            """)
+        var harness = Harness(spec)
+        let firstGiven = harness.join("a"), secondGiven = harness.join("b")
+        let first = try #require(firstGiven), second = try #require(secondGiven)
+        _ = harness.advance(.seconds(2), beating: ["b"])  // a is silent long enough to be counted as lost
+        let againGiven = harness.join("c")
+        let again = try #require(againGiven)
+        #expect(again.trial == first.trial, "the stretch went to c")
+        let run = FakeTrainer.run(first.point, continuing: [])
+        harness.send(.hello(WorkerID("a"), name: "a", host: "h", running: nil))
+        harness.send(.checkpoint(WorkerID("a"), trial: first.trial, epochs: run.epochs))
+        harness.send(.result(WorkerID("a"), trial: first.trial, number: 0, outcome: run))
+        #expect(!harness.records.contains { $0.id == first.trial }, "recorded without its final weights")
+        // b finishes member 1; c finishes member 0, weights first.
+        let other = FakeTrainer.run(second.point, continuing: [])
+        harness.send(.checkpoint(WorkerID("b"), trial: second.trial, epochs: other.epochs))
+        var assigned = harness.send(.result(WorkerID("b"), trial: second.trial, number: 1, outcome: other))
+        harness.send(.checkpoint(WorkerID("c"), trial: first.trial, epochs: run.epochs))
+        assigned += harness.send(.result(WorkerID("c"), trial: first.trial, number: 0, outcome: run))
+        for name in ["a", "b", "c"] { assigned += harness.send(.ready(WorkerID(name))) }
+        #expect(harness.records.count == 2)
+        let next = assigned.compactMap { action -> Assignment? in if case .assign(_, let a) = action { a } else { nil } }
+        #expect(next.count == 2, "generation 1 handed out")
+        for assignment in next {
+            let parent = try #require(assignment.parent)
+            #expect(harness.checkpoints[parent]?.count == assignment.resumeFrom, "stretch \(assignment.number) continues stored weights")
+        }
+    }
 }

@@ -66,6 +66,10 @@ struct PopulationFileTests {
             ("method: pbt\npopulation_size: 8\nperturbation_interval: 5\nprogram: train.py\nparameters:\n  lr: {values: [0.1, 0.01]}\n",
              "pbt runs the built-in trainer only"),
             ("method: pbd\npopulation_size: 8\nperturbation_interval: 5\n" + Self.space, "did you mean pbt"),
+            ("method: pbt\npopulation_size: 8\nperturbation_interval: 5\nmetric: {name: test_loss, target: 0.3}\n" + Self.space,
+             "metric.target: cannot be used with method: pbt"),
+            ("method: pbt\npopulation_size: 8\nperturbation_interval: 5\nmetrics: [{name: test_loss}, {name: model_size}]\n" + Self.space,
+             "ranks a population by one metric"),
         ]
         for (text, fragment) in cases {
             let found = Self.problems(text)
