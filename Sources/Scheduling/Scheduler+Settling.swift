@@ -193,10 +193,15 @@ extension Scheduler {
                 if !searcher.keepsCheckpoint(of: record) {
                     actions += keeper.settle(id, record, checkpoint: entry.checkpoint != nil, finalStored: entry.finalStored,
                                              recordedBefore: entry.recordedBefore)
+                } else if entry.finalStored && entry.checkpoint != nil {
+                    continuable.insert(id)
                 }
                 book.dropCheckpoint(id)
                 if searcher.learns { searcher.learn(from: record, at: position, atStop: heldAtStop(record, position)) }
-                for done in searcher.checkpointsDone(afterPassing: position) { actions.append(.removeCheckpoint(done)) }
+                for done in searcher.checkpointsDone(afterPassing: position) {
+                    actions.append(.removeCheckpoint(done))
+                    continuable.remove(done)
+                }
                 if let ending = end.pass(record) { endSweep(ending) }
             } else {
                 _ = end.pass(nil)

@@ -74,7 +74,8 @@ extension Scheduler {
             case .new:
                 open(trial, at: position)
             }
-            if let problem = runner.problem(with: trial.point).map({ "\($0)" }) ?? searcher.problem(with: trial.point) {
+            if let problem = runner.problem(with: trial.point).map({ "\($0)" }) ?? searcher.problem(with: trial.point)
+                ?? missingParent(of: trial.point) {
                 // A corner the sweep file's checks cannot see: recorded, never handed out.
                 finish(trial.id, with: TrialRecord(failed: trial, reason: "cannot be trained: \(problem)", attempts: 0,
                                                    worker: "", host: "", number: position, layout: layout).judgingFeasibility(spec.objectives), epochs: [])
@@ -83,6 +84,14 @@ extension Scheduler {
             return .trial(trial.id)
         }
         return .exhausted
+    }
+
+    /// Why a stretch of population-based training cannot start: its parent's final weights are not
+    /// stored (a file lost from the results folder), so it would train from scratch and record
+    /// figures that are not the sweep's; nil when they are, or it has no parent.
+    private func missingParent(of point: TrialPoint) -> String? {
+        guard let parent = runner.continuation(of: point)?.parent, !continuable.contains(parent) else { return nil }
+        return "nothing to continue from: the final weights of its parent \(parent) are not stored"
     }
 
     /// The trial at `position`, as the searcher proposes it (nil: not yet).

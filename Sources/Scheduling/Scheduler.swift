@@ -93,6 +93,9 @@ public struct Scheduler {
     var speculativeEpochs = 0
     /// The last trial drawn for a position by a searcher that does not learn (see `draw(at:)`).
     var lastDraw: (position: Int, trial: Trial)?
+    /// Recorded trials whose final weights are stored for later positions to continue from
+    /// (population-based training), until the searcher says they are done with.
+    var continuable: Set<String> = []
     /// What this input (or the start) decided, in order.
     var actions: [SchedulerAction] = []
 

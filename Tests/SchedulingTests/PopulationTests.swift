@@ -178,4 +178,27 @@ struct PopulationTests {
             #expect(harness.checkpoints[parent]?.count == assignment.resumeFrom, "stretch \(assignment.number) continues stored weights")
         }
     }
+
+    /// A restart finds a recorded stretch's final checkpoint gone (lost from the folder): the stretch that
+    /// would continue it is recorded as failed with the reason, never trained from scratch.
+    @Test func aParentWhoseFinalWeightsAreLostFailsItsChildInsteadOfStartingItAfresh() throws {
+        var fleet = Fleet(Self.spec, workers: 2, seed: 1, checkpointing: true)
+        var steps = 0
+        while fleet.harness.records.count < 6 && steps < 100_000 {
+            steps += 1
+            _ = fleet.run(limit: 1)
+        }
+        let generation0 = fleet.harness.records.filter { $0.point.lineage?.generation == 0 }
+        #expect(generation0.count == 6)
+        var checkpoints = fleet.harness.checkpoints
+        let lost = try #require(generation0.map(\.id).sorted().first { checkpoints[$0] != nil })
+        checkpoints[lost] = nil
+        var harness = Harness(Self.spec, records: generation0, epochs: fleet.harness.epochs, checkpoints: checkpoints,
+                              models: fleet.harness.models, now: .seconds(100))
+        _ = harness.advance(.seconds(10))  // past the restart's grace for workers of the old coordinator
+        for name in ["x", "y"] { _ = harness.join(name) }
+        let children = harness.records.filter { $0.point.lineage?.parent == lost }
+        #expect(!children.isEmpty, "some stretch continues \(lost)")
+        #expect(children.allSatisfy { $0.status == .failed && $0.reason.contains("final weights of its parent \(lost) are not stored") })
+    }
 }
