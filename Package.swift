@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepCore", "Training", "Sweeping", "SweepFiles", "ResultsStore", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking", "Monitoring",
+                "SweepCore", "Training", "Sweeping", "SweepFiles", "ResultsStore", "Scheduling", "Wire", "Messaging", "Coordinator", "Worker", "Reporting", "SystemCalls", "Programs", "Benchmarking", "Monitoring", "SweepSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -28,7 +28,7 @@ struct Sweep: ParsableCommand {
             \(FashionMNIST.defaultDirectory) (Debian's dataset-fashion-mnist; Scripts/setup installs it).
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Check.self, Try.self, Train.self, Export.self, Rank.self, ImportanceCommand.self, ReportCommand.self, ServeCommand.self, Status.self, CoordinatorCommand.self,
+        subcommands: [Run.self, Check.self, Try.self, Simulate.self, Train.self, Export.self, Rank.self, ImportanceCommand.self, ReportCommand.self, ServeCommand.self, Status.self, CoordinatorCommand.self,
                       WorkerCommand.self, Keygen.self])
 
     /// Parses, runs, and turns every error into one line on standard error and a sysexits code.

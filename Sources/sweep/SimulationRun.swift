@@ -1,0 +1,182 @@
+import Foundation
+import ResultsStore
+import Scheduling
+import SweepCore
+import SweepFiles
+import SweepSimulation
+import Sweeping
+
+/// The table `sweep simulate` replays: a results folder's recorded curves.
+struct SimulationTable {
+    /// Where it was read from.
+    let directory: String
+    /// The sweep that recorded it.
+    let spec: SweepSpec
+    /// Its curves.
+    let curves: CurveTable
+
+    /// The shipped table, when run from the repository.
+    static let shipped = "docs/results/simulation-table"
+
+    /// Reads the folder (`--table`, or the shipped table).
+    static func load(_ path: String?) throws -> SimulationTable {
+        let directory = path ?? shipped
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RunFailure(path == nil
+                ? "give --table: a results folder whose trials.csv and epochs.csv hold the curves to replay "
+                    + "(the repository ships \(shipped); Scripts/make-table records it again)"
+                : "--table \(directory) is not a results folder", code: ExitStatus.noInput)
+        }
+        guard let spec = SweepSpec.stored(in: directory) else {
+            throw RunFailure("--table \(directory) holds no sweep.yaml: give a folder that sweep run wrote", code: ExitStatus.noInput)
+        }
+        let layout = RecordLayout(stored: spec)
+        let folder = ResultsDirectory(directory)
+        var warnings = 0
+        let records = try ResultStore.readTrials(folder.trials, layout: layout) { _ in warnings += 1 }
+        let curves = CurveTable(records: records, epochs: ResultStore.readEpochs(folder.epochs(layout), layout: layout))
+        guard !curves.curves.isEmpty else {
+            throw RunFailure("--table \(directory) holds no recorded epochs to replay", code: ExitStatus.dataError)
+        }
+        if warnings > 0 { warn("--table \(directory): \(warnings) rows of trials.csv could not be read and are left out") }
+        return SimulationTable(directory: directory, spec: spec, curves: curves)
+    }
+
+    /// One line about the table.
+    var summary: String {
+        let epochs = curves.curves.reduce(0) { $0 + $1.epochs.count }
+        let longest = curves.curves.map(\.epochs.count).max() ?? 0
+        return "table \(directory): \(curves.curves.count) recorded runs of sweep \(spec.name), \(epochs) epochs (longest \(longest))"
+    }
+
+    /// Why `spec` cannot be simulated on this table, if it cannot.
+    func problem(with spec: SweepSpec) -> String? {
+        if spec.method == .pbt {
+            return "method pbt cannot be simulated: a stretch's curve depends on the weights it continues from, "
+                + "which no recorded curve holds"
+        }
+        if let runner = curves.runner, runner != spec.layout.runner {
+            return "the sweep is run by \(spec.layout.runner == .trainer ? "the built-in trainer" : "a program"), the table's "
+                + "trials by \(runner == .trainer ? "the built-in trainer" : "a program"): their curves are not comparable"
+        }
+        if spec.layout.runner != .trainer {
+            let names = Set(curves.curves.flatMap { $0.epochs.first.map { Array($0.extra.keys) } ?? [] })
+            for metric in spec.objectives.metrics.map(\.name) where !names.contains(metric) && !Metric.timed.contains(metric) {
+                return "the table's curves have no metric \(metric) (they have \(names.sorted().joined(separator: ", ")))"
+            }
+        }
+        return nil
+    }
+}
+
+/// One simulated sweep: the simulation and what it found.
+struct SimulationRun {
+    let path: String
+    let spec: SweepSpec
+    let workers: Int
+    let repetition: Int
+    let figures: Simulation.Figures
+    let curve: [Simulation.Best]
+    let records: Int, completed: Int, stopped: Int
+    let standIns: Int
+    let outcome: SweepOutcome
+    let recordedSeconds: Double
+
+    init(path: String, spec: SweepSpec, workers: Int, repeat k: Int, table: SimulationTable, options: Simulation.Options,
+         writer: SimulatedResults?) {
+        var simulation = Simulation(spec, source: .table(table.curves.lookup(for: spec.space)), options: options)
+        if let writer { simulation.onRecord = { writer.add($0, epochs: $1) } }
+        let records = simulation.run()
+        self.path = path
+        self.spec = spec
+        self.workers = workers
+        repetition = k
+        figures = simulation.figures
+        curve = simulation.curve
+        self.records = records.count
+        completed = records.filter { $0.status == .completed }.count
+        stopped = records.filter { $0.status == .stopped }.count
+        standIns = simulation.standIns.count
+        outcome = simulation.harness.scheduler.outcome
+        recordedSeconds = records.reduce(0) { $0 + $1.seconds }
+    }
+
+    /// `spec` with `k` added to its `random_seed`, read again from its text (the space draws with it).
+    static func reseeded(_ spec: SweepSpec, adding k: UInt64, path: String) throws -> SweepSpec {
+        let seed = spec.randomSeed &+ k
+        var lines = spec.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let index = lines.firstIndex(where: { $0.hasPrefix("random_seed:") }) {
+            lines[index] = "random_seed: \(seed)"
+        } else {
+            lines.append("random_seed: \(seed)")
+        }
+        return try SweepSpec(yaml: lines.joined(separator: "\n"), file: path)
+    }
+
+    var label: String { "\(spec.name), \(workers) worker\(workers == 1 ? "" : "s")" + (repetition > 0 ? ", repeat \(repetition)" : "") }
+
+    /// The best value found, if any trial completed with one.
+    var best: Simulation.Best? { curve.last }
+
+    /// The block `sweep simulate` prints for this run.
+    var text: String {
+        let metric = spec.metric.name
+        var lines = ["\(label): \(records) trials (\(completed) completed, \(stopped) stopped), \(figures.epochsTrained) epochs "
+                     + "trained in \(Self.clock(figures.seconds)) simulated; idle \(Self.percent(figures.idleShare))"]
+        if let best {
+            lines.append("  best \(metric) \(DisplayNumber.number(best.value)) (trial \(best.trial)) after \(Self.clock(best.seconds)), "
+                         + "\(best.epochs) epochs, \(best.trials) trials")
+        } else {
+            lines.append("  no trial completed with a finite \(metric)")
+        }
+        if standIns > 0 || figures.extended > 0 {
+            lines.append("  \(standIns) of \(figures.attempts) trials replayed the nearest recorded configuration's curve"
+                         + (figures.extended > 0 ? "; \(figures.extended) ran past their own recorded curve" : ""))
+        }
+        if figures.deaths > 0 { lines.append("  \(figures.deaths) workers died, \(figures.joined - workers) joined in their place") }
+        if !curve.isEmpty {
+            lines.append("  any-time curve:  time       epochs  trials  best \(metric)")
+            for point in Self.thinned(curve, to: 12) {
+                lines.append("                   " + Self.pad(Self.clock(point.seconds), 9) + "  " + Self.pad(String(point.epochs), 6, right: true)
+                             + "  " + Self.pad(String(point.trials), 6, right: true) + "  " + DisplayNumber.number(point.value))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Several runs side by side.
+    static func comparison(_ runs: [SimulationRun]) -> String {
+        let metric = runs[0].spec.metric.name
+        let header = ["sweep", "workers", "trials", "epochs", "time", "idle", "best \(metric)", "at"]
+        var rows = runs.map { run in
+            [run.spec.name + (run.repetition > 0 ? " #\(run.repetition)" : ""), String(run.workers), String(run.records),
+             String(run.figures.epochsTrained), clock(run.figures.seconds), percent(run.figures.idleShare),
+             run.best.map { DisplayNumber.number($0.value) } ?? "–", run.best.map { clock($0.seconds) } ?? "–"]
+        }
+        rows.insert(header, at: 0)
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return "\n" + rows.map { row in
+            row.enumerated().map { pad($1, widths[$0], right: $0 > 0) }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// At most `count` points of `curve`, evenly spread, always with its first and last.
+    static func thinned(_ curve: [Simulation.Best], to count: Int) -> [Simulation.Best] {
+        guard curve.count > count else { return curve }
+        return (0..<count).map { curve[$0 * (curve.count - 1) / (count - 1)] }
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return total >= 3600 ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
+            : String(format: "%d:%02d", total / 60, total % 60)
+    }
+
+    static func percent(_ share: Double) -> String { String(format: "%.0f %%", share * 100) }
+
+    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let gap = String(repeating: " ", count: max(0, width - text.count))
+        return right ? gap + text : text + gap
+    }
+}
