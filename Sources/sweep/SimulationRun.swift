@@ -130,9 +130,12 @@ struct SimulationRun {
         } else {
             lines.append("  no trial completed with a finite \(metric)")
         }
-        if standIns > 0 || figures.extended > 0 {
-            lines.append("  \(standIns) of \(figures.attempts) trials replayed the nearest recorded configuration's curve"
-                         + (figures.extended > 0 ? "; \(figures.extended) ran past their own recorded curve" : ""))
+        if standIns > 0 {
+            lines.append("  \(standIns) of \(figures.attempts) trials started replayed the nearest recorded configuration's curve")
+        }
+        if figures.extended > 0 {
+            lines.append("  \(figures.extended) trials ran past the end of their own curve (recorded stopped early), "
+                         + "on the nearest longer one's")
         }
         if figures.deaths > 0 { lines.append("  \(figures.deaths) workers died, \(figures.joined - workers) joined in their place") }
         if !curve.isEmpty {

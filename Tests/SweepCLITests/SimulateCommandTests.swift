@@ -1,0 +1,101 @@
+import Foundation
+import SweepTestSupport
+import Sweeping
+import Testing
+
+/// `sweep simulate` through the real binary: a sweep run for real, simulated on its own curves with
+/// the same workers, records the same decisions (ids, positions, statuses, stops, figures); only the
+/// seconds and workers are simulated. And what it prints, writes and refuses.
+@Suite("sweep simulate")
+struct SimulateCommandTests {
+    static let cases = [AdaptiveSweepTests.Case(name: "hyperband", yaml: AdaptiveSweepTests.hyperband),
+                        AdaptiveSweepTests.Case(name: "bayes", yaml: AdaptiveSweepTests.bayes)]
+
+    @Test(.heavy, .timeLimit(.minutes(10)), arguments: cases)
+    func aSimulationOfARealRunRecordsItsDecisions(_ test: AdaptiveSweepTests.Case) async throws {
+        let scratch = Scratch()
+        let real = try await AdaptiveSweepTests.run(test.yaml, workers: 2, in: scratch, results: "real")
+        let outcome = try await SweepBinary.run(["simulate", "adaptive.yaml", "--table", "real", "--workers", "2",
+                                                 "--results", "simulated"], directory: scratch.path)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let simulated = Results(scratch.file("simulated"))
+        let statuses = Dictionary(grouping: real.trials, by: \.status).mapValues(\.count)
+        print("\(test.name): \(real.trials.count) trials, \(statuses); simulated: \(simulated.trials.count)")
+        #expect(real.trials.count >= 10)
+        #expect(simulated.outcomes == real.outcomes, "the simulation decided otherwise")
+        #expect(simulated.epochFigures == real.epochFigures)
+        #expect(Set(simulated.trials.map(\.worker)).isSubset(of: ["sim1", "sim2"]))
+        // Every trial replayed its own curve: no stand-in was counted.
+        #expect(!outcome.stdout.contains("nearest recorded"), "\(outcome.stdout)")
+        if test.name == "hyperband" { #expect((statuses[.stopped] ?? 0) >= 3) }
+        // The check can fail: with another random_seed the same table gives other decisions.
+        scratch.write(test.yaml.replacingOccurrences(of: "random_seed: ", with: "random_seed: 1"), to: "other.yaml")
+        let other = try await SweepBinary.run(["simulate", "other.yaml", "--table", "real", "--results", "other"],
+                                              directory: scratch.path)
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(Results(scratch.file("other")).outcomes != real.outcomes)
+        #expect(other.stdout.contains("nearest recorded configuration"), "\(other.stdout)")
+        // What it wrote is a results folder the other commands read.
+        let rank = try await SweepBinary.run(["rank", "simulated"], directory: scratch.path)
+        #expect(rank.status == 0 && rank.stdout.contains("learning_rate"), "\(rank.stderr)")
+    }
+
+    @Test(.heavy, .timeLimit(.minutes(5)))
+    func itComparesSweepsAndWorkerCountsAndPrintsJSONForPlots() async throws {
+        let scratch = Scratch()
+        let table = try await Self.fixtureTable(in: scratch)
+        scratch.write(AdaptiveSweepTests.hyperband, to: "hyperband.yaml")
+        scratch.write(AdaptiveSweepTests.bayes, to: "bayes.yaml")
+        let text = try await SweepBinary.run(["simulate", "hyperband.yaml", "bayes.yaml", "--table", table, "--workers", "1,4",
+                                              "--speeds", "2"], directory: scratch.path)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("any-time curve"))
+        let rows = text.stdout.split(separator: "\n").filter { $0.hasPrefix("adaptive ") }
+        #expect(rows.count == 4, "one comparison row per sweep and count: \(text.stdout)")
+        let json = try await SweepBinary.run(["simulate", "hyperband.yaml", "--table", table, "--workers", "3", "--repeat", "2",
+                                              "--failures", "200", "--rejoin", "5", "--json"], directory: scratch.path)
+        #expect(json.status == 0, "\(json.stderr)")
+        struct Document: Decodable {
+            struct Run: Decodable {
+                var workers: Int, `repeat`: Int, seconds: Double, deaths: Int, trials: Int
+                var curve: [Point]
+            }
+            struct Point: Decodable { var seconds: Double, epochs: Int, value: Double }
+            var runs: [Run]
+        }
+        let document = try JSONDecoder().decode(Document.self, from: Data(json.stdout.utf8))
+        #expect(document.runs.map(\.repeat) == [0, 1] && document.runs.allSatisfy { $0.workers == 3 && $0.trials == 14 })
+        #expect(document.runs.allSatisfy { !$0.curve.isEmpty && $0.curve.map(\.value) == $0.curve.map(\.value).sorted(by: >) })
+        #expect(document.runs.contains { $0.deaths > 0 }, "200 deaths an hour a worker: some must die")
+    }
+
+    @Test(.heavy, .timeLimit(.minutes(5)))
+    func mistakesAreRefusedInOneLineEach() async throws {
+        let scratch = Scratch()
+        let table = try await Self.fixtureTable(in: scratch)
+        scratch.write(AdaptiveSweepTests.hyperband, to: "hyperband.yaml")
+        scratch.write("name: p\nmethod: pbt\npopulation_size: 4\nperturbation_interval: 2\nparameters:\n"
+                      + "  learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}\n  epochs: {value: 6}\n",
+                      to: "pbt.yaml")
+        scratch.write("1\nfast\n", to: "speeds.txt")
+        let cases: [([String], String)] = [
+            (["simulate", "hyperband.yaml", "--table", "nowhere"], "--table nowhere is not a results folder"),
+            (["simulate", "pbt.yaml", "--table", table], "method pbt cannot be simulated"),
+            (["simulate", "hyperband.yaml", "--table", table, "--workers", "2,x"], "--workers takes counts"),
+            (["simulate", "hyperband.yaml", "--table", table, "--speeds", "speeds.txt"], "speeds.txt:2: a speed factor"),
+            (["simulate", "hyperband.yaml", "--table", table, "--speeds", "0.5"], "a spread is a number ≥ 1"),
+            (["simulate", "hyperband.yaml", "--table", table, "--workers", "1,2", "--results", "r"], "--results writes one"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try await SweepBinary.run(arguments, directory: scratch.path)
+            #expect(outcome.status != 0 && outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
+            #expect(!outcome.stderr.contains("Fatal error"))
+        }
+    }
+
+    /// A small table for the tests that only need curves: the hyperband case run for real (seconds).
+    static func fixtureTable(in scratch: Scratch) async throws -> String {
+        _ = try await AdaptiveSweepTests.run(AdaptiveSweepTests.hyperband, workers: 2, in: scratch, results: "table")
+        return "table"
+    }
+}
