@@ -97,12 +97,26 @@ public struct Simulation: SchedulerEffects {
     public private(set) var harness: Harness
     /// What the simulation measured.
     public private(set) var figures = Figures()
-    /// The any-time curve: each new best completed trial, in the order recorded.
-    public private(set) var curve: [Best] = []
+    /// The any-time curve: each new best completed trial, in the order recorded (trials recorded past
+    /// the sweep's end, and moved aside, are not part of it).
+    public var curve: [Best] {
+        var curve: [Best] = []
+        var kept = 0
+        for row in recorded where !beyondEnd.contains(row.trial) {
+            kept += 1
+            guard let value = row.value else { continue }
+            if curve.last.map({ metric.isBetter(value, than: $0.value) }) ?? true {
+                curve.append(Best(seconds: row.seconds, epochs: row.epochs, trials: kept, value: value, trial: row.trial))
+            }
+        }
+        return curve
+    }
     /// Stand-ins used: each trial that replayed another configuration's curve, and whose.
     public private(set) var standIns: [(trial: String, curve: TrialPoint)] = []
     /// Called with each record as the scheduler makes it (to write it as a real run would).
     public var onRecord: ((TrialRecord, [EpochMetrics]) -> Void)?
+    /// Called with trials recorded past the sweep's end, to move their rows aside as a real run would.
+    public var onMoveBeyondEnd: ((Set<String>) -> Void)?
 
     private let source: CurveSource
     private let options: Options
@@ -110,7 +124,9 @@ public struct Simulation: SchedulerEffects {
     private var workers: [Worker] = []
     private var events = EventQueue<Event>()
     private var random: SplitMix64
-    private var best: Double?
+    /// Every record as it was made: when, after how many epochs, and its value if it completed with one.
+    private var recorded: [(trial: String, seconds: Double, epochs: Int, value: Double?)] = []
+    private var beyondEnd: Set<String> = []
 
     /// A simulation of `spec` replaying `source`.
     public init(_ spec: SweepSpec, source: CurveSource, options: Options) {
@@ -336,12 +352,13 @@ public struct Simulation: SchedulerEffects {
     public mutating func record(_ record: TrialRecord, epochs: [EpochMetrics]) {
         figures.decisions += 1
         onRecord?(record, epochs)
-        guard record.status == .completed, let value = record.metric(metric.name), value.isFinite else { return }
-        if best.map({ metric.isBetter(value, than: $0) }) ?? true {
-            best = value
-            curve.append(Best(seconds: harness.now.inSeconds, epochs: figures.epochsTrained, trials: harness.records.count,
-                              value: value, trial: record.id))
-        }
+        let value = record.status == .completed ? record.metric(metric.name).flatMap { $0.isFinite ? $0 : nil } : nil
+        recorded.append((record.id, harness.now.inSeconds, figures.epochsTrained, value))
+    }
+
+    public mutating func moveBeyondEnd(_ trials: Set<String>) {
+        beyondEnd.formUnion(trials)
+        onMoveBeyondEnd?(trials)
     }
 
     // The store's side is the harness's (it kept the records, checkpoints and models in memory).
@@ -351,7 +368,6 @@ public struct Simulation: SchedulerEffects {
     public func keepModel(_ trial: String) {}
     public func removeModel(_ trial: String) {}
     public func hold(_ result: HeldResult) {}
-    public func moveBeyondEnd(_ trials: Set<String>) {}
     public func report(_ event: SweepEvent) {}
 
     private func index(of worker: WorkerID) -> Int? {

@@ -40,6 +40,17 @@ final class SimulatedResults {
         batch.removeAll(keepingCapacity: true)
     }
 
+    /// Moves the rows of trials recorded past the sweep's end aside (`beyond.csv`), as a real run does.
+    func moveBeyondEnd(_ trials: Set<String>) {
+        flush()
+        guard failure == nil else { return }
+        do throws(StoreError) {
+            _ = try store.moveAside(trials, to: .beyondEnd)
+        } catch {
+            failure = error
+        }
+    }
+
     /// Writes what is left; throws the first write that failed.
     func finish(_ run: SimulationRun) throws {
         flush()

@@ -86,14 +86,17 @@ struct SimulationRun {
     init(path: String, spec: SweepSpec, workers: Int, repeat k: Int, table: SimulationTable, options: Simulation.Options,
          writer: SimulatedResults?) {
         var simulation = Simulation(spec, source: .table(table.curves.lookup(for: spec.space)), options: options)
-        if let writer { simulation.onRecord = { writer.add($0, epochs: $1) } }
+        if let writer {
+            simulation.onRecord = { writer.add($0, epochs: $1) }
+            simulation.onMoveBeyondEnd = { writer.moveBeyondEnd($0) }
+        }
         let records = simulation.run()
         self.path = path
         self.spec = spec
         self.workers = workers
         repetition = k
         figures = simulation.figures
-        curve = simulation.curve
+        curve = simulation.curve  // computed: made once here
         self.records = records.count
         completed = records.filter { $0.status == .completed }.count
         stopped = records.filter { $0.status == .stopped }.count
@@ -137,7 +140,10 @@ struct SimulationRun {
             lines.append("  \(figures.extended) trials ran past the end of their own curve (recorded stopped early), "
                          + "on the nearest longer one's")
         }
-        if figures.deaths > 0 { lines.append("  \(figures.deaths) workers died, \(figures.joined - workers) joined in their place") }
+        if figures.deaths > 0 {
+            let joined = figures.joined - workers
+            lines.append("  \(figures.deaths) worker\(figures.deaths == 1 ? "" : "s") died, \(joined) joined in their place")
+        }
         if !curve.isEmpty {
             lines.append("  any-time curve:  time       epochs  trials  best \(metric)")
             for point in Self.thinned(curve, to: 12) {
