@@ -165,9 +165,32 @@ struct SimulationRun {
         }
         rows.insert(header, at: 0)
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return "\n" + rows.map { row in
+        var text = "\n" + rows.map { row in
             row.enumerated().map { pad($1, widths[$0], right: $0 > 0) }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
+        // Repeats: what the method finds, and how long it takes, as mean ± sd over the random seeds.
+        var groups: [(key: String, runs: [SimulationRun])] = []
+        for run in runs where run.repetition > 0 || runs.contains(where: { $0.repetition > 0 }) {
+            let key = "\(run.path)\u{0}\(run.workers)"
+            if let index = groups.firstIndex(where: { $0.key == key }) { groups[index].runs.append(run) } else { groups.append((key, [run])) }
+        }
+        if !groups.isEmpty { text += "\n" }
+        for (_, group) in groups where group.count > 1 {
+            let best = spread(group.compactMap { $0.best?.value }), time = spread(group.map(\.figures.seconds))
+            let epochs = spread(group.map { Double($0.figures.epochsTrained) })
+            text += "\(group[0].spec.name), \(group[0].workers) workers, \(group.count) repeats: best \(metric) "
+                + "\(best.mean.map { DisplayNumber.number($0) } ?? "–") ± \(best.sd.map { DisplayNumber.number($0) } ?? "–"), "
+                + "time \(clock(time.mean ?? 0)) ± \(clock(time.sd ?? 0)), epochs \(Int((epochs.mean ?? 0).rounded()))\n"
+        }
+        return text
+    }
+
+    /// The mean and sample standard deviation of `values`.
+    static func spread(_ values: [Double]) -> (mean: Double?, sd: Double?) {
+        guard !values.isEmpty else { return (nil, nil) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        guard values.count > 1 else { return (mean, nil) }
+        return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot())
     }
 
     /// At most `count` points of `curve`, evenly spread, always with its first and last.
