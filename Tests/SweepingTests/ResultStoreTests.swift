@@ -28,6 +28,14 @@ struct ResultStoreTests {
         for seed in seeds { try store.append(record(seed: seed).0, epochs: record(seed: seed).1) }
     }
 
+    @Test func fieldsAreQuotedOnlyWhenTheyMustBeAndReadBackAsWritten() {
+        let fields = ["0.001", "plain text", "a,b", "say \"hi\"", "cr\rhere", "two\nlines", "crlf\r\nend", "é,ü", ""]
+        let line = CSV.line(fields)
+        #expect(line == "0.001,plain text,\"a,b\",\"say \"\"hi\"\"\",\"cr\rhere\",two lines,\"crlf\r end\",\"é,ü\",\n")
+        #expect(CSV.fields(line.dropLast()) == fields.map(CSV.oneLine))
+        #expect(CSV.quote("12345") == "12345" && CSV.quote("x\ny") == "x y")
+    }
+
     @Test func recordsSurviveReopeningWithFullPrecision() throws {
         let scratch = Scratch()
         try Self.store(scratch, seeds: [0, 1, 2])
