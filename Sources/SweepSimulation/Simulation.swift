@@ -49,6 +49,8 @@ public struct Simulation: SchedulerEffects {
         public var standIns = 0, extended = 0
         /// Inputs handed to the scheduler, and decisions (assignments, stops, records) it made.
         public var inputs = 0, decisions = 0
+        /// The sweep could not go on: every worker died and none rejoined.
+        public var stalled = false
 
         /// The share of worker time spent not training (waiting for work, for a proposal, at a rung).
         public var idleShare: Double { aliveSeconds > 0 ? max(0, 1 - busySeconds / aliveSeconds) : 0 }
@@ -123,6 +125,7 @@ public struct Simulation: SchedulerEffects {
     private let metric: Metric
     private var workers: [Worker] = []
     private var events = EventQueue<Event>()
+    private var epochsPending = 0
     private var random: SplitMix64
     /// Every record as it was made: when, after how many epochs, and its value if it completed with one.
     private var recorded: [(trial: String, seconds: Double, epochs: Int, value: Double?)] = []
@@ -145,10 +148,21 @@ public struct Simulation: SchedulerEffects {
     public mutating func run(limit: Duration = .seconds(1_000_000_000)) -> [TrialRecord] {
         for slot in 0..<options.workers { join(slot: slot) }
         events.push(.tick, at: harness.now + options.scheduler.heartbeat)
+        // Nothing can move once no epoch is under way anywhere for long enough that every dead worker
+        // was found out and replaced: then the sweep stalled (every worker dead, none rejoining).
+        let patience = options.scheduler.livenessWindow * 10 + .seconds(options.rejoinAfter ?? 0)
+        var lastEpoch = harness.now
         while harness.scheduler.phase == .running, let (time, event) = events.pop(), time <= limit {
             harness.now = time
+            if epochsPending == 0 && time - lastEpoch > patience {
+                figures.stalled = true
+                break
+            }
             switch event {
-            case .epoch(let index, let token): epochEnds(index, token: token)
+            case .epoch(let index, let token):
+                epochsPending -= 1
+                lastEpoch = time
+                epochEnds(index, token: token)
             case .tick: tick()
             case .death(let index): die(index)
             case .rejoin(let slot): join(slot: slot)
@@ -208,6 +222,7 @@ public struct Simulation: SchedulerEffects {
         let seconds = max(replay.epochs[workers[index].trained].seconds, 0) * workers[index].factor
         workers[index].epochStarted = harness.now
         events.push(.epoch(worker: index, token: workers[index].token), at: harness.now + .seconds(seconds))
+        epochsPending += 1
     }
 
     private mutating func epochEnds(_ index: Int, token: Int) {

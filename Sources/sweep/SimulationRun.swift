@@ -140,6 +140,10 @@ struct SimulationRun {
             lines.append("  \(figures.extended) trials ran past the end of their own curve (recorded stopped early), "
                          + "on the nearest longer one's")
         }
+        if figures.stalled {
+            lines.append("  stalled after \(Self.clock(figures.seconds)): every worker died and none rejoined (--rejoin); "
+                         + "\(records) trials recorded by then")
+        }
         if figures.deaths > 0 {
             let joined = figures.joined - workers
             lines.append("  \(figures.deaths) worker\(figures.deaths == 1 ? "" : "s") died, \(joined) joined in their place")

@@ -79,6 +79,18 @@ struct SimulationTests {
         #expect(many.figures.seconds * 100 < one.figures.seconds)
     }
 
+    @Test func aFleetThatDiesWithoutRejoiningStallsInsteadOfRunningForever() {
+        let spec = DeterminismTests.hyperband
+        let simulation = Self.simulate(spec, workers: 3, factors: [1000], failures: 60, rejoin: nil, seed: 2)
+        #expect(simulation.figures.stalled)
+        #expect(simulation.figures.deaths == 3)
+        #expect(simulation.harness.scheduler.phase == .running, "the sweep did not end: it stalled")
+        #expect(simulation.harness.records.count < 30)
+        // With rejoins it completes.
+        let rejoining = Self.simulate(spec, workers: 3, factors: [1000], failures: 60, rejoin: 30, seed: 2)
+        #expect(!rejoining.figures.stalled && rejoining.harness.records.count == 30)
+    }
+
     @Test func theClockIsTheRecordedSecondsTimesEachWorkersFactor() {
         let spec = SweepSpec.test("""
             method: grid
