@@ -86,7 +86,7 @@ extension Scheduler {
             return
         }
         openRecordedPositions()
-        for worker in registry.waitingForWork { assign(worker, now: now) }
+        assignWaiting(now: now)
     }
 
     /// How a position stands apart from its rungs, for the judge.
