@@ -12,8 +12,11 @@ import Training
 /// phase: joining, trials flowing, the tail (every trial handed out, the last ones coming back).
 func shape(_ options: Options) {
     let workers = options.workers, trials = options.trials, length = Duration.seconds(options.trialSeconds)
-    let grid = spec("name: shape\nmethod: grid\nparameters:\n  epochs: {value: 1}\n  seed: {distribution: int_uniform, min: 1, max: \(trials)}\n")
-    print("shape: \(trials) one-epoch trials of \(options.trialSeconds) s, \(workers) workers joining, then asking for work all at once")
+    let epochs = options.median ? 9 : 1
+    let grid = spec("name: shape\nmethod: grid\nparameters:\n  epochs: {value: \(epochs)}\n  seed: {distribution: int_uniform, min: 1, max: \(trials)}\n"
+                    + (options.median ? "early_terminate: {type: median}\n" : ""))
+    print("shape: \(trials) trials of \(epochs) epoch\(epochs > 1 ? "s" : "") in \(options.trialSeconds) s\(options.median ? " (median rule)" : ""), "
+          + "\(workers) workers joining, then asking for work all at once")
     var harness = Harness(grid, options: SchedulerOptions())
     harness.keepsActions = false
     let ids = (0..<workers).map { WorkerID("w-\($0)") }
@@ -21,7 +24,7 @@ func shape(_ options: Options) {
     enum Message { case hello(Int), ready(Int), heartbeat(Int), result(Int, Assignment) }
     var queue: [Message] = ids.indices.map { .hello($0) }
     var head = 0
-    /// Results due later (trials that take `length`), in the order they are due.
+    /// Results due later (trials that take one to two `length`s), in the order they are due.
     var pending: [(due: Duration, message: Message)] = []
     var pendingHead = 0
     var lastSent = Array(repeating: Duration.zero, count: workers)
@@ -70,8 +73,11 @@ func shape(_ options: Options) {
                 idle.insert(w)
             case .heartbeat(let w): (input, sender) = (.heartbeat(ids[w]), w)
             case .result(let w, let a):
-                let outcome = TrainingResult(config: a.point.trainingConfig, epochs: [
-                    EpochMetrics(epoch: 1, trainLoss: 0, testLoss: 0, testAccuracy: 0, seconds: 0)], status: .completed)
+                // Each trial its own level (so that the median rule stops some), falling with the epochs.
+                let level = Double((a.number &* 7919) % 1000) / 1000
+                let outcome = TrainingResult(config: a.point.trainingConfig, epochs: (1...epochs).map {
+                    EpochMetrics(epoch: $0, trainLoss: 0, testLoss: level + 1 / Double($0), testAccuracy: 0, seconds: 0)
+                }, status: .completed)
                 (input, sender) = (.result(ids[w], trial: a.trial, number: a.number, outcome: outcome), w)
             }
             lastSent[sender] = harness.now
@@ -85,7 +91,11 @@ func shape(_ options: Options) {
                     if length == .zero {
                         queue.append(.result(w, assignment))
                     } else {
-                        pending.append((harness.now + length, .result(w, assignment)))
+                        // From one to two lengths, varying by position, so that results come back out of order.
+                        let due = harness.now + length * (1 + Double((assignment.number &* 7919) % 1000) / 1000)
+                        var at = pending.count
+                        while at > pendingHead && pending[at - 1].due > due { at -= 1 }
+                        pending.insert((due, .result(w, assignment)), at: at)
                     }
                 case .acknowledge(let worker, _):
                     queue.append(.ready(index[worker]!))

@@ -9,8 +9,9 @@ import SweepFiles
 // `Scripts/bench scheduler`: the scheduler alone, through the simulated fleet (no sockets, no files),
 // so its cost is measured apart from the transport and the store that `Scripts/bench coordinator` adds.
 //   sweep-bench [--trials N] [--workers N] [--rounds N]
-//   sweep-bench --shape [--trials N] [--workers N] [--trial-seconds S]   the coordinator bench's inputs, without
-//                                      sockets or files (trials of S seconds of virtual time: 0, at once, by default)
+//   sweep-bench --shape [--trials N] [--workers N] [--trial-seconds S] [--median]   the coordinator bench's inputs,
+//                                      without sockets or files (trials of S seconds of virtual time: 0, at once, by
+//                                      default; with --median, 9 epochs each under the median stopping rule)
 
 struct Options {
     var trials = 20_000
@@ -19,13 +20,14 @@ struct Options {
     var bayesRecorded = 2_000
     var shape = false
     var trialSeconds = 0
+    var median = false
 
     init(_ arguments: [String]) throws(UsageError) {
         var rest = arguments[...]
-        let known = ["--trials", "--workers", "--rounds", "--bayes-recorded", "--shape", "--trial-seconds"]
+        let known = ["--trials", "--workers", "--rounds", "--bayes-recorded", "--shape", "--trial-seconds", "--median"]
         while let flag = rest.popFirst() {
-            if flag == "--shape" {
-                shape = true
+            if flag == "--shape" || flag == "--median" {
+                if flag == "--shape" { shape = true } else { median = true }
                 continue
             }
             guard known.contains(flag) else { throw UsageError("unknown option \(flag) (\(known.joined(separator: ", ")))") }
