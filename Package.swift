@@ -89,7 +89,7 @@ let package = Package(
                                                    .product(name: "Prometheus", package: "swift-prometheus")]),
 
         // What only Scripts/bench uses: many no-op workers in one process, apart from the real worker.
-        .target(name: "Benchmarking", dependencies: ["SweepCore", "Wire", "Messaging", "Training"]),
+        .target(name: "Benchmarking", dependencies: ["SweepCore", "Wire", "Messaging", "Training", "SystemCalls"]),
 
         // Scripts/bench scheduler: the scheduler's decisions/s through the simulated fleet, and a bayes
         // proposal's time, apart from the shipped binary.

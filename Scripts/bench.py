@@ -170,7 +170,7 @@ def start_coordinator(opts, spec, results):
     """A quiet `sweep coordinator` on an ephemeral loopback port; returns it (its stderr still open, for
     the summary line) and the endpoint it announced."""
     import re
-    coord = subprocess.Popen([opts.sweep, "coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--quiet",
+    coord = subprocess.Popen([getattr(opts, "coordinator_sweep", None) or opts.sweep, "coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--quiet",
                               "--results", results], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for line in coord.stderr:
         m = re.search(r"listening on (\S+)", line)
@@ -204,34 +204,106 @@ def bayes_proposals(opts):
     print(f"  a proposal after 2,000 to 2,500 trials: {1000 * (walls[2500] - walls[2000]) / 500:.1f} ms")
 
 
+def proc_cpu(pid):
+    """A process's CPU seconds so far (user + system), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_hwm_mb(pid):
+    """A process's peak resident memory so far (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def coordinator(opts):
+    """The real coordinator (ROUTER socket, results fsync'ed in groups, the scheduler) against simulated
+    workers in 1-4 swarm processes: the workers join first (timed, then a few idle seconds of heartbeats),
+    then all ask for work at once; trials/s from the coordinator's first dispatch to its last record."""
     if opts.bayes:
         return bayes_proposals(opts)
+    import math
     import re
     import tempfile
-    trials, workers = opts.trials, 256
-    print(f"coordinator: {trials} zero-length trials (--benchmark-noop-trainer), {workers} simulated workers in one "
-          "process, every result fsync'ed (in groups) before its ack")
+    import threading
+    workers = opts.workers
+    trials = opts.trials or max(20000, 10 * workers)
+    processes = opts.swarm_processes or min(4, max(1, math.ceil(workers / 2500)))
+    shares = [workers // processes + (1 if i < workers % processes else 0) for i in range(processes)]
+    print(f"coordinator: {trials} zero-length trials (--benchmark-noop-trainer), {workers} simulated workers in "
+          f"{processes} process{'es' if processes > 1 else ''}, every result fsync'ed (in groups) before its ack")
     with tempfile.TemporaryDirectory() as scratch:
         spec = os.path.join(scratch, "noop.yaml")
         with open(spec, "w") as f:
-            f.write('name: noop\nparameters:\n  hidden: {value: "16"}\n  epochs: {value: 1}\n  seed:\n    values: ['
-                    + ", ".join(str(i) for i in range(trials)) + "]\n")
+            f.write("name: noop\nmethod: grid\nparameters:\n  hidden: {value: \"16\"}\n  epochs: {value: 1}\n"
+                    f"  seed: {{distribution: int_uniform, min: 1, max: {trials}}}\n")
         rates = []
         for round_ in range(opts.rounds):
             results = os.path.join(scratch, f"results-{round_}")
             coord, endpoint = start_coordinator(opts, spec, results)
-            swarm = subprocess.run([opts.sweep, "worker", "--connect", endpoint, "--benchmark-noop-trainer",
-                                    "--benchmark-simulate", str(workers)], capture_output=True, text=True)
-            rest = coord.stderr.read()
-            coord.wait()
-            if swarm.returncode != 0 or coord.returncode != 0:
-                sys.exit(f"bench: failed: {swarm.stderr} {rest}")
+            # Its stderr is read all along: a full pipe would stall the coordinator (and be measured).
+            said = []
+            reader = threading.Thread(target=lambda: said.extend(coord.stderr), daemon=True)
+            reader.start()
+            launched = time.perf_counter()
+            cpu_launched = proc_cpu(coord.pid)
+            swarms = [subprocess.Popen([opts.sweep, "worker", "--connect", endpoint, "--benchmark-noop-trainer",
+                                        "--benchmark-simulate", str(n), "--benchmark-barrier", "--name", f"s{i}"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                      for i, n in enumerate(shares)]
+            for swarm in swarms:
+                line = swarm.stdout.readline()
+                if not line.startswith("joined"):
+                    coord.kill()
+                    sys.exit(f"bench: a swarm did not join: {line!r}")
+            joined = time.perf_counter() - launched
+            cpu_joined = proc_cpu(coord.pid)
+            time.sleep(opts.idle_seconds)
+            cpu_go = proc_cpu(coord.pid)
+            idle_share = (cpu_go - cpu_joined) / opts.idle_seconds
+            for swarm in swarms:
+                swarm.stdin.write("go\n")
+                swarm.stdin.flush()
+            inputs = rejoined = 0
+            swarm_cpu = 0.0
+            for swarm in swarms:
+                out = swarm.stdout.read()
+                _, status, swarm_usage = os.wait4(swarm.pid, 0)
+                swarm.returncode = os.waitstatus_to_exitcode(status)
+                swarm_cpu += swarm_usage.ru_utime + swarm_usage.ru_stime
+                m = re.search(r"sent ([0-9]+) rejoined ([0-9]+)", out)
+                inputs += int(m.group(1)) if m else 0
+                rejoined += int(m.group(2)) if m else 0
+                if swarm.returncode != 0:
+                    coord.kill()
+                    sys.exit(f"bench: a swarm failed ({swarm.returncode})")
+            # The coordinator is in its farewell window now (idle): its CPU and memory so far are the run's.
+            cpu_end = proc_cpu(coord.pid)
+            hwm = proc_hwm_mb(coord.pid)
+            _, status, usage = os.wait4(coord.pid, 0)
+            coord.returncode = os.waitstatus_to_exitcode(status)
+            reader.join()
+            rest = "".join(said)
+            lost = sum(1 for line in said if line.rstrip().endswith(" lost"))
+            if lost or rejoined:
+                print(f"    (the coordinator counted {lost} workers as lost on the way; simulated workers said hello "
+                      f"again {rejoined} times)", flush=True)
+            if coord.returncode != 0:
+                sys.exit(f"bench: the coordinator failed: {rest}")
             m = re.search(r"in ([0-9.]+) s since the first dispatch \(([0-9]+) trials/s\); coordinator used ([0-9.]+) s", rest)
             rows = sum(1 for _ in open(os.path.join(results, "trials.csv"))) - 1
+            cpu = cpu_end - cpu_go
             rates.append(float(m.group(2)))
-            print(f"  round {round_ + 1}: {rows} trials recorded in {m.group(1)} s: {m.group(2)} trials/s "
-                  f"(coordinator CPU {m.group(3)} s)", flush=True)
+            print(f"  round {round_ + 1}: {workers} joined in {joined:.2f} s (coordinator CPU {cpu_joined - cpu_launched:.2f} s); "
+                  f"idle, {100 * idle_share:.1f}% of a core", flush=True)
+            print(f"    {rows} trials recorded in {m.group(1)} s: {m.group(2)} trials/s; coordinator CPU {cpu:.2f} s: "
+                  f"{1000 * cpu / rows:.3f} ms a trial, {1e6 * cpu / max(inputs, 1):.1f} us an input ({inputs} inputs); "
+                  f"peak RSS {hwm:.0f} MB serving, {usage.ru_maxrss / 1024:.0f} MB with the report; "
+                  f"the simulated workers used {swarm_cpu:.1f} s of CPU in all", flush=True)
         print(f"  best {max(rates):.0f} trials/s, median {statistics.median(rates):.0f} trials/s")
 
 
@@ -709,8 +781,12 @@ def checkpoint(opts):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["train", "parity", "sweep", "coordinator", "program", "report", "adaptive", "checkpoint"])
-    parser.add_argument("--trials", type=int, help="coordinator: 20,000 by default; program: 2,000; report: the big sweep's, 20,000")
+    parser.add_argument("--trials", type=int, help="coordinator: 20,000 or 10 a worker, whichever is more; program: 2,000; report: the big sweep's, 20,000")
     parser.add_argument("--bayes", action="store_true", help="coordinator: time bayes proposals instead")
+    parser.add_argument("--workers", type=int, default=256, help="coordinator: simulated workers (default 256)")
+    parser.add_argument("--swarm-processes", type=int, help="coordinator: processes the workers are spread over (default: one per 2,500, at most 4)")
+    parser.add_argument("--coordinator-sweep", help="coordinator: another build's binary for the coordinator (before and after)")
+    parser.add_argument("--idle-seconds", type=float, default=3.0, help="coordinator: seconds of heartbeats measured between joining and work")
     parser.add_argument("--optimizers", action="store_true",
                         help="train: epoch time of each optimizer vs SGD; parity: each optimizer vs torch.optim")
     parser.add_argument("--sweep", required=True)
@@ -732,7 +808,7 @@ def main():
     parser.add_argument("--kill-every", type=float, default=5.0, help="checkpoint: mean seconds between worker kills")
     opts = parser.parse_args()
     if opts.trials is None:
-        opts.trials = {"program": 2000}.get(opts.what, 20000)
+        opts.trials = {"program": 2000, "coordinator": 0}.get(opts.what, 20000)
     started = time.time()
     {"train": train, "parity": parity, "sweep": sweep, "coordinator": coordinator, "program": program, "report": report,
      "adaptive": adaptive, "checkpoint": checkpoint}[opts.what](opts)

@@ -20,7 +20,17 @@ import ResultsStore
 public final class Coordinator {
     /// The bound endpoint, with an ephemeral port resolved.
     public let endpoint: String
+    /// The open-file limit in force (raised to the hard limit at the start): every worker's connection
+    /// is a descriptor.
+    public let openFileLimit: Int
+    /// About how many workers that lets this coordinator hold: the limit less what is open at the
+    /// start and what the results store and its files may open while it runs.
+    public let workerCapacity: Int
     private let socket: Socket
+    /// Watches for connections refused for want of descriptors (nil while it rests after one).
+    private var acceptMonitor: AcceptMonitor?
+    private var fullSince: ContinuousClock.Instant?
+    private var lastTick: ContinuousClock.Instant
     private let authenticator: Authenticator?
     private let store: ResultStore
     private let checkpoints: CheckpointStore
@@ -42,12 +52,20 @@ public final class Coordinator {
     private let logs: TrialLogFiles
     /// What happened when, appended at each flush.
     private var timeline: TimelineWriter
+    private var timelineFails = false
     /// Checkpoint and model files to settle once the rows they follow are on disk.
     private var fileChanges: [(CheckpointStore, (SweepEvent) -> Void) throws -> Void] = []
 
-    /// Binds `bind` and prepares to run what `scheduler` decides, recording into `store`.
+    /// Descriptors kept for what the coordinator opens while it runs (results, checkpoints, logs, the
+    /// timeline and the report, each open only while it is written), beyond its workers' connections.
+    static let reservedDescriptors = 32
+
+    /// Binds `bind` and prepares to run what `scheduler` decides, recording into `store`. Raises the
+    /// process's open-file limit to the hard limit first (the default soft limit, often 1,024, would
+    /// cap it at about a thousand workers).
     public init(scheduler: Scheduler, store: ResultStore, checkpoints: CheckpointStore, bind: String, context: Context,
                 options: CoordinatorOptions = CoordinatorOptions()) throws(ZMQError) {
+        let limit = OpenFileLimit.raiseToHard()
         // The ZAP handler must be bound before the first handshake can arrive.
         authenticator = try options.curve.map { curve throws(ZMQError) in
             try Authenticator(context: context, allowed: curve.authorizedKeys)
@@ -65,8 +83,12 @@ public final class Coordinator {
         try socket.set(.maxMessageSize, 4 * Message.maximumSize)
         try socket.set(.receiveHighWaterMark, 100_000)
         try socket.set(.sendHighWaterMark, 100_000)
+        try socket.set(.backlog, 4096)  // thousands of workers connect at once when a cluster job starts
+        acceptMonitor = try AcceptMonitor(socket, endpoint: Coordinator.monitorEndpoint())
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint
+        openFileLimit = limit.soft
+        workerCapacity = max(0, min(limit.soft, 1 << 24) - OpenFileLimit.openCount - Coordinator.reservedDescriptors)
         self.socket = socket
         self.store = store
         self.checkpoints = checkpoints
@@ -75,7 +97,15 @@ public final class Coordinator {
         logs = TrialLogFiles(folder: ResultsDirectory(store.directory).logs, capacity: TrialLog.defaultCapacity)
         timeline = TimelineWriter(path: ResultsDirectory(store.directory).timeline)
         started = clock.now
+        lastTick = started
     }
+
+    deinit {
+        acceptMonitor = nil  // stopped while the socket it watches is open
+    }
+
+    /// A fresh inproc endpoint for a socket monitor (the names are per context, which others may share).
+    private static func monitorEndpoint() -> String { "inproc://sweep-accept-\(UInt64.random(in: 0...UInt64.max))" }
 
     /// The time on the scheduler's clock.
     private var now: Duration { clock.now - started }
@@ -127,16 +157,41 @@ public final class Coordinator {
                 try flush(onEvent)
                 return .stopped
             }
-            try serve(waitMilliseconds: max(1, wait), onEvent: onEvent)
-            perform(scheduler.handle(.tick, now: now), onEvent)
+            let drained = try serve(waitMilliseconds: max(1, wait), onEvent: onEvent)
+            // A worker is found silent only once what arrived is read (its heartbeat may be waiting in
+            // the queue behind a burst); a coordinator that stays behind still ticks once a beat.
+            if drained || clock.now - lastTick >= options.scheduling.heartbeat {
+                lastTick = clock.now
+                perform(scheduler.handle(.tick, now: now), onEvent)
+            }
             try flush(onEvent)
+            watchConnections(onEvent)
         }
         return scheduler.outcome
     }
 
+    /// Says once when a worker's connection could not be accepted for want of descriptors. libzmq
+    /// then retries that accept as fast as it can (on its I/O thread) and reports each failure, so
+    /// the monitor rests for a minute before it looks again.
+    private func watchConnections(_ onEvent: (SweepEvent) -> Void) {
+        guard acceptMonitor != nil else {
+            if let since = fullSince, clock.now - since >= .seconds(60) {
+                fullSince = nil
+                acceptMonitor = try? AcceptMonitor(socket, endpoint: Coordinator.monitorEndpoint())
+            }
+            return
+        }
+        let failures = (try? acceptMonitor?.failures()) ?? []
+        guard failures.contains(where: { $0 == EMFILE || $0 == ENFILE }) else { return }
+        acceptMonitor = nil
+        fullSince = clock.now
+        onEvent(.coordinatorFull(workers: scheduler.gauges.workers, openFileLimit: openFileLimit))
+    }
+
     /// Waits up to `waitMilliseconds` for the socket (and the ZAP handler), then hands what is waiting
-    /// (up to a batch) to the scheduler and writes and sends what it decided.
-    private func serve(waitMilliseconds: Int, onEvent: (SweepEvent) -> Void) throws {
+    /// (up to a batch) to the scheduler and writes and sends what it decided. True if it read all
+    /// that was waiting.
+    private func serve(waitMilliseconds: Int, onEvent: (SweepEvent) -> Void) throws -> Bool {
         do {
             var readable = false
             if let authenticator {
@@ -150,16 +205,20 @@ public final class Coordinator {
             } else {
                 readable = try socket.waitForMessage(milliseconds: waitMilliseconds)
             }
-            if readable {
-                var handled = 0
-                while handled < Coordinator.maximumBatch, let frames = try socket.receive(dontWait: true) {
-                    handle(frames, onEvent: onEvent)
-                    handled += 1
+            guard readable else { return true }
+            var handled = 0
+            while handled < Coordinator.maximumBatch {
+                guard let frames = try socket.receive(dontWait: true) else {
+                    try flush(onEvent)
+                    return true
                 }
-                try flush(onEvent)
+                handle(frames, onEvent: onEvent)
+                handled += 1
             }
+            try flush(onEvent)
+            return false
         } catch let error as ZMQError where error.isInterrupted {
-            return  // a signal: the caller loops round to ask shouldStop
+            return true  // a signal: the caller loops round to ask shouldStop
         }
     }
 
@@ -173,7 +232,15 @@ public final class Coordinator {
         let worker = WorkerID(frames[0])
         let message: Message
         do {
-            message = try Message.decode(frames[1])
+            // The two messages every worker sends most (one a trial, one a beat when silent) are always
+            // the same bytes: recognised without parsing JSON.
+            if frames[1] == Coordinator.heartbeatFrame {
+                message = .heartbeat
+            } else if frames[1] == Coordinator.readyFrame {
+                message = .ready
+            } else {
+                message = try Message.decode(frames[1])
+            }
         } catch {
             if case .unsupportedVersion(let theirs) = error {
                 send(.error(reason: "protocol version mismatch: the worker speaks version \(theirs), "
@@ -390,8 +457,13 @@ public final class Coordinator {
         }
         do {
             try timeline.write()
+            timelineFails = false
         } catch {
-            onEvent(.rejected(peer: "timeline", reason: "\(error); the timeline misses some rows, the results do not"))
+            // Said once until it works again (out of descriptors, every flush would say it).
+            if !timelineFails {
+                onEvent(.rejected(peer: "timeline", reason: "\(error); the timeline misses some rows, the results do not"))
+            }
+            timelineFails = true
         }
         if !held.isEmpty {
             try store.hold(held)
@@ -408,7 +480,12 @@ public final class Coordinator {
     }
 
     private func send(_ message: Message, to worker: WorkerID) {
+        let frame: [UInt8]
+        if case .heartbeat = message { frame = Coordinator.heartbeatFrame } else { frame = message.encoded() }
         // Best effort: a vanished peer is noticed by its missed heartbeats, not here.
-        _ = try? socket.send([worker.bytes, message.encoded()], dontWait: true)
+        _ = try? socket.send([worker.bytes, frame], dontWait: true)
     }
+
+    /// A heartbeat and a ready, encoded (`Message` encodes with sorted keys: the same message is the same bytes).
+    private static let heartbeatFrame = Message.heartbeat.encoded(), readyFrame = Message.ready.encoded()
 }

@@ -13,6 +13,13 @@ public final class Context {
         self.handle = handle
     }
 
+    /// Raises how many sockets this context may hold (libzmq's `ZMQ_MAX_SOCKETS`, 1,023 by default);
+    /// set before the sockets are made. Each socket is also a descriptor (its mailbox), and each of
+    /// its connections another.
+    public func setMaximumSockets(_ count: Int) throws(ZMQError) {
+        guard zmq_ctx_set(handle, ZMQ_MAX_SOCKETS, Int32(clamping: count)) == 0 else { throw ZMQError("zmq_ctx_set") }
+    }
+
     deinit {
         // EINTR only: a signal arrived while waiting for sockets to finish; try again.
         while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}

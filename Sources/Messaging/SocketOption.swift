@@ -16,6 +16,10 @@ public struct SocketOption: Sendable {
     public static let routerMandatory = SocketOption(rawValue: ZMQ_ROUTER_MANDATORY)
     /// ROUTER: a new connection with a known routing id takes it over.
     public static let routerHandover = SocketOption(rawValue: ZMQ_ROUTER_HANDOVER)
+    /// How many connections the kernel queues for a listening socket before they are accepted
+    /// (libzmq's default, 100, drops the rest of ten thousand workers connecting at once; they retry
+    /// after a second, then 3, 7, 15…). The kernel caps it at `net.core.somaxconn`.
+    public static let backlog = SocketOption(rawValue: ZMQ_BACKLOG)
     /// This side is a CURVE server (1).
     public static let curveServer = SocketOption(rawValue: ZMQ_CURVE_SERVER)
 }

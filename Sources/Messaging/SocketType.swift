@@ -10,6 +10,8 @@ public enum SocketType: Sendable {
     case request
     /// Strict reply side.
     case reply
+    /// One peer to one peer: the reading end of a socket monitor.
+    case pair
 
     var rawValue: Int32 {
         switch self {
@@ -17,6 +19,7 @@ public enum SocketType: Sendable {
         case .dealer: return ZMQ_DEALER
         case .request: return ZMQ_REQ
         case .reply: return ZMQ_REP
+        case .pair: return ZMQ_PAIR
         }
     }
 }

@@ -69,7 +69,7 @@ extension Scheduler {
                     changed = true
                 }
             }
-            for id in book.waitingResults where decisionsComplete(id) {
+            for id in book.takeResultsToCheck() where decisionsComplete(id) {
                 recordHeld(id)
                 changed = true
             }
@@ -86,7 +86,7 @@ extension Scheduler {
             return
         }
         openRecordedPositions()
-        for worker in registry.waitingForWork { assign(worker, now: now) }
+        assignWaiting(now: now)
     }
 
     /// How a position stands apart from its rungs, for the judge.
@@ -101,6 +101,7 @@ extension Scheduler {
     private mutating func apply(_ decision: RungLedger.Decision) {
         guard let id = book.id(at: decision.position), let entry = book[id] else { return }
         judge.apply(decision)
+        book.decided(id)
         if decision.stop {
             actions.append(.event(.stopDecided(trial: id, rung: decision.rung)))
             if !entry.isHeld, let holder = entry.holder {

@@ -5,8 +5,15 @@ import SweepCore
 /// Handing out trials: which trial a worker gets (promoted trials, retries, then new positions as
 /// the searcher proposes them), how it trains it, and claims by workers of an earlier coordinator.
 extension Scheduler {
-    mutating func assign(_ worker: WorkerID, now: Duration) {
-        guard now >= holdUntil, registry.canTake(worker) else { return }
+    /// What `assign` did: gave the worker a trial, passed over it (it cannot take one), or found no
+    /// work for anyone (and whether that is a wait for a proposal).
+    enum Handout { case given, passedOver, none(waiting: Bool) }
+
+    /// Gives `worker` its next trial, if it can take one and there is one.
+    @discardableResult
+    mutating func assign(_ worker: WorkerID, now: Duration) -> Handout {
+        guard now >= holdUntil else { return .none(waiting: false) }
+        guard registry.canTake(worker) else { return .passedOver }
         var next: String?
         // Promoted trials first (they hold up decisions about later ones), then retries, then new positions.
         if let promoted = book.nextPromotion() { next = promoted }
@@ -19,12 +26,12 @@ extension Scheduler {
                 if !pauseIfUndecided(id) { next = id }
             case .waiting:
                 registry.startWaiting(worker, now: now)
-                return
+                return .none(waiting: true)
             case .exhausted:
-                return
+                return .none(waiting: false)
             }
         }
-        guard let id = next else { return }
+        guard let id = next else { return .none(waiting: false) }
         registry.give(id, to: worker, now: now)
         book.give(id, to: worker)
         let entry = book[id]!
@@ -41,6 +48,22 @@ extension Scheduler {
         actions.append(.event(.trialStarted(trial: id, number: entry.number, worker: name, attempt: entry.attempts)))
         if let resume { actions.append(.event(.resumed(trial: id, fromEpoch: resume, worker: name))) }
         if let rung = judge.stopAt(entry.number) { actions.append(.stop(worker, trial: id, afterEpoch: rung)) }
+        return .given
+    }
+
+    /// Hands out work to the workers waiting for it, in identity order. Once one finds none, none
+    /// will (what it found depends on the sweep, not the worker), so the rest only start waiting
+    /// for a proposal if that is why: an input costs no more with ten thousand idle workers than
+    /// with one.
+    mutating func assignWaiting(now: Duration) {
+        var previous: WorkerID?
+        while let worker = registry.waitingForWork(after: previous) {
+            previous = worker
+            if case .none(let waiting) = assign(worker, now: now) {
+                if waiting { registry.startWaitingAll(now: now) }
+                return
+            }
+        }
     }
 
     /// Pauses `id` instead of handing it out when its checkpoint is at a rung not decided yet (a trial

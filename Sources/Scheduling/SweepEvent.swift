@@ -35,4 +35,7 @@ public enum SweepEvent: Sendable, Equatable {
     case authentication(accepted: Bool, key: String, address: String)
     /// A frame or message was dropped: malformed, oversized, another version, or out of place.
     case rejected(peer: String, reason: String)
+    /// A worker's connection could not be accepted: the coordinator is out of file descriptors, with
+    /// `workers` workers and an open-file limit of `openFileLimit` (one descriptor a worker).
+    case coordinatorFull(workers: Int, openFileLimit: Int)
 }

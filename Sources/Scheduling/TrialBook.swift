@@ -64,6 +64,8 @@ struct TrialBook {
 
     /// The results that wait, by trial.
     private var held: [String: Held] = [:]
+    /// Of those, the ones held or decided about since the settling last looked (`takeResultsToCheck`).
+    private var heldToCheck: Set<String> = []
     /// Results received during this input: each is recorded, or kept (`hold`), before its ack.
     private var arrivals: [String] = []
     /// Trials whose worker waits at a rung for word, with the rung.
@@ -296,6 +298,7 @@ extension TrialBook {
     mutating func hold(_ id: String, _ result: TrainingResult, from worker: WorkerID) {
         entries[id]!.isHeld = true
         held[id] = Held(result: result, deliveries: [worker])
+        heldToCheck.insert(id)
         arrivals.append(id)
     }
 
@@ -303,6 +306,7 @@ extension TrialBook {
     mutating func restoreHeld(_ id: String, _ result: TrainingResult) {
         entries[id]!.isHeld = true
         held[id] = Held(result: result, deliveries: [])
+        heldToCheck.insert(id)
     }
 
     /// The result of `id` that waits, if any.
@@ -321,6 +325,17 @@ extension TrialBook {
 
     /// The trials whose results wait, by id.
     var waitingResults: [String] { held.keys.sorted() }
+
+    /// A decision about `id` was taken: if its result waits, it may be recordable now.
+    mutating func decided(_ id: String) { if held[id] != nil { heldToCheck.insert(id) } }
+
+    /// The waiting results that may have become recordable since the last call, by id, taken: the
+    /// ones held since, or decided about since (a waiting result waits for decisions about it only).
+    /// With thousands of workers the results waiting are many: each input looks at the few it changed.
+    mutating func takeResultsToCheck() -> [String] {
+        defer { heldToCheck.removeAll(keepingCapacity: true) }
+        return heldToCheck.filter { held[$0] != nil }.sorted()
+    }
 
     /// The results that arrived during this input and still wait, taken: each to keep durably and
     /// acknowledge to its workers now.

@@ -9,17 +9,27 @@ import SweepFiles
 // `Scripts/bench scheduler`: the scheduler alone, through the simulated fleet (no sockets, no files),
 // so its cost is measured apart from the transport and the store that `Scripts/bench coordinator` adds.
 //   sweep-bench [--trials N] [--workers N] [--rounds N]
+//   sweep-bench --shape [--trials N] [--workers N] [--trial-seconds S] [--median]   the coordinator bench's inputs,
+//                                      without sockets or files (trials of S seconds of virtual time: 0, at once, by
+//                                      default; with --median, 9 epochs each under the median stopping rule)
 
 struct Options {
     var trials = 20_000
     var workers = 64
     var rounds = 3
     var bayesRecorded = 2_000
+    var shape = false
+    var trialSeconds = 0
+    var median = false
 
     init(_ arguments: [String]) throws(UsageError) {
         var rest = arguments[...]
-        let known = ["--trials", "--workers", "--rounds", "--bayes-recorded"]
+        let known = ["--trials", "--workers", "--rounds", "--bayes-recorded", "--shape", "--trial-seconds", "--median"]
         while let flag = rest.popFirst() {
+            if flag == "--shape" || flag == "--median" {
+                if flag == "--shape" { shape = true } else { median = true }
+                continue
+            }
             guard known.contains(flag) else { throw UsageError("unknown option \(flag) (\(known.joined(separator: ", ")))") }
             guard let text = rest.popFirst(), let value = Int(text), value > 0 else {
                 throw UsageError("\(flag) needs a positive whole number")
@@ -29,6 +39,7 @@ struct Options {
             case "--workers": workers = value
             case "--rounds": rounds = value
             case "--bayes-recorded": bayesRecorded = value
+            case "--trial-seconds": trialSeconds = value
             default: break  // not reached: checked above
             }
         }
@@ -118,6 +129,10 @@ func bayesProposal(_ options: Options) {
 
 do {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
+    if options.shape {
+        shape(options)
+        exit(0)
+    }
     decisions(options)
     bayesProposal(options)
 } catch {

@@ -40,6 +40,11 @@ final class CoordinatorSession {
         context = try Context()
         coordinator = try Coordinator(scheduler: setup.scheduler, store: setup.store, checkpoints: setup.checkpoints, bind: bind, context: context,
                                       options: options)
+        // Only when it matters: fewer than the local workers asked for, or than a cluster might bring.
+        if coordinator.workerCapacity < (workers > 0 ? workers : 1000) {
+            say("this coordinator can hold about \(coordinator.workerCapacity) workers (open-file limit \(coordinator.openFileLimit), "
+                + "one a worker); raise the hard limit for more (`ulimit -Hn`; LimitNOFILE= for a systemd service)")
+        }
         try CoordinatorPointer(bound: coordinator.endpoint, pid: getpid(),
                                curvePublicKey: try options.curve.map { try CurveKeys(secretKey: $0.secretKey).publicKey })
             .write(to: setup.store.directory)

@@ -24,6 +24,8 @@ final class ProgressReporter {
     /// Workers and hosts that joined, in order.
     private(set) var workerNames: [String] = []
     private(set) var hosts: [String] = []
+    /// The same, to look up in constant time (ten thousand workers join).
+    private var seenWorkers: Set<String> = [], seenHosts: Set<String> = []
     private var firstTrial: ContinuousClock.Instant?
 
     /// Seconds from the first trial handed out until now.
@@ -50,8 +52,8 @@ final class ProgressReporter {
     func handle(_ event: SweepEvent) {
         switch event {
         case .workerJoined(let worker, let host):
-            if !workerNames.contains(worker) { workerNames.append(worker) }
-            if !hosts.contains(host) { hosts.append(host) }
+            if seenWorkers.insert(worker).inserted { workerNames.append(worker) }
+            if seenHosts.insert(host).inserted { hosts.append(host) }
             if !live && !quiet { log("worker \(worker) joined from \(host)") }
         case .workerLost(let worker, let trial):
             log("worker \(worker) lost\(trial.map { "; trial \($0) goes back to the queue" } ?? "")")
@@ -107,6 +109,10 @@ final class ProgressReporter {
             else if !live { log("admitted a worker at \(address) with key \(key)") }
         case .rejected(let peer, let reason):
             log("dropped a message from \(peer): \(reason)")
+        case .coordinatorFull(let workers, let limit):
+            log("the coordinator is full: it holds \(workers) workers and cannot accept another connection (open-file limit "
+                + "\(limit), one a worker); raise it with `ulimit -n` (up to `ulimit -Hn`; LimitNOFILE= for a systemd service) "
+                + "and start the coordinator again: the sweep resumes, and meanwhile goes on with the workers it holds")
         }
         draw(force: true)
     }

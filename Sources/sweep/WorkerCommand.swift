@@ -71,6 +71,11 @@ struct WorkerCommand: ParsableCommand {
                                visibility: .hidden))
     var benchmarkSimulate = 1
 
+    @Flag(name: .customLong("benchmark-barrier"),
+          help: ArgumentHelp("Benchmarks only, with --benchmark-noop-trainer: print `joined` once every simulated worker is "
+                             + "welcomed, and ask for work only after a line on standard input.", visibility: .hidden))
+    var benchmarkBarrier = false
+
     /// Set by `sweep run` for its own workers when CURVE is on (instead of key files).
     static let serverKeyVariable = "SWEEP_CURVE_SERVER_KEY", secretKeyVariable = "SWEEP_CURVE_SECRET_KEY"
 
@@ -78,10 +83,12 @@ struct WorkerCommand: ParsableCommand {
         if benchmarkNoopTrainer {
             let swarm = try NoopWorkerSwarm(endpoint: connect, count: benchmarkSimulate,
                                             prefix: name ?? "noop-\(getpid())")
-            try swarm.run()
+            try swarm.run(barrier: benchmarkBarrier) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
             return
         }
-        if benchmarkSimulate != 1 { throw ValidationError("--benchmark-simulate needs --benchmark-noop-trainer") }
+        if benchmarkSimulate != 1 || benchmarkBarrier {
+            throw ValidationError("--benchmark-simulate and --benchmark-barrier need --benchmark-noop-trainer")
+        }
         // Only the built-in trainer reads FashionMNIST: a worker for program sweeps needs none, and
         // a worker without it fails with the data's error at its first built-in trial.
         if data != nil || FileManager.default.fileExists(atPath: FashionMNIST.resolveDirectory(data)) {

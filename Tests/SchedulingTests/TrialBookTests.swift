@@ -126,6 +126,23 @@ struct TrialBookTests {
         #expect(book.waitingResults == [a])
     }
 
+    @Test func onlyWaitingResultsHeldOrDecidedAboutSinceAreLookedAtAgain() throws {
+        var book = opened(3)
+        let (a, b, c) = (trial(0).id, trial(1).id, trial(2).id)
+        let result = TrainingResult(config: trial(1).config, epochs: Parts.epochs([0.5]), status: .completed)
+        book.hold(b, result, from: w1)
+        book.restoreHeld(a, result)
+        #expect(book.takeResultsToCheck() == [a, b].sorted())
+        #expect(book.takeResultsToCheck().isEmpty, "nothing changed: nothing to look at")
+        book.decided(b)
+        book.decided(c)  // its result does not wait
+        #expect(book.takeResultsToCheck() == [b])
+        book.decided(a)
+        _ = book.takeHeld(a)
+        #expect(book.takeResultsToCheck().isEmpty, "taken since: no longer waiting")
+        #expect(book.waitingResults == [b], "still waiting, though not looked at")
+    }
+
     @Test func aRecordSettlesItsPositionAndForgettingKeepsTheRecord() throws {
         var book = opened(2)
         let id = trial(0).id

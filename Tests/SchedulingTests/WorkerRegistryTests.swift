@@ -85,6 +85,52 @@ struct WorkerRegistryTests {
         #expect(registry.waiting == .seconds(10) && registry.workers.isEmpty)
     }
 
+    @Test func theIdentityOrderIsKeptAsWorkersComeAndGo() throws {
+        var registry = WorkerRegistry(now: .zero)
+        let binary = WorkerID([0x00, 0xFF]), long = WorkerID("ab")
+        for worker in [c, long, binary, a, b] {
+            registry.hello(worker, name: worker.description, host: "h", now: .zero)
+            registry.ready(worker)
+        }
+        #expect(registry.waitingForWork == [binary, a, long, b, c], "bytes in order: 00ff < a < ab < b < c")
+        registry.give("t", to: long, now: .zero)
+        registry.hello(b, name: "b", host: "h", now: .zero)  // again: no longer waiting
+        #expect(registry.waitingForWork == [binary, a, c])
+        #expect(registry.waitingForWork(after: nil) == binary && registry.waitingForWork(after: a) == c)
+        #expect(registry.waitingForWork(after: long) == c, "after one not waiting: the next that is")
+        #expect(registry.waitingForWork(after: c) == nil)
+        _ = registry.heard(a, now: .seconds(5))
+        _ = registry.heard(c, now: .seconds(5))
+        let ticked = registry.tick(now: .seconds(5), heartbeat: .seconds(1), window: .seconds(3))
+        let tick = try #require(ticked)
+        #expect(tick.beat == [binary, a, long, b, c] && tick.lost.map(\.0) == [binary, long, b])
+        #expect(registry.waitingForWork == [a, c] && registry.farewell(now: .seconds(6)) == [a, c])
+    }
+
+    @Test func everyWorkerThatCanTakeWorkStartsWaitingAtOnceKeepingEarlierStarts() {
+        var registry = WorkerRegistry(now: .zero)
+        for worker in [a, b, c] {
+            registry.hello(worker, name: worker.description, host: "h", now: .zero)
+            registry.ready(worker)
+        }
+        registry.startWaiting(a, now: .seconds(1))
+        registry.startWaitingAll(now: .seconds(3))
+        registry.startWaitingAll(now: .seconds(4))  // nobody new: nothing changes
+        #expect(registry[a]?.waitingSince == .seconds(1) && registry[b]?.waitingSince == .seconds(3)
+                && registry[c]?.waitingSince == .seconds(3))
+        registry.give("t", to: b, now: .seconds(5))
+        #expect(registry.waiting == .seconds(2))
+        registry.ready(b)
+        registry.startWaitingAll(now: .seconds(6))
+        #expect(registry[b]?.waitingSince == nil, "it still trains its trial: it cannot take work")
+        registry.finished(b)
+        registry.ready(b)  // asks again after its trial: a new wait
+        registry.startWaitingAll(now: .seconds(7))
+        #expect(registry[b]?.waitingSince == .seconds(7))
+        _ = registry.farewell(now: .seconds(8))
+        #expect(registry.waiting == .seconds(2 + 7 + 5 + 1), "a from 1 s, c from 3 s, b again from 7 s, to 8 s")
+    }
+
     @Test func shutDownSaysByeToEveryWorkerByItsIdentityAsText() {
         var registry = WorkerRegistry(now: .zero)
         let binary = WorkerID([0x00, 0xFF])
