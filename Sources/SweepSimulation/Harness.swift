@@ -26,8 +26,18 @@ public struct Harness: SchedulerEffects {
     public var records: [TrialRecord] = []
     /// Each recorded trial's epochs.
     public var epochs: [String: [EpochMetrics]] = [:]
-    /// Results kept until their rows can be written, as `held.jsonl` would keep them.
-    public var held: [HeldResult] = []
+    /// Results kept until their rows can be written, as `held.jsonl` would keep them, in the order held.
+    public var held: [HeldResult] {
+        get { heldSlots.compactMap { $0 } }
+        set {
+            heldSlots = newValue
+            heldPlace = Dictionary(grouping: newValue.indices, by: { newValue[$0].trial })
+        }
+    }
+    /// The held results with gaps where recorded ones were (a record finds its own in O(1), not by
+    /// a scan of every held result: with thousands of workers and early termination, thousands wait).
+    private var heldSlots: [HeldResult?] = []
+    private var heldPlace: [String: [Int]] = [:]
     /// Stored checkpoints (each trial's finished epochs) and kept models, as `checkpoints/` and `models/` would hold them.
     public var checkpoints: [String: [EpochMetrics]] = [:]
     /// Trials whose model is kept.
@@ -96,10 +106,17 @@ public struct Harness: SchedulerEffects {
     public mutating func record(_ record: TrialRecord, epochs recorded: [EpochMetrics]) {
         records.append(record)
         epochs[record.id] = recorded
-        held.removeAll { $0.trial == record.id }
+        if let places = heldPlace.removeValue(forKey: record.id) {
+            for place in places { heldSlots[place] = nil }
+            // Gaps are dropped once they are most of the slots: amortised O(1) a record.
+            if heldPlace.count * 2 < heldSlots.count { held = heldSlots.compactMap { $0 } }
+        }
     }
 
-    public mutating func hold(_ result: HeldResult) { held.append(result) }
+    public mutating func hold(_ result: HeldResult) {
+        heldPlace[result.trial, default: []].append(heldSlots.count)
+        heldSlots.append(result)
+    }
 
     public mutating func moveBeyondEnd(_ trials: Set<String>) {
         records.removeAll { trials.contains($0.id) }
