@@ -40,6 +40,8 @@ public struct CurveTable: Sendable {
         /// The trial's own curve was recorded shorter than it runs (a trial stopped early where the
         /// table was recorded); the rest comes from `standIn`.
         public var extended: Bool
+        /// No recorded curve goes as far as the trial runs: it ends where its curve ends.
+        public var cutShort = false
     }
 
     /// The runs, in the order recorded.
@@ -105,16 +107,16 @@ public struct CurveTable: Sendable {
         /// The run `point` replays (`wanted` epochs, or the curve's own length if nil: a program's runs
         /// end when its curve does): its own curve, or the nearest one as a stand-in.
         public func replay(_ point: TrialPoint, epochs wanted: Int?) -> Replay? {
-            table.replay(point, epochs: wanted, nearest: { nearest(point, atLeast: $0, excluding: $1) })
+            table.replay(point, epochs: wanted, nearest: { nearest(point, epochs: wanted, longerThan: $0, excluding: $1) })
         }
 
-        /// The recorded configuration nearest `point` among curves that run at least `epochs` (or end
-        /// on their own: diverged or failed), or among all if none does; ties go to the earlier recorded.
-        func nearest(_ point: TrialPoint, atLeast epochs: Int, excluding: Int?) -> Int? {
+        /// The recorded configuration nearest `point` among curves that reach `epochs` (`reaches`) and
+        /// are longer than `longerThan`, or among all if none does; ties go to the earlier recorded.
+        func nearest(_ point: TrialPoint, epochs: Int?, longerThan: Int, excluding: Int?) -> Int? {
             let here = distance.coordinates(point)
             var best: (index: Int, distance: Double, long: Bool)?
             for (index, curve) in table.curves.enumerated() where index != excluding {
-                let long = curve.epochs.count >= epochs || curve.status == .diverged || curve.status == .failed
+                let long = CurveTable.reaches(curve, epochs) && curve.epochs.count > longerThan
                 let d = distance.between(here, places[index])
                 if let current = best {
                     if current.long && !long { continue }
@@ -126,28 +128,38 @@ public struct CurveTable: Sendable {
         }
     }
 
-    func replay(_ point: TrialPoint, epochs wanted: Int?, nearest: (Int, Int?) -> Int?) -> Replay? {
+    /// Whether `curve` can give a trial `wanted` epochs (nil: a program's whole run): it is that long,
+    /// or it ended on its own (diverged, failed); for a program, it ran to its end (was not stopped).
+    static func reaches(_ curve: Curve, _ wanted: Int?) -> Bool {
+        if curve.status == .diverged || curve.status == .failed { return true }
+        guard let wanted else { return curve.status != .stopped }
+        return curve.epochs.count >= wanted
+    }
+
+    /// The longest curve that ran to its end (nil: none did).
+    public var longestComplete: Int? { curves.filter { $0.status == .completed }.map(\.epochs.count).max() }
+
+    func replay(_ point: TrialPoint, epochs wanted: Int?, nearest: (_ longerThan: Int, _ excluding: Int?) -> Int?) -> Replay? {
         if let own = exact[CurveTable.key(point)] {
             let curve = curves[own]
-            let long = wanted.map { curve.epochs.count >= $0 } ?? true
-            if curve.status != .stopped || long {
-                return Replay(curve, wanted: wanted, standIn: nil, extended: false)
-            }
-            // Recorded shorter than it runs here: its own epochs first, then the nearest long curve's.
-            guard let other = nearest(wanted!, own) else {
-                return Replay(curve, wanted: wanted, standIn: nil, extended: false)
+            if CurveTable.reaches(curve, wanted) { return Replay(curve, wanted: wanted, standIn: nil, extended: false) }
+            // Recorded shorter than it runs here (stopped early, or a shorter run): its own epochs
+            // first, then those of the nearest curve that goes further.
+            let mine = curve.epochs.count
+            guard let other = nearest(mine, own), CurveTable.reaches(curves[other], wanted), curves[other].epochs.count > mine else {
+                var replay = Replay(curve, wanted: wanted, standIn: nil, extended: false)
+                replay.cutShort = true
+                return replay
             }
             var replay = Replay(curves[other], wanted: wanted, standIn: curves[other].point, extended: true)
-            let mine = curve.epochs.count
-            if replay.epochs.count > mine {
-                replay.epochs.replaceSubrange(0..<mine, with: curve.epochs)
-            } else {
-                replay.epochs = curve.epochs
-            }
+            replay.epochs.replaceSubrange(0..<mine, with: curve.epochs)
+            for index in replay.epochs.indices { replay.epochs[index].epoch = index + 1 }
             return replay
         }
-        guard let other = nearest(wanted ?? 1, nil) else { return nil }
-        return Replay(curves[other], wanted: wanted, standIn: curves[other].point, extended: false)
+        guard let other = nearest(0, nil) else { return nil }
+        var replay = Replay(curves[other], wanted: wanted, standIn: curves[other].point, extended: false)
+        replay.cutShort = !CurveTable.reaches(curves[other], wanted)
+        return replay
     }
 }
 

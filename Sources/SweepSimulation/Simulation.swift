@@ -42,11 +42,12 @@ public struct Simulation: SchedulerEffects {
         public var epochsTrained = 0
         /// Worker-seconds training, and worker-seconds alive.
         public var busySeconds = 0.0, aliveSeconds = 0.0
-        /// Trials started (each attempt), workers that died, workers that joined.
-        public var attempts = 0, deaths = 0, joined = 0
-        /// Trials that replayed another configuration's curve, and trials whose own curve was
-        /// recorded shorter than they ran (the rest another's).
-        public var standIns = 0, extended = 0
+        /// Trials started (each once), attempts (each start), workers that died, workers that joined.
+        public var trials = 0, attempts = 0, deaths = 0, joined = 0
+        /// Trials that replayed another configuration's curve, trials whose own curve was recorded
+        /// shorter than they ran (the rest another's), and trials no curve went as far as (cut where
+        /// theirs ended); each counted once, at its first attempt.
+        public var standIns = 0, extended = 0, cutShort = 0
         /// Inputs handed to the scheduler, and decisions (assignments, stops, records) it made.
         public var inputs = 0, decisions = 0
         /// The sweep could not go on: every worker died and none rejoined.
@@ -198,7 +199,8 @@ public struct Simulation: SchedulerEffects {
         if options.failuresPerHour > 0 {
             // An exponential lifetime: deaths at the given rate, independent of what the worker does.
             let u = max(Double(random.next() >> 11) / Double(1 << 53), .leastNonzeroMagnitude)
-            let life = -log(u) * 3600 / options.failuresPerHour
+            // At least a millisecond, so that time moves on however high the rate.
+            let life = max(-log(u) * 3600 / options.failuresPerHour, 0.001)
             events.push(.death(worker: index), at: harness.now + .seconds(life))
         }
         let name = workers[index].name
@@ -219,7 +221,9 @@ public struct Simulation: SchedulerEffects {
 
     private mutating func startEpoch(_ index: Int) {
         guard let replay = workers[index].replay, workers[index].trained < replay.epochs.count else { return }
-        let seconds = max(replay.epochs[workers[index].trained].seconds, 0) * workers[index].factor
+        // A table's seconds are checked nowhere else: one that is not a finite, non-negative number counts as 0.
+        let recorded = replay.epochs[workers[index].trained].seconds
+        let seconds = (recorded.isFinite ? max(recorded, 0) : 0) * workers[index].factor
         workers[index].epochStarted = harness.now
         events.push(.epoch(worker: index, token: workers[index].token), at: harness.now + .seconds(seconds))
         epochsPending += 1
@@ -313,9 +317,13 @@ public struct Simulation: SchedulerEffects {
                                         reason: "the table holds no curve to replay")
             return deliver(index, failed)
         }
-        if replay.standIn != nil {
-            if replay.extended { figures.extended += 1 } else { figures.standIns += 1 }
-            if assignment.attempt == 1 && !replay.extended { standIns.append((assignment.trial, replay.standIn!)) }
+        if assignment.attempt == 1 {
+            figures.trials += 1
+            if replay.extended { figures.extended += 1 } else if let standIn = replay.standIn {
+                figures.standIns += 1
+                standIns.append((assignment.trial, standIn))
+            }
+            if replay.cutShort { figures.cutShort += 1 }
         }
         workers[index].replay = replay
         // A resumed trial's stored epochs are its replay's first ones: it goes on after them.
@@ -362,6 +370,7 @@ public struct Simulation: SchedulerEffects {
         workers[index].gone = true
         workers[index].token += 1
         figures.aliveSeconds += (harness.now - workers[index].joined).inSeconds
+        if let started = workers[index].epochStarted { figures.busySeconds += (harness.now - started).inSeconds }
     }
 
     public mutating func record(_ record: TrialRecord, epochs: [EpochMetrics]) {

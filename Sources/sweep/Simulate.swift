@@ -65,8 +65,11 @@ struct Simulate: ParsableCommand {
         if sweeps.isEmpty { throw ValidationError("give at least one sweep file") }
         _ = try workerCounts()
         if self.repeat < 1 || self.repeat > 1_000 { throw ValidationError("--repeat must be 1 to 1000, got \(self.repeat)") }
-        if !(failures >= 0) || !failures.isFinite { throw ValidationError("--failures must be a rate ≥ 0, got \(failures)") }
-        if !(rejoin >= 0) || !rejoin.isFinite { throw ValidationError("--rejoin must be seconds ≥ 0, got \(rejoin)") }
+        // Bounded so that every time stays a number a Duration holds, and time moves on.
+        if !(failures == 0 || (1e-6...3_600).contains(failures)) {
+            throw ValidationError("--failures must be 0 or a rate from 0.000001 to 3600 an hour, got \(failures)")
+        }
+        if !(1...10_000_000).contains(rejoin) { throw ValidationError("--rejoin must be 1 to 10000000 seconds, got \(rejoin)") }
         let counts = try workerCounts()
         if results != nil && (sweeps.count > 1 || counts.count > 1 || self.repeat > 1) {
             throw ValidationError("--results writes one simulated sweep: give one sweep file, one --workers count and no --repeat")
@@ -77,8 +80,9 @@ struct Simulate: ParsableCommand {
     func workerCounts() throws -> [Int] {
         let parts = workers.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         let counts = parts.compactMap { Int($0) }
-        guard counts.count == parts.count, counts.allSatisfy({ (1...1_000_000).contains($0) }) else {
-            throw ValidationError("--workers takes counts from 1 to 1000000 separated by commas, e.g. 2,8,32; got '\(workers)'")
+        // 100,000: the scheduler keeps its workers in identity order, an insertion a move of those after it.
+        guard counts.count == parts.count, counts.allSatisfy({ (1...100_000).contains($0) }) else {
+            throw ValidationError("--workers takes counts from 1 to 100000 separated by commas, e.g. 2,8,32; got '\(workers)'")
         }
         return counts
     }
@@ -109,6 +113,7 @@ struct Simulate: ParsableCommand {
                     options.failuresPerHour = failures
                     options.rejoinAfter = failures > 0 ? rejoin : nil
                     options.seed = UInt64(k)
+                    options.scheduler.heartbeat = table.heartbeat(fastest: options.timeFactors.min() ?? 1)
                     let writer = try results.map { try SimulatedResults(directory: $0, spec: seeded) }
                     let run = SimulationRun(path: path, spec: seeded, workers: count, repeat: k, table: table, options: options,
                                             writer: writer)
@@ -130,8 +135,9 @@ struct Simulate: ParsableCommand {
     func timeFactors(_ count: Int) throws -> [Double] {
         guard let speeds else { return [] }
         if let spread = Double(speeds) {
-            guard spread >= 1, spread.isFinite else {
-                throw RunFailure("--speeds \(speeds): a spread is a number ≥ 1 (3: factors from 1/3 to 3)", code: ExitStatus.usage)
+            guard spread >= 1, spread <= 1_000 else {
+                throw RunFailure("--speeds \(speeds): a spread is a number from 1 to 1000 (3: factors from 1/3 to 3)",
+                                 code: ExitStatus.usage)
             }
             guard count > 1 else { return [1] }
             return (0..<count).map { pow(spread, 2 * Double($0) / Double(count - 1) - 1) }
@@ -143,8 +149,8 @@ struct Simulate: ParsableCommand {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let field = line.trimmingCharacters(in: .whitespaces)
             if field.isEmpty || field.hasPrefix("#") { continue }
-            guard let factor = Double(field), factor > 0, factor.isFinite else {
-                throw RunFailure("\(speeds):\(number + 1): a speed factor is a number > 0, got '\(field.prefix(40))'",
+            guard let factor = Double(field), factor >= 0.001, factor <= 1_000 else {
+                throw RunFailure("\(speeds):\(number + 1): a speed factor is a number from 0.001 to 1000, got '\(field.prefix(40))'",
                                  code: ExitStatus.dataError)
             }
             factors.append(factor)

@@ -64,7 +64,7 @@ extension SimulationRun {
         var workers: Int, `repeat`: Int, randomSeed: UInt64
         var seconds: Double, epochsTrained: Int, idleShare: Double
         var trials: Int, completed: Int, stopped: Int, attempts: Int
-        var standIns: Int, extended: Int, deaths: Int, joined: Int
+        var standIns: Int, extended: Int, cutShort: Int, deaths: Int, joined: Int
         var inputs: Int, decisions: Int
         var metric: String, goal: String
         var best: JSONBest?
@@ -89,7 +89,7 @@ extension SimulationRun {
             JSONRun(sweep: run.spec.name, file: run.path, workers: run.workers, repeat: run.repetition, randomSeed: run.spec.randomSeed,
                     seconds: run.figures.seconds, epochsTrained: run.figures.epochsTrained, idleShare: run.figures.idleShare,
                     trials: run.records, completed: run.completed, stopped: run.stopped, attempts: run.figures.attempts,
-                    standIns: run.standIns, extended: run.figures.extended, deaths: run.figures.deaths, joined: run.figures.joined,
+                    standIns: run.standIns, extended: run.figures.extended, cutShort: run.figures.cutShort, deaths: run.figures.deaths, joined: run.figures.joined,
                     inputs: run.figures.inputs, decisions: run.figures.decisions,
                     metric: run.spec.metric.name, goal: run.spec.metric.goal.rawValue,
                     best: run.best.map(best), curve: run.curve.map(best))

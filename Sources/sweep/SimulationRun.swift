@@ -5,6 +5,7 @@ import SweepCore
 import SweepFiles
 import SweepSimulation
 import Sweeping
+import Training
 
 /// The table `sweep simulate` replays: a results folder's recorded curves.
 struct SimulationTable {
@@ -43,11 +44,35 @@ struct SimulationTable {
         return SimulationTable(directory: directory, spec: spec, curves: curves)
     }
 
+    /// The most epochs a trial of `spec` runs, when the sweep file says (nil: not known).
+    static func longestTrial(_ spec: SweepSpec) -> Int? {
+        guard let parameter = spec.parameters.first(where: { $0.name == "epochs" }) else { return TrainingConfig().epochs }
+        switch parameter.domain {
+        case .values(let choices, _):
+            return choices.compactMap { if case .int(let n) = $0.value { n } else { nil } }.max()
+        case .distribution(let distribution):
+            let high = distribution.support.high
+            return high.isFinite && high < 1e9 ? Int(high) : nil
+        }
+    }
+
     /// One line about the table.
     var summary: String {
         let epochs = curves.curves.reduce(0) { $0 + $1.epochs.count }
         let longest = curves.curves.map(\.epochs.count).max() ?? 0
         return "table \(directory): \(curves.curves.count) recorded runs of sweep \(spec.name), \(epochs) epochs (longest \(longest))"
+    }
+
+    /// How often simulated workers and the scheduler beat: as `sweep run` (1 s), or a tenth of the
+    /// table's median epoch if that is longer, so that simulating hours of minute-long epochs costs
+    /// beats in proportion to the epochs, not to the seconds (a dead worker is then found within
+    /// about a third of an epoch, not three seconds).
+    /// `fastest`: the smallest worker time factor.
+    func heartbeat(fastest: Double) -> Duration {
+        var seconds = curves.curves.flatMap { $0.epochs.map(\.seconds) }.filter { $0.isFinite && $0 > 0 }
+        guard !seconds.isEmpty else { return .seconds(1) }
+        seconds.sort()
+        return .seconds(min(max(1, seconds[seconds.count / 2] * fastest / 10), 3_600))
     }
 
     /// Why `spec` cannot be simulated on this table, if it cannot.
@@ -59,6 +84,10 @@ struct SimulationTable {
         if let runner = curves.runner, runner != spec.layout.runner {
             return "the sweep is run by \(spec.layout.runner == .trainer ? "the built-in trainer" : "a program"), the table's "
                 + "trials by \(runner == .trainer ? "the built-in trainer" : "a program"): their curves are not comparable"
+        }
+        if spec.layout.runner == .trainer, let longest = curves.longestComplete, let wanted = Self.longestTrial(spec), wanted > longest {
+            return "its trials run up to \(wanted) epochs, but the table's longest complete curve has \(longest): "
+                + "record a longer table, or simulate fewer epochs"
         }
         if spec.layout.runner != .trainer {
             let names = Set(curves.curves.flatMap { $0.epochs.first.map { Array($0.extra.keys) } ?? [] })
@@ -134,11 +163,14 @@ struct SimulationRun {
             lines.append("  no trial completed with a finite \(metric)")
         }
         if standIns > 0 {
-            lines.append("  \(standIns) of \(figures.attempts) trials started replayed the nearest recorded configuration's curve")
+            lines.append("  \(standIns) of \(figures.trials) trials started replayed the nearest recorded configuration's curve")
         }
         if figures.extended > 0 {
-            lines.append("  \(figures.extended) trials ran past the end of their own curve (recorded stopped early), "
+            lines.append("  \(figures.extended) trials ran past the end of their own curve (recorded shorter), "
                          + "on the nearest longer one's")
+        }
+        if figures.cutShort > 0 {
+            lines.append("  \(figures.cutShort) trials ran further than any recorded curve: each ended where its curve did")
         }
         if figures.stalled {
             lines.append("  stalled after \(Self.clock(figures.seconds)): every worker died and none rejoined (--rejoin); "

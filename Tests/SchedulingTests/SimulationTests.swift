@@ -79,6 +79,58 @@ struct SimulationTests {
         #expect(many.figures.seconds * 100 < one.figures.seconds)
     }
 
+    /// A table's lookups: its own curve, cut or extended only by curves that go further, never by a
+    /// shorter diverged one; a program's stopped curve is short however long.
+    @Test func aShortCurveIsExtendedOnlyByOneThatGoesFurther() throws {
+        let spec = SweepSpec.test("""
+            method: random
+            run_cap: 4
+            parameters:
+              learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}
+              epochs: {value: 8}
+            """)
+        func point(_ lr: Double) -> TrialPoint {
+            var config = TrainingConfig()
+            config.learningRate = lr
+            config.epochs = 8
+            return TrialPoint(config: config)
+        }
+        func epochs(_ count: Int, loss: Double) -> [EpochMetrics] {
+            (1...count).map { EpochMetrics(epoch: $0, trainLoss: loss, testLoss: loss + Double($0), testAccuracy: 0.5, seconds: 1) }
+        }
+        let table = CurveTable([
+            .init(point: point(0.01), epochs: epochs(5, loss: 1), status: .completed),
+            .init(point: point(0.011), epochs: epochs(4, loss: 9), status: .diverged),  // nearer, shorter
+            .init(point: point(0.05), epochs: epochs(10, loss: 2), status: .completed),
+        ]).lookup(for: spec.space)
+        let extended = try #require(table.replay(point(0.01), epochs: 8))
+        #expect(extended.extended && !extended.cutShort && extended.status == .completed)
+        #expect(extended.epochs.map(\.trainLoss) == [1, 1, 1, 1, 1, 2, 2, 2])
+        #expect(extended.epochs.map(\.epoch) == Array(1...8))
+        // Further than any curve goes: its own, cut where it ends, and said.
+        let cut = try #require(table.replay(point(0.01), epochs: 12))
+        #expect(cut.cutShort && cut.epochs.count == 5)
+        // A stand-in: the nearest that goes as far; the diverged one ends its run as diverged.
+        let near = try #require(table.replay(point(0.0105), epochs: 3))
+        #expect(near.standIn == point(0.011) && near.status == .completed && near.epochs.count == 3)
+        let diverging = try #require(table.replay(point(0.0105), epochs: 8))
+        #expect(diverging.standIn == point(0.011) && diverging.status == .diverged && diverging.epochs.count == 4)
+        // A program's run ends with its curve, but a stopped curve is not a whole run.
+        let program = CurveTable([
+            .init(point: RunnerKind.program.point([.init("lr", .real(0.01))]), epochs: epochs(2, loss: 1), status: .stopped),
+            .init(point: RunnerKind.program.point([.init("lr", .real(0.3))]), epochs: epochs(6, loss: 3), status: .completed),
+        ]).lookup(for: SweepSpec.test("""
+            command: [train]
+            metric: {name: loss, goal: minimize}
+            method: random
+            run_cap: 4
+            parameters:
+              lr: {distribution: log_uniform_values, min: 0.001, max: 0.5}
+            """).space)
+        let run = try #require(program.replay(RunnerKind.program.point([.init("lr", .real(0.01))]), epochs: nil))
+        #expect(run.extended && run.epochs.count == 6 && run.epochs.prefix(2).allSatisfy { $0.trainLoss == 1 })
+    }
+
     @Test func aFleetThatDiesWithoutRejoiningStallsInsteadOfRunningForever() {
         let spec = DeterminismTests.hyperband
         let simulation = Self.simulate(spec, workers: 3, factors: [1000], failures: 60, rejoin: nil, seed: 2)

@@ -78,12 +78,18 @@ struct SimulateCommandTests {
                       + "  learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.5}\n  epochs: {value: 6}\n",
                       to: "pbt.yaml")
         scratch.write("1\nfast\n", to: "speeds.txt")
+        scratch.write(AdaptiveSweepTests.hyperband.replacingOccurrences(of: "epochs: {value: 5}", with: "epochs: {value: 9}"),
+                      to: "long.yaml")
         let cases: [([String], String)] = [
             (["simulate", "hyperband.yaml", "--table", "nowhere"], "--table nowhere is not a results folder"),
             (["simulate", "pbt.yaml", "--table", table], "method pbt cannot be simulated"),
             (["simulate", "hyperband.yaml", "--table", table, "--workers", "2,x"], "--workers takes counts"),
             (["simulate", "hyperband.yaml", "--table", table, "--speeds", "speeds.txt"], "speeds.txt:2: a speed factor"),
-            (["simulate", "hyperband.yaml", "--table", table, "--speeds", "0.5"], "a spread is a number ≥ 1"),
+            (["simulate", "hyperband.yaml", "--table", table, "--speeds", "0.5"], "a spread is a number from 1 to 1000"),
+            (["simulate", "hyperband.yaml", "--table", table, "--speeds", "1e25"], "a spread is a number from 1 to 1000"),
+            (["simulate", "hyperband.yaml", "--table", table, "--failures", "1e-17"], "--failures must be 0 or a rate"),
+            (["simulate", "hyperband.yaml", "--table", table, "--failures", "1", "--rejoin", "1e22"], "--rejoin must be 1 to"),
+            (["simulate", "long.yaml", "--table", table], "its trials run up to 9 epochs, but the table's longest complete curve has 5"),
             (["simulate", "hyperband.yaml", "--table", table, "--workers", "1,2", "--results", "r"], "--results writes one"),
         ]
         for (arguments, message) in cases {
