@@ -307,8 +307,13 @@ struct PoisonTrialTests {
         #expect(record.attempts == 3)
         // The timeline says the same: three starts on the three victims, each lost (the third's loss is
         // what records the failure, so its end comes first).
-        let timeline = scratch.rows("Results/poison/timeline.csv").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            .filter { $0.count == 5 && $0[2] == poison }.map { "\($0[1]) \($0[3]) \($0[4])" }
+        // The log line comes as the event is handled; its timeline rows with the batch's flush after it.
+        func timeline() -> [String] {
+            scratch.rows("Results/poison/timeline.csv").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                .filter { $0.count == 5 && $0[2] == poison }.map { "\($0[1]) \($0[3]) \($0[4])" }
+        }
+        _ = await Processes.await(seconds: 30) { timeline().count >= 7 }
+        let timeline = timeline()
         #expect(timeline == ["start victim-1 1", "lost victim-1 ", "start victim-2 2", "lost victim-2 ", "start victim-3 3",
                              "end victim-3 failed", "lost victim-3 "], "\(timeline)")
         kill(coordinator.processIdentifier, SIGKILL)
