@@ -53,7 +53,7 @@ struct SimulateCommandTests {
         let rows = text.stdout.split(separator: "\n").filter { $0.hasPrefix("adaptive ") }
         #expect(rows.count == 4, "one comparison row per sweep and count: \(text.stdout)")
         let json = try await SweepBinary.run(["simulate", "hyperband.yaml", "--table", table, "--workers", "3", "--repeat", "2",
-                                              "--failures", "200", "--rejoin", "5", "--json"], directory: scratch.path)
+                                              "--json"], directory: scratch.path)
         #expect(json.status == 0, "\(json.stderr)")
         struct Document: Decodable {
             struct Run: Decodable {
@@ -66,7 +66,15 @@ struct SimulateCommandTests {
         let document = try JSONDecoder().decode(Document.self, from: Data(json.stdout.utf8))
         #expect(document.runs.map(\.repeat) == [0, 1] && document.runs.allSatisfy { $0.workers == 3 && $0.trials == 14 })
         #expect(document.runs.allSatisfy { !$0.curve.isEmpty && $0.curve.map(\.value) == $0.curve.map(\.value).sorted(by: >) })
-        #expect(document.runs.contains { $0.deaths > 0 }, "200 deaths an hour a worker: some must die")
+        // Deaths: a worker lives a second on average (3,600 an hour) and epochs take 100 times their
+        // recorded seconds, so the sweep lasts far longer than a life; every trial is still recorded
+        // once (failed after three deaths, if it comes to that).
+        scratch.write("100\n", to: "slow.txt")
+        let dying = try await SweepBinary.run(["simulate", "hyperband.yaml", "--table", table, "--workers", "3", "--speeds", "slow.txt",
+                                               "--failures", "3600", "--rejoin", "1", "--json"], directory: scratch.path)
+        #expect(dying.status == 0, "\(dying.stderr)")
+        let died = try JSONDecoder().decode(Document.self, from: Data(dying.stdout.utf8)).runs[0]
+        #expect(died.deaths > 0 && died.trials == 14, "\(dying.stdout.prefix(400))")
     }
 
     @Test(.heavy, .timeLimit(.minutes(5)))
